@@ -1,0 +1,1 @@
+"""The ``zenml`` command line: a thin layer over ``zen_core.client.Client``."""

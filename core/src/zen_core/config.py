@@ -1,0 +1,159 @@
+"""The global configuration: ``config.yaml`` in the config directory, and profiles.
+
+The file keeps ZenML 0.7's keys (``activated_profile``, ``profiles``,
+``user_id``, ``version``) and every key we do not know, so a ZenML 0.7 config
+directory loads as it is and stays readable by it. Every change re-reads the
+file under a lock and replaces it atomically: concurrent commands lose nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zen_core.exceptions import InvalidDataError, ProfileNotFoundError
+from zen_core.fileio import locked, read_yaml, write_yaml
+
+ENV_CONFIG_PATH = "ZENML_CONFIG_PATH"
+CONFIG_FILE = "config.yaml"
+
+
+def config_dir() -> Path:
+    """``$ZENML_CONFIG_PATH`` or the platform's user config folder for zenml."""
+    override = os.environ.get(ENV_CONFIG_PATH)
+    if override:
+        return Path(override).expanduser().resolve()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("zenml", appauthor=False, roaming=True))
+
+
+@dataclass
+class Profile:
+    """A named configuration context: a store (type + URL) and its active stack."""
+
+    name: str
+    store_type: str = "local"
+    store_url: str | None = None
+    active_stack: str | None = None
+    #: Keys we don't model (ZenML 0.7.3's ``active_user``...), kept on rewrite.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update(
+            name=self.name,
+            store_type=self.store_type,
+            store_url=self.store_url,
+            active_stack=self.active_stack,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, name: str, data: Any) -> Profile:
+        if not isinstance(data, dict):
+            raise InvalidDataError(f"Profile '{name}' in the global config is not a mapping.")
+        known = {"name", "store_type", "store_url", "active_stack"}
+        return cls(
+            name=name,
+            store_type=str(data.get("store_type") or "local"),
+            store_url=data.get("store_url"),
+            active_stack=data.get("active_stack"),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+class GlobalConfig:
+    """A snapshot of ``config.yaml``; :meth:`edit` changes the file safely."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or config_dir()
+        self.path = self.directory / CONFIG_FILE
+        self._data: dict[str, Any] = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        data = read_yaml(self.path, default={})
+        if not isinstance(data, dict):
+            raise InvalidDataError(f"{self.path} is not a YAML mapping. Fix or remove that file.")
+        return data
+
+    def reload(self) -> None:
+        self._data = self._read()
+
+    @property
+    def exists(self) -> bool:
+        return bool(self._data)
+
+    @property
+    def activated_profile(self) -> str | None:
+        return self._data.get("activated_profile")
+
+    @property
+    def user_id(self) -> str | None:
+        return self._data.get("user_id")
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        raw = self._data.get("profiles") or {}
+        if not isinstance(raw, dict):
+            raise InvalidDataError(f"'profiles' in {self.path} is not a mapping.")
+        return {name: Profile.from_dict(name, data) for name, data in raw.items()}
+
+    def has_profile(self, name: str) -> bool:
+        return name in (self._data.get("profiles") or {})
+
+    def get_profile(self, name: str) -> Profile:
+        profiles = self.profiles
+        if name not in profiles:
+            raise ProfileNotFoundError(
+                f"Profile '{name}' does not exist. Available profiles: "
+                f"{', '.join(sorted(profiles)) or 'none'}."
+            )
+        return profiles[name]
+
+    def profile_dir(self, name: str) -> Path:
+        return self.directory / "profiles" / name
+
+    @contextlib.contextmanager
+    def edit(self) -> Iterator[dict[str, Any]]:
+        """Yield the freshly read raw config under a lock; write it back on success."""
+        from zen_core import __version__
+
+        with locked(self.path):
+            data = self._read()
+            yield data
+            data.setdefault("user_id", str(uuid.uuid4()))
+            data.setdefault("analytics_opt_in", True)
+            data["version"] = __version__
+            write_yaml(self.path, data)
+            self._data = data
+
+    # --- mutations (each one locked read-modify-write) ---------------------------
+    def save_profile(self, profile: Profile) -> None:
+        with self.edit() as data:
+            data.setdefault("profiles", {})[profile.name] = profile.to_dict()
+
+    def remove_profile(self, name: str) -> None:
+        with self.edit() as data:
+            profiles = data.get("profiles") or {}
+            if name not in profiles:
+                raise ProfileNotFoundError(f"Profile '{name}' does not exist.")
+            del profiles[name]
+
+    def activate_profile(self, name: str) -> None:
+        with self.edit() as data:
+            if name not in (data.get("profiles") or {}):
+                raise ProfileNotFoundError(f"Profile '{name}' does not exist.")
+            data["activated_profile"] = name
+
+    def set_profile_stack(self, profile_name: str, stack_name: str | None) -> None:
+        with self.edit() as data:
+            profiles = data.get("profiles") or {}
+            if profile_name not in profiles:
+                raise ProfileNotFoundError(f"Profile '{profile_name}' does not exist.")
+            profiles[profile_name]["active_stack"] = stack_name

@@ -1,0 +1,150 @@
+"""Contributes the built-in component flavors through the ``zen_component_flavors`` hook.
+
+Imported on every command, so it stays light: the pydantic schemas are named by
+lazy ``"module:Class"`` paths and load only when a configuration is validated or
+listed. Each description repeats the first line of its schema's docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from zen_core import hookimpl
+from zen_core.models import ComponentType
+from zen_core.records import Flavor
+
+
+@hookimpl
+def zen_component_flavors() -> Iterator[Flavor]:
+    yield Flavor(
+        type=ComponentType.ORCHESTRATOR,
+        name="local",
+        config_model="zen_core.flavors.orchestrators:LocalOrchestratorConfig",
+        description="Runs pipelines locally, step by step.",
+    )
+    yield Flavor(
+        type=ComponentType.ORCHESTRATOR,
+        name="airflow",
+        config_model="zen_core.flavors.orchestrators:AirflowOrchestratorConfig",
+        description="Runs pipelines with a local Apache Airflow.",
+    )
+    yield Flavor(
+        type=ComponentType.ORCHESTRATOR,
+        name="kubeflow",
+        config_model="zen_core.flavors.orchestrators:KubeflowOrchestratorConfig",
+        description="Runs pipelines on Kubeflow Pipelines.",
+    )
+    yield Flavor(
+        type=ComponentType.ORCHESTRATOR,
+        name="vertex",
+        config_model="zen_core.flavors.orchestrators:VertexOrchestratorConfig",
+        description="Runs pipelines on Google Cloud Vertex AI Pipelines.",
+    )
+    yield Flavor(
+        type=ComponentType.METADATA_STORE,
+        name="sqlite",
+        config_model="zen_core.flavors.metadata_stores:SQLiteMetadataStoreConfig",
+        description="Keeps pipeline metadata in a local SQLite database.",
+    )
+    yield Flavor(
+        type=ComponentType.METADATA_STORE,
+        name="mysql",
+        config_model="zen_core.flavors.metadata_stores:MySQLMetadataStoreConfig",
+        description="Keeps pipeline metadata in a MySQL database.",
+    )
+    yield Flavor(
+        type=ComponentType.METADATA_STORE,
+        name="kubeflow",
+        config_model="zen_core.flavors.metadata_stores:KubeflowMetadataStoreConfig",
+        description="Uses the MySQL metadata database of a Kubeflow Pipelines deployment.",
+    )
+    yield Flavor(
+        type=ComponentType.ARTIFACT_STORE,
+        name="local",
+        config_model="zen_core.flavors.artifact_stores:LocalArtifactStoreConfig",
+        description="Stores artifacts in a local folder.",
+    )
+    yield Flavor(
+        type=ComponentType.ARTIFACT_STORE,
+        name="s3",
+        config_model="zen_core.flavors.artifact_stores:S3ArtifactStoreConfig",
+        description="Stores artifacts in an AWS S3 bucket.",
+    )
+    yield Flavor(
+        type=ComponentType.ARTIFACT_STORE,
+        name="gcp",
+        config_model="zen_core.flavors.artifact_stores:GCPArtifactStoreConfig",
+        description="Stores artifacts in a Google Cloud Storage bucket.",
+    )
+    yield Flavor(
+        type=ComponentType.ARTIFACT_STORE,
+        name="azure",
+        config_model="zen_core.flavors.artifact_stores:AzureArtifactStoreConfig",
+        description="Stores artifacts in an Azure Blob Storage container.",
+    )
+    yield Flavor(
+        type=ComponentType.CONTAINER_REGISTRY,
+        name="default",
+        config_model="zen_core.flavors.container_registries:DefaultContainerRegistryConfig",
+        description="Pushes images to any Docker registry, local or remote.",
+    )
+    yield Flavor(
+        type=ComponentType.STEP_OPERATOR,
+        name="sagemaker",
+        config_model="zen_core.flavors.step_operators:SagemakerStepOperatorConfig",
+        description="Runs single steps as AWS SageMaker training jobs.",
+    )
+    yield Flavor(
+        type=ComponentType.STEP_OPERATOR,
+        name="vertex",
+        config_model="zen_core.flavors.step_operators:VertexStepOperatorConfig",
+        description="Runs single steps as Google Cloud Vertex AI custom jobs.",
+    )
+    yield Flavor(
+        type=ComponentType.STEP_OPERATOR,
+        name="azureml",
+        config_model="zen_core.flavors.step_operators:AzureMLStepOperatorConfig",
+        description="Runs single steps on an Azure Machine Learning compute target.",
+    )
+    yield Flavor(
+        type=ComponentType.SECRETS_MANAGER,
+        name="local",
+        config_model="zen_core.flavors.secrets_managers:LocalSecretsManagerConfig",
+        description="Keeps secrets in a local YAML file (base64-encoded, not encrypted).",
+    )
+    yield Flavor(
+        type=ComponentType.SECRETS_MANAGER,
+        name="aws",
+        config_model="zen_core.flavors.secrets_managers:AWSSecretsManagerConfig",
+        description="Keeps secrets in AWS Secrets Manager.",
+    )
+    yield Flavor(
+        type=ComponentType.FEATURE_STORE,
+        name="feast",
+        config_model="zen_core.flavors.feature_stores:FeastFeatureStoreConfig",
+        description="Reads features from a Feast feature repository with a Redis online store.",
+    )
+    yield Flavor(
+        type=ComponentType.MODEL_DEPLOYER,
+        name="seldon",
+        config_model="zen_core.flavors.model_deployers:SeldonModelDeployerConfig",
+        description="Deploys models to Seldon Core on Kubernetes.",
+    )
+    yield Flavor(
+        type=ComponentType.MODEL_DEPLOYER,
+        name="mlflow",
+        config_model="zen_core.flavors.model_deployers:MLFlowModelDeployerConfig",
+        description="Deploys models as local MLflow model servers.",
+    )
+    yield Flavor(
+        type=ComponentType.EXPERIMENT_TRACKER,
+        name="mlflow",
+        config_model="zen_core.flavors.experiment_trackers:MLFlowExperimentTrackerConfig",
+        description="Tracks experiments with MLflow, locally or on a tracking server.",
+    )
+    yield Flavor(
+        type=ComponentType.EXPERIMENT_TRACKER,
+        name="wandb",
+        config_model="zen_core.flavors.experiment_trackers:WandbExperimentTrackerConfig",
+        description="Tracks experiments with Weights & Biases.",
+    )

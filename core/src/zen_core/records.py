@@ -1,0 +1,112 @@
+"""Typed records that plugins yield from the registry hooks.
+
+Records are validated when created, so a broken plugin fails loudly and by
+name instead of deep inside a command. Classes and pydantic models may be
+given as lazy ``"module:attribute"`` paths so that collecting the records
+imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zen_core.exceptions import InvalidDataError, PluginError
+from zen_core.models import ComponentType
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from zen_core.store import BaseStore
+
+_RECORD_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _check_record_name(kind: str, name: str) -> None:
+    if not isinstance(name, str) or not _RECORD_NAME.fullmatch(name):
+        raise PluginError(f"Invalid {kind} name {name!r}: use lower-case letters, digits and '_'.")
+
+
+def load_object(path_or_object: Any) -> Any:
+    """Resolve a lazy ``"module:attribute"`` path; return anything else unchanged."""
+    if not isinstance(path_or_object, str):
+        return path_or_object
+    module_name, _, attribute = path_or_object.partition(":")
+    module = importlib.import_module(module_name)
+    obj: Any = module
+    for part in attribute.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def mask_url_password(url: str) -> str:
+    """``mysql://zenml:secret@host/db`` -> ``mysql://zenml:***@host/db``."""
+    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+@dataclass(frozen=True)
+class StoreType:
+    """A store back-end that profiles can use (``zenml profile create -t NAME``).
+
+    ``default_url`` builds the URL for a profile created without ``--url`` from
+    that profile's folder; ``check_url`` raises :class:`InvalidDataError` for a
+    URL this store cannot use. Neither may import the store class.
+    """
+
+    name: str
+    description: str
+    store_class: str | type[BaseStore]
+    default_url: Callable[[Path], str] | None = None
+    check_url: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        _check_record_name("store type", self.name)
+        if not self.store_class:
+            raise PluginError(f"Store type '{self.name}' names no store class.")
+
+    def load_class(self) -> type[BaseStore]:
+        return load_object(self.store_class)
+
+    def url_for_profile(self, profile_dir: Path) -> str:
+        if self.default_url is None:
+            raise InvalidDataError(
+                f"Store type '{self.name}' has no default location: pass --url."
+            )
+        return self.default_url(profile_dir)
+
+    def validate_url(self, url: str) -> None:
+        if self.check_url is not None:
+            self.check_url(url)
+
+    def open(self, url: str) -> BaseStore:
+        """An instance of the store at ``url`` (storage is not created yet)."""
+        return self.load_class()(url)
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """A flavor of a component type and the pydantic model of its configuration."""
+
+    type: ComponentType
+    name: str
+    config_model: str | type[BaseModel]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", ComponentType.parse(self.type))
+        _check_record_name("flavor", self.name)
+
+    def load_model(self) -> type[BaseModel]:
+        return load_object(self.config_model)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One thing a plugin contributed, as listed by ``zenml plugins``."""
+
+    kind: str  # "store type", "flavor", "command"
+    name: str

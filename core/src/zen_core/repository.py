@@ -1,0 +1,75 @@
+"""Repositories: a ``.zen`` folder that pins a local active profile and stack.
+
+Found by walking up from the working directory, or exactly at
+``$ZENML_REPOSITORY_PATH`` (no parent search there).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zen_core.exceptions import InvalidDataError
+from zen_core.fileio import locked, read_yaml, write_yaml
+
+ENV_REPOSITORY_PATH = "ZENML_REPOSITORY_PATH"
+REPOSITORY_DIR = ".zen"
+
+
+def find_repository_root(start: Path | None = None) -> Path | None:
+    """The folder holding ``.zen``: at ``$ZENML_REPOSITORY_PATH``, else the nearest parent."""
+    explicit = os.environ.get(ENV_REPOSITORY_PATH)
+    if explicit:
+        root = Path(explicit).expanduser().resolve()
+        return root if (root / REPOSITORY_DIR).is_dir() else None
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / REPOSITORY_DIR).is_dir():
+            return folder
+    return None
+
+
+class Repository:
+    """The repository at ``root`` and its ``.zen/config.yaml``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.zen_dir = root / REPOSITORY_DIR
+        self.config_path = self.zen_dir / "config.yaml"
+        self._data = self._read()
+
+    def _read(self) -> dict:
+        data = read_yaml(self.config_path, default={})
+        if not isinstance(data, dict):
+            raise InvalidDataError(f"{self.config_path} is not a YAML mapping. Fix that file.")
+        return data
+
+    @property
+    def active_profile_name(self) -> str | None:
+        return self._data.get("active_profile_name")
+
+    @property
+    def active_stack_name(self) -> str | None:
+        return self._data.get("active_stack_name")
+
+    def set_active(self, profile: str | None = None, stack: str | None = None,
+                   *, clear_stack: bool = False) -> None:
+        """Update the local active profile and/or stack (locked, atomic; other keys kept)."""
+        with locked(self.config_path):
+            data = self._read()
+            if profile is not None:
+                data["active_profile_name"] = profile
+            if stack is not None or clear_stack:
+                data["active_stack_name"] = stack
+            write_yaml(self.config_path, data, mode=0o644)
+            self._data = data
+
+    @classmethod
+    def initialize(cls, root: Path, profile: str, stack: str | None) -> Repository:
+        zen_dir = root / REPOSITORY_DIR
+        if zen_dir.exists():
+            raise InvalidDataError(f"Found existing ZenML repository at path '{root}'.")
+        zen_dir.mkdir(parents=True)
+        repo = cls(root)
+        repo.set_active(profile=profile, stack=stack, clear_stack=stack is None)
+        return repo
