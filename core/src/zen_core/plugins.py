@@ -69,6 +69,8 @@ class PluginManager(pluggy.PluginManager):
                 self.register(ep.load(), name=ep.name)
             except Exception as err:  # a broken plugin must not break the CLI
                 info.error = f"{type(err).__name__}: {err}"
+                if failure_reporter is not None:
+                    failure_reporter(info)
         self.check_pending()
 
     def failures(self) -> list[PluginInfo]:
@@ -174,6 +176,9 @@ def _key_label(key: Any) -> str:
 
 
 _manager: PluginManager | None = None
+
+#: Called with each plugin that fails to load (the CLI prints a warning).
+failure_reporter: Callable[[PluginInfo], None] | None = None
 
 
 def get_plugin_manager() -> PluginManager:

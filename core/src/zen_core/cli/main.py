@@ -41,15 +41,7 @@ class ZenGroup(click.Group):
         self._plugins_loaded = True
         from zen_core.plugins import get_plugin_manager
 
-        manager = get_plugin_manager()
-        manager.add_commands(self)
-        for failed in manager.failures():
-            click.secho(
-                f"Warning: Failed to load plugin {failed.name} ({failed.distribution} "
-                f"{failed.version}): {failed.error}",
-                err=True,
-                fg="yellow",
-            )
+        get_plugin_manager().add_commands(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -63,6 +55,9 @@ class ZenGroup(click.Group):
         return self.commands.get(name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
+        from zen_core import plugins
+
+        plugins.failure_reporter = _report_plugin_failure
         kwargs.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name or "zenml", standalone_mode=False, **kwargs)
@@ -89,6 +84,15 @@ class ZenGroup(click.Group):
                 "the details and please report it."
             )
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_plugin_failure(info: Any) -> None:
+    click.secho(
+        f"Warning: Failed to load plugin {info.name} ({info.distribution} {info.version}): "
+        f"{info.error}",
+        err=True,
+        fg="yellow",
+    )
 
 
 def fail(message: str) -> None:

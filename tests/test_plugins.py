@@ -1,0 +1,93 @@
+"""Third-party plugins: a fake distribution adds a store type, a flavor and a command.
+
+The fake distribution (``tests/data/fake_plugin``) is put on the path of a real
+``zenml`` process, so discovery goes through the entry points as for a user.
+Beside it sits a broken plugin whose module does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+FAKE_PLUGIN_PATH = Path(__file__).parent / "data" / "fake_plugin"
+
+
+@pytest.fixture
+def with_plugins(zen_process):
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAKE_PLUGIN_PATH),
+                                                       os.environ.get("PYTHONPATH")]))}
+
+    def run(args: str):
+        return zen_process(args, env=env)
+
+    return run
+
+
+def test_plugins_command_lists_what_each_plugin_contributes(with_plugins):
+    result = with_plugins("plugins --output json")
+    assert result.exit_code == 0, result.stderr
+    plugins = {p["name"]: p for p in json.loads(result.stdout)}
+    fake = plugins["fake"]
+    assert (fake["distribution"], fake["version"]) == ("zen-fake-plugin", "1.2.3")
+    assert set(fake["contributes"]) == {
+        "store type fake", "flavor orchestrator/fake_orchestrator", "command fake-hello",
+    }
+    assert "store type local" in plugins["local_store"]["contributes"]
+    assert plugins["zen_core.flavors.plugin"]["distribution"] == "zen-core"
+
+
+def test_broken_plugin_is_reported_by_name_and_the_cli_keeps_working(with_plugins):
+    table = with_plugins("plugins")
+    assert table.exit_code == 0
+    assert "broken" in table.stdout and "zen-broken-plugin" in table.stdout
+    assert "FAILED" in table.stdout and "ModuleNotFoundError" in table.stdout
+
+    result = with_plugins("stack list")
+    assert result.exit_code == 0
+    assert "default" in result.stdout
+    assert "Failed to load plugin broken (zen-broken-plugin 0.1.0)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_plugin_store_type_backs_a_profile(with_plugins, zen_home):
+    created = with_plugins("profile create elsewhere --store-type fake")
+    assert created.exit_code == 0, created.stderr
+    listed = json.loads(with_plugins("profile list --output json").stdout)
+    row = next(p for p in listed if p["name"] == "elsewhere")
+    assert row["store_type"] == "fake"
+    assert row["active_stack"] == "default"
+    assert (zen_home / "profiles" / "elsewhere" / "stacks.yaml").is_file()
+
+
+def test_plugin_flavor_validates_and_registers(with_plugins):
+    flavors = json.loads(with_plugins("orchestrator flavor list --output json").stdout)
+    fake = next(f for f in flavors if f["name"] == "fake_orchestrator")
+    assert [f["name"] for f in fake["fields"]] == ["cluster", "replicas"]
+
+    bad = with_plugins("orchestrator register o -t fake_orchestrator --replicas=2")
+    assert bad.exit_code == 1
+    assert "cluster" in bad.stderr
+
+    ok = with_plugins("orchestrator register o -t fake_orchestrator --cluster=c1 --replicas=3")
+    assert ok.exit_code == 0, ok.stderr
+    described = json.loads(with_plugins("orchestrator describe o --output json").stdout)
+    assert described["flavor"] == "fake_orchestrator"
+    assert described["config"] == {"cluster": "c1", "replicas": 3}
+
+
+def test_plugin_command_runs(with_plugins):
+    result = with_plugins("fake-hello zen")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "hello zen from the fake plugin"
+    assert "fake-hello" in with_plugins("--help").stdout
+
+
+def test_without_the_plugin_its_store_type_is_unknown(zen):
+    result = zen("profile create elsewhere --store-type fake")
+    assert result.exit_code == 1
+    assert "Unknown store type 'fake'" in result.stderr
+    assert "local" in result.stderr

@@ -1,0 +1,37 @@
+"""Start-up stays light: `zenml stack list` on a local profile imports no heavy library."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("sqlalchemy", "flask", "requests", "pydantic")
+
+PROBE = f"""
+import atexit, sys
+atexit.register(lambda: print(
+    "LOADED=" + ",".join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr))
+sys.argv = ["zenml"] + sys.argv[1:]
+from zen_core.cli.main import main
+main()
+"""
+
+
+def loaded_modules(*args: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("LOADED="))
+    return [m for m in line.removeprefix("LOADED=").split(",") if m]
+
+
+def test_stack_list_on_a_local_profile_imports_no_heavy_library():
+    loaded_modules("profile", "list")  # first run: creates the default profile
+    assert loaded_modules("stack", "list") == []
+    assert loaded_modules("profile", "list") == []
+
+
+def test_the_probe_would_notice_a_heavy_import():
+    # Registering a component validates its config with pydantic: the probe sees it.
+    assert "pydantic" in loaded_modules("orchestrator", "register", "o", "-t", "local")
