@@ -91,3 +91,11 @@ def test_without_the_plugin_its_store_type_is_unknown(zen):
     assert result.exit_code == 1
     assert "Unknown store type 'fake'" in result.stderr
     assert "local" in result.stderr
+
+
+def test_a_newly_installed_plugin_is_found_despite_the_discovery_cache(zen_process, with_plugins,
+                                                                     zen_home):
+    assert zen_process("stack list").exit_code == 0  # caches the discovery without the plugin
+    assert list((zen_home / "cache").glob("entry-points-*.json"))
+    assert with_plugins("fake-hello").exit_code == 0
+    assert zen_process("fake-hello").exit_code == 1  # and gone again without it

@@ -52,21 +52,18 @@ class PluginManager(pluggy.PluginManager):
             self.register(importlib.import_module(module_name), name=module_name)
             self.infos[module_name] = PluginInfo(module_name, "zen-core", __version__)
 
-    def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
-        from importlib.metadata import entry_points
+    def load_entrypoints(self, group: str = ENTRY_POINT_GROUP, cached: bool = True) -> None:
+        from zen_core.entrypoints import discover, scan
+        from zen_core.records import load_object
 
-        for ep in entry_points(group=group):
+        found = discover(group, _cache_dir()) if cached else scan(group)
+        for ep in found:
             if self.has_plugin(ep.name) or ep.name in self.infos:
                 continue
-            dist = getattr(ep, "dist", None)
-            info = PluginInfo(
-                ep.name,
-                dist.metadata["Name"] if dist else "?",
-                dist.version if dist else "?",
-            )
+            info = PluginInfo(ep.name, ep.distribution, ep.version)
             self.infos[ep.name] = info
             try:
-                self.register(ep.load(), name=ep.name)
+                self.register(load_object(ep.value), name=ep.name)
             except Exception as err:  # a broken plugin must not break the CLI
                 info.error = f"{type(err).__name__}: {err}"
                 if failure_reporter is not None:
@@ -181,13 +178,22 @@ _manager: PluginManager | None = None
 failure_reporter: Callable[[PluginInfo], None] | None = None
 
 
-def get_plugin_manager() -> PluginManager:
-    """The process-wide plugin manager, with built-ins and entry points loaded."""
+def _cache_dir():
+    from zen_core.config import config_dir
+
+    return config_dir() / "cache"
+
+
+def get_plugin_manager(cached: bool = True) -> PluginManager:
+    """The process-wide plugin manager, with built-ins and entry points loaded.
+
+    ``cached=False`` scans the installed distributions afresh (``zenml plugins``).
+    """
     global _manager
-    if _manager is None:
+    if _manager is None or not cached:
         manager = PluginManager()
         manager.load_builtins()
-        manager.load_entrypoints()
+        manager.load_entrypoints(cached=cached)
         _manager = manager
     return _manager
 

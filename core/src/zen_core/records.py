@@ -36,9 +36,9 @@ def load_object(path_or_object: Any) -> Any:
     if not isinstance(path_or_object, str):
         return path_or_object
     module_name, _, attribute = path_or_object.partition(":")
-    module = importlib.import_module(module_name)
-    obj: Any = module
-    for part in attribute.split("."):
+    obj: Any = importlib.import_module(module_name.strip())
+    attribute = attribute.split("[")[0].strip()  # entry points may name extras
+    for part in filter(None, attribute.split(".")):
         obj = getattr(obj, part)
     return obj
 

@@ -40,7 +40,7 @@ def plugins(ctx: click.Context, output_format: str) -> None:
     """List installed plugins, their versions and what each contributes."""
     from zen_core.plugins import get_plugin_manager
 
-    manager = get_plugin_manager()
+    manager = get_plugin_manager(cached=False)
     manager.store_types()
     manager.flavors()
     ctx.find_root().command.list_commands(ctx)  # make plugins add their commands

@@ -1,0 +1,70 @@
+"""Discovery of the ``zen`` entry points, cached per Python environment.
+
+Scanning installed distributions with ``importlib.metadata`` costs more than
+the rest of ``zenml stack list`` together (its import alone is ~35 ms), so the
+result is cached in the config folder, keyed by the interpreter and the
+modification times of every ``sys.path`` folder: installing, upgrading or
+removing a distribution changes its folder's mtime and so refreshes the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EntryPointInfo:
+    name: str
+    value: str
+    distribution: str
+    version: str
+
+
+def scan(group: str) -> list[EntryPointInfo]:
+    """Every entry point of ``group`` in the installed distributions (no cache)."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        found.append(EntryPointInfo(
+            ep.name, ep.value,
+            dist.metadata["Name"] if dist else "?", dist.version if dist else "?",
+        ))
+    return found
+
+
+def _fingerprint(group: str) -> str:
+    parts = [sys.executable, group]
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}={os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            parts.append(f"{entry}=-")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def discover(group: str, cache_dir: Path | None) -> list[EntryPointInfo]:
+    """Like :func:`scan`, served from ``cache_dir`` while the environment is unchanged."""
+    if cache_dir is None:
+        return scan(group)
+    cache_file = cache_dir / f"entry-points-{_fingerprint(group)}.json"
+    try:
+        return [EntryPointInfo(**e) for e in json.loads(cache_file.read_text())]
+    except (OSError, ValueError, TypeError):
+        pass
+    found = scan(group)
+    try:
+        from zen_core.fileio import write_text_atomic
+
+        for stale in cache_dir.glob("entry-points-*.json"):
+            stale.unlink(missing_ok=True)
+        write_text_atomic(cache_file, json.dumps([asdict(e) for e in found]), mode=0o644)
+    except OSError:
+        pass  # a read-only config folder just means no cache
+    return found
