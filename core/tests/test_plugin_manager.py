@@ -1,0 +1,133 @@
+"""The plugin manager: built-ins, aggregation of records, duplicates, broken hooks."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from zen_core import hookimpl
+from zen_core.exceptions import InvalidDataError, PluginError
+from zen_core.models import ComponentType
+from zen_core.plugins import PluginInfo, PluginManager
+from zen_core.records import Flavor, StoreType
+
+
+def plugin_module(name: str, **hooks) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for hook_name, function in hooks.items():
+        setattr(module, hook_name, hookimpl(function))
+    return module
+
+
+@pytest.fixture
+def manager() -> PluginManager:
+    """A fresh manager with core's built-ins and no entry points."""
+    pm = PluginManager()
+    pm.load_builtins()
+    return pm
+
+
+def register(pm: PluginManager, name: str, **hooks) -> None:
+    pm.register(plugin_module(name, **hooks), name=name)
+    pm.infos[name] = PluginInfo(name, f"dist-{name}", "1.0")
+
+
+def memory_store(name="memory"):
+    return StoreType(name=name, description="d", store_class="x:Y")
+
+
+def test_builtin_flavors_cover_every_component_type(manager):
+    types_with_flavors = {t for t, _ in manager.flavors()}
+    assert types_with_flavors == set(ComponentType)
+
+
+def test_store_types_from_plugins_are_collected(manager):
+    register(manager, "one", zen_store_types=lambda: [memory_store()])
+    assert list(manager.store_types()) == ["memory"]
+    assert manager.store_type("memory").store_class == "x:Y"
+
+
+def test_a_duplicate_name_is_an_error_naming_every_provider(manager):
+    register(manager, "one", zen_store_types=lambda: [memory_store()])
+    register(manager, "two", zen_store_types=lambda: [memory_store()])
+    with pytest.raises(PluginError) as err:
+        manager.store_types()
+    assert "'memory'" in str(err.value)
+    assert "one" in str(err.value) and "two" in str(err.value)
+
+
+def test_a_duplicate_flavor_is_an_error(manager):
+    duplicate = Flavor(type="orchestrator", name="local", config_model="x:Y")
+    register(manager, "mine", zen_component_flavors=lambda: [duplicate])
+    with pytest.raises(PluginError, match="orchestrator/local"):
+        manager.flavors()
+
+
+def test_a_hook_that_raises_is_reported_and_the_others_still_count(manager):
+    def broken():
+        raise RuntimeError("boom")
+
+    register(manager, "bad", zen_store_types=broken)
+    register(manager, "good", zen_store_types=lambda: [memory_store()])
+    assert list(manager.store_types()) == ["memory"]
+    assert "boom" in manager.infos["bad"].error
+    assert [i.name for i in manager.failures()] == ["bad"]
+
+
+def test_unknown_names_list_the_choices_and_name_the_package(manager):
+    register(manager, "one", zen_store_types=lambda: [memory_store()])
+    with pytest.raises(InvalidDataError, match="Choose one of: memory"):
+        manager.store_type("nope")
+    with pytest.raises(InvalidDataError, match="pip install zen-sql-store"):
+        manager.store_type("sql")
+    with pytest.raises(InvalidDataError, match=r"Choose one of: .*kubeflow"):
+        manager.flavor(ComponentType.ORCHESTRATOR, "nope")
+
+
+@pytest.mark.parametrize("bad", ["", "Has-Caps", "a b", "../x", None])
+def test_records_validate_their_names(bad):
+    with pytest.raises(PluginError):
+        StoreType(name=bad, description="d", store_class="x:Y")
+    with pytest.raises(PluginError):
+        Flavor(type="orchestrator", name=bad, config_model="x:Y")
+
+
+def test_a_flavor_of_an_unknown_component_type_is_refused():
+    with pytest.raises(InvalidDataError, match="Unknown component type 'robot'"):
+        Flavor(type="robot", name="x", config_model="x:Y")
+
+
+def test_entry_points_are_loaded_with_distribution_and_version(monkeypatch):
+    from zen_core import entrypoints
+
+    monkeypatch.setattr(entrypoints, "scan", lambda group: [
+        entrypoints.EntryPointInfo("good", "zen_core.flavors.plugin", "zen-good", "2.0"),
+        entrypoints.EntryPointInfo("bad", "no_such_module_anywhere", "zen-bad", "0.1"),
+    ])
+    pm = PluginManager()
+    pm.load_entrypoints(cached=False)
+    assert pm.infos["good"].distribution == "zen-good" and pm.infos["good"].error is None
+    assert pm.infos["bad"].version == "0.1"
+    assert "ModuleNotFoundError" in pm.infos["bad"].error
+
+
+def test_every_hook_is_documented_with_an_example():
+    from zen_core import hookspecs
+
+    hooks = [name for name in dir(hookspecs) if name.startswith("zen_")]
+    assert sorted(hooks) == ["zen_component_flavors", "zen_register_commands",
+                             "zen_store_types"]
+    for name in hooks:
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert "Example::" in doc and "@hookimpl" in doc, name
+
+
+def test_every_hook_is_described_in_the_readme():
+    from pathlib import Path
+
+    from zen_core import hookspecs
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name in (n for n in dir(hookspecs) if n.startswith("zen_")):
+        assert f"def {name}" in readme, name
