@@ -351,6 +351,8 @@ class Client:
     def rename_stack(self, old: str, new: str) -> Stack:
         check_name(new, "stack name")
         current = self.store.get_stack(old)
+        if new == old:
+            raise self.store.stack_exists(new)
         stack = Stack(new, current.components)
         self.store.update_stack(old, stack)
         # The active choices follow the stack's new name.
@@ -417,6 +419,8 @@ class Client:
         type = ComponentType.parse(type)
         check_name(new, f"{type.display} name")
         current = self.store.get_component(type, old)
+        if new == old:
+            raise self.store.component_exists(type, new)
         component = Component(type, current.flavor, new, current.config, uuid=current.uuid)
         self.store.update_component(type, old, component)
         return component

@@ -85,6 +85,12 @@ class Component:
         check_name(self.name, f"{self.type.display} name")
         if not self.flavor or not isinstance(self.flavor, str):
             raise InvalidDataError(f"The {self.type.display} '{self.name}' needs a flavor.")
+        reserved = {"name", "uuid"} & set(self.config)
+        if reserved:
+            raise InvalidDataError(
+                f"'{sorted(reserved)[0]}' is not a configuration field of {self.type.display} "
+                f"'{self.name}': it is the component's own."
+            )
         self.uuid = str(self.uuid)
 
     def to_dict(self) -> dict[str, Any]:

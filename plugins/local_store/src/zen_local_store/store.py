@@ -8,23 +8,26 @@
 
 Every change holds a lock on ``stacks.yaml``, re-reads it, writes component
 files and then the index, each atomically. Nothing is cached across calls
-except the parsed index, keyed on the file's identity, so a long-running
-process always sees what another process wrote.
+except the parsed index, reused only while the file's bytes are unchanged, so
+a long-running process always sees what another process wrote.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
-from zen_core.fileio import locked, read_yaml, write_yaml
+from zen_core.fileio import locked, parse_yaml, read_yaml, write_yaml
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore
 from zen_local_store.plugin import path_from_url
 
 INDEX_FILE = "stacks.yaml"
+
+_T = TypeVar("_T")
 
 
 class LocalStore(BaseStore):
@@ -34,7 +37,7 @@ class LocalStore(BaseStore):
         super().__init__(url)
         self.root = path_from_url(url)
         self.index_path = self.root / INDEX_FILE
-        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+        self._cache: tuple[bytes, dict[str, Any]] | None = None
 
     # --- files -------------------------------------------------------------------
     def initialize(self) -> None:
@@ -51,26 +54,29 @@ class LocalStore(BaseStore):
 
     def _read_index(self) -> dict[str, Any]:
         try:
-            st = os.stat(self.index_path)
-        except FileNotFoundError:
+            raw = self.index_path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
             if self.root.exists() and not self.root.is_dir():
                 raise StoreUnavailableError(
                     f"The store folder {self.root} is not a folder."
                 ) from None
             return {"stacks": {}, "stack_components": {}}
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if self._cache and self._cache[0] == key:
+        except OSError as err:
+            raise StoreUnavailableError(f"Cannot read {self.index_path}: {err.strerror}.") from None
+        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same.
+        if self._cache and self._cache[0] == raw:
             return self._cache[1]
-        data = read_yaml(self.index_path, default={})
+        data = parse_yaml(raw.decode("utf-8"), self.index_path) or {}
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.index_path} is not a YAML mapping. Fix that file.")
-        data.setdefault("stacks", {})
-        data.setdefault("stack_components", {})
-        if data["stacks"] is None:
-            data["stacks"] = {}
-        if data["stack_components"] is None:
-            data["stack_components"] = {}
-        self._cache = (key, data)
+        for key in ("stacks", "stack_components"):
+            if not isinstance(data.get(key), dict):
+                if data.get(key) is not None:
+                    raise InvalidDataError(
+                        f"'{key}' in {self.index_path} is not a mapping. Fix that file."
+                    )
+                data[key] = {}
+        self._cache = (raw, data)
         return data
 
     def _fresh_index(self) -> dict[str, Any]:
@@ -89,7 +95,12 @@ class LocalStore(BaseStore):
         return self.root / type.plural / f"{name}.yaml"
 
     def _lock(self):
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreUnavailableError(
+                f"Cannot use the store folder {self.root}: {err.strerror}."
+            ) from None
         return locked(self.index_path)
 
     # --- stacks ----------------------------------------------------------------------
@@ -148,7 +159,7 @@ class LocalStore(BaseStore):
         path = self._component_path(type, name)
         content = read_yaml(path, default=None)
         if content is None:
-            raise InvalidDataError(
+            raise _MissingComponentFile(
                 f"The file of {type.display} '{name}' is missing: {path}. "
                 "Restore it or delete the component."
             )
@@ -157,20 +168,44 @@ class LocalStore(BaseStore):
         config = {k: v for k, v in content.items() if k not in ("name", "uuid")}
         return Component(type, flavor, name, config, uuid=content.get("uuid") or _stable_uuid(path))
 
+    def _read_consistently(self, read: Callable[[], _T]) -> _T:
+        """Run ``read`` (the index, then component files) again if a file it needed went away.
+
+        Readers take no lock: between reading the index and a component file,
+        another process may delete or rename that component. Then the index has
+        changed and a second read sees the new state; a file missing from an
+        unchanged index is really missing.
+        """
+        for attempt in range(_READ_ATTEMPTS):
+            key = _file_key(self.index_path)
+            try:
+                return read()
+            except _MissingComponentFile as err:
+                if attempt == _READ_ATTEMPTS - 1 or _file_key(self.index_path) == key:
+                    raise InvalidDataError(str(err)) from None
+        raise AssertionError("unreachable")
+
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
-        index = self._read_index()["stack_components"]
         types = [type] if type is not None else list(ComponentType)
-        found = []
-        for ctype in types:
-            entries = index.get(ctype.value) or {}
-            found.extend(self._load_component(ctype, n, entries[n]) for n in sorted(entries))
-        return found
+
+        def read() -> list[Component]:
+            index = self._read_index()["stack_components"]
+            found = []
+            for ctype in types:
+                entries = index.get(ctype.value) or {}
+                found.extend(self._load_component(ctype, n, entries[n]) for n in sorted(entries))
+            return found
+
+        return self._read_consistently(read)
 
     def get_component(self, type: ComponentType, name: str) -> Component:
-        entries = self._read_index()["stack_components"].get(type.value) or {}
-        if name not in entries:
-            raise self.component_not_found(type, name, entries)
-        return self._load_component(type, name, entries[name])
+        def read() -> Component:
+            entries = self._read_index()["stack_components"].get(type.value) or {}
+            if name not in entries:
+                raise self.component_not_found(type, name, entries)
+            return self._load_component(type, name, entries[name])
+
+        return self._read_consistently(read)
 
     def _write_component(self, component: Component) -> None:
         content = {"name": component.name, "uuid": component.uuid, **component.config}
@@ -225,6 +260,22 @@ class LocalStore(BaseStore):
 
     def is_empty(self) -> bool:
         return not self._read_index()["stacks"]
+
+
+#: How often a read starts over because concurrent writes removed a file it needed.
+_READ_ATTEMPTS = 20
+
+
+class _MissingComponentFile(InvalidDataError):
+    """A component file listed in the index is absent (maybe deleted since the index was read)."""
+
+
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _stable_uuid(path: Path) -> str:
