@@ -167,6 +167,11 @@ class Client:
                 "choose a different active global profile first by running "
                 "'zenml profile set --global PROFILE'."
             )
+        if self.profile.name == name and self.profile_scope == "environment":
+            raise InUseError(
+                f"Profile '{name}' cannot be deleted because {ENV_ACTIVATED_PROFILE} "
+                "activates it. Unset that variable or point it at another profile first."
+            )
         if self.profile.name == name:
             raise InUseError(
                 f"Profile '{name}' cannot be deleted because it's locally active. Please "
@@ -219,23 +224,27 @@ class Client:
         """Where the effective profile comes from: ``environment``, ``local`` or ``global``."""
         return self._effective_profile[1]
 
-    def set_profile(self, name: str, global_: bool = False) -> str:
-        """Activate ``name`` in the repository (inside one) or globally. Returns the scope."""
+    def set_profile(self, name: str, global_: bool = False) -> tuple[str, bool]:
+        """Activate ``name`` in the repository (inside one) or globally.
+
+        Returns the scope (``local`` or ``global``) and whether anything changed:
+        activating the profile that is already active changes nothing.
+        """
         self.config.get_profile(name)
         if self.repository is not None and not global_:
-            if self.repository.active_profile_name == name:
-                raise InvalidDataError(f"Profile '{name}' is already active.")
-            stack = self._profile_active_stack(self.config.get_profile(name))
-            self.repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
+            changed = self.repository.active_profile_name != name
+            if changed:
+                stack = self._profile_active_stack(self.config.get_profile(name))
+                self.repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
             scope = "local"
         else:
-            if self.config.activated_profile == name:
-                raise InvalidDataError(f"Profile '{name}' is already globally active.")
-            self.config.activate_profile(name)
+            changed = self.config.activated_profile != name
+            if changed:
+                self.config.activate_profile(name)
             scope = "global"
         self.__dict__.pop("_effective_profile", None)
         self.__dict__.pop("active_stack_name", None)
-        return scope
+        return scope, changed
 
     # --- the store and the active stack ------------------------------------------------
     @property
@@ -270,15 +279,23 @@ class Client:
             if local:
                 self.warn(
                     f"Stack `{local}` not found. Switching the repository active stack to "
-                    f"`{fallback}`."
+                    f"`{fallback}`." if fallback else
+                    f"Stack `{local}` not found and profile '{profile.name}' has no stacks "
+                    "left. Register one with `zenml stack register`."
                 )
             self.repository.set_active(stack=fallback, clear_stack=fallback is None)
             return fallback
         if profile.active_stack and profile.active_stack not in names:
-            self.warn(
-                f"Stack `{profile.active_stack}` not found. Switching the active stack of "
-                f"profile '{profile.name}' to `{fallback}`."
-            )
+            if fallback is None:
+                self.warn(
+                    f"Stack `{profile.active_stack}` not found and profile '{profile.name}' has "
+                    "no stacks left. Register one with `zenml stack register`."
+                )
+            else:
+                self.warn(
+                    f"Stack `{profile.active_stack}` not found. Switching the active stack of "
+                    f"profile '{profile.name}' to `{fallback}`."
+                )
             self.config.set_profile_stack(profile.name, fallback)
         return fallback
 

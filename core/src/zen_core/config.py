@@ -27,7 +27,13 @@ def config_dir() -> Path:
     """``$ZENML_CONFIG_PATH`` or the platform's user config folder for zenml."""
     override = os.environ.get(ENV_CONFIG_PATH)
     if override:
-        return Path(override).expanduser().resolve()
+        path = Path(override).expanduser().resolve()
+        if path.exists() and not path.is_dir():
+            raise InvalidDataError(
+                f"{ENV_CONFIG_PATH} points at {path}, which is not a folder. "
+                "Point it at a folder (it is created if missing)."
+            )
+        return path
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("zenml", appauthor=False, roaming=True))

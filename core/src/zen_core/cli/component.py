@@ -47,17 +47,23 @@ def parse_config_args(args: list[str]) -> dict[str, Any]:
         key = key.replace("-", "_")
         if key in config:
             raise InvalidDataError(f"The option --{key} is given twice.")
-        config[key] = _parse_value(value)
+        config[key] = _parse_value(key, value)
     return config
 
 
-def _parse_value(value: str) -> Any:
+def _parse_value(key: str, value: str) -> Any:
     """Strings stay strings (pydantic coerces them); JSON-like lists and maps are parsed."""
-    if value[:1] in "[{":
-        from zen_core.fileio import parse_yaml
+    if value[:1] not in ("[", "{"):
+        return value
+    import yaml
 
-        return parse_yaml(value, "the command line")
-    return value
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise InvalidDataError(
+            f"The value of --{key} is not a valid list or mapping: {value!r}. "
+            'Write it as JSON, for example --labels=\'{"team": "ml"}\'.'
+        ) from None
 
 
 def secret_keys(client: Client, component: Component) -> set[str]:

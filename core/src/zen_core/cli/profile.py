@@ -67,11 +67,12 @@ def list_profiles(output_format: str) -> None:
 def set_profile(name: str, global_: bool) -> None:
     """Activate a profile: in the repository when inside one, else globally."""
     client = make_client()
-    scope = client.set_profile(name, global_=global_)
-    if scope == "global" and global_:
-        success(f"Active global profile changed to: '{name}'")
+    scope, changed = client.set_profile(name, global_=global_)
+    where = "global " if scope == "global" and global_ else ""
+    if not changed:
+        success(f"Profile '{name}' is already {'globally ' if where else ''}active.")
     else:
-        success(f"Active profile changed to: '{name}'")
+        success(f"Active {where}profile changed to: '{name}'")
 
 
 @profile.command()
