@@ -110,11 +110,17 @@ class Client:
         """The store of ``profile`` (cached for the life of this client)."""
         if profile.name not in self._stores:
             store_type = self.plugins.store_type(profile.store_type)
-            self._stores[profile.name] = store_type.open(self.store_url(profile))
+            self._stores[profile.name] = store_type.open(
+                self.store_url(profile), token=profile.store_token
+            )
         return self._stores[profile.name]
 
     def create_profile(
-        self, name: str, store_type: str | None = None, url: str | None = None
+        self,
+        name: str,
+        store_type: str | None = None,
+        url: str | None = None,
+        token: str | None = None,
     ) -> Profile:
         """Create a profile, its store and (if the store is empty) its default stack.
 
@@ -127,7 +133,9 @@ class Client:
         kind = self.plugins.store_type(type_name)
         if url is not None:
             kind.validate_url(url)
-        profile = Profile(name=name, store_type=type_name, store_url=url)
+        if token and not kind.accepts_token:
+            raise InvalidDataError(f"Store type '{type_name}' takes no token.")
+        profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token)
         profile.store_url = self.store_url(profile)
         with locked(self.config.directory / "create-profile"):
             self.config.reload()
@@ -144,7 +152,8 @@ class Client:
         try:
             store = self.open_store(profile)
             store.initialize()
-            if store.is_empty():
+            kind = self.plugins.store_type(profile.store_type)
+            if kind.registers_default_stack and store.is_empty():
                 store.register_default_stack(
                     default_stack_components(self.config.directory), self.report
                 )

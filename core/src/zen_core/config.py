@@ -47,6 +47,8 @@ class Profile:
     store_type: str = "local"
     store_url: str | None = None
     active_stack: str | None = None
+    #: Access token for stores that take one (a remote zen service); config.yaml is 0600.
+    store_token: str | None = None
     #: Keys we don't model (ZenML 0.7.3's ``active_user``...), kept on rewrite.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -58,18 +60,21 @@ class Profile:
             store_url=self.store_url,
             active_stack=self.active_stack,
         )
+        if self.store_token:
+            data["store_token"] = self.store_token
         return data
 
     @classmethod
     def from_dict(cls, name: str, data: Any) -> Profile:
         if not isinstance(data, dict):
             raise InvalidDataError(f"Profile '{name}' in the global config is not a mapping.")
-        known = {"name", "store_type", "store_url", "active_stack"}
+        known = {"name", "store_type", "store_url", "active_stack", "store_token"}
         return cls(
             name=name,
             store_type=str(data.get("store_type") or "local"),
             store_url=data.get("store_url"),
             active_stack=data.get("active_stack"),
+            store_token=data.get("store_token"),
             extra={k: v for k, v in data.items() if k not in known},
         )
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 
 class ZenError(Exception):
-    """Base of every error zen reports to the user (``Error: <message>``, exit 1)."""
+    """Base of every error zen reports to the user (``Error: <message>``, exit 1).
+
+    ``http_status`` is what the service answers for it; the REST store maps the
+    class name it receives back to the class with :func:`error_class`.
+    """
+
+    http_status = 400
 
     @property
     def message(self) -> str:
@@ -17,6 +23,8 @@ class ZenError(Exception):
 
 class NotFoundError(ZenError, KeyError):
     """Something named does not exist. Also a ``KeyError`` for callers that expect one."""
+
+    http_status = 404
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
@@ -35,7 +43,7 @@ class ProfileNotFoundError(NotFoundError):
 
 
 class AlreadyExistsError(ZenError):
-    pass
+    http_status = 409
 
 
 class StackExistsError(AlreadyExistsError):
@@ -53,14 +61,39 @@ class ProfileExistsError(AlreadyExistsError):
 class InUseError(ZenError):
     """A component used by a stack, an active stack or profile: refused until freed."""
 
+    http_status = 409
+
 
 class InvalidDataError(ZenError, ValueError):
     """Input or stored data that does not fit: a bad name, config, URL or file."""
+
+    http_status = 422
 
 
 class StoreUnavailableError(ZenError):
     """The store's backing service, database or folder cannot be reached."""
 
+    http_status = 503
+
+
+class AuthenticationError(ZenError):
+    """A service refused the credentials (missing or wrong token)."""
+
+    http_status = 401
+
 
 class PluginError(ZenError):
     """A plugin contributed something broken (a duplicate name, a bad record)."""
+
+
+def error_class(name: str) -> type[ZenError]:
+    """The zen error class called ``name`` (``ZenError`` for a name we don't know)."""
+    found = {cls.__name__: cls for cls in _subclasses(ZenError)}
+    return found.get(name, ZenError)
+
+
+def _subclasses(cls: type) -> list[type]:
+    result = [cls]
+    for sub in cls.__subclasses__():
+        result.extend(_subclasses(sub))
+    return result

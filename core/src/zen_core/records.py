@@ -62,6 +62,10 @@ class StoreType:
     store_class: str | type[BaseStore]
     default_url: Callable[[Path], str] | None = None
     check_url: Callable[[str], None] | None = None
+    #: Whether the store takes an access token (``profile create --token``).
+    accepts_token: bool = False
+    #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
+    registers_default_stack: bool = True
 
     def __post_init__(self) -> None:
         _check_record_name("store type", self.name)
@@ -82,8 +86,12 @@ class StoreType:
         if self.check_url is not None:
             self.check_url(url)
 
-    def open(self, url: str) -> BaseStore:
+    def open(self, url: str, token: str | None = None) -> BaseStore:
         """An instance of the store at ``url`` (storage is not created yet)."""
+        if self.accepts_token:
+            return self.load_class()(url, token=token)
+        if token:
+            raise InvalidDataError(f"Store type '{self.name}' takes no token.")
         return self.load_class()(url)
 
 

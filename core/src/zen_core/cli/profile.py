@@ -32,10 +32,12 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
     "--store-type", "--type", "-t", "store_type", default=None,
     help="The store back-end: local, sql, rest, or one a plugin adds.",
 )
-def create(name: str, url: str | None, store_type: str | None) -> None:
+@click.option("--token", default=None,
+              help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
+def create(name: str, url: str | None, store_type: str | None, token: str | None) -> None:
     """Create a profile (it is not activated)."""
     client = make_client()
-    client.create_profile(name, store_type=store_type, url=url)
+    client.create_profile(name, store_type=store_type, url=url, token=token)
     success(f"Profile '{name}' successfully created.")
 
 
