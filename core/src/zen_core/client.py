@@ -38,7 +38,7 @@ from zen_core.exceptions import (
 from zen_core.fileio import locked
 from zen_core.models import REQUIRED_TYPES, Component, ComponentType, Stack
 from zen_core.names import check_name
-from zen_core.repository import Repository, find_repository_root
+from zen_core.repository import REPOSITORY_DIR, Repository, find_repository_root
 from zen_core.store import BaseStore
 
 ENV_ACTIVATED_PROFILE = "ZENML_ACTIVATED_PROFILE"
@@ -70,9 +70,13 @@ class Client:
         self.warn = warn
         self.config = GlobalConfig(config_directory)
         root = find_repository_root(cwd)
-        self.repository = Repository(root) if root else None
         self._stores: dict[str, BaseStore] = {}
         self._ensure_default_profile()
+        if root is not None:
+            from zen_core.legacy import migrate_if_legacy
+
+            migrate_if_legacy(self, root / REPOSITORY_DIR)
+        self.repository = Repository(root) if root else None
 
     # --- plugins -------------------------------------------------------------------
     @property
@@ -121,10 +125,15 @@ class Client:
         store_type: str | None = None,
         url: str | None = None,
         token: str | None = None,
+        *,
+        register_default_stack: bool = True,
+        record: bool = True,
     ) -> Profile:
         """Create a profile, its store and (if the store is empty) its default stack.
 
         All or nothing: if the store cannot be set up, no profile is recorded.
+        With ``record=False`` the caller fills the store and then calls
+        :meth:`record_profile` (or :meth:`discard_profile_storage` on failure).
         """
         check_name(name, "profile name")
         if self.config.has_profile(name):
@@ -141,32 +150,39 @@ class Client:
             self.config.reload()
             if self.config.has_profile(name):
                 raise ProfileExistsError(f"Profile '{name}' already exists.")
-            self._initialize_profile(profile)
+            self.report(f"Initializing profile `{name}`...")
+            try:
+                store = self.open_store(profile)
+                store.initialize()
+                if register_default_stack and kind.registers_default_stack and store.is_empty():
+                    store.register_default_stack(
+                        default_stack_components(self.config.directory), self.report
+                    )
+                    profile.active_stack = DEFAULT_STACK
+                if record:
+                    profile.active_stack = self._profile_active_stack(profile)
+                    self.config.save_profile(profile)
+            except BaseException:
+                self.discard_profile_storage(profile)
+                raise
         return profile
 
-    def _initialize_profile(self, profile: Profile) -> None:
-        name = profile.name
-        profile_dir = self.config.profile_dir(name)
-        existed = profile_dir.exists()
-        self.report(f"Initializing profile `{name}`...")
-        try:
-            store = self.open_store(profile)
-            store.initialize()
-            kind = self.plugins.store_type(profile.store_type)
-            if kind.registers_default_stack and store.is_empty():
-                store.register_default_stack(
-                    default_stack_components(self.config.directory), self.report
-                )
-            stacks = store.stack_names()
-            profile.active_stack = DEFAULT_STACK if DEFAULT_STACK in stacks else (
-                stacks[0] if stacks else None
-            )
+    def record_profile(self, profile: Profile) -> None:
+        """Record a profile created with ``record=False`` in the global config."""
+        with locked(self.config.directory / "create-profile"):
+            self.config.reload()
+            if self.config.has_profile(profile.name):
+                raise ProfileExistsError(f"Profile '{profile.name}' already exists.")
             self.config.save_profile(profile)
-        except BaseException:
-            self._stores.pop(name, None)
-            if not existed and profile_dir.exists():
-                shutil.rmtree(profile_dir, ignore_errors=True)
-            raise
+
+    def discard_profile_storage(self, profile: Profile) -> None:
+        """Forget the store of a profile that was never recorded, and its own folder."""
+        store = self._stores.pop(profile.name, None)
+        if store is not None:
+            store.close()
+        profile_dir = self.config.profile_dir(profile.name)
+        if not self.config.has_profile(profile.name) and profile_dir.is_dir():
+            shutil.rmtree(profile_dir, ignore_errors=True)
 
     def delete_profile(self, name: str) -> None:
         profile = self.config.get_profile(name)
