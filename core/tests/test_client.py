@@ -166,6 +166,9 @@ class BrokenStore:
     def initialize(self):
         raise StoreUnavailableError("The database at broken:// is down.")
 
+    def close(self):
+        pass
+
 
 def test_profile_creation_is_all_or_nothing(client, zen_home):
     plugin = types.ModuleType("broken_store_plugin")

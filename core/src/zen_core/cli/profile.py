@@ -162,3 +162,19 @@ def explain() -> None:
     from rich.markdown import Markdown
 
     Console().print(Markdown(EXPLAIN))
+
+
+@profile.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--store-type", "--type", "-t", "store_type", required=True,
+              help="The store back-end of the new profile.")
+@click.option("--url", "-u", help="Where the new store lives (default: in its profile folder).")
+@click.option("--token", default=None, help="Access token of a remote zen service.")
+def copy(source: str, target: str, store_type: str, url: str | None, token: str | None) -> None:
+    """Copy every stack and component of SOURCE into a new profile TARGET."""
+    from zen_core.transfer import copy_profile
+
+    client = make_client()
+    copy_profile(client, source, target, store_type, url=url, token=token)
+    success(f"Profile '{source}' copied to '{target}' ({store_type}).")

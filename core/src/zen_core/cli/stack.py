@@ -198,3 +198,49 @@ def rename(old: str, new: str) -> None:
     client = make_client()
     client.rename_stack(old, new)
     success(f"Stack `{old}` successfully renamed as `{new}`!")
+
+
+@stack.command("export")
+@click.argument("name")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True), required=False)
+@click.option("--include-secrets", is_flag=True,
+              help="Also export secret fields (passwords, keys). Keep the file safe.")
+def export_stack(name: str, file: str | None, include_secrets: bool) -> None:
+    """Write a stack and its components as one YAML document (to FILE or stdout)."""
+    from zen_core.fileio import dump_yaml, write_text_atomic
+    from zen_core.transfer import export_stack as export
+
+    client = make_client()
+    text = dump_yaml(export(client, name, include_secrets=include_secrets))
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    write_text_atomic(Path(file), text, mode=0o600)
+    success(f"Stack '{name}' exported to {file}.")
+
+
+@stack.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--name", "new_name", help="Register the stack under this name.")
+@click.option("--rename-components", is_flag=True,
+              help="Register conflicting components under new names instead of refusing.")
+def import_stack(file: str, new_name: str | None, rename_components: bool) -> None:
+    """Register an exported stack (and its components) in the active profile."""
+    from pathlib import Path
+
+    from zen_core.exceptions import InvalidDataError
+    from zen_core.fileio import parse_yaml
+    from zen_core.transfer import import_stack as do_import
+
+    try:
+        text = click.get_text_stream("stdin").read() if file == "-" else Path(file).read_text()
+    except OSError as err:
+        raise InvalidDataError(f"Cannot read {file}: {err.strerror}.") from None
+    client = make_client()
+    imported, notes = do_import(client, parse_yaml(text, file), name=new_name,
+                                rename_components=rename_components, source=file)
+    for note in notes:
+        info(note)
+    success(f"Stack '{imported.name}' successfully imported!")

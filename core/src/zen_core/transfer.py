@@ -1,0 +1,224 @@
+"""Moving stacks around: export a stack to YAML, import it, copy a whole profile.
+
+These work through the store contract only, so they work across store types
+(export from a local profile, import into a SQL or REST one). Stores have no
+multi-operation transactions, so "all or nothing" is kept by checking
+everything first and undoing what was written if a later step fails.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from zen_core.exceptions import AlreadyExistsError, InvalidDataError, ZenError
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.names import check_name
+
+if TYPE_CHECKING:
+    from zen_core.client import Client
+    from zen_core.store import BaseStore
+
+EXPORT_FORMAT = "zen-stack/v1"
+
+
+def export_stack(client: Client, name: str, include_secrets: bool = False) -> dict[str, Any]:
+    """The stack and its components as one plain document (secrets left out by default)."""
+    stack = client.store.get_stack(name)
+    components = []
+    for ctype, cname in stack.components.items():
+        component = client.store.get_component(ctype, cname)
+        config = dict(component.config)
+        omitted = [] if include_secrets else sorted(_secret_keys(client, component))
+        for key in omitted:
+            config.pop(key, None)
+        entry = {"type": ctype.value, "name": cname, "flavor": component.flavor,
+                 "uuid": component.uuid, "config": config}
+        if omitted:
+            entry["omitted_secrets"] = omitted
+        components.append(entry)
+    return {"format": EXPORT_FORMAT, "stack": stack.name, "components": components}
+
+
+def _secret_keys(client: Client, component: Component) -> set[str]:
+    from zen_core.cli.component import secret_keys
+
+    return secret_keys(client, component)
+
+
+def _parse_export(
+    document: Any, source: str
+) -> tuple[str, list[Component], dict[tuple[ComponentType, str], list[str]]]:
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise InvalidDataError(
+            f"{source} is not a zen stack export (expected `format: {EXPORT_FORMAT}`)."
+        )
+    try:
+        components = [
+            Component(c["type"], c["flavor"], c["name"], dict(c.get("config") or {}),
+                      uuid=c.get("uuid") or str(uuid.uuid4()))
+            for c in document["components"]
+        ]
+        omitted = {(ComponentType.parse(c["type"]), c["name"]): list(c.get("omitted_secrets") or [])
+                   for c in document["components"]}
+        return check_name(document["stack"], "stack name"), components, omitted
+    except (KeyError, TypeError, AttributeError) as err:
+        raise InvalidDataError(
+            f"{source} is not a valid stack export: bad or missing {err}."
+        ) from None
+
+
+def import_stack(
+    client: Client,
+    document: Any,
+    name: str | None = None,
+    rename_components: bool = False,
+    source: str = "the export",
+) -> tuple[Stack, list[str]]:
+    """Register an exported stack in the active profile; return it and notes for the user.
+
+    Identical components (same flavor and configuration) are reused; a
+    different one with a taken name is refused, or renamed with
+    ``rename_components``. All or nothing.
+    """
+    exported_name, components, omitted = _parse_export(document, source)
+    stack_name = check_name(name or exported_name, "stack name")
+    store = client.store
+    if stack_name in store.stack_names():
+        raise store.stack_exists(stack_name)
+    plan: list[Component] = []  # components to register
+    members: dict[ComponentType, str] = {}
+    notes: list[str] = []
+    conflicts: list[str] = []
+    for component in components:
+        try:
+            config = client.validated_config(component.type, component.flavor, component.config)
+        except InvalidDataError as err:
+            left_out = omitted.get((component.type, component.name))
+            if not left_out:
+                raise
+            raise InvalidDataError(
+                f"{err.message} The export left out its secret fields ({', '.join(left_out)}): "
+                "export again with --include-secrets."
+            ) from None
+        wanted = Component(component.type, component.flavor, component.name, config,
+                           uuid=component.uuid)
+        existing = _find(store, wanted.type, wanted.name)
+        if existing is None:
+            plan.append(wanted)
+        elif existing.flavor == wanted.flavor and existing.config == wanted.config:
+            notes.append(f"Reusing the identical {wanted.type.display} '{wanted.name}'.")
+        elif rename_components:
+            twin = _renamed_twin(store, wanted)
+            if twin is not None:
+                notes.append(f"Reusing the identical {wanted.type.display} '{twin}'.")
+                wanted = Component(wanted.type, wanted.flavor, twin, wanted.config)
+            else:
+                new_name = _free_name(store, wanted.type, wanted.name)
+                notes.append(
+                    f"Registering {wanted.type.display} '{wanted.name}' as '{new_name}'."
+                )
+                wanted = Component(wanted.type, wanted.flavor, new_name, wanted.config)
+                plan.append(wanted)
+        else:
+            conflicts.append(f"{wanted.type.display} '{wanted.name}'")
+        members[wanted.type] = wanted.name
+    if conflicts:
+        raise AlreadyExistsError(
+            f"Cannot import stack '{stack_name}': {', '.join(conflicts)} already exist with a "
+            "different configuration. Use --rename-components to import them under new names."
+        )
+    stack = Stack(stack_name, members)
+    missing = stack.missing_required()
+    if missing:
+        raise InvalidDataError(f"{source} has no {missing[0].display}.")
+    registered: list[Component] = []
+    try:
+        for component in plan:
+            store.register_component(component)
+            registered.append(component)
+        store.register_stack(stack)
+    except BaseException:
+        _undo(store, [], registered)
+        raise
+    return stack, notes
+
+
+def _find(store: BaseStore, ctype: ComponentType, name: str) -> Component | None:
+    try:
+        return store.get_component(ctype, name)
+    except KeyError:
+        return None
+
+
+def _renamed_twin(store: BaseStore, wanted: Component) -> str | None:
+    """An identical component an earlier ``--rename-components`` import registered."""
+    pattern = re.compile(rf"{re.escape(wanted.name)}_\d+")
+    for existing in store.list_components(wanted.type):
+        if (pattern.fullmatch(existing.name) and existing.flavor == wanted.flavor
+                and existing.config == wanted.config):
+            return existing.name
+    return None
+
+
+def _free_name(store: BaseStore, ctype: ComponentType, name: str) -> str:
+    taken = {c.name for c in store.list_components(ctype)}
+    n = 2
+    while f"{name}_{n}" in taken:
+        n += 1
+    return f"{name}_{n}"
+
+
+def _undo(store: BaseStore, stacks: list[str], components: list[Component]) -> None:
+    """Best-effort removal of what a failed import or copy registered."""
+    for stack in reversed(stacks):
+        try:
+            store.delete_stack(stack)
+        except ZenError:
+            pass
+    for component in reversed(components):
+        try:
+            store.delete_component(component.type, component.name)
+        except ZenError:
+            pass
+
+
+def copy_profile(
+    client: Client,
+    source: str,
+    target: str,
+    store_type: str,
+    url: str | None = None,
+    token: str | None = None,
+) -> None:
+    """Create profile ``target`` on the given store with every stack and component of
+    ``source`` and its active stack. All or nothing: on failure ``target`` is not left."""
+    source_profile = client.get_profile(source)
+    source_store = client.open_store(source_profile)
+    stacks = source_store.list_stacks()
+    components = source_store.list_components()
+    profile = client.create_profile(
+        target, store_type=store_type, url=url, token=token, register_default_stack=False,
+        record=False,
+    )
+    store = client.open_store(profile)
+    copied_stacks: list[str] = []
+    copied_components: list[Component] = []
+    try:
+        if not store.is_empty() or store.list_components():
+            raise InvalidDataError(
+                f"The store at {profile.store_url} is not empty: copy into a new store."
+            )
+        for component in components:
+            store.register_component(component)
+            copied_components.append(component)
+        for stack in stacks:
+            store.register_stack(stack)
+            copied_stacks.append(stack.name)
+        profile.active_stack = client._profile_active_stack(source_profile)
+        client.record_profile(profile)
+    except BaseException:
+        _undo(store, copied_stacks, copied_components)
+        client.discard_profile_storage(profile)
+        raise
