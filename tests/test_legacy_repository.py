@@ -1,0 +1,194 @@
+"""Repositories written by ZenML before 0.7 are migrated to a profile on first use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+LEGACY_CONFIG = {
+    "version": "0.6.3",
+    "active_stack_name": "local_kubeflow_stack",
+    "stacks": {
+        "airflow_stack": {"artifact_store": "local_artifact_store",
+                          "metadata_store": "local_metadata_store",
+                          "orchestrator": "airflow_orchestrator",
+                          "container_registry": None, "step_operator": None},
+        "local_kubeflow_stack": {"artifact_store": "local_artifact_store",
+                                 "metadata_store": "local_metadata_store",
+                                 "orchestrator": "kubeflow_orchestrator",
+                                 "container_registry": "local_registry",
+                                 "step_operator": None},
+        "local_stack": {"artifact_store": "local_artifact_store",
+                        "metadata_store": "local_metadata_store",
+                        "orchestrator": "local_orchestrator", "container_registry": None},
+    },
+    "stack_components": {
+        "artifact_store": {"local_artifact_store": "local"},
+        "metadata_store": {"local_metadata_store": "sqlite"},
+        "orchestrator": {"airflow_orchestrator": "airflow",
+                         "kubeflow_orchestrator": "kubeflow",
+                         "local_orchestrator": "local"},
+        "container_registry": {"local_registry": "default"},
+    },
+}
+
+ZENML = str(Path(sys.executable).parent / "zenml")
+
+COMPONENT_FILES = {
+    "artifact_stores/local_artifact_store.yaml": {"path": "/data/artifacts"},
+    "metadata_stores/local_metadata_store.yaml": {"uri": "/data/artifacts/metadata.db"},
+    "orchestrators/airflow_orchestrator.yaml": {"airflow_home": "/data/airflow"},
+    "orchestrators/kubeflow_orchestrator.yaml": {"synchronous": True},
+    "orchestrators/local_orchestrator.yaml": {"supports_local_execution": True},
+    "container_registries/local_registry.yaml": {"uri": "localhost:5000"},
+}
+
+
+def make_legacy_repository(root: Path, config: dict = LEGACY_CONFIG) -> Path:
+    zen_dir = root / ".zen"
+    zen_dir.mkdir(parents=True)
+    (zen_dir / "config.yaml").write_text(yaml.safe_dump(config))
+    for i, (relative, content) in enumerate(COMPONENT_FILES.items()):
+        path = zen_dir / relative
+        path.parent.mkdir(exist_ok=True)
+        name = path.stem
+        uuid = f"{i:08d}-0000-4000-8000-000000000000"
+        path.write_text(yaml.safe_dump({"name": name, "uuid": uuid, **content}))
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+
+
+@pytest.fixture
+def legacy_repo(tmp_path, monkeypatch) -> Path:
+    root = make_legacy_repository(tmp_path / "airflow_local")
+    monkeypatch.chdir(root)
+    return root
+
+
+def legacy_name(result_stderr: str) -> str:
+    line = next(x for x in result_stderr.splitlines() if "newly created profile" in x)
+    return line.rsplit("`", 2)[-2]
+
+
+def test_first_command_migrates_stacks_into_a_local_profile(zen, legacy_repo):
+    result = zen("profile list")
+    assert result.exit_code == 0, result.stderr
+    zen_dir = legacy_repo / ".zen"
+    assert (f"A legacy ZenML repository with locally configured stacks was found at "
+            f"`{zen_dir}`.") in result.stderr
+    name = legacy_name(result.stderr)
+    assert name.startswith("legacy-repository-") and len(name) == len("legacy-repository-") + 8
+    assert f"`zenml profile delete {name}`" in result.stderr
+    assert "This warning will not be shown again." in result.stderr
+    assert f"Running with active profile: '{name}' (local)" in result.stderr
+
+    profiles = {p["name"]: p for p in json.loads(zen("profile list --output json").stdout)}
+    assert profiles[name]["active"]
+    assert profiles[name]["url"] == f"file://{zen_dir}"
+    assert profiles[name]["active_stack"] == "local_kubeflow_stack"
+
+    stacks = {s["name"]: s for s in json.loads(zen("stack list --output json").stdout)}
+    assert set(stacks) == {"airflow_stack", "local_kubeflow_stack", "local_stack"}
+    assert stacks["local_kubeflow_stack"]["active"]
+    assert stacks["local_kubeflow_stack"]["components"]["container_registry"] == "local_registry"
+    assert "container_registry" not in stacks["airflow_stack"]["components"]  # null dropped
+    airflow = json.loads(zen("orchestrator describe airflow_orchestrator --output json").stdout)
+    assert airflow["config"] == {"airflow_home": "/data/airflow"}
+    assert airflow["uuid"] == "00000002-0000-4000-8000-000000000000"
+
+
+def test_the_store_stays_in_the_repository_and_the_old_config_is_kept(zen, legacy_repo,
+                                                                      zen_home):
+    before = snapshot(legacy_repo / ".zen")
+    zen("stack list")
+    zen_dir = legacy_repo / ".zen"
+    assert yaml.safe_load((zen_dir / "config.legacy.yaml").read_text()) == LEGACY_CONFIG
+    after = snapshot(zen_dir)
+    for relative in COMPONENT_FILES:
+        assert after[relative] == before[relative]
+    assert "stacks" in yaml.safe_load((zen_dir / "stacks.yaml").read_text())
+    local = yaml.safe_load((zen_dir / "config.yaml").read_text())
+    assert local["active_stack_name"] == "local_kubeflow_stack"
+    assert local["active_profile_name"].startswith("legacy-repository-")
+    assert not any((zen_home / "profiles").glob("legacy-repository-*"))
+
+
+def test_running_again_shows_no_message_and_migrates_nothing_twice(zen, legacy_repo, zen_home):
+    first = zen("stack list")
+    second = zen("stack list")
+    assert "legacy ZenML repository" in first.stderr
+    assert "legacy ZenML repository" not in second.stderr
+    config = yaml.safe_load((zen_home / "config.yaml").read_text())
+    assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == 1
+
+
+def test_the_name_is_derived_from_the_path(zen, tmp_path, monkeypatch):
+    names = []
+    for attempt in range(2):
+        root = make_legacy_repository(tmp_path / f"try{attempt}" / "repo")
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("ZENML_CONFIG_PATH", str(tmp_path / f"config{attempt}"))
+        names.append(legacy_name(zen("stack list").stderr))
+    assert names[0] != names[1]  # different paths
+    root = tmp_path / "try0" / "repo"
+    (root / ".zen" / "config.yaml").write_text(yaml.safe_dump(LEGACY_CONFIG))
+    (root / ".zen" / "stacks.yaml").unlink()
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("ZENML_CONFIG_PATH", str(tmp_path / "config-fresh"))
+    assert legacy_name(zen("stack list").stderr) == names[0]  # same path, same name
+
+
+def test_two_processes_starting_at_once_migrate_once(legacy_repo, zen_home):
+    processes = [subprocess.Popen([ZENML, "stack", "list"], cwd=legacy_repo, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(3)]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert sum("legacy ZenML repository" in err for _, err in outputs) == 1
+    config = yaml.safe_load((zen_home / "config.yaml").read_text())
+    assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == 1
+
+
+def test_a_broken_legacy_file_is_named_and_the_repository_left_as_it_was(zen, legacy_repo,
+                                                                         zen_home):
+    broken = legacy_repo / ".zen" / "orchestrators" / "kubeflow_orchestrator.yaml"
+    broken.write_text("name: [unclosed\n")
+    before = snapshot(legacy_repo / ".zen")
+    result = zen("stack list")
+    assert result.exit_code == 1
+    errors = [x for x in result.stderr.splitlines() if x.startswith("Error: ")]
+    assert len(errors) == 1 and str(broken) in errors[0]
+    assert "Traceback" not in result.stderr
+    assert snapshot(legacy_repo / ".zen") == before
+    config = yaml.safe_load((zen_home / "config.yaml").read_text())
+    assert not any(n.startswith("legacy-repository-") for n in config["profiles"])
+
+
+def test_a_stack_naming_a_missing_component_is_refused(zen, legacy_repo):
+    config = json.loads(json.dumps(LEGACY_CONFIG))
+    config["stacks"]["local_stack"]["orchestrator"] = "ghost"
+    (legacy_repo / ".zen" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = zen("stack list")
+    assert result.exit_code == 1
+    assert "ghost" in result.stderr and "config.yaml" in result.stderr
+
+
+def test_a_legacy_repository_without_stacks_gets_the_default_stack(zen, tmp_path, monkeypatch):
+    root = tmp_path / "empty"
+    (root / ".zen").mkdir(parents=True)
+    (root / ".zen" / "config.yaml").write_text(yaml.safe_dump(
+        {"version": "0.6.0", "stacks": {}, "stack_components": {}}))
+    monkeypatch.chdir(root)
+    result = zen("stack list --output json")
+    assert result.exit_code == 0, result.stderr
+    assert [s["name"] for s in json.loads(result.stdout)] == ["default"]
+    assert (root / ".zen" / "orchestrators" / "default.yaml").is_file()

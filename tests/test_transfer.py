@@ -1,0 +1,153 @@
+"""Stack export/import and profile copy, within and across store types."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+import yaml
+
+from zen_core.client import Client
+from zen_core.exceptions import StoreUnavailableError
+from zen_core.models import ComponentType
+
+HAS_SQL = importlib.util.find_spec("zen_sql_store") is not None
+
+
+def target_url(kind: str, tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/target/zenml.db" if kind == "sql" else ""
+
+
+STORE_KINDS = [
+    "local",
+    pytest.param("sql", marks=pytest.mark.skipif(not HAS_SQL, reason="zen-sql-store missing")),
+]
+
+
+def ok(result):
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def mysql_stack(zen):
+    ok(zen("metadata-store register mysql_meta -t mysql --host=db --port=3306 --database=zen "
+           "--username=zen --password=s3cret"))
+    ok(zen("container-registry register reg -t default --uri=localhost:5000"))
+    ok(zen("stack register prod -o default -a default -m mysql_meta -c reg"))
+    return "prod"
+
+
+def stacks(zen) -> dict:
+    return {s["name"]: s for s in json.loads(ok(zen("stack list --output json")).stdout)}
+
+
+def test_export_writes_one_document_without_secrets(zen, mysql_stack, tmp_path):
+    out = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {out}"))
+    document = yaml.safe_load(out.read_text())
+    assert document["stack"] == "prod"
+    by_type = {c["type"]: c for c in document["components"]}
+    assert set(by_type) == {"orchestrator", "metadata_store", "artifact_store",
+                            "container_registry"}
+    assert "password" not in by_type["metadata_store"]["config"]
+    assert by_type["metadata_store"]["omitted_secrets"] == ["password"]
+    assert "s3cret" not in out.read_text()
+    with_secrets = ok(zen("stack export prod --include-secrets")).stdout
+    assert yaml.safe_load(with_secrets)["components"][1]["config"]["password"] == "s3cret"
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_import_into_another_profile_reuses_identical_components(zen, mysql_stack, tmp_path,
+                                                                 kind):
+    export = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {export} --include-secrets"))
+    url = target_url(kind, tmp_path)
+    ok(zen(f"profile create target --store-type {kind}" + (f" --url {url}" if url else "")))
+    ok(zen("profile set target"))
+    # The target's own default artifact store differs from the exported one: a conflict.
+    refused = zen(f"stack import {export}")
+    assert refused.exit_code == 1
+    assert "artifact store 'default'" in refused.stderr and "--rename-components" in refused.stderr
+    assert set(stacks(zen)) == {"default"}
+    assert json.loads(zen("metadata-store list --output json").stdout)[0]["name"] == "default"
+
+    imported = ok(zen(f"stack import {export} --name prod2 --rename-components"))
+    assert "Reusing the identical orchestrator 'default'" in imported.stderr
+    assert "Registering artifact store 'default' as 'default_2'" in imported.stderr
+    prod2 = stacks(zen)["prod2"]["components"]
+    assert prod2 == {"orchestrator": "default", "metadata_store": "mysql_meta",
+                     "artifact_store": "default_2", "container_registry": "reg"}
+    meta = Client().store.get_component(ComponentType.METADATA_STORE, "mysql_meta")
+    assert meta.config["password"] == "s3cret"
+    # Importing again reuses every component, the renamed one included.
+    again = ok(zen(f"stack import {export} --name prod3 --rename-components"))
+    assert "Registering" not in again.stderr
+    assert "Reusing the identical artifact store 'default_2'" in again.stderr
+    assert stacks(zen)["prod3"]["components"] == prod2
+
+
+def test_import_without_the_secrets_says_how_to_get_them(zen, mysql_stack, tmp_path):
+    export = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {export}"))
+    ok(zen("profile create target"))
+    ok(zen("profile set target"))
+    result = zen(f"stack import {export} --rename-components")
+    assert result.exit_code == 1
+    assert "password" in result.stderr and "--include-secrets" in result.stderr
+
+
+def test_import_is_all_or_nothing(zen, mysql_stack, tmp_path, monkeypatch):
+    export = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {export} --include-secrets"))
+    ok(zen("profile create target"))
+    ok(zen("profile set target"))
+    from zen_local_store.store import LocalStore
+
+    def fail(self, stack):
+        raise StoreUnavailableError("The disk went away.")
+
+    monkeypatch.setattr(LocalStore, "register_stack", fail)
+    result = zen(f"stack import {export} --rename-components")
+    assert result.exit_code == 1 and "The disk went away." in result.stderr
+    monkeypatch.undo()
+    names = {c.name for c in Client().store.list_components()}
+    assert names == {"default"}
+
+
+def test_import_refuses_a_taken_stack_name_and_a_foreign_file(zen, mysql_stack, tmp_path):
+    export = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {export}"))
+    assert "already exists" in zen(f"stack import {export}").stderr
+    other = tmp_path / "other.yaml"
+    other.write_text("hello: world\n")
+    result = zen(f"stack import {other}")
+    assert result.exit_code == 1 and "not a zen stack export" in result.stderr
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_profile_copy_moves_everything_to_another_store(zen, mysql_stack, tmp_path, kind):
+    ok(zen("stack set prod"))
+    url = target_url(kind, tmp_path)
+    ok(zen(f"profile copy default moved --store-type {kind}" + (f" --url {url}" if url else "")))
+    profiles = {p["name"]: p for p in json.loads(zen("profile list --output json").stdout)}
+    assert profiles["moved"]["store_type"] == kind
+    assert profiles["moved"]["active_stack"] == "prod"
+    source, moved = Client().store, Client().open_store(Client().get_profile("moved"))
+    assert [s.to_dict() for s in moved.list_stacks()] == [s.to_dict()
+                                                           for s in source.list_stacks()]
+    assert [c.to_dict() for c in moved.list_components()] == [c.to_dict()
+                                                               for c in source.list_components()]
+
+
+def test_profile_copy_is_all_or_nothing(zen, mysql_stack, tmp_path, zen_home):
+    occupied = tmp_path / "occupied"
+    ok(zen(f"profile create first --url file://{occupied}"))
+    result = zen(f"profile copy default second --store-type local --url file://{occupied}")
+    assert result.exit_code == 1 and "not empty" in result.stderr
+    names = {p["name"] for p in json.loads(zen("profile list --output json").stdout)}
+    assert "second" not in names
+    assert not (zen_home / "profiles" / "second").exists()
+    first = Client().open_store(Client().get_profile("first"))
+    assert first.stack_names() == ["default"]  # the occupied store is untouched
