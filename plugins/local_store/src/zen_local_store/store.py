@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
-from zen_core.fileio import locked, parse_yaml, read_yaml, write_yaml
+from zen_core.fileio import (
+    dump_yaml_as_json,
+    locked,
+    parse_yaml,
+    read_yaml,
+    write_text_atomic,
+    write_yaml,
+)
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore
 from zen_local_store.plugin import path_from_url
@@ -89,7 +96,9 @@ class LocalStore(BaseStore):
     def _write_index(self, data: dict[str, Any]) -> None:
         # Drop empty per-type maps so the file stays like ZenML 0.7's.
         data["stack_components"] = {t: c for t, c in data["stack_components"].items() if c}
-        write_yaml(self.index_path, data)
+        # NOTE: written in JSON syntax (still YAML, as 0.7 reads it): parsing and writing
+        # the index is every operation's main cost, and json is ~30x faster than PyYAML.
+        write_text_atomic(self.index_path, dump_yaml_as_json(data))
 
     def _component_path(self, type: ComponentType, name: str) -> Path:
         return self.root / type.plural / f"{name}.yaml"
