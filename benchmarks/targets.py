@@ -1,0 +1,103 @@
+"""What the scaling benchmark runs against: a profile, its store and a CLI environment.
+
+A *store factory* takes an empty work folder and returns a :class:`StoreTarget`:
+a config directory whose active profile uses the store under test, the
+environment for ``zenml`` subprocesses, a long-lived store handle for the
+Python API calls, and a way to open a fresh handle (no in-process cache).
+
+Adding a store type (SQL, REST...) means adding one factory to ``FACTORIES``,
+e.g. ``profile_factory("sql", url=lambda work: f"mysql://...")``;
+a REST factory would also start its server and stop it in ``close``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zen_core.client import Client
+from zen_core.store import BaseStore
+
+PROFILE_NAME = "bench"
+
+
+@dataclass
+class StoreTarget:
+    label: str
+    config_dir: Path
+    #: Environment and working folder for ``zenml`` subprocesses.
+    env: dict[str, str]
+    cwd: Path
+    #: The long-lived handle used for the Python API measurements and filling.
+    store: BaseStore
+    #: A new handle on the same store each call (what a fresh process gets).
+    open_store: Callable[[], BaseStore]
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+StoreFactory = Callable[[Path], StoreTarget]
+
+
+#: Dropped from the subprocesses' environment: with it, a module whose ``.pyc`` is
+#: missing or stale is compiled again on every run (~0.5 s for ``zenml``), which is
+#: not what an installed zen costs. The warm-up run writes the bytecode instead.
+DROPPED_VARIABLES = ("PYTHONDONTWRITEBYTECODE",)
+
+
+def subprocess_env(config_dir: Path) -> dict[str, str]:
+    """This environment without ZENML_* settings, plus the benchmark's config folder."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith("ZENML_") and k not in DROPPED_VARIABLES
+    }
+    env["ZENML_CONFIG_PATH"] = str(config_dir)
+    return env
+
+
+def new_config(work: Path) -> tuple[Path, Path, Client]:
+    """A fresh config folder (with its default profile), a neutral cwd, and a client."""
+    config_dir = work / "config"
+    cwd = work / "cwd"
+    config_dir.mkdir(parents=True)
+    cwd.mkdir(parents=True)
+    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd)
+
+
+def profile_factory(
+    store_type: str = "local", url: Callable[[Path], str] | str | None = None
+) -> StoreFactory:
+    """A factory creating profile ``bench`` of ``store_type``, globally active."""
+
+    def make(work: Path) -> StoreTarget:
+        config_dir, cwd, client = new_config(work)
+        store_url = url(work) if callable(url) else url
+        profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
+        client.set_profile(PROFILE_NAME, global_=True)
+        kind = client.plugins.store_type(profile.store_type)
+        resolved_url = client.store_url(profile)
+        store = client.store
+
+        def close() -> None:
+            store.close()
+
+        return StoreTarget(
+            label=f"{store_type} store",
+            config_dir=config_dir,
+            env=subprocess_env(config_dir),
+            cwd=cwd,
+            store=store,
+            open_store=lambda: kind.open(resolved_url),
+            close=close,
+        )
+
+    return make
+
+
+#: The store types the scaling benchmark knows (``--store``); each needs its plugin
+#: installed (``sql``: zen-sql-store, a SQLite file in the profile's folder by default).
+FACTORIES: dict[str, StoreFactory] = {
+    "local": profile_factory("local"),
+    "sql": profile_factory("sql"),
+}
