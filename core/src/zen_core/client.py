@@ -75,7 +75,8 @@ class Client:
         if root is not None:
             from zen_core.legacy import migrate_if_legacy
 
-            migrate_if_legacy(self, root / REPOSITORY_DIR)
+            if migrate_if_legacy(self, root / REPOSITORY_DIR):
+                self.config.reload()
         self.repository = Repository(root) if root else None
 
     # --- plugins -------------------------------------------------------------------
@@ -94,8 +95,11 @@ class Client:
             if self.config.profiles:
                 return
             self.report("Creating default profile...")
-            self.create_profile(DEFAULT_PROFILE)
-            self.config.activate_profile(DEFAULT_PROFILE)
+            profile = self.create_profile(DEFAULT_PROFILE, record=False)
+            # One write records and activates it: no process sees one without the other.
+            with self.config.edit() as data:
+                data.setdefault("profiles", {})[profile.name] = profile.to_dict()
+                data["activated_profile"] = profile.name
             self.report("Created and activated default profile.")
 
     def list_profiles(self) -> list[Profile]:
@@ -156,7 +160,8 @@ class Client:
                 store.initialize()
                 if register_default_stack and kind.registers_default_stack and store.is_empty():
                     store.register_default_stack(
-                        default_stack_components(self.config.directory), self.report
+                        default_stack_components(self.config.directory),
+                        self.report if kind.reports_default_stack else _quiet,
                     )
                     profile.active_stack = DEFAULT_STACK
                 if record:

@@ -78,15 +78,19 @@ def _legacy_index(zen_dir: Path, data: dict) -> tuple[dict, str | None]:
     return {"stacks": stacks, "stack_components": components}, active if active in stacks else None
 
 
-def migrate_if_legacy(client: Client, zen_dir: Path) -> None:
-    """Migrate the repository at ``zen_dir`` if its config is a legacy one (once, locked)."""
+def migrate_if_legacy(client: Client, zen_dir: Path) -> bool:
+    """Migrate the repository at ``zen_dir`` if its config is a legacy one (once, locked).
+
+    Returns whether it was a legacy repository (migrated here or, meanwhile, by
+    another process): then the global config has changed.
+    """
     config_path = zen_dir / "config.yaml"
     if not is_legacy_config(read_yaml(config_path, default=None)):
-        return
+        return False
     with locked(config_path):
         data = read_yaml(config_path, default=None)
         if not is_legacy_config(data):
-            return  # another process migrated it meanwhile
+            return True  # another process migrated it meanwhile
         index, active_stack = _legacy_index(zen_dir, data)
         name = legacy_profile_name(zen_dir)
         if not client.config.has_profile(name):
@@ -99,6 +103,7 @@ def migrate_if_legacy(client: Client, zen_dir: Path) -> None:
              "active_stack_name": active_stack or client.config.get_profile(name).active_stack},
             mode=0o644,
         )
+    return True
 
 
 def _create_profile(

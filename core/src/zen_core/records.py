@@ -44,8 +44,12 @@ def load_object(path_or_object: Any) -> Any:
 
 
 def mask_url_password(url: str) -> str:
-    """``mysql://zenml:secret@host/db`` -> ``mysql://zenml:***@host/db``."""
-    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    """``mysql://zenml:secret@host/db`` -> ``mysql://zenml:***@host/db``.
+
+    Everything up to the last ``@`` is masked: SQLAlchemy takes a password
+    with a raw ``/`` in it, and a raw ``@`` must not leave part of it shown.
+    """
+    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):.*@", r"\1:***@", url)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class StoreType:
     accepts_token: bool = False
     #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
     registers_default_stack: bool = True
+    #: Whether registering that stack is reported line by line ("Registered stack ...").
+    #: The user guide shows a new ``sql`` profile without those lines.
+    reports_default_stack: bool = True
 
     def __post_init__(self) -> None:
         _check_record_name("store type", self.name)

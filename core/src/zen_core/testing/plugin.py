@@ -1,6 +1,18 @@
-"""The pytest plugin (entry point ``pytest11``): fixtures every zen test suite can use."""
+"""The pytest plugin (entry point ``pytest11``): fixtures every zen test suite can use.
+
+- ``zen_home``: an isolated config folder, working folder and environment;
+- ``zen``: run the CLI in-process, ``zen("stack list")``, stdout and stderr apart;
+- ``zen_process``: run the installed ``zenml`` in a subprocess, as a user would.
+"""
 
 from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +42,55 @@ def zen_home(tmp_path, monkeypatch):
     reset_plugin_manager()
     yield config
     reset_plugin_manager()
+
+
+#: The ``zenml`` script of the running interpreter's environment.
+ZENML = str(Path(sys.executable).parent / "zenml")
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stderr + self.stdout
+
+
+@pytest.fixture
+def zen():
+    """``zen("stack list")`` runs the CLI in-process (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from zen_core.cli.main import cli
+
+    runner = CliRunner()
+
+    def run(args: str | list[str], input: str | None = None) -> CliResult:
+        argv = shlex.split(args) if isinstance(args, str) else args
+        r = runner.invoke(
+            cli, argv, input=input, prog_name="zenml", terminal_width=200, catch_exceptions=False
+        )
+        return CliResult(r.exit_code, r.stdout, r.stderr)
+
+    return run
+
+
+@pytest.fixture
+def zen_process():
+    """``zen_process("stack list", cwd=..., env=...)`` runs ``zenml`` in a subprocess."""
+
+    def run(
+        args: str | list[str], cwd: Path | None = None, env: dict | None = None,
+        timeout: float = 60,
+    ) -> CliResult:
+        argv = shlex.split(args) if isinstance(args, str) else args
+        p = subprocess.run(
+            [ZENML, *argv], capture_output=True, text=True, cwd=cwd,
+            env={**os.environ, **(env or {})}, timeout=timeout,
+        )
+        return CliResult(p.returncode, p.stdout, p.stderr)
+
+    return run

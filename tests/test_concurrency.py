@@ -1,0 +1,49 @@
+"""Several zenml processes at once lose nothing: first runs, profiles, stacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from zen_core.testing.plugin import ZENML
+
+
+def run_together(*commands: str) -> list[tuple[int, str, str]]:
+    processes = [subprocess.Popen([ZENML, *command.split()], text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for command in commands]
+    results = []
+    for p in processes:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def test_first_runs_at_once_create_one_default_profile(zen_process):
+    results = run_together(*["stack list"] * 4)
+    assert [code for code, _, _ in results] == [0] * 4, results
+    assert sum("Creating default profile..." in err for _, _, err in results) == 1
+    profiles = json.loads(zen_process("profile list --output json").stdout)
+    assert [(p["name"], p["active"]) for p in profiles] == [("default", True)]
+
+
+def test_profiles_created_at_once_are_all_kept(zen_process):
+    zen_process("profile list")
+    results = run_together(*(f"profile create p{i}" for i in range(4)))
+    assert [code for code, _, _ in results] == [0] * 4, results
+    names = {p["name"] for p in json.loads(zen_process("profile list --output json").stdout)}
+    assert names == {"default", "p0", "p1", "p2", "p3"}
+
+
+def test_stacks_registered_at_once_are_all_kept(zen_process):
+    zen_process("profile list")
+    results = run_together(
+        *(f"stack register s{i} -o default -m default -a default" for i in range(4)),
+        *(f"container-registry register r{i} -t default --uri=localhost:{5000 + i}"
+          for i in range(4)),
+    )
+    assert [code for code, _, _ in results] == [0] * 8, results
+    stacks = {s["name"] for s in json.loads(zen_process("stack list --output json").stdout)}
+    assert stacks == {"default", "s0", "s1", "s2", "s3"}
+    registries = json.loads(zen_process("container-registry list --output json").stdout)
+    assert {r["name"] for r in registries} == {"r0", "r1", "r2", "r3"}
