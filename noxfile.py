@@ -8,7 +8,7 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
 #: Every distribution of the workspace, installed editable for tests.
-DISTRIBUTIONS = ["core", "plugins/local_store"]
+DISTRIBUTIONS = ["core", "plugins/local_store", "plugins/sql_store[mysql,postgres]"]
 TEST_DEPENDENCIES = ["pytest>=8", "pytest-xdist>=3"]
 
 

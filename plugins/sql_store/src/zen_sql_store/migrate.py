@@ -1,0 +1,179 @@
+"""The schema version: check it on every open, upgrade it with Alembic, refuse a newer one.
+
+A database records its revision in the table ``zen_schema_version`` (Alembic's
+version table, renamed so that it cannot clash with an application's own
+Alembic in a shared database). Opening a store:
+
+* at :data:`HEAD` -> nothing to do (one cheap query; Alembic is not imported);
+* empty, or at an older revision -> upgrade to :data:`HEAD`, under a lock so that
+  two processes opening a new database do not both create the tables;
+* at a revision this code does not know (a newer zen wrote it) -> refuse with
+  :class:`StoreUnavailableError` before touching anything.
+
+Maintainers write a new revision from the changed models with
+``python -m zen_sql_store.migrate revision "what changes"``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+
+from zen_core.exceptions import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection, Engine
+
+    from zen_sql_store.urls import SqlUrl
+
+#: The newest revision in ``migrations/versions`` (a test keeps the two equal).
+HEAD = "0001"
+VERSION_TABLE = "zen_schema_version"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: Key of the PostgreSQL advisory lock and name of the MySQL lock held while upgrading.
+_PG_LOCK_KEY = 0x7A656E5F73716C  # "zen_sql"
+_MYSQL_LOCK = "zen_sql_store_schema"
+_LOCK_TIMEOUT = 60
+
+
+def alembic_config(extra_locations: Sequence[str | Path] = ()) -> Config:
+    """Alembic's configuration, built in code: no alembic.ini is needed."""
+    from alembic.config import Config
+
+    config = Config()
+    # NOTE: option values go through configparser interpolation: a '%' must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    if extra_locations:
+        locations = [MIGRATIONS / "versions", *map(Path, extra_locations)]
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_path_separator", "os")  # alembic < 1.16
+        config.set_main_option(
+            "version_locations", os.pathsep.join(map(str, locations)).replace("%", "%%")
+        )
+    return config
+
+
+def current_revisions(connection: Connection) -> set[str] | None:
+    """The revisions the database records; None when it has no version table (new)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def ensure_schema(
+    engine: Engine,
+    where: SqlUrl,
+    head: str = HEAD,
+    extra_locations: Sequence[str | Path] = (),
+) -> None:
+    """Bring the database to ``head``, or refuse it if a newer zen wrote it."""
+    with engine.connect() as connection:
+        revisions = current_revisions(connection)
+        connection.rollback()
+    if revisions == {head}:
+        return
+    _upgrade(engine, where, head, extra_locations)
+
+
+def _upgrade(engine: Engine, where: SqlUrl, head: str,
+             extra_locations: Sequence[str | Path]) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from zen_sql_store import __version__
+    from zen_sql_store.engine import WRITE_OPTION
+
+    config = alembic_config(extra_locations)
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{WRITE_OPTION: True})
+        with _schema_lock(connection), connection.begin():
+            _take_transaction_lock(connection)
+            revisions = current_revisions(connection)  # again: another process may have won
+            if revisions == {head}:
+                return
+            unknown = sorted((revisions or set()) - known)
+            if unknown:
+                raise StoreUnavailableError(
+                    f"The {where.describe()} has schema version '{', '.join(unknown)}', which "
+                    f"zen-sql-store {__version__} does not know: a newer version of zen wrote "
+                    "it. Upgrade zen-sql-store (pip install --upgrade zen-sql-store) to use it; "
+                    "the database was left as it is."
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, head)
+
+
+@contextmanager
+def _schema_lock(connection: Connection) -> Iterator[None]:
+    """MySQL: a named lock around the upgrade (its DDL commits on its own)."""
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    got = connection.execute(
+        text("SELECT GET_LOCK(:name, :timeout)"), {"name": _MYSQL_LOCK, "timeout": _LOCK_TIMEOUT}
+    ).scalar()
+    connection.commit()
+    if got != 1:
+        raise StoreUnavailableError(
+            f"Another process has been upgrading the schema of the SQL store for more than "
+            f"{_LOCK_TIMEOUT} seconds; try again."
+        )
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": _MYSQL_LOCK})
+        connection.commit()
+
+
+def _take_transaction_lock(connection: Connection) -> None:
+    """PostgreSQL: an advisory lock until commit. (SQLite: BEGIN IMMEDIATE already locks.)"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+# --- for maintainers ---------------------------------------------------------------------
+def new_revision(message: str) -> None:
+    """Write a revision from the difference between the models and the newest migration."""
+    import tempfile
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite:///{folder}/head.db")
+        config = alembic_config()
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+            number = len(list(_scripts(config))) + 1
+            command.revision(config, message, autogenerate=True, rev_id=f"{number:04d}")
+        engine.dispose()
+
+
+def _scripts(config: Config):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(config).walk_revisions()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] != "revision":
+        sys.exit('usage: python -m zen_sql_store.migrate revision "what changes"')
+    new_revision(args[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""What only a SQL store has to keep: the database enforces the rules, races end in the
+contract's errors, data round-trips through JSON text, SQLite runs in WAL mode."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy.engine import make_url
+
+from zen_core.exceptions import ComponentExistsError, InvalidDataError
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.testing.contract import component, register_stack_with_components
+from zen_sql_store.store import SqlStore
+from zen_sql_store.urls import parse
+
+T = ComponentType
+
+
+@pytest.fixture
+def store(store_url):
+    store = SqlStore(store_url)
+    store.initialize()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def raw(store):
+    """A plain connection to the store's database, in a transaction rolled back at the end."""
+    url = make_url(store.url).set(drivername=store.location.sqlalchemy_drivername())
+    engine = create_engine(url)
+    if store.location.is_sqlite:
+        @event.listens_for(engine, "connect")
+        def _fk(dbapi_connection, _):
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def count(connection, table: str) -> int:
+    return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+
+
+# --- the database itself refuses what the contract forbids ---------------------------------
+def insert_component(connection, type: str, name: str) -> None:
+    connection.execute(text(
+        "INSERT INTO zen_components (type, name, flavor, uuid, config) "
+        "VALUES (:type, :name, 'local', 'u', '{}')"), {"type": type, "name": name})
+
+
+def test_database_refuses_a_duplicate_component(store, raw):
+    store.register_component(component(T.ORCHESTRATOR, "dup"))
+    with pytest.raises(exc.IntegrityError):
+        insert_component(raw, "orchestrator", "dup")
+
+
+def test_database_refuses_a_duplicate_stack(store, raw):
+    register_stack_with_components(store, "dup")
+    with pytest.raises(exc.IntegrityError):
+        raw.execute(text("INSERT INTO zen_stacks (name) VALUES ('dup')"))
+
+
+def test_database_refuses_a_stack_member_of_the_wrong_type(store, raw):
+    register_stack_with_components(store, "s")
+    stack_id = raw.execute(text("SELECT id FROM zen_stacks WHERE name = 's'")).scalar_one()
+    orchestrator = raw.execute(text(
+        "SELECT id FROM zen_components WHERE type = 'orchestrator'")).scalar_one()
+    with pytest.raises(exc.IntegrityError):
+        raw.execute(text(
+            "INSERT INTO zen_stack_components (stack_id, component_type, component_id) "
+            "VALUES (:s, 'container_registry', :c)"), {"s": stack_id, "c": orchestrator})
+
+
+def test_database_refuses_to_delete_a_used_component(store, raw):
+    register_stack_with_components(store, "s")
+    with pytest.raises(exc.IntegrityError):
+        raw.execute(text("DELETE FROM zen_components WHERE type = 'orchestrator'"))
+
+
+# --- a lost race ends in the contract's error, never a duplicate --------------------------------
+def test_insert_race_is_reported_as_already_exists(store, monkeypatch, store_url):
+    store.register_component(component(T.ORCHESTRATOR, "raced", {"first": True}))
+    # Another process commits between our check and our insert: the check saw nothing.
+    real = SqlStore._component_id
+    calls = []
+
+    def blind_once(session, type, name):
+        calls.append(name)
+        return None if len(calls) == 1 else real(session, type, name)
+
+    monkeypatch.setattr(SqlStore, "_component_id", staticmethod(blind_once))
+    with pytest.raises(ComponentExistsError, match="'raced'"):
+        store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
+    assert len(calls) == 2  # the insert failed, the operation ran again and saw the row
+    assert [c.config for c in store.list_components()] == [{"first": True}]
+
+
+def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
+    store.register_component(component(T.ORCHESTRATOR, "raced"))
+    monkeypatch.setattr(SqlStore, "_component_id", staticmethod(lambda *a: None))
+    with pytest.raises(ComponentExistsError, match="'raced'"):
+        store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
+    assert len(store.list_components()) == 1
+
+
+# --- data -----------------------------------------------------------------------------------
+def test_names_are_case_sensitive(store):
+    # MySQL compares case-insensitively by default; the tables use a binary collation.
+    for name in ("prod", "Prod", "PROD"):
+        store.register_component(component(T.ORCHESTRATOR, name, {"label": name}))
+    assert [c.name for c in store.list_components()] == ["PROD", "Prod", "prod"]
+    assert store.get_component(T.ORCHESTRATOR, "Prod").config == {"label": "Prod"}
+    register_stack_with_components(store, "Stack", "c1")
+    register_stack_with_components(store, "stack", "c2")
+    assert store.stack_names() == ["Stack", "stack"]
+
+
+def test_config_is_stored_as_json_text(store, raw):
+    config = {"path": "/data/é/🚀", "n": 2**40, "nested": {"l": [1, None, True]}}
+    store.register_component(component(T.ARTIFACT_STORE, "a", config))
+    stored = raw.execute(text(
+        "SELECT config FROM zen_components WHERE name = 'a'")).scalar_one()
+    assert json.loads(stored) == config
+    assert store.get_component(T.ARTIFACT_STORE, "a").config == config
+
+
+def test_a_large_config(store):
+    config = {"blob": "x" * 200_000}  # beyond MySQL's TEXT (64 KiB)
+    store.register_component(component(T.ARTIFACT_STORE, "big", config))
+    assert store.get_component(T.ARTIFACT_STORE, "big").config == config
+
+
+def test_longest_names(store):
+    name = "n" * 100
+    register_stack_with_components(store, name)
+    assert store.get_stack(name).components[T.ORCHESTRATOR] == name
+
+
+def test_config_that_is_not_json_serializable(store):
+    with pytest.raises(InvalidDataError, match="'odd' cannot be stored"):
+        store.register_component(component(T.ORCHESTRATOR, "odd", {"when": object()}))
+    assert store.list_components() == []
+
+
+def test_a_broken_row_names_the_component(store, raw):
+    store.register_component(component(T.ORCHESTRATOR, "broken"))
+    raw.execute(text("UPDATE zen_components SET config = '{not json' WHERE name = 'broken'"))
+    raw.commit()
+    with pytest.raises(InvalidDataError, match="orchestrator 'broken'"):
+        store.get_component(T.ORCHESTRATOR, "broken")
+
+
+def test_update_cannot_change_the_type(store):
+    store.register_component(component(T.ORCHESTRATOR, "o"))
+    with pytest.raises(InvalidDataError, match="cannot become"):
+        store.update_component(T.ORCHESTRATOR, "o", component(T.ARTIFACT_STORE, "o"))
+
+
+# --- connections ----------------------------------------------------------------------------
+def test_a_closed_store_opens_again(store):
+    register_stack_with_components(store, "s")
+    store.close()
+    assert store.stack_names() == ["s"]
+    store.close()
+    store.close()
+
+
+def test_one_store_shared_by_threads(store):
+    """The service handles requests in threads, all on one store."""
+    def register(i: int) -> None:
+        store.register_component(component(T.ORCHESTRATOR, f"t{i:02d}"))
+        store.register_stack(Stack(f"s{i:02d}", {T.ORCHESTRATOR: f"t{i:02d}"}))
+        assert store.get_stack(f"s{i:02d}").components == {T.ORCHESTRATOR: f"t{i:02d}"}
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(register, range(32)))
+    assert len(store.list_components()) == 32
+    assert len(store.stack_names()) == 32
+
+
+def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path):
+    store = SqlStore(f"sqlite:///{tmp_path / 'zenml.db'}")
+    engine = store._ready()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()
+
+
+def test_the_seed_sqlite_url_is_an_absolute_path(tmp_path, monkeypatch):
+    """``sqlite:///tmp/zenml/zenml.db`` is /tmp/zenml/zenml.db from any folder."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "abs" / "zenml.db"
+    url = f"sqlite://{target}"  # three slashes and a path without its leading one
+    assert url.startswith("sqlite:///") and not url.startswith("sqlite:////")
+    with SqlStore(url) as store:
+        store.register_component(Component(T.ORCHESTRATOR, "local", "o"))
+    assert target.is_file()
+    assert not (tmp_path / str(target).lstrip("/")).exists()
+    assert parse(url).sqlite_path == str(target)
