@@ -21,7 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from targets import FACTORIES, StoreFactory, StoreTarget, new_config, subprocess_env
+from targets import (
+    FACTORIES,
+    StoreFactory,
+    StoreTarget,
+    available_targets,
+    new_config,
+    subprocess_env,
+)
 from timing import CommandFailed, Summary, run_command, time_interleaved, time_repeated
 
 from zen_core.exceptions import ZenError
@@ -269,8 +276,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="stacks in the start-up benchmark's profile (default 50)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                         help="store sizes for the scaling benchmark (default 100,5000)")
-    parser.add_argument("--store", choices=sorted(FACTORIES), default="local",
-                        help="store type for the scaling benchmark")
+    parser.add_argument("--stores", type=lambda s: s.split(","), default=None,
+                        help="comma-separated targets for the scaling benchmark, from "
+                        f"{', '.join(FACTORIES)} (default: every one available here)")
     parser.add_argument("--only", choices=["startup", "scaling"], default=None,
                         help="run one part only")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
@@ -284,6 +292,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.sizes = [100, 1000] if args.quick else [100, 5000]
     if args.runs < 1 or len(args.sizes) < 2 or min(args.sizes) < 10:
         parser.error("--runs must be >= 1 and --sizes must name two sizes >= 10")
+    if args.stores is None:
+        args.stores = available_targets()
+    unknown = sorted(set(args.stores) - set(FACTORIES))
+    if unknown:
+        parser.error(f"unknown --stores {unknown}: choose from {', '.join(FACTORIES)}")
     return args
 
 
@@ -311,10 +324,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["startup"] = bench_startup(work / "startup", args.runs, args.stacks)
             lines += [*report_startup(results["startup"]), ""]
         if args.only in (None, "scaling"):
-            results["scaling"] = bench_scaling(
-                FACTORIES[args.store], work / "scaling", args.sizes, args.runs
-            )
-            lines += [*report_scaling(results["scaling"]), ""]
+            results["scaling"] = []
+            for name in args.stores:
+                log(f"scaling: {name}")
+                data = bench_scaling(FACTORIES[name], work / f"scaling-{name}", args.sizes,
+                                     args.runs)
+                results["scaling"].append(data)
+                lines += [*report_scaling(data), ""]
     except (ZenError, CommandFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -95,9 +95,61 @@ def profile_factory(
     return make
 
 
-#: The store types the scaling benchmark knows (``--store``); each needs its plugin
-#: installed (``sql``: zen-sql-store, a SQLite file in the profile's folder by default).
+def server_factory(variable: str) -> StoreFactory:
+    """A sql profile on a new database of the server whose admin URL is in ``$variable``."""
+
+    def make(work: Path) -> StoreTarget:
+        import uuid
+
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from zen_sql_store.urls import parse
+
+        admin_url = os.environ[variable]
+        name = f"zen_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(
+            make_url(admin_url).set(drivername=parse(admin_url).sqlalchemy_drivername()),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE {name}"))
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        target = profile_factory("sql", url=url)(work)
+        inner_close = target.close
+
+        def close() -> None:
+            inner_close()
+            force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
+            with admin.connect() as c:
+                c.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+            admin.dispose()
+
+        target.close = close
+        target.label = f"sql store ({admin.dialect.name})"
+        return target
+
+    return make
+
+
+#: The targets the scaling benchmark knows (``--stores``); each needs its plugin
+#: installed (``sql``: zen-sql-store with a SQLite file in the profile's folder;
+#: the servers also need ``ZEN_TEST_MYSQL_URL`` / ``ZEN_TEST_POSTGRES_URL``).
 FACTORIES: dict[str, StoreFactory] = {
     "local": profile_factory("local"),
     "sql": profile_factory("sql"),
+    "sql-mysql": server_factory("ZEN_TEST_MYSQL_URL"),
+    "sql-postgres": server_factory("ZEN_TEST_POSTGRES_URL"),
 }
+
+
+def available_targets() -> list[str]:
+    """The targets whose plugin is installed and whose server (if any) is configured."""
+    import importlib.util
+
+    names = ["local"]
+    if importlib.util.find_spec("zen_sql_store") is not None:
+        names.append("sql")
+        names += [n for n, v in (("sql-mysql", "ZEN_TEST_MYSQL_URL"),
+                                 ("sql-postgres", "ZEN_TEST_POSTGRES_URL")) if os.environ.get(v)]
+    return names
