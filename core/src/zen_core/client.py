@@ -165,7 +165,7 @@ class Client:
                     )
                     profile.active_stack = DEFAULT_STACK
                 if record:
-                    profile.active_stack = self._profile_active_stack(profile)
+                    profile.active_stack = self.active_stack_of(profile)
                     self.config.save_profile(profile)
             except BaseException:
                 self.discard_profile_storage(profile)
@@ -264,7 +264,7 @@ class Client:
         if self.repository is not None and not global_:
             changed = self.repository.active_profile_name != name
             if changed:
-                stack = self._profile_active_stack(self.config.get_profile(name))
+                stack = self.active_stack_of(self.config.get_profile(name))
                 self.repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
             scope = "local"
         else:
@@ -282,7 +282,8 @@ class Client:
         """The effective profile's store."""
         return self.open_store(self.profile)
 
-    def _profile_active_stack(self, profile: Profile) -> str | None:
+    def active_stack_of(self, profile: Profile) -> str | None:
+        """The active stack of ``profile`` as recorded, or a fallback if that one is gone."""
         names = self.open_store(profile).stack_names()
         if profile.active_stack in names:
             return profile.active_stack
@@ -301,7 +302,7 @@ class Client:
                 )
             return env_name
         profile = self.profile
-        fallback = self._profile_active_stack(profile)
+        fallback = self.active_stack_of(profile)
         if self.profile_scope == "local" and self.repository is not None:
             local = self.repository.active_stack_name
             if local in names:

@@ -216,7 +216,7 @@ def copy_profile(
         for stack in stacks:
             store.register_stack(stack)
             copied_stacks.append(stack.name)
-        profile.active_stack = client._profile_active_stack(source_profile)
+        profile.active_stack = client.active_stack_of(source_profile)
         client.record_profile(profile)
     except BaseException:
         _undo(store, copied_stacks, copied_components)

@@ -21,7 +21,7 @@ def init(path: Path | None) -> None:
     root = (path or Path.cwd()).resolve()
     client = Client(report=info, warn=warning, cwd=root)
     profile = client.config.get_profile(client.config.activated_profile)
-    stack = client._profile_active_stack(profile)
+    stack = client.active_stack_of(profile)
     Repository.initialize(root, profile.name, stack)
     success(
         f"ZenML repository initialized at {root}.\n"
