@@ -258,3 +258,22 @@ def test_files_stay_parseable_under_concurrency(store):
     assert list(root.rglob("*.tmp")) == []
     assert len(store.list_stacks()) == 20
     assert len(store.list_components()) == 3 + 2 * 10
+
+
+def test_one_store_instance_is_safe_to_share_between_threads(tmp_path):
+    """A service may share one store between request threads: nothing lost, no torn read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = LocalStore(f"file://{tmp_path}/shared")
+    store.initialize()
+
+    def work(worker: int) -> None:
+        for i in range(15):
+            store.register_component(
+                Component(ComponentType.ORCHESTRATOR, "local", f"t{worker}-{i}"))
+            names = {c.name for c in store.list_components(ComponentType.ORCHESTRATOR)}
+            assert f"t{worker}-{i}" in names
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    assert len(store.list_components(ComponentType.ORCHESTRATOR)) == 60

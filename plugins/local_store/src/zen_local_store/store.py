@@ -59,20 +59,21 @@ class LocalStore(BaseStore):
                 if not self.index_path.exists():
                     write_yaml(self.index_path, {"stacks": {}, "stack_components": {}})
 
-    def _read_index(self) -> dict[str, Any]:
+    def _read_raw_index(self) -> bytes | None:
         try:
-            raw = self.index_path.read_bytes()
+            return self.index_path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             if self.root.exists() and not self.root.is_dir():
                 raise StoreUnavailableError(
                     f"The store folder {self.root} is not a folder."
                 ) from None
-            return {"stacks": {}, "stack_components": {}}
+            return None
         except OSError as err:
             raise StoreUnavailableError(f"Cannot read {self.index_path}: {err.strerror}.") from None
-        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same.
-        if self._cache and self._cache[0] == raw:
-            return self._cache[1]
+
+    def _parse_index(self, raw: bytes | None) -> dict[str, Any]:
+        if raw is None:
+            return {"stacks": {}, "stack_components": {}}
         data = parse_yaml(raw.decode("utf-8"), self.index_path) or {}
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.index_path} is not a YAML mapping. Fix that file.")
@@ -83,15 +84,23 @@ class LocalStore(BaseStore):
                         f"'{key}' in {self.index_path} is not a mapping. Fix that file."
                     )
                 data[key] = {}
-        self._cache = (raw, data)
+        return data
+
+    def _read_index(self) -> dict[str, Any]:
+        """The index for reading only: callers must not modify it (it may be shared)."""
+        raw = self._read_raw_index()
+        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same.
+        cache = self._cache
+        if cache is not None and cache[0] == raw:
+            return cache[1]
+        data = self._parse_index(raw)
+        if raw is not None:
+            self._cache = (raw, data)
         return data
 
     def _fresh_index(self) -> dict[str, Any]:
-        """A private copy of the index to modify (the cached one stays intact)."""
-        self._cache = None
-        data = self._read_index()
-        self._cache = None
-        return data
+        """A private copy of the index to modify, never shared with readers."""
+        return self._parse_index(self._read_raw_index())
 
     def _write_index(self, data: dict[str, Any]) -> None:
         # Drop empty per-type maps so the file stays like ZenML 0.7's.
