@@ -1,0 +1,67 @@
+"""A real zen service to test the rest store against (needs zen-service, a test dependency)."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from zen_core.testing.plugin import ZEN_ENVIRONMENT
+
+
+@dataclass
+class Served:
+    """A running service: where, its token, and the config folder of the served profile."""
+
+    url: str
+    token: str
+    config: Path
+    profile: str
+    store_type: str
+    port: int
+
+
+def serve_profile(tmp_path_factory, store_type: str):
+    """Start a daemon serving a new ``store_type`` profile (a generator for fixtures)."""
+    pytest.importorskip("zen_service", reason="the rest store is tested against zen-service")
+    if store_type == "sql" and importlib.util.find_spec("zen_sql_store") is None:
+        pytest.skip("zen-sql-store is not installed: no SQLite profile to serve")
+    from zen_core.client import Client
+    from zen_core.plugins import reset_plugin_manager
+    from zen_service.testing import running_service
+
+    config = tmp_path_factory.mktemp(f"served-{store_type}")
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ZEN_ENVIRONMENT:
+            mp.delenv(name, raising=False)
+        mp.setenv("ZENML_CONFIG_PATH", str(config))
+        reset_plugin_manager()
+        Client(config).create_profile("served", store_type=store_type)
+        with running_service(config, "served") as state:
+            yield Served(url=state.url.rstrip("/"), token=state.token, config=config,
+                         profile="served", store_type=store_type, port=state.port)
+        reset_plugin_manager()
+
+
+@pytest.fixture(scope="module")
+def local_service(tmp_path_factory):
+    yield from serve_profile(tmp_path_factory, "local")
+
+
+@pytest.fixture(scope="module", params=["local", "sql"])
+def served(request, tmp_path_factory):
+    """A service per module and store type: a local profile, then a SQLite one."""
+    yield from serve_profile(tmp_path_factory, request.param)
+
+
+
+@pytest.fixture
+def zenml(zen_home, zen_process):
+    """``zen_process`` (config in ``zen_home``); a service it started is stopped at the end."""
+    yield zen_process
+    if importlib.util.find_spec("zen_service") is not None:
+        from zen_service.manager import stop_service
+
+        stop_service(zen_home)

@@ -1,0 +1,267 @@
+"""The rest store as an HTTP client: URLs, tokens, error mapping, timeouts, connection reuse.
+
+A tiny stub server answers what each test wants; the contract suite and the
+CLI tests use a real service.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from zen_core.exceptions import (
+    AlreadyExistsError,
+    AuthenticationError,
+    ComponentExistsError,
+    InUseError,
+    InvalidDataError,
+    StackNotFoundError,
+    StoreUnavailableError,
+    ZenError,
+)
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.plugins import get_plugin_manager
+from zen_rest_store import store as store_module
+from zen_rest_store.plugin import check_url
+from zen_rest_store.store import RestStore, local_service_token
+
+T = ComponentType
+
+
+class Stub:
+    """An HTTP/1.1 server answering ``(status, body, content_type)`` and recording requests."""
+
+    def __init__(self) -> None:
+        self.answer: tuple[int, bytes, str] = (200, b"[]", "application/json")
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        self.client_ports: set[int] = set()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.requests.append({
+                    "method": self.command, "path": self.path,
+                    "auth": self.headers.get("Authorization"),
+                    "body": json.loads(self.rfile.read(length)) if length else None,
+                })
+                stub.client_ports.add(self.client_address[1])
+                time.sleep(stub.delay)
+                status, body, content_type = stub.answer
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client gave up (the timeout test)
+                    pass
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def error(self, status: int, name: str, message: str) -> None:
+        body = json.dumps({"error": name, "message": message}).encode()
+        self.answer = (status, body, "application/json")
+
+
+@pytest.fixture
+def stub():
+    stub = Stub()
+    yield stub
+    stub.server.shutdown()
+    stub.server.server_close()
+
+
+# --- the store type --------------------------------------------------------------------------
+@pytest.mark.parametrize("url", [
+    "http://localhost:8000", "https://zen.example.com", "http://10.0.0.1:80/",
+    "http://[::1]:8000", "HTTP://LOCALHOST:8000",
+])
+def test_good_urls(url):
+    check_url(url)
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("localhost:8000", "http://"), ("ftp://localhost", "http://"),
+    ("http://localhost:8000/api/v1", "path"), ("http://localhost:8000?x=1", "path"),
+    ("http://localhost:99999", "port"), ("http://localhost:port", "port"),
+    ("http://u:p@localhost", "--token"), ("http://", "host"),
+])
+def test_bad_urls(url, problem):
+    with pytest.raises(InvalidDataError) as info:
+        check_url(url)
+    assert str(info.value).startswith(f"Invalid URL for store type 'rest': {url} (")
+    assert problem in str(info.value)
+    assert "e.g. http://localhost:8000" in str(info.value)
+
+
+def test_the_store_type(zen_home):
+    kind = get_plugin_manager().store_type("rest")
+    assert kind.accepts_token and not kind.registers_default_stack
+    with pytest.raises(InvalidDataError, match="pass --url"):
+        kind.url_for_profile(zen_home / "profiles" / "x")
+    store = kind.open("http://localhost:8000/", token="t")
+    assert isinstance(store, RestStore) and store.url == "http://localhost:8000"
+
+
+def test_the_plugin_module_imports_no_requests():
+    probe = ("import sys, zen_rest_store.plugin; "
+             "print('requests' in sys.modules, 'urllib3' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+# --- tokens -----------------------------------------------------------------------------------
+def _state(zen_home, **fields):
+    zen_home.mkdir(parents=True, exist_ok=True)
+    data = {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
+            "profile": "default", "token": "local-token", "pid": 1, **fields}
+    (zen_home / "service.json").write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(("url", "host", "found"), [
+    ("http://localhost:8000", "127.0.0.1", True),
+    ("http://127.0.0.1:8000/", "127.0.0.1", True),
+    ("http://[::1]:8000", "127.0.0.1", True),
+    ("http://localhost:8001", "127.0.0.1", False),
+    ("http://zen.example.com:8000", "127.0.0.1", False),
+    ("http://zen.example.com:8000", "zen.example.com", True),
+    ("http://localhost", "127.0.0.1", False),
+])
+def test_the_local_service_token(zen_home, url, host, found):
+    _state(zen_home, host=host)
+    assert local_service_token(url) == ("local-token" if found else None)
+
+
+def test_no_or_broken_state_file_means_no_local_token(zen_home):
+    assert local_service_token("http://localhost:8000") is None
+    zen_home.mkdir(parents=True, exist_ok=True)
+    (zen_home / "service.json").write_text("{not json")
+    assert local_service_token("http://localhost:8000") is None
+
+
+def test_which_token_is_sent(stub, zen_home, monkeypatch):
+    _state(zen_home, port=stub.port, token="from-state")
+    RestStore(stub.url).list_stacks()
+    monkeypatch.setenv("ZENML_STORE_TOKEN", "from-env")
+    RestStore(stub.url).list_stacks()
+    RestStore(stub.url, token="explicit").list_stacks()
+    assert [r["auth"] for r in stub.requests] == [
+        "Bearer from-state", "Bearer from-env", "Bearer explicit"]
+
+
+# --- requests and answers ----------------------------------------------------------------------
+def test_requests_sent(stub, zen_home):
+    store = RestStore(stub.url + "/", token="t")
+    stub.answer = (200, json.dumps({"name": "s", "components": {"orchestrator": "o"}}).encode(),
+                   "application/json")
+    assert store.get_stack("s") == Stack("s", {T.ORCHESTRATOR: "o"})
+    stub.answer = (204, b"", "application/json")
+    store.update_stack("old name", Stack("s", {T.ORCHESTRATOR: "o"}))
+    store.update_component(T.ORCHESTRATOR, "o", Component(T.ORCHESTRATOR, "local", "p",
+                                                          {"k": 1}, uuid="u"))
+    store.delete_component(T.ARTIFACT_STORE, "a")
+    assert [(r["method"], r["path"], r["body"]) for r in stub.requests] == [
+        ("GET", "/api/v1/stacks/s", None),
+        ("PUT", "/api/v1/stacks/old%20name", {"name": "s", "components": {"orchestrator": "o"}}),
+        ("PUT", "/api/v1/components/orchestrator/o",
+         {"flavor": "local", "name": "p", "uuid": "u", "config": {"k": 1}}),
+        ("DELETE", "/api/v1/components/artifact_store/a", None),
+    ]
+
+
+@pytest.mark.parametrize(("status", "name", "expected"), [
+    (404, "StackNotFoundError", StackNotFoundError),
+    (409, "ComponentExistsError", ComponentExistsError),
+    (409, "InUseError", InUseError),
+    (422, "InvalidDataError", InvalidDataError),
+    (503, "StoreUnavailableError", StoreUnavailableError),
+    (409, "SomeFutureConflictError", AlreadyExistsError),
+    (500, "InternalError", StoreUnavailableError),
+])
+def test_error_answers_become_zen_core_errors(stub, zen_home, status, name, expected):
+    stub.error(status, name, "The message, as the service wrote it.")
+    with pytest.raises(ZenError) as info:
+        RestStore(stub.url, token="t").list_stacks()
+    assert type(info.value) is expected
+    assert str(info.value) == "The message, as the service wrote it."
+
+
+def test_a_401_says_which_token_was_sent(stub, zen_home):
+    stub.error(401, "AuthenticationError", "No access token given. Get one so.")
+    with pytest.raises(AuthenticationError) as info:
+        RestStore(stub.url).list_stacks()
+    assert str(info.value).startswith("No access token given. Get one so. This client sent no "
+                                      "token (the profile has none, $ZENML_STORE_TOKEN")
+
+
+@pytest.mark.parametrize(("status", "expected", "words"), [
+    (502, StoreUnavailableError, "failed: 502"),
+    (200, StoreUnavailableError, "not JSON"),
+    (418, ZenError, "is it a zen service?"),
+])
+def test_answers_that_are_not_from_a_zen_service(stub, zen_home, status, expected, words):
+    stub.answer = (status, b"<html>proxy says no</html>", "text/html")
+    with pytest.raises(ZenError) as info:
+        RestStore(stub.url, token="t").list_stacks()
+    assert type(info.value) is expected
+    assert words in str(info.value) and stub.url in str(info.value)
+
+
+def test_an_unreachable_service_fails_fast_in_one_line(zen_home):
+    from zen_service.testing import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailableError) as info:
+        RestStore(url, token="t").list_stacks()
+    assert time.monotonic() - started < 3
+    assert str(info.value) == (
+        f"Cannot reach the zen service at {url} (connection refused). Is it running? Check "
+        "with `zenml service status` on its machine, or fix the profile's URL.")
+
+
+def test_a_service_that_does_not_answer_times_out(stub, zen_home, monkeypatch):
+    monkeypatch.setattr(store_module, "READ_TIMEOUT", 0.3)
+    stub.delay = 1.0
+    with pytest.raises(StoreUnavailableError, match=r"\(no answer within 0.3 s\)"):
+        RestStore(stub.url, token="t").list_stacks()
+
+
+def test_connections_are_reused(stub, zen_home):
+    store = RestStore(stub.url, token="t")
+    for _ in range(10):
+        store.list_stacks()
+    assert len(stub.requests) == 10
+    assert len(stub.client_ports) == 1
+    store.close()
+    store.list_stacks()  # a closed store opens a new session when used again
+    assert len(stub.client_ports) == 2
+
+
+def test_a_local_service_is_reached_without_the_environments_proxy(stub, zen_home,
+                                                                    monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://10.255.255.1:3128")
+    monkeypatch.setenv("http_proxy", "http://10.255.255.1:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert RestStore(stub.url, token="t").list_stacks() == []
+    assert RestStore("http://zen.example.com", token="t").session.trust_env

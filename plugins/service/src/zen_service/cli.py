@@ -1,0 +1,92 @@
+"""``zenml service up/status/down``: run the zen service in the background.
+
+Added to ``zenml`` by :mod:`zen_service.plugin`; the work is in
+:mod:`zen_service.manager`, imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import click
+
+from zen_core.cli.output import emit_data, info, output_option, success
+
+
+@click.group()
+def service() -> None:
+    """Share a profile's stacks over HTTP with a background zen service."""
+
+
+@service.command()
+@click.option("--profile", "profile", default=None,
+              help="The profile to serve (default: the active one).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="The TCP port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; 0.0.0.0 lets other machines in.")
+def up(profile: str | None, port: int, host: str) -> None:
+    """Start the service in the background; returns once it answers."""
+    from zen_service import manager
+
+    state, started = manager.start_service(profile, host=host, port=port, report=info)
+    if not started:
+        success(
+            f"The zen service is already running at '{state.url}' (pid {state.pid}), serving "
+            f"profile '{state.profile}'. Stop it with `zenml service down` to start it with "
+            "other options."
+        )
+        return
+    success(f"Zenml Service running at '{state.url}'.")
+
+
+@service.command()
+@click.option("--show-token", is_flag=True,
+              help="Also print the access token clients need (keep it secret).")
+@output_option
+def status(show_token: bool, output_format: str) -> None:
+    """Tell whether the service runs, where, and for which profile."""
+    from zen_service import manager
+    from zen_service.state import state_path
+
+    status_, state = manager.service_status()
+    if state is not None and status_ in (manager.RUNNING, manager.NOT_RESPONDING):
+        data = {"status": status_, "url": state.url, "pid": state.pid,
+                "profile": state.profile, "host": state.host, "port": state.port}
+    else:
+        data = {"status": manager.STOPPED, "url": None, "pid": None, "profile": None,
+                "host": None, "port": None}
+    data["state_file"] = str(state_path())
+    if show_token:
+        data["token"] = state.token if state is not None else None
+    if emit_data(data, output_format):
+        return
+    if status_ == manager.RUNNING:
+        click.echo(f"The zen service is running at '{state.url}' (pid {state.pid}), "
+                   f"serving profile '{state.profile}'.")
+    elif status_ == manager.NOT_RESPONDING:
+        click.echo(f"The zen service process (pid {state.pid}) is running but does not answer "
+                   f"at '{state.url}'. Restart it with `zenml service down` and "
+                   "`zenml service up`.")
+    elif status_ == manager.GONE:
+        click.echo(f"The zen service is not running: its process (pid {state.pid}) is gone. "
+                   "Start it again with `zenml service up`.")
+    else:
+        click.echo("The zen service is not running. Start it with `zenml service up`.")
+    if show_token:
+        if state is None:
+            click.echo("No token yet: `zenml service up` creates one.")
+        else:
+            click.echo(f"Token: {state.token}")
+
+
+@service.command()
+def down() -> None:
+    """Stop the service gracefully (requests in flight complete)."""
+    from zen_service import manager
+
+    was, state = manager.stop_service()
+    if was == manager.RUNNING:
+        success(f"Zenml Service at '{state.url}' stopped.")
+    elif was == manager.GONE:
+        success(f"The zen service was not running: its process (pid {state.pid}) was gone.")
+    else:
+        success("The zen service is not running.")

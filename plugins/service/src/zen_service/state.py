@@ -1,0 +1,201 @@
+"""The service's state file and the processes it names (standard library only).
+
+``<config dir>/service.json``, mode 0600, replaced atomically::
+
+    {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
+     "profile": "default", "pid": 1234, "token": "..."}
+
+``pid`` is null while the service is stopped; the token stays, so the clients
+that have it keep working after a restart. The ``rest`` store reads this file
+(its own small reader: it must not depend on this distribution) to find the
+token of the service on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from zen_core.config import config_dir
+from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.fileio import write_text_atomic
+
+STATE_FILE = "service.json"
+LOG_FILE = "service.log"
+SERVICE_NAME = "zen_service"
+#: A word of the daemon's command line, to tell our process from a reused pid.
+DAEMON_MODULE = "zen_service.daemon"
+
+#: Hosts a client on the same machine reaches as ``localhost``.
+_LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "0.0.0.0", "::", "::1"}
+
+
+class ServiceError(ZenError):
+    """The service could not be started, stopped or reached."""
+
+
+@dataclass
+class ServiceState:
+    host: str
+    port: int
+    profile: str
+    token: str
+    pid: int | None = None
+
+    @property
+    def url(self) -> str:
+        """Where people and clients reach it: ``http://localhost:8000/``."""
+        return display_url(self.host, self.port)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any, source: Path) -> ServiceState:
+        try:
+            pid = data.get("pid")
+            return cls(
+                host=str(data["host"]),
+                port=int(data["port"]),
+                profile=str(data["profile"]),
+                token=str(data["token"]),
+                pid=int(pid) if pid is not None else None,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise InvalidDataError(
+                f"{source} is not a zen service state file. Fix or remove that file."
+            ) from None
+
+
+def state_path(directory: Path | None = None) -> Path:
+    return (directory or config_dir()) / STATE_FILE
+
+
+def log_path(directory: Path | None = None) -> Path:
+    return (directory or config_dir()) / LOG_FILE
+
+
+def read_state(directory: Path | None = None) -> ServiceState | None:
+    path = state_path(directory)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ServiceError(f"Cannot read {path}: {err.strerror}.") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InvalidDataError(f"Cannot parse {path}. Fix or remove that file.") from None
+    return ServiceState.from_dict(data, path)
+
+
+def write_state(state: ServiceState, directory: Path | None = None) -> None:
+    write_text_atomic(state_path(directory), json.dumps(state.to_dict(), indent=2) + "\n")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def display_url(host: str, port: int) -> str:
+    if host in _LOCAL_HOSTS:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def probe_host(host: str) -> str:
+    """The address to reach a service bound to ``host`` from this machine."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
+def is_local_host(host: str) -> bool:
+    return host in _LOCAL_HOSTS
+
+
+# --- processes ------------------------------------------------------------------------
+def _reap(pid: int) -> None:
+    """Collect ``pid`` if it is our own exited child (else it stays a zombie that looks alive)."""
+    if os.name == "nt":
+        return
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except (ChildProcessError, OSError):
+        pass
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    _reap(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        # "pid (comm) S ...": a zombie (Z) or dead (X) process has exited.
+        return stat.read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def is_service_process(pid: int | None) -> bool:
+    """Whether ``pid`` is alive and, where we can tell (``/proc``), is a zen service daemon."""
+    if not pid or not pid_alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        return DAEMON_MODULE.encode() in cmdline.read_bytes()
+    except OSError:
+        return True  # no /proc (macOS, Windows): a live pid is taken as ours
+
+
+def terminate(pid: int) -> None:
+    """Ask the daemon to stop gracefully (it finishes the requests in flight)."""
+    if os.name == "nt":  # pragma: no cover - the daemon runs in its own process group
+        os.kill(pid, signal.CTRL_BREAK_EVENT)
+    else:
+        os.kill(pid, signal.SIGTERM)
+
+
+def kill(pid: int) -> None:
+    try:
+        if os.name == "nt":  # pragma: no cover
+            os.kill(pid, signal.SIGTERM)  # TerminateProcess
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def daemon_command(profile: str, host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
+            "--host", host, "--port", str(port)]

@@ -1,0 +1,109 @@
+"""The OpenAPI document: valid 3.1, complete, and true (schemathesis fuzzes the app against it)."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from openapi_spec_validator import validate
+from schemathesis import GenerationMode
+
+from zen_core.testing.contract import register_stack_with_components
+from zen_local_store.store import LocalStore
+from zen_service.app import create_app
+
+TOKEN = "fuzz-token"
+#: Examples per operation and generation mode: the whole run stays well under a minute.
+MAX_EXAMPLES = 60
+
+
+_FOLDER = tempfile.TemporaryDirectory(prefix="zen-fuzz-")  # removed when the run ends
+# Hypothesis keeps caches in ./.hypothesis; not in the repository.
+set_hypothesis_home_dir(f"{_FOLDER.name}/hypothesis")
+
+
+def _app():
+    store = LocalStore(f"file://{_FOLDER.name}/store")
+    store.initialize()
+    # Something to find, so that 200s and 409s are exercised too.
+    register_stack_with_components(store, "default")
+    return create_app(store, token=TOKEN)
+
+
+APP = _app()
+
+
+@pytest.fixture(scope="module")
+def document():
+    return APP.test_client().get("/openapi.json").json
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)
+    assert document["openapi"].startswith("3.1.")
+    assert document["info"]["title"] == "zen service"
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer"}
+
+
+def test_every_protected_operation_documents_auth_and_failures(document):
+    operations = [(path, method, op) for path, item in document["paths"].items()
+                  for method, op in item.items()]
+    assert len(operations) == 12
+    for path, method, op in operations:
+        codes = set(op["responses"])
+        if path == "/health":
+            assert codes == {"200"} and "security" not in op
+            continue
+        assert op["security"] == [{"bearerAuth": []}], (method, path)
+        assert {"401", "500", "503"} <= codes, (method, path)
+        has_input = "requestBody" in op or any(
+            "$ref" in p["schema"] for p in op.get("parameters", []))
+        assert ("422" in codes) == has_input, (method, path)
+        if "{name}" in path:
+            assert "404" in codes, (method, path)
+        if method in ("post", "put"):
+            assert "409" in codes, (method, path)
+        success = {"get": "200", "put": "200", "post": "201", "delete": "204"}[method]
+        assert success in codes
+        for code, response in op["responses"].items():
+            if code != "204":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema["$ref"].startswith("#/components/schemas/")
+
+
+def test_exact_codes_of_some_operations(document):
+    paths = document["paths"]
+    codes = {method: sorted(op["responses"]) for method, op in
+             paths["/api/v1/components/{type}/{name}"].items()}
+    assert codes == {
+        "get": ["200", "401", "404", "422", "500", "503"],
+        "put": ["200", "401", "404", "409", "422", "500", "503"],
+        "delete": ["204", "401", "404", "409", "422", "500", "503"],
+    }
+    assert sorted(paths["/api/v1/stacks"]["get"]["responses"]) == ["200", "401", "500", "503"]
+
+
+def test_the_schemas_are_pydantics(document):
+    stack = document["components"]["schemas"]["Stack"]
+    assert stack["properties"]["components"]["propertyNames"] == {
+        "$ref": "#/components/schemas/ComponentType"}
+    assert "ComponentType" in document["components"]["schemas"]
+    config = document["components"]["schemas"]["ComponentInput"]["properties"]["config"]
+    assert config["propertyNames"] == {"not": {"enum": ["name", "uuid"]}}
+
+
+# --- fuzzing ------------------------------------------------------------------------------
+schema = schemathesis.openapi.from_wsgi("/openapi.json", APP)
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_its_spec(case):
+    """No 5xx, every status and body as documented, auth enforced, bad input refused."""
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
