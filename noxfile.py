@@ -8,8 +8,20 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
 #: Every distribution of the workspace, installed editable for tests.
-DISTRIBUTIONS = ["core", "plugins/local_store", "plugins/sql_store[mysql,postgres]"]
-TEST_DEPENDENCIES = ["pytest>=8", "pytest-xdist>=3"]
+DISTRIBUTIONS = [
+    "core",
+    "plugins/local_store",
+    "plugins/sql_store[mysql,postgres]",
+    "plugins/rest_store",
+    "plugins/service",
+]
+TEST_DEPENDENCIES = [
+    "pytest>=8",
+    "pytest-xdist>=3",
+    "openapi-spec-validator>=0.7",
+    "schemathesis>=4",
+    "selenium>=4.20",
+]
 
 
 def install_workspace(session: nox.Session) -> None:
