@@ -3,11 +3,12 @@ nothing changed on disk."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+
+from zen_core.plugins import reset_plugin_manager
 
 BAD_NAMES = {
     "dotdot": "../x",
@@ -96,9 +97,14 @@ def test_unknown_store_type(zen, unchanged):
     assert "local" in error
 
 
-@pytest.mark.skipif(importlib.util.find_spec("zen_sql_store") is not None,
-                    reason="the SQL store plugin is installed")
-def test_sql_store_type_without_the_plugin(zen, unchanged):
+def test_sql_store_type_without_the_plugin(zen, unchanged, monkeypatch):
+    from zen_core import entrypoints
+
+    installed = entrypoints.scan
+    monkeypatch.setattr(entrypoints, "scan", lambda group: [
+        ep for ep in installed(group) if ep.distribution != "zen-sql-store"])
+    monkeypatch.setattr(entrypoints, "discover", lambda group, cache_dir: entrypoints.scan(group))
+    reset_plugin_manager()
     error = unchanged(zen("profile create p -t sql"))
     assert "pip install zen-sql-store" in error
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 
@@ -13,16 +14,42 @@ from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
 
 HAS_SQL = importlib.util.find_spec("zen_sql_store") is not None
-
-
-def target_url(kind: str, tmp_path) -> str:
-    return f"sqlite:///{tmp_path}/target/zenml.db" if kind == "sql" else ""
-
+HAS_REST = all(importlib.util.find_spec(m) is not None for m in ("zen_service", "zen_rest_store"))
 
 STORE_KINDS = [
     "local",
     pytest.param("sql", marks=pytest.mark.skipif(not HAS_SQL, reason="zen-sql-store missing")),
+    pytest.param("rest", marks=pytest.mark.skipif(
+        not HAS_REST, reason="zen-service or zen-rest-store missing")),
 ]
+
+
+@pytest.fixture
+def target_url(tmp_path, zen_home):
+    """``target_url(kind)``: where a target store of that kind lives ("" = its default).
+
+    For ``rest``, a real service serving an emptied local profile ``served``.
+    """
+    with contextlib.ExitStack() as stack:
+
+        def url(kind: str) -> str:
+            if kind == "sql":
+                return f"sqlite:///{tmp_path}/target/zenml.db"
+            if kind == "rest":
+                from zen_service.testing import running_service
+
+                client = Client()
+                client.create_profile("served")
+                served = client.open_store(client.get_profile("served"))
+                for name in served.stack_names():
+                    served.delete_stack(name)
+                for component in served.list_components():
+                    served.delete_component(component.type, component.name)
+                state = stack.enter_context(running_service(zen_home, profile="served"))
+                return f"http://127.0.0.1:{state.port}"
+            return ""
+
+        yield url
 
 
 def ok(result):
@@ -60,12 +87,17 @@ def test_export_writes_one_document_without_secrets(zen, mysql_stack, tmp_path):
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
 def test_import_into_another_profile_reuses_identical_components(zen, mysql_stack, tmp_path,
-                                                                 kind):
+                                                                 kind, target_url):
     export = tmp_path / "prod.yaml"
     ok(zen(f"stack export prod {export} --include-secrets"))
-    url = target_url(kind, tmp_path)
+    url = target_url(kind)
     ok(zen(f"profile create target --store-type {kind}" + (f" --url {url}" if url else "")))
     ok(zen("profile set target"))
+    if kind == "rest":  # the served store starts empty: give it the same clash
+        ok(zen("artifact-store register default -t local --path=/elsewhere"))
+        ok(zen("orchestrator register default -t local"))
+        ok(zen("metadata-store register default -t sqlite --uri=/elsewhere/m.db"))
+        ok(zen("stack register default -o default -m default -a default"))
     # The target's own default artifact store differs from the exported one: a conflict.
     refused = zen(f"stack import {export}")
     assert refused.exit_code == 1
@@ -127,9 +159,9 @@ def test_import_refuses_a_taken_stack_name_and_a_foreign_file(zen, mysql_stack, 
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
-def test_profile_copy_moves_everything_to_another_store(zen, mysql_stack, tmp_path, kind):
+def test_profile_copy_moves_everything_to_another_store(zen, mysql_stack, kind, target_url):
     ok(zen("stack set prod"))
-    url = target_url(kind, tmp_path)
+    url = target_url(kind)
     ok(zen(f"profile copy default moved --store-type {kind}" + (f" --url {url}" if url else "")))
     profiles = {p["name"]: p for p in json.loads(zen("profile list --output json").stdout)}
     assert profiles["moved"]["store_type"] == kind
