@@ -9,6 +9,7 @@ ratios compare figures taken in the same run on the same machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -279,7 +280,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stores", type=lambda s: s.split(","), default=None,
                         help="comma-separated targets for the scaling benchmark, from "
                         f"{', '.join(FACTORIES)} (default: every one available here)")
-    parser.add_argument("--only", choices=["startup", "scaling"], default=None,
+    parser.add_argument("--service-seconds", type=float, default=None,
+                        help="seconds per service load case (default 5; 2 with --quick)")
+    parser.add_argument("--only", choices=["startup", "scaling", "service"], default=None,
                         help="run one part only")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
                         help="also write the figures as JSON to PATH")
@@ -290,6 +293,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.runs = 5 if args.quick else 15
     if args.sizes is None:
         args.sizes = [100, 1000] if args.quick else [100, 5000]
+    if args.service_seconds is None:
+        args.service_seconds = 2.0 if args.quick else 5.0
     if args.runs < 1 or len(args.sizes) < 2 or min(args.sizes) < 10:
         parser.error("--runs must be >= 1 and --sizes must name two sizes >= 10")
     if args.stores is None:
@@ -331,6 +336,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      args.runs)
                 results["scaling"].append(data)
                 lines += [*report_scaling(data), ""]
+        if args.only in (None, "service") and importlib.util.find_spec("zen_service"):
+            from service import bench_rest_cli, bench_service, report_rest_cli, report_service
+
+            log("service: load cases")
+            results["service"] = bench_service(work / "service", args.service_seconds)
+            lines += [*report_service(results["service"]), ""]
+            log("service: zenml stack list, rest vs local")
+            results["rest_cli"] = bench_rest_cli(work / "rest-cli", args.runs)
+            lines += [*report_rest_cli(results["rest_cli"]), ""]
     except (ZenError, CommandFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
