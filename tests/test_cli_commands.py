@@ -8,52 +8,9 @@ import json
 import pytest
 import yaml
 
-ACTIVE = "👉"
+from zen_core.testing.cli import ACTIVE, active_rows, failed, header, ok, row_named, rows
+
 CORE = {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"}
-
-
-def rows(table: str) -> list[list[str]]:
-    """The body rows of a rich HEAVY_EDGE table (every ┃ line after the header)."""
-    cells = [
-        [cell.strip() for cell in line.strip("┃").split("│")]
-        for line in table.splitlines()
-        if line.startswith("┃")
-    ]
-    return cells[1:]
-
-
-def header(table: str) -> list[str]:
-    for line in table.splitlines():
-        if line.startswith("┃"):
-            return [cell.strip() for cell in line.strip("┃").split("│")]
-    raise AssertionError(f"no table in:\n{table}")
-
-
-def row_named(table: str, name: str) -> list[str]:
-    found = [r for r in rows(table) if r[1] == name]
-    assert len(found) == 1, f"expected one row named {name!r} in:\n{table}"
-    return found[0]
-
-
-def active_rows(table: str) -> list[str]:
-    return [r[1] for r in rows(table) if r[0] == ACTIVE]
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    assert "Error:" not in result.stderr
-    return result
-
-
-def failed(result) -> str:
-    """The single ``Error: ...`` line of a failed command."""
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
-    return errors[0]
 
 
 def data(zen, command: str, fmt: str = "json"):

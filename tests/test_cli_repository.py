@@ -8,39 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ACTIVE = "👉"
+from zen_core.testing.cli import active_rows, failed, ok, rows
+
 NO_ROOT = "Running without an active repository root."
-
-
-def rows(table: str) -> list[list[str]]:
-    """The body rows of a rich HEAVY_EDGE table (every ┃ line after the header)."""
-    cells = [
-        [cell.strip() for cell in line.strip("┃").split("│")]
-        for line in table.splitlines()
-        if line.startswith("┃")
-    ]
-    return cells[1:]
-
-
-def active_rows(table: str) -> list[str]:
-    return [r[1] for r in rows(table) if r[0] == ACTIVE]
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    assert "Error:" not in result.stderr
-    return result
-
-
-def failed(result) -> str:
-    """The single ``Error: ...`` line of a failed command."""
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
-    return errors[0]
 
 
 def read(path: Path) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ACTIVE = "👉"
+from zen_core.testing.cli import ACTIVE, active_rows, header, ok, row_named, rows
 
 DEFAULT_STACK_REGISTRATION = [
     "Initializing store...",
@@ -22,42 +22,8 @@ DEFAULT_STACK_REGISTRATION = [
 NO_ROOT = "Running without an active repository root."
 
 
-def rows(table: str) -> list[list[str]]:
-    """The body rows of a rich HEAVY_EDGE table, as lists of stripped cells."""
-    body = []
-    for line in table.splitlines():
-        if not line.startswith("┃") or "ACTIVE │" in line:
-            continue
-        body.append([cell.strip() for cell in line.strip("┃").split("│")])
-    return body
-
-
-def header(table: str) -> list[str]:
-    for line in table.splitlines():
-        if line.startswith("┃") and "ACTIVE │" in line:
-            return [cell.strip() for cell in line.strip("┃").split("│")]
-    raise AssertionError(f"no table header in:\n{table}")
-
-
-def row_named(table: str, name: str) -> list[str]:
-    found = [r for r in rows(table) if r[1] == name]
-    assert len(found) == 1, f"expected one row named {name!r} in:\n{table}"
-    return found[0]
-
-
-def active_rows(table: str) -> list[str]:
-    return [r[1] for r in rows(table) if r[0] == ACTIVE]
-
-
 def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    assert "Error:" not in result.stderr
-    return result
 
 
 # --- the guide, step by step ------------------------------------------------------------

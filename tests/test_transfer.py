@@ -12,6 +12,7 @@ import yaml
 from zen_core.client import Client
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
+from zen_core.testing.cli import ok
 
 HAS_SQL = importlib.util.find_spec("zen_sql_store") is not None
 HAS_REST = all(importlib.util.find_spec(m) is not None for m in ("zen_service", "zen_rest_store"))
@@ -50,11 +51,6 @@ def target_url(tmp_path, zen_home):
             return ""
 
         yield url
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("zen_service", reason="the rest store is tested against zen-service")
 
+from zen_core.testing.cli import ok
 from zen_service.state import read_state
 from zen_service.testing import free_port
 
@@ -20,12 +21,6 @@ LOCAL = {"ZENML_ACTIVATED_PROFILE": "default"}
 
 def errors(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output and not errors(result)
-    return result
 
 
 @pytest.fixture

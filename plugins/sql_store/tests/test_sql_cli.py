@@ -9,45 +9,14 @@ import time
 import pytest
 from sqlalchemy.engine import make_url
 
-ACTIVE = "👉"
+from zen_core.testing.cli import ACTIVE, failed, ok, row_named, rows
+
 NO_ROOT = "Running without an active repository root."
 PASSWORD = "s3cret-Pw"
 
 
 def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
-
-
-def rows(table: str) -> list[list[str]]:
-    """The body rows of a rich HEAVY_EDGE table, as lists of stripped cells."""
-    return [
-        [cell.strip() for cell in line.strip("┃").split("│")]
-        for line in table.splitlines()
-        if line.startswith("┃") and "ACTIVE │" not in line
-    ]
-
-
-def row_named(table: str, name: str) -> list[str]:
-    found = [r for r in rows(table) if r[1] == name]
-    assert len(found) == 1, f"expected one row named {name!r} in:\n{table}"
-    return found[0]
-
-
-def ok(result):
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    assert "Error:" not in result.stderr
-    return result
-
-
-def failed(result) -> str:
-    """Assert one ``Error: ...`` line, exit code 1, and return that line."""
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
-    return errors[0]
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""Assertions on what ``zenml`` printed, shared by every distribution's CLI tests.
+
+Tables are rich ``HEAVY_EDGE`` tables: the first ``┃`` line is the header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACTIVE = "👉"
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("┃").split("│")]
+
+
+def header(table: str) -> list[str]:
+    """The column names of the first table in ``table``."""
+    for line in table.splitlines():
+        if line.startswith("┃"):
+            return _cells(line)
+    raise AssertionError(f"no table in:\n{table}")
+
+
+def rows(table: str) -> list[list[str]]:
+    """The body rows of the table, as lists of stripped cells."""
+    return [_cells(line) for line in table.splitlines() if line.startswith("┃")][1:]
+
+
+def row_named(table: str, name: str) -> list[str]:
+    """The one row whose second cell (after ACTIVE) is ``name``."""
+    found = [r for r in rows(table) if r[1] == name]
+    assert len(found) == 1, f"expected one row named {name!r} in:\n{table}"
+    return found[0]
+
+
+def active_rows(table: str) -> list[str]:
+    """The names of the rows marked 👉."""
+    return [r[1] for r in rows(table) if r[0] == ACTIVE]
+
+
+def ok(result: Any) -> Any:
+    """Assert the command succeeded cleanly; return its result."""
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "Error:" not in result.stderr
+    return result
+
+
+def failed(result: Any) -> str:
+    """Assert exit code 1 and exactly one ``Error: ...`` line, the last; return it."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
+    return errors[0]
