@@ -100,17 +100,23 @@ def ceiling_app(port: int):
         proc.wait(timeout=30)
 
 
-def bench_service(work: Path, seconds: float, stacks: int = 10) -> dict:
-    """Throughput of the ceiling app and of zen's stack routes, same run, same serving."""
+def config_with_stacks(work: Path, stacks: int):
+    """A fresh config folder whose default profile holds ``stacks`` stacks."""
     from targets import new_config
 
-    from zen_service.testing import free_port, running_service
-
-    config_dir, _, client = new_config(work)
+    config_dir, cwd, client = new_config(work)
     for i in range(stacks - 1):
         client.register_stack(f"stack_{i}", {"orchestrator": "default",
                                              "metadata_store": "default",
                                              "artifact_store": "default"})
+    return config_dir, cwd, client
+
+
+def bench_service(work: Path, seconds: float, stacks: int = 10) -> dict:
+    """Throughput of the ceiling app and of zen's stack routes, same run, same serving."""
+    from zen_service.testing import free_port, running_service
+
+    config_dir, _, _ = config_with_stacks(work, stacks)
     results: dict = {"seconds_per_case": seconds, "stacks": stacks, "cases": {}}
     with ceiling_app(free_port()) as url:
         results["cases"]["ceiling (minimal Flask app)"] = [
@@ -147,16 +153,12 @@ def report_service(data: dict) -> list[str]:
 
 def bench_rest_cli(work: Path, runs: int, stacks: int = 10) -> dict:
     """``zenml stack list`` on a rest profile (through a running service) vs on local."""
-    from targets import new_config, subprocess_env
+    from targets import subprocess_env
     from timing import run_command, time_interleaved
 
     from zen_service.testing import running_service
 
-    config_dir, cwd, client = new_config(work)
-    for i in range(stacks - 1):
-        client.register_stack(f"stack_{i}", {"orchestrator": "default",
-                                             "metadata_store": "default",
-                                             "artifact_store": "default"})
+    config_dir, cwd, client = config_with_stacks(work, stacks)
     zenml = str(Path(sys.executable).parent / "zenml")
     with running_service(config_dir, profile="default") as state:
         client.create_profile("remote", store_type="rest", url=f"http://127.0.0.1:{state.port}",
