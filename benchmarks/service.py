@@ -161,8 +161,7 @@ def bench_rest_cli(work: Path, runs: int, stacks: int = 10) -> dict:
     config_dir, cwd, client = config_with_stacks(work, stacks)
     zenml = str(Path(sys.executable).parent / "zenml")
     with running_service(config_dir, profile="default") as state:
-        client.create_profile("remote", store_type="rest", url=f"http://127.0.0.1:{state.port}",
-                              token=state.token)
+        client.create_profile("remote", store_type="rest", url=f"http://127.0.0.1:{state.port}")
         env = subprocess_env(config_dir)
         actions = {
             label: (lambda _i, profile=profile: run_command(

@@ -118,9 +118,9 @@ class Client:
         """The store of ``profile`` (cached for the life of this client)."""
         if profile.name not in self._stores:
             store_type = self.plugins.store_type(profile.store_type)
-            self._stores[profile.name] = store_type.open(
-                self.store_url(profile), token=profile.store_token
-            )
+            store = store_type.open(self.store_url(profile), token=profile.store_token)
+            store.config_directory = self.config.directory
+            self._stores[profile.name] = store
         return self._stores[profile.name]
 
     def create_profile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from zen_core.exceptions import (
     ComponentExistsError,
@@ -44,6 +45,10 @@ class BaseStore(ABC):
 
     #: The store type name (``local``, ``sql``, ``rest``...), set by subclasses.
     type_name: str = ""
+
+    #: The zen config folder of whoever opened this store (set by ``Client.open_store``),
+    #: for stores that look for files there (the rest store: the local service's token).
+    config_directory: Path | None = None
 
     def __init__(self, url: str) -> None:
         self._url = url

@@ -265,3 +265,18 @@ def test_a_local_service_is_reached_without_the_environments_proxy(stub, zen_hom
     monkeypatch.delenv("no_proxy", raising=False)
     assert RestStore(stub.url, token="t").list_stacks() == []
     assert RestStore("http://zen.example.com", token="t").session.trust_env
+
+
+def test_a_client_with_its_own_config_folder_finds_its_service_token(tmp_path, monkeypatch):
+    """The Python API with an explicit config folder, not $ZENML_CONFIG_PATH's."""
+    from zen_core.client import Client
+    from zen_service.testing import running_service
+
+    config = tmp_path / "elsewhere"
+    monkeypatch.setenv("ZENML_CONFIG_PATH", str(tmp_path / "not-this-one"))
+    client = Client(config_directory=config, cwd=tmp_path)
+    with running_service(config, profile="default") as state:
+        client.create_profile("remote", store_type="rest",
+                              url=f"http://127.0.0.1:{state.port}")
+        remote = client.open_store(client.get_profile("remote"))
+        assert remote.stack_names() == ["default"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -58,12 +59,17 @@ _BY_STATUS: dict[int, type[ZenError]] = {
 }
 
 
-def local_service_token(url: str) -> str | None:
-    """The token of the service this machine runs, if ``url`` points at it."""
+def local_service_token(url: str, config_directory: Path | None = None) -> str | None:
+    """The token of the service this machine runs, if ``url`` points at it.
+
+    The service's state file is looked for in ``config_directory`` (default: the
+    zen config folder of this process).
+    """
     from zen_core.config import config_dir
 
     try:
-        data = json.loads((config_dir() / SERVICE_STATE_FILE).read_text(encoding="utf-8"))
+        folder = config_directory or config_dir()
+        data = json.loads((folder / SERVICE_STATE_FILE).read_text(encoding="utf-8"))
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except (OSError, ValueError, ZenError):
@@ -109,7 +115,7 @@ class RestStore(BaseStore):
         env = os.environ.get(ENV_TOKEN)
         if env:
             return env, f"the token in ${ENV_TOKEN}"
-        local = local_service_token(self.url)
+        local = local_service_token(self.url, self.config_directory)
         if local:
             return local, "the token of the service this machine runs"
         return None, (
