@@ -16,6 +16,9 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+#: How many environments' discoveries the cache folder keeps.
+KEEP_CACHE_FILES = 8
+
 
 @dataclass(frozen=True)
 class EntryPointInfo:
@@ -62,9 +65,12 @@ def discover(group: str, cache_dir: Path | None) -> list[EntryPointInfo]:
     try:
         from zen_core.fileio import write_text_atomic
 
-        for stale in cache_dir.glob("entry-points-*.json"):
-            stale.unlink(missing_ok=True)
         write_text_atomic(cache_file, json.dumps([asdict(e) for e in found]), mode=0o644)
+        # Several environments (venvs, `python -m` from changing folders) share the
+        # folder: keep the newest few instead of thrashing one file between them.
+        cached = sorted(cache_dir.glob("entry-points-*.json"), key=lambda p: p.stat().st_mtime)
+        for stale in cached[:-KEEP_CACHE_FILES]:
+            stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only config folder just means no cache
     return found
