@@ -136,10 +136,10 @@ def test_import_is_all_or_nothing(zen, mysql_stack, tmp_path, monkeypatch):
     def fail(self, stack):
         raise StoreUnavailableError("The disk went away.")
 
-    monkeypatch.setattr(LocalStore, "register_stack", fail)
-    result = zen(f"stack import {export} --rename-components")
+    with monkeypatch.context() as patch:  # not .undo(): that would undo zen_home's too
+        patch.setattr(LocalStore, "register_stack", fail)
+        result = zen(f"stack import {export} --rename-components")
     assert result.exit_code == 1 and "The disk went away." in result.stderr
-    monkeypatch.undo()
     names = {c.name for c in Client().store.list_components()}
     assert names == {"default"}
 
