@@ -15,6 +15,7 @@ The CLI is a thin layer over this class; both raise ``zen_core.exceptions``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
@@ -34,6 +35,7 @@ from zen_core.exceptions import (
     ProfileExistsError,
     ProfileNotFoundError,
     StackNotFoundError,
+    ZenError,
 )
 from zen_core.fileio import locked
 from zen_core.models import REQUIRED_TYPES, Component, ComponentType, Stack
@@ -45,6 +47,9 @@ ENV_ACTIVATED_PROFILE = "ZENML_ACTIVATED_PROFILE"
 ENV_ACTIVATED_STACK = "ZENML_ACTIVATED_STACK"
 
 Reporter = Callable[[str], None]
+
+#: Config keys masked even when the flavor's schema is not installed.
+_SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key", re.I)
 
 
 def _quiet(_: str) -> None:
@@ -190,7 +195,7 @@ class Client:
             shutil.rmtree(profile_dir, ignore_errors=True)
 
     def delete_profile(self, name: str) -> None:
-        profile = self.config.get_profile(name)
+        self.config.get_profile(name)  # raises if unknown
         if self.config.activated_profile == name:
             raise InUseError(
                 f"Profile '{name}' cannot be deleted because it's globally active. Please "
@@ -213,7 +218,11 @@ class Client:
         # Only the profile's own folder goes: a store elsewhere (--url) is the user's.
         if profile_dir.is_dir():
             shutil.rmtree(profile_dir, ignore_errors=True)
-        del profile
+
+    def _forget_resolution(self) -> None:
+        """Drop the cached effective profile and stack after changing either."""
+        self.__dict__.pop("_effective_profile", None)
+        self.__dict__.pop("active_stack_name", None)
 
     @cached_property
     def _effective_profile(self) -> tuple[Profile, str]:
@@ -272,8 +281,7 @@ class Client:
             if changed:
                 self.config.activate_profile(name)
             scope = "global"
-        self.__dict__.pop("_effective_profile", None)
-        self.__dict__.pop("active_stack_name", None)
+        self._forget_resolution()
         return scope, changed
 
     # --- the store and the active stack ------------------------------------------------
@@ -352,8 +360,7 @@ class Client:
         else:
             self.config.set_profile_stack(profile.name, name)
             scope = "global"
-        self.__dict__.pop("_effective_profile", None)
-        self.__dict__.pop("active_stack_name", None)
+        self._forget_resolution()
         return scope
 
     # --- stacks ---------------------------------------------------------------------------
@@ -409,8 +416,7 @@ class Client:
             self.config.set_profile_stack(profile.name, new)
         if self.repository is not None and self.repository.active_stack_name == old:
             self.repository.set_active(stack=new)
-        self.__dict__.pop("_effective_profile", None)
-        self.__dict__.pop("active_stack_name", None)
+        self._forget_resolution()
         return stack
 
     def delete_stack(self, name: str) -> None:
@@ -434,6 +440,19 @@ class Client:
 
         record = self.plugins.flavor(type, flavor)
         return validate_config(record.load_model(), config, f"{type.display} flavor '{flavor}'")
+
+    def secret_keys(self, component: Component) -> set[str]:
+        """The config keys of ``component`` to mask: its flavor's secret fields, and keys
+        named like secrets (all that is known when the flavor is not installed)."""
+        keys = {k for k in component.config if _SECRET_NAME.search(k)}
+        try:
+            from zen_core.flavors.base import secret_fields
+
+            model = self.plugins.flavor(component.type, component.flavor).load_model()
+            keys |= secret_fields(model)
+        except ZenError:
+            pass  # flavor not installed: the name heuristic alone
+        return keys
 
     def register_component(
         self, type: ComponentType | str, name: str, flavor: str, config: dict[str, Any]

@@ -30,7 +30,7 @@ def export_stack(client: Client, name: str, include_secrets: bool = False) -> di
     for ctype, cname in stack.components.items():
         component = client.store.get_component(ctype, cname)
         config = dict(component.config)
-        omitted = [] if include_secrets else sorted(_secret_keys(client, component))
+        omitted = [] if include_secrets else sorted(client.secret_keys(component))
         for key in omitted:
             config.pop(key, None)
         entry = {"type": ctype.value, "name": cname, "flavor": component.flavor,
@@ -39,12 +39,6 @@ def export_stack(client: Client, name: str, include_secrets: bool = False) -> di
             entry["omitted_secrets"] = omitted
         components.append(entry)
     return {"format": EXPORT_FORMAT, "stack": stack.name, "components": components}
-
-
-def _secret_keys(client: Client, component: Component) -> set[str]:
-    from zen_core.cli.component import secret_keys
-
-    return secret_keys(client, component)
 
 
 def _parse_export(

@@ -18,11 +18,9 @@ from zen_core.cli.output import (
     warning,
 )
 from zen_core.client import Client
-from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentType
 
-#: Config keys masked even when the flavor's schema is not installed.
-_SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key", re.I)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -66,22 +64,10 @@ def _parse_value(key: str, value: str) -> Any:
         ) from None
 
 
-def secret_keys(client: Client, component: Component) -> set[str]:
-    keys = {k for k in component.config if _SECRET_NAME.search(k)}
-    try:
-        from zen_core.flavors.base import secret_fields
-
-        model = client.plugins.flavor(component.type, component.flavor).load_model()
-        keys |= secret_fields(model)
-    except ZenError:
-        pass  # flavor not installed: the name heuristic alone
-    return keys
-
-
 def component_data(client: Client, component: Component, active: bool) -> dict[str, Any]:
     from zen_core.flavors.base import MASK
 
-    secrets = secret_keys(client, component)
+    secrets = client.secret_keys(component)
     config = {k: (MASK if k in secrets and v is not None else v)
               for k, v in component.config.items()}
     return {
