@@ -48,14 +48,8 @@ class LocalStore(BaseStore):
 
     # --- files -------------------------------------------------------------------
     def initialize(self) -> None:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreUnavailableError(
-                f"Cannot create the store folder {self.root}: {err.strerror}."
-            ) from None
         if not self.index_path.exists():
-            with locked(self.index_path):
+            with self._lock():  # creates the folder
                 if not self.index_path.exists():
                     write_yaml(self.index_path, {"stacks": {}, "stack_components": {}})
 
@@ -117,7 +111,7 @@ class LocalStore(BaseStore):
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise StoreUnavailableError(
-                f"Cannot use the store folder {self.root}: {err.strerror}."
+                f"Cannot create or use the store folder {self.root}: {err.strerror}."
             ) from None
         return locked(self.index_path)
 
