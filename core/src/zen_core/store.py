@@ -1,25 +1,53 @@
-"""The store contract: what every store type does, with the same semantics and errors.
+"""The store contract, version 2: what every store type does, with the same semantics and errors.
 
-A store keeps one profile's stacks and components. Concrete stores implement
-the abstract operations; the messages for the shared errors live here so every
-store (and the REST store, which re-raises them) says the same thing. The
+A store keeps one profile's stacks and components. A concrete store implements
+four reads and :meth:`BaseStore.apply`, which applies a sequence of writes
+(:mod:`zen_core.writes`) in order, all or nothing, under the store's lock or in
+one transaction. Every single write (``register_stack``, ``update_component``
+...) is ``apply`` of one write, and :meth:`BaseStore.batch` collects many.
+
+Updates are partial (:class:`~zen_core.models.ComponentChange`,
+:class:`~zen_core.models.StackChange`) and merged inside the store, so
+concurrent updates of different keys both land. Every record carries a
+``revision`` bumped by each write; a change may name the revision it expects
+and then fails with :class:`~zen_core.exceptions.ConflictError` if another
+write came first.
+
+``rules`` (:class:`StoreRules`), when given, run inside the same lock or
+transaction on the records as they would be written: the domain layer passes
+the flavor schemas and the stack rules this way, so no write can slip between
+the check and the change. The messages for the shared errors live here so
+every store (and the REST store, which re-raises them) says the same thing. The
 contract suite in ``zen_core.testing`` checks each store against this.
 """
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from zen_core.exceptions import (
     ComponentExistsError,
     ComponentNotFoundError,
+    ConflictError,
     InUseError,
     StackExistsError,
     StackNotFoundError,
 )
-from zen_core.models import Component, ComponentType, Stack
+from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.writes import (
+    DeleteComponent,
+    DeleteStack,
+    RegisterComponent,
+    RegisterStack,
+    UpdateComponent,
+    UpdateStack,
+    Write,
+)
 
 #: Receives progress messages ("Registered stack with name 'x'.").
 Reporter = Callable[[str], None]
@@ -36,30 +64,92 @@ def _names(names: Iterable[str], limit: int = 10) -> str:
     return (shown + more) if names else "none"
 
 
+@dataclass(frozen=True)
+class StoreContext:
+    """What a store is opened with besides its URL (given by whoever opens it)."""
+
+    #: The zen config folder of the opener: the rest store finds the local service's key there.
+    config_directory: Path | None = None
+    #: An access token, for store types that take one.
+    token: str | None = None
+    #: The profile this store belongs to, named in messages ("the store of profile 'x'").
+    profile: str | None = None
+
+
+class StoreRules(Protocol):
+    """Checks a store runs inside a write, on the records as they would be written."""
+
+    def check_component(self, component: Component) -> Component:
+        """Validate a component to be written; return it as it is to be stored (normalised)."""
+
+    def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
+        """Refuse a stack (its members given by type) that could not run."""
+
+
+#: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
+Written = Stack | Component | None
+
+
+class Batch:
+    """Writes collected by :meth:`BaseStore.batch`, applied together when the block ends."""
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+
+    def register_component(self, component: Component) -> None:
+        self.writes.append(RegisterComponent(component))
+
+    def update_component(self, type: ComponentType, name: str, change: ComponentChange) -> None:
+        self.writes.append(UpdateComponent(ComponentType.parse(type), name, change))
+
+    def delete_component(self, type: ComponentType, name: str) -> None:
+        self.writes.append(DeleteComponent(ComponentType.parse(type), name))
+
+    def register_stack(self, stack: Stack) -> None:
+        self.writes.append(RegisterStack(stack))
+
+    def update_stack(self, name: str, change: StackChange) -> None:
+        self.writes.append(UpdateStack(name, change))
+
+    def delete_stack(self, name: str) -> None:
+        self.writes.append(DeleteStack(name))
+
+
 class BaseStore(ABC):
     """One profile's stacks and components.
 
-    Every mutating operation is atomic and safe with several processes at
-    once; reads reflect every committed write (no stale cache).
+    Every write is atomic and safe with several processes at once; reads
+    reflect every committed write (no stale cache).
     """
 
     #: The store type name (``local``, ``sql``, ``rest``...), set by subclasses.
     type_name: str = ""
 
-    #: The zen config folder of whoever opened this store (set by ``Client.open_store``),
-    #: for stores that look for files there (the rest store: the local service's token).
-    config_directory: Path | None = None
-
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, context: StoreContext | None = None) -> None:
         self._url = url
+        self.context = context or StoreContext()
 
     @property
     def url(self) -> str:
         return self._url
 
+    @property
+    def config_directory(self) -> Path | None:
+        return self.context.config_directory
+
+    def describe(self) -> str:
+        """How messages name this store: "the store of profile 'x'" or its URL."""
+        if self.context.profile:
+            return f"the store of profile '{self.context.profile}'"
+        return f"the store at {self.url}"
+
     # --- storage life cycle ---------------------------------------------------
     def initialize(self) -> None:  # noqa: B027 - optional hook, default no-op
-        """Create the backing storage if needed. Idempotent."""
+        """Create the backing storage if needed. Idempotent.
+
+        Only this creates storage: reads and writes on a store whose storage
+        has gone raise :class:`~zen_core.exceptions.StoreMissingError`.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook, default no-op
         """Release connections or handles."""
@@ -70,7 +160,7 @@ class BaseStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- stacks ---------------------------------------------------------------
+    # --- reads -----------------------------------------------------------------
     @abstractmethod
     def list_stacks(self) -> list[Stack]:
         """All stacks, sorted by name."""
@@ -80,23 +170,6 @@ class BaseStore(ABC):
         """The stack ``name``; :class:`StackNotFoundError` if missing."""
 
     @abstractmethod
-    def register_stack(self, stack: Stack) -> None:
-        """Add a stack whose components all exist.
-
-        Raises :class:`StackExistsError` for a taken name and
-        :class:`ComponentNotFoundError` for a component that is not registered.
-        """
-
-    @abstractmethod
-    def update_stack(self, name: str, stack: Stack) -> None:
-        """Replace stack ``name`` by ``stack``: new components and/or a new name."""
-
-    @abstractmethod
-    def delete_stack(self, name: str) -> None:
-        """Remove the stack (not its components); :class:`StackNotFoundError` if missing."""
-
-    # --- components -----------------------------------------------------------
-    @abstractmethod
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
         """All components, or those of one type, sorted by type and name."""
 
@@ -104,17 +177,64 @@ class BaseStore(ABC):
     def get_component(self, type: ComponentType, name: str) -> Component:
         """The component; :class:`ComponentNotFoundError` if missing."""
 
+    # --- writes ------------------------------------------------------------------
     @abstractmethod
-    def register_component(self, component: Component) -> None:
-        """Add a component; :class:`ComponentExistsError` if (type, name) is taken."""
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None) -> list[Written]:
+        """Apply ``writes`` in order, all or nothing; return each written record.
 
-    @abstractmethod
-    def update_component(self, type: ComponentType, name: str, component: Component) -> None:
-        """Replace the component's flavor/config and maybe its name; stacks follow a rename."""
+        Each write sees the ones before it. Semantics per write:
 
-    @abstractmethod
-    def delete_component(self, type: ComponentType, name: str) -> None:
-        """Remove the component; :class:`InUseError` while a stack uses it."""
+        - ``RegisterComponent``: :class:`ComponentExistsError` if (type, name) is taken.
+        - ``UpdateComponent``: merge the change into the stored component;
+          stacks follow a rename (and get a new revision).
+        - ``DeleteComponent``: :class:`InUseError` while a stack uses it.
+        - ``RegisterStack``: :class:`StackExistsError` for a taken name,
+          :class:`ComponentNotFoundError` for a member that is not registered.
+        - ``UpdateStack``: set/remove members, maybe rename; members must exist.
+        - ``DeleteStack``: the stack only, never its components.
+
+        Not found is :class:`StackNotFoundError` / :class:`ComponentNotFoundError`;
+        an ``expected_revision`` that is not the stored one is :class:`ConflictError`.
+        With ``rules``, ``check_component`` runs on every component registered
+        or updated (its result is stored), and ``check_stack`` on every stack
+        registered or updated and on every stack using an updated component.
+        """
+
+    @contextlib.contextmanager
+    def batch(self, rules: StoreRules | None = None) -> Iterator[Batch]:
+        """Collect writes in the block; apply them all at its end, or none if it raises::
+
+            with store.batch() as batch:
+                batch.register_component(component)
+                batch.register_stack(stack)
+        """
+        collected = Batch()
+        yield collected
+        if collected.writes:
+            self.apply(collected.writes, rules)
+
+    def register_stack(self, stack: Stack, rules: StoreRules | None = None) -> Stack:
+        return self.apply([RegisterStack(stack)], rules)[0]  # type: ignore[return-value]
+
+    def update_stack(self, name: str, change: StackChange,
+                     rules: StoreRules | None = None) -> Stack:
+        return self.apply([UpdateStack(name, change)], rules)[0]  # type: ignore[return-value]
+
+    def delete_stack(self, name: str, expected_revision: int | None = None) -> None:
+        self.apply([DeleteStack(name, expected_revision)])
+
+    def register_component(self, component: Component,
+                           rules: StoreRules | None = None) -> Component:
+        return self.apply([RegisterComponent(component)], rules)[0]  # type: ignore[return-value]
+
+    def update_component(self, type: ComponentType, name: str, change: ComponentChange,
+                         rules: StoreRules | None = None) -> Component:
+        written = self.apply([UpdateComponent(ComponentType.parse(type), name, change)], rules)
+        return written[0]  # type: ignore[return-value]
+
+    def delete_component(self, type: ComponentType, name: str,
+                         expected_revision: int | None = None) -> None:
+        self.apply([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
 
     # --- conveniences built on the operations above ---------------------------
     def is_empty(self) -> bool:
@@ -131,13 +251,15 @@ class BaseStore(ABC):
     ) -> None:
         """Register the ``default`` stack from the given components, reporting each step."""
         report("Initializing store...")
+        with self.batch() as batch:
+            for component in components:
+                batch.register_component(component)
+            batch.register_stack(Stack("default", {c.type: c.name for c in components}))
         for component in components:
-            self.register_component(component)
             report(
                 f"Registered stack component with type '{component.type.value}' "
                 f"and name '{component.name}'."
             )
-        self.register_stack(Stack("default", {c.type: c.name for c in components}))
         report("Registered stack with name 'default'.")
 
     # --- the shared error messages --------------------------------------------
@@ -167,6 +289,19 @@ class BaseStore(ABC):
         return ComponentExistsError(
             f"A {type.display} with name '{name}' already exists. Please choose a different name."
         )
+
+    @staticmethod
+    def conflict(what: str, expected: int, actual: int) -> ConflictError:
+        """``what`` is e.g. "stack 'prod'" or "orchestrator 'kf'"."""
+        return ConflictError(
+            f"The {what} was changed by another write: it is at revision {actual}, the "
+            f"change expected revision {expected}. Read it again and retry."
+        )
+
+    @staticmethod
+    def check_revision(what: str, record: Stack | Component, expected: int | None) -> None:
+        if expected is not None and record.revision != expected:
+            raise BaseStore.conflict(what, expected, record.revision)
 
     @staticmethod
     def component_in_use(type: ComponentType, name: str, stacks: Iterable[str]) -> InUseError:
