@@ -9,7 +9,7 @@ transaction; the REST store sends them as JSON (:func:`to_dict` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
@@ -52,8 +52,8 @@ class DeleteStack:
     expected_revision: int | None = None
 
 
-Write = Union[RegisterComponent, UpdateComponent, DeleteComponent,
-              RegisterStack, UpdateStack, DeleteStack]
+Write = (RegisterComponent | UpdateComponent | DeleteComponent
+         | RegisterStack | UpdateStack | DeleteStack)
 
 
 def to_dict(write: Write) -> dict[str, Any]:
