@@ -2,8 +2,10 @@
 
 The file keeps ZenML 0.7's keys (``activated_profile``, ``profiles``,
 ``user_id``, ``version``) and every key we do not know, so a ZenML 0.7 config
-directory loads as it is and stays readable by it. Every change re-reads the
-file under a lock and replaces it atomically: concurrent commands lose nothing.
+directory loads as it is and stays readable by it. What zen reads from it is
+checked like typed input (profile names, store types and URLs, stack names), and
+a bad value is named with its key and the file. Every change re-reads the file
+under a lock and replaces it atomically: concurrent commands lose nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zen_core import env
 from zen_core.exceptions import InvalidDataError, ProfileNotFoundError
-from zen_core.fileio import locked, read_yaml, write_yaml
+from zen_core.fileio import inside, locked, read_yaml, write_yaml
+from zen_core.names import check_name
 
-ENV_CONFIG_PATH = "ZENML_CONFIG_PATH"
+ENV_CONFIG_PATH = env.CONFIG_PATH
 CONFIG_FILE = "config.yaml"
+#: Profile entry keys zen models; any other key is kept as it is.
+PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token")
 
 
 def config_dir() -> Path:
@@ -65,17 +71,36 @@ class Profile:
         return data
 
     @classmethod
-    def from_dict(cls, name: str, data: Any) -> Profile:
+    def from_dict(cls, name: str, data: Any, source: Path | str = CONFIG_FILE) -> Profile:
+        """The profile entry ``name`` of ``source``, every value checked."""
+        where = f"profile '{name}' in {source}"
+        try:
+            check_name(name, "profile name")
+        except InvalidDataError as err:
+            raise InvalidDataError(f"{source}: {err.message} Fix that file.") from None
         if not isinstance(data, dict):
-            raise InvalidDataError(f"Profile '{name}' in the global config is not a mapping.")
-        known = {"name", "store_type", "store_url", "active_stack", "store_token"}
+            raise InvalidDataError(f"The {where} is not a mapping. Fix that file.")
+        for key in PROFILE_KEYS[1:]:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                raise InvalidDataError(
+                    f"'{key}' of the {where} must be text, not {value!r}. Fix that file."
+                )
+        stack = data.get("active_stack")
+        if stack:
+            try:
+                check_name(stack, "stack name")
+            except InvalidDataError as err:
+                raise InvalidDataError(
+                    f"'active_stack' of the {where}: {err.message} Fix that file."
+                ) from None
         return cls(
             name=name,
-            store_type=str(data.get("store_type") or "local"),
-            store_url=data.get("store_url"),
-            active_stack=data.get("active_stack"),
-            store_token=data.get("store_token"),
-            extra={k: v for k, v in data.items() if k not in known},
+            store_type=data.get("store_type") or "local",
+            store_url=data.get("store_url") or None,
+            active_stack=stack or None,
+            store_token=data.get("store_token") or None,
+            extra={k: v for k, v in data.items() if k not in PROFILE_KEYS},
         )
 
 
@@ -86,15 +111,33 @@ class GlobalConfig:
         self.directory = directory or config_dir()
         self.path = self.directory / CONFIG_FILE
         self._data: dict[str, Any] = self._read()
+        self._profiles: dict[str, Profile] | None = None
 
     def _read(self) -> dict[str, Any]:
         data = read_yaml(self.path, default={})
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.path} is not a YAML mapping. Fix or remove that file.")
+        raw = data.get("profiles")
+        if raw is not None and not isinstance(raw, dict):
+            raise InvalidDataError(f"'profiles' in {self.path} is not a mapping. Fix that file.")
+        active = data.get("activated_profile")
+        if active is not None:
+            if not isinstance(active, str):
+                raise InvalidDataError(
+                    f"'activated_profile' in {self.path} must be a profile name, not "
+                    f"{active!r}. Fix that file, or run `zenml profile set --global NAME`."
+                )
+            try:
+                check_name(active, "profile name")
+            except InvalidDataError as err:
+                raise InvalidDataError(
+                    f"'activated_profile' in {self.path}: {err.message} Fix that file."
+                ) from None
         return data
 
     def reload(self) -> None:
         self._data = self._read()
+        self._profiles = None
 
     @property
     def exists(self) -> bool:
@@ -110,10 +153,12 @@ class GlobalConfig:
 
     @property
     def profiles(self) -> dict[str, Profile]:
-        raw = self._data.get("profiles") or {}
-        if not isinstance(raw, dict):
-            raise InvalidDataError(f"'profiles' in {self.path} is not a mapping.")
-        return {name: Profile.from_dict(name, data) for name, data in raw.items()}
+        """Every profile, in the order the file lists them (the order they were created)."""
+        if self._profiles is None:
+            raw = self._data.get("profiles") or {}
+            self._profiles = {name: Profile.from_dict(str(name), data, self.path)
+                              for name, data in raw.items()}
+        return self._profiles
 
     def has_profile(self, name: str) -> bool:
         return name in (self._data.get("profiles") or {})
@@ -128,14 +173,18 @@ class GlobalConfig:
         return profiles[name]
 
     def profile_dir(self, name: str) -> Path:
-        return self.directory / "profiles" / name
+        """The profile's own folder; never outside ``<config>/profiles``."""
+        profiles = self.directory / "profiles"
+        return inside(profiles, profiles / check_name(name, "profile name"))
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """Yield the freshly read raw config under a lock; write it back on success."""
         from zen_core import __version__
+        from zen_core.fileio import remove_stale_temp_files
 
         with locked(self.path):
+            remove_stale_temp_files(self.directory, CONFIG_FILE)
             data = self._read()
             yield data
             data.setdefault("user_id", str(uuid.uuid4()))
@@ -143,6 +192,7 @@ class GlobalConfig:
             data["version"] = __version__
             write_yaml(self.path, data)
             self._data = data
+            self._profiles = None
 
     # --- mutations (each one locked read-modify-write) ---------------------------
     def save_profile(self, profile: Profile) -> None:

@@ -21,7 +21,8 @@ from zen_core.models import ComponentType
 from zen_core.names import check_name
 
 if TYPE_CHECKING:
-    from zen_core.client import Client
+    from zen_core.config import GlobalConfig
+    from zen_core.services.access import Reporter
 
 LEGACY_COPY = "config.legacy.yaml"
 
@@ -78,7 +79,7 @@ def _legacy_index(zen_dir: Path, data: dict) -> tuple[dict, str | None]:
     return {"stacks": stacks, "stack_components": components}, active if active in stacks else None
 
 
-def migrate_if_legacy(client: Client, zen_dir: Path) -> bool:
+def migrate_if_legacy(config: GlobalConfig, zen_dir: Path, report: Reporter) -> bool:
     """Migrate the repository at ``zen_dir`` if its config is a legacy one (once, locked).
 
     Returns whether it was a legacy repository (migrated here or, meanwhile, by
@@ -93,35 +94,38 @@ def migrate_if_legacy(client: Client, zen_dir: Path) -> bool:
             return True  # another process migrated it meanwhile
         index, active_stack = _legacy_index(zen_dir, data)
         name = legacy_profile_name(zen_dir)
-        if not client.config.has_profile(name):
-            client.report(_message(zen_dir, name))
-            _create_profile(client, zen_dir, name, index, active_stack)
+        if not config.has_profile(name):
+            report(_message(zen_dir, name))
+            _create_profile(config, zen_dir, name, index, active_stack, report)
         shutil.copyfile(config_path, zen_dir / LEGACY_COPY)
         write_yaml(
             config_path,
             {"active_profile_name": name,
-             "active_stack_name": active_stack or client.config.get_profile(name).active_stack},
+             "active_stack_name": active_stack or config.get_profile(name).active_stack},
             mode=0o644,
         )
     return True
 
 
-def _create_profile(
-    client: Client, zen_dir: Path, name: str, index: dict, active_stack: str | None
-) -> None:
+def _create_profile(config: GlobalConfig, zen_dir: Path, name: str, index: dict,
+                    active_stack: str | None, report: Reporter) -> None:
     """Seed ``.zen/stacks.yaml`` and record the profile; undo the seeding if that fails."""
+    from zen_core.services import profiles
+
     index_path = zen_dir / "stacks.yaml"
     seeded = not index_path.exists()
     if seeded:
         write_yaml(index_path, index)
     try:
-        client.create_profile(name, store_type="local", url=f"file://{zen_dir}")
+        _, store = profiles.create(config, name, store_type="local", url=f"file://{zen_dir}",
+                                   report=report)
+        store.close()
     except BaseException:
         if seeded:
             index_path.unlink(missing_ok=True)
         raise
     if active_stack:
-        client.config.set_profile_stack(name, active_stack)
+        config.set_profile_stack(name, active_stack)
 
 
 def _message(zen_dir: Path, name: str) -> str:

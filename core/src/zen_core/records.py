@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zen_core.exceptions import InvalidDataError, PluginError
-from zen_core.models import ComponentType
+from zen_core.models import Component, ComponentType, Stack
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from zen_core.store import BaseStore
+    from zen_core.store import BaseStore, StoreContext
 
 _RECORD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -93,30 +93,63 @@ class StoreType:
         if self.check_url is not None:
             self.check_url(url)
 
-    def open(self, url: str, token: str | None = None) -> BaseStore:
+    def open(self, url: str, context: StoreContext | None = None) -> BaseStore:
         """An instance of the store at ``url`` (storage is not created yet)."""
-        if self.accepts_token:
-            return self.load_class()(url, token=token)
-        if token:
+        if context is not None and context.token and not self.accepts_token:
             raise InvalidDataError(f"Store type '{self.name}' takes no token.")
-        return self.load_class()(url)
+        return self.load_class()(url, context)
+
+
+@dataclass(frozen=True)
+class StackView:
+    """A stack as a flavor's stack check sees it: the stack and its member components."""
+
+    stack: Stack
+    members: dict[ComponentType, Component]
+
+    def flavor(self, type: ComponentType) -> str | None:
+        """The flavor of the stack's component of ``type``, None if it has none."""
+        member = self.members.get(type)
+        return member.flavor if member is not None else None
+
+
+#: A flavor's stack check: why the stack cannot run with this flavor's component, or None.
+StackCheck = Callable[[StackView], "str | None"]
 
 
 @dataclass(frozen=True)
 class Flavor:
-    """A flavor of a component type and the pydantic model of its configuration."""
+    """A flavor of a component type, the pydantic model of its configuration, and what a
+    stack using it needs.
+
+    ``requires`` names the component types a stack with this flavor must also
+    have; ``stack_check`` (a callable or a lazy ``"module:function"`` path)
+    gets a :class:`StackView` and returns a message when the stack cannot run
+    with this flavor. Both run on every stack register and update, and on
+    every component update that changes a stack's members.
+    """
 
     type: ComponentType
     name: str
     config_model: str | type[BaseModel]
     description: str = ""
+    requires: tuple[ComponentType, ...] = ()
+    stack_check: str | StackCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", ComponentType.parse(self.type))
         _check_record_name("flavor", self.name)
+        try:
+            object.__setattr__(self, "requires",
+                               tuple(ComponentType.parse(t) for t in self.requires))
+        except InvalidDataError as err:
+            raise PluginError(f"Flavor '{self.name}' requires {err.message}") from None
 
     def load_model(self) -> type[BaseModel]:
         return load_object(self.config_model)
+
+    def load_stack_check(self) -> StackCheck | None:
+        return load_object(self.stack_check) if self.stack_check else None
 
 
 @dataclass(frozen=True)

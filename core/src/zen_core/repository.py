@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from zen_core import env
 from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import locked, read_yaml, write_yaml
+from zen_core.names import check_name
 
-ENV_REPOSITORY_PATH = "ZENML_REPOSITORY_PATH"
+ENV_REPOSITORY_PATH = env.REPOSITORY_PATH
 REPOSITORY_DIR = ".zen"
 
 
@@ -42,6 +44,24 @@ class Repository:
         data = read_yaml(self.config_path, default={})
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.config_path} is not a YAML mapping. Fix that file.")
+        if "stacks" in data and "stack_components" in data:
+            return data  # a pre-0.7 config: the legacy migration reads it
+        for key, what in (("active_profile_name", "profile name"),
+                          ("active_stack_name", "stack name")):
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise InvalidDataError(
+                    f"'{key}' in {self.config_path} must be a {what}, not {value!r}. "
+                    "Fix that file, or run `zenml profile set` / `zenml stack set` there."
+                )
+            try:
+                check_name(value, what)
+            except InvalidDataError as err:
+                raise InvalidDataError(
+                    f"'{key}' in {self.config_path}: {err.message} Fix that file."
+                ) from None
         return data
 
     @property

@@ -19,7 +19,7 @@ def init(path: Path | None) -> None:
     from zen_core.repository import Repository
 
     root = (path or Path.cwd()).resolve()
-    client = Client(report=info, warn=warning, cwd=root)
+    client = Client(report=info, warn=warning, cwd=root).prepare()
     profile = client.config.get_profile(client.config.activated_profile)
     stack = client.active_stack_of(profile)
     Repository.initialize(root, profile.name, stack)

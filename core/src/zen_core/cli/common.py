@@ -8,7 +8,7 @@ from zen_core.client import Client
 
 def make_client(announce: bool = True) -> Client:
     """A client reporting to stderr; ``announce`` prints the repository and profile lines."""
-    client = Client(report=info, warn=warning)
+    client = Client(report=info, warn=warning).prepare()
     if announce:
         if client.repository is None:
             info("Running without an active repository root.")

@@ -64,19 +64,20 @@ def _parse_value(key: str, value: str) -> Any:
         ) from None
 
 
-def component_data(client: Client, component: Component, active: bool) -> dict[str, Any]:
-    from zen_core.flavors.base import MASK
+def component_data(component: Component, active: bool) -> dict[str, Any]:
+    """What list, describe and ``--output`` show of a component: secrets masked."""
+    from zen_core.services.components import masked_config
 
-    secrets = client.secret_keys(component)
-    config = {k: (MASK if k in secrets and v is not None else v)
-              for k, v in component.config.items()}
     return {
         "type": component.type.value,
         "name": component.name,
         "flavor": component.flavor,
         "uuid": component.uuid,
+        "revision": component.revision,
+        "created": component.created,
+        "updated": component.updated,
         "active": active,
-        "config": config,
+        "config": masked_config(component),
     }
 
 
@@ -117,7 +118,7 @@ def make_group(ctype: ComponentType) -> click.Group:
     def list_components(output_format: str) -> None:
         client = make_client()
         active = _active_name(client, ctype)
-        rows = [component_data(client, c, c.name == active)
+        rows = [component_data(c, c.name == active)
                 for c in client.store.list_components(ctype)]
         if emit_data(rows, output_format):
             return
@@ -156,7 +157,7 @@ def make_group(ctype: ComponentType) -> click.Group:
                 )
             name = active
             info(f"No component name given, using `{name}` from active stack.")
-        data = component_data(client, client.store.get_component(ctype, name), name == active)
+        data = component_data(client.store.get_component(ctype, name), name == active)
         if emit_data(data, output_format):
             return
         print_table(
@@ -176,16 +177,28 @@ def make_group(ctype: ComponentType) -> click.Group:
 
     @group.command(
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        help=f"Change a {display}'s configuration: NAME --key=value ...",
+        help=f"Change a {display}'s configuration: NAME [--flavor F] --key=value ... "
+             "Only the keys given change, even when others change them at the same time.",
     )
     @click.argument("name")
+    @click.option("--flavor", "--type", "-t", "flavor", default=None,
+                  help="A new flavor; the configuration must fit its fields.")
     @click.pass_context
-    def update(ctx: click.Context, name: str) -> None:
+    def update(ctx: click.Context, name: str, flavor: str | None) -> None:
         changes = parse_config_args(ctx.args)
-        if not changes:
-            raise click.UsageError("Give at least one --key=value to change.")
+        if not changes and not flavor:
+            raise click.UsageError("Give at least one --key=value (or --flavor) to change.")
         client = make_client()
-        client.update_component(ctype, name, changes)
+        client.update_component(ctype, name, changes, flavor=flavor)
+        success(f"Successfully updated {display} `{name}`.")
+
+    @group.command("remove-attribute",
+                   help=f"Remove configuration keys of a {display} (back to their defaults).")
+    @click.argument("name")
+    @click.argument("keys", nargs=-1, required=True)
+    def remove_attribute(name: str, keys: tuple[str, ...]) -> None:
+        client = make_client()
+        client.update_component(ctype, name, {}, unset=[k.replace("-", "_") for k in keys])
         success(f"Successfully updated {display} `{name}`.")
 
     @group.command(help=f"Rename a {display}; stacks follow the new name.")

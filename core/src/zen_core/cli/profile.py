@@ -6,7 +6,9 @@ import click
 
 from zen_core.cli.common import make_client
 from zen_core.cli.output import active_mark, emit_data, output_option, print_table, success
+from zen_core.client import Client
 from zen_core.config import Profile
+from zen_core.exceptions import StoreUnavailableError
 from zen_core.records import mask_url_password
 
 
@@ -23,6 +25,15 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
         "active_stack": active_stack,
         "active": active,
     }
+
+
+def _effective_stack(client: Client) -> str | None:
+    """The effective stack; the recorded one if the store cannot be read (its profile can
+    still be listed, switched from and deleted)."""
+    try:
+        return client.active_stack_name
+    except StoreUnavailableError:
+        return client.profile.active_stack
 
 
 @profile.command()
@@ -49,7 +60,7 @@ def list_profiles(output_format: str) -> None:
     active = client.profile.name
     rows = []
     for p in client.list_profiles():
-        stack = client.active_stack_name if p.name == active else p.active_stack
+        stack = _effective_stack(client) if p.name == active else p.active_stack
         rows.append(_profile_data(p, client.store_url(p), p.name == active, stack))
     if emit_data(rows, output_format):
         return
@@ -95,7 +106,7 @@ def describe(name: str | None, output_format: str) -> None:
     client = make_client()
     active = client.profile.name
     p = client.get_profile(name or active)
-    stack = client.active_stack_name if p.name == active else p.active_stack
+    stack = _effective_stack(client) if p.name == active else p.active_stack
     data = _profile_data(p, client.store_url(p), p.name == active, stack)
     if emit_data(data, output_format):
         return
@@ -173,8 +184,8 @@ def explain() -> None:
 @click.option("--token", default=None, help="Access token of a remote zen service.")
 def copy(source: str, target: str, store_type: str, url: str | None, token: str | None) -> None:
     """Copy every stack and component of SOURCE into a new profile TARGET."""
-    from zen_core.transfer import copy_profile
+    from zen_core.services.transfer import copy_profile
 
     client = make_client()
-    copy_profile(client, source, target, store_type, url=url, token=token)
+    copy_profile(client.config, source, target, store_type, url=url, token=token)
     success(f"Profile '{source}' copied to '{target}' ({store_type}).")

@@ -88,6 +88,9 @@ def _stack_data(s: Stack, active: str | None) -> dict:
     return {
         "name": s.name,
         "active": s.name == active,
+        "revision": s.revision,
+        "created": s.created,
+        "updated": s.updated,
         "components": {t.value: n for t, n in s.components.items()},
     }
 
@@ -208,10 +211,10 @@ def rename(old: str, new: str) -> None:
 def export_stack(name: str, file: str | None, include_secrets: bool) -> None:
     """Write a stack and its components as one YAML document (to FILE or stdout)."""
     from zen_core.fileio import dump_yaml, write_text_atomic
-    from zen_core.transfer import export_stack as export
+    from zen_core.services.transfer import export_stack as export
 
     client = make_client()
-    text = dump_yaml(export(client, name, include_secrets=include_secrets))
+    text = dump_yaml(export(client.access, name, include_secrets=include_secrets))
     if file is None:
         click.echo(text, nl=False)
         return
@@ -232,14 +235,14 @@ def import_stack(file: str, new_name: str | None, rename_components: bool) -> No
 
     from zen_core.exceptions import InvalidDataError
     from zen_core.fileio import parse_yaml
-    from zen_core.transfer import import_stack as do_import
+    from zen_core.services.transfer import import_stack as do_import
 
     try:
         text = click.get_text_stream("stdin").read() if file == "-" else Path(file).read_text()
     except OSError as err:
         raise InvalidDataError(f"Cannot read {file}: {err.strerror}.") from None
     client = make_client()
-    imported, notes = do_import(client, parse_yaml(text, file), name=new_name,
+    imported, notes = do_import(client.access, parse_yaml(text, file), name=new_name,
                                 rename_components=rename_components, source=file)
     for note in notes:
         info(note)

@@ -1,9 +1,9 @@
 """Moving stacks around: export a stack to YAML, import it, copy a whole profile.
 
 These work through the store contract only, so they work across store types
-(export from a local profile, import into a SQL or REST one). Stores have no
-multi-operation transactions, so "all or nothing" is kept by checking
-everything first and undoing what was written if a later step fails.
+(export from a local profile, import into a SQL or REST one). Everything is
+checked first and then written as one batch (:meth:`BaseStore.batch`): all or
+nothing, under one lock or in one transaction.
 """
 
 from __future__ import annotations
@@ -12,25 +12,30 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from zen_core.exceptions import AlreadyExistsError, InvalidDataError, ZenError
+from zen_core.exceptions import AlreadyExistsError, InvalidDataError
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
+from zen_core.services import profiles
+from zen_core.services.components import secret_keys
 
 if TYPE_CHECKING:
-    from zen_core.client import Client
+    from zen_core.config import GlobalConfig
+    from zen_core.services.access import StoreAccess
     from zen_core.store import BaseStore
 
 EXPORT_FORMAT = "zen-stack/v1"
 
 
-def export_stack(client: Client, name: str, include_secrets: bool = False) -> dict[str, Any]:
+def export_stack(access: StoreAccess, name: str,
+                 include_secrets: bool = False) -> dict[str, Any]:
     """The stack and its components as one plain document (secrets left out by default)."""
-    stack = client.store.get_stack(name)
+    stack = access.store.get_stack(name)
     components = []
     for ctype, cname in stack.components.items():
-        component = client.store.get_component(ctype, cname)
+        component = access.store.get_component(ctype, cname)
         config = dict(component.config)
-        omitted = [] if include_secrets else sorted(client.secret_keys(component))
+        omitted = [] if include_secrets else sorted(
+            secret_keys(component, access.rules.plugins))
         for key in omitted:
             config.pop(key, None)
         entry = {"type": ctype.value, "name": cname, "flavor": component.flavor,
@@ -64,7 +69,7 @@ def _parse_export(
 
 
 def import_stack(
-    client: Client,
+    access: StoreAccess,
     document: Any,
     name: str | None = None,
     rename_components: bool = False,
@@ -78,7 +83,7 @@ def import_stack(
     """
     exported_name, components, omitted = _parse_export(document, source)
     stack_name = check_name(name or exported_name, "stack name")
-    store = client.store
+    store = access.store
     if stack_name in store.stack_names():
         raise store.stack_exists(stack_name)
     plan: list[Component] = []  # components to register
@@ -87,7 +92,8 @@ def import_stack(
     conflicts: list[str] = []
     for component in components:
         try:
-            config = client.validated_config(component.type, component.flavor, component.config)
+            config = access.rules.validated_config(component.type, component.flavor,
+                                                   component.config)
         except InvalidDataError as err:
             left_out = omitted.get((component.type, component.name))
             if not left_out:
@@ -127,15 +133,10 @@ def import_stack(
     missing = stack.missing_required()
     if missing:
         raise InvalidDataError(f"{source} has no {missing[0].display}.")
-    registered: list[Component] = []
-    try:
+    with store.batch(access.rules) as batch:
         for component in plan:
-            store.register_component(component)
-            registered.append(component)
-        store.register_stack(stack)
-    except BaseException:
-        _undo(store, [], registered)
-        raise
+            batch.register_component(component)
+        batch.register_stack(stack)
     return stack, notes
 
 
@@ -164,22 +165,8 @@ def _free_name(store: BaseStore, ctype: ComponentType, name: str) -> str:
     return f"{name}_{n}"
 
 
-def _undo(store: BaseStore, stacks: list[str], components: list[Component]) -> None:
-    """Best-effort removal of what a failed import or copy registered."""
-    for stack in reversed(stacks):
-        try:
-            store.delete_stack(stack)
-        except ZenError:
-            pass
-    for component in reversed(components):
-        try:
-            store.delete_component(component.type, component.name)
-        except ZenError:
-            pass
-
-
 def copy_profile(
-    client: Client,
+    config: GlobalConfig,
     source: str,
     target: str,
     store_type: str,
@@ -188,31 +175,29 @@ def copy_profile(
 ) -> None:
     """Create profile ``target`` on the given store with every stack and component of
     ``source`` and its active stack. All or nothing: on failure ``target`` is not left."""
-    source_profile = client.get_profile(source)
-    source_store = client.open_store(source_profile)
-    stacks = source_store.list_stacks()
-    components = source_store.list_components()
-    profile = client.create_profile(
-        target, store_type=store_type, url=url, token=token, register_default_stack=False,
-        record=False,
+    source_profile = config.get_profile(source)
+    with profiles.open_store(config, source_profile) as source_store:
+        stacks = source_store.list_stacks()
+        components = source_store.list_components()
+        active = profiles.active_stack_of(source_store, source_profile)
+    profile, store = profiles.create(
+        config, target, store_type=store_type, url=url, token=token,
+        register_default_stack=False, record=False,
     )
-    store = client.open_store(profile)
-    copied_stacks: list[str] = []
-    copied_components: list[Component] = []
     try:
         if not store.is_empty() or store.list_components():
             raise InvalidDataError(
                 f"The store at {profile.store_url} is not empty: copy into a new store."
             )
-        for component in components:
-            store.register_component(component)
-            copied_components.append(component)
-        for stack in stacks:
-            store.register_stack(stack)
-            copied_stacks.append(stack.name)
-        profile.active_stack = client.active_stack_of(source_profile)
-        client.record_profile(profile)
+        # NOTE: no rules: a copy keeps what the source holds, even flavors not installed here.
+        with store.batch() as batch:
+            for component in components:
+                batch.register_component(component)
+            for stack in stacks:
+                batch.register_stack(stack)
+        profile.active_stack = active
+        profiles.record(config, profile)
     except BaseException:
-        _undo(store, copied_stacks, copied_components)
-        client.discard_profile_storage(profile)
+        profiles.discard_storage(config, profile, store)
         raise
+    store.close()

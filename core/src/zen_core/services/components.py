@@ -1,0 +1,96 @@
+"""Components: register, update, rename, delete; and which of their fields are secret.
+
+Each write goes to the store with the rules (:mod:`zen_core.services.rules`),
+which the store runs inside the write: a flavor's schema, and the stack rules
+of every stack that uses the component.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.models import Component, ComponentChange, ComponentType
+from zen_core.names import check_name
+
+if TYPE_CHECKING:
+    from zen_core.plugins import PluginManager
+    from zen_core.services.access import StoreAccess
+
+#: Config keys masked even when the flavor's schema is not installed.
+SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key", re.I)
+
+
+def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
+             config: Mapping[str, Any]) -> Component:
+    type = ComponentType.parse(type)
+    check_name(name, f"{type.display} name")
+    written = access.store.register_component(
+        Component(type, flavor, name, dict(config)), access.rules)
+    access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
+    return written
+
+
+def update(access: StoreAccess, type: ComponentType | str, name: str, *,
+           set: Mapping[str, Any] | None = None, unset: Collection[str] = (),
+           flavor: str | None = None, expected_revision: int | None = None) -> Component:
+    """Set and unset configuration keys (unset ones go back to their default) and/or change
+    the flavor, atomically in the store; the result must fit the flavor's schema."""
+    type = ComponentType.parse(type)
+    for key in ("name", "uuid"):
+        if key in (set or {}) or key in unset:
+            raise InvalidDataError(
+                f"Cannot update mandatory property '{key}' of {type.display} '{name}'."
+                + (" Use `rename` instead." if key == "name" else "")
+            )
+    change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
+                             expected_revision=expected_revision)
+    if change.is_empty:
+        raise InvalidDataError(f"Nothing to change in {type.display} '{name}'.")
+    return access.store.update_component(type, name, change, access.rules)
+
+
+def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
+           expected_revision: int | None = None) -> Component:
+    """Rename a component; the stacks that use it follow."""
+    type = ComponentType.parse(type)
+    check_name(new, f"{type.display} name")
+    if new == old:
+        access.store.get_component(type, old)  # not found first, as for any other name
+        raise access.store.component_exists(type, new)
+    return access.store.update_component(
+        type, old, ComponentChange(name=new, expected_revision=expected_revision), access.rules)
+
+
+def delete(access: StoreAccess, type: ComponentType | str, name: str,
+           expected_revision: int | None = None) -> None:
+    """Delete a component; refused (InUseError, naming them) while stacks use it."""
+    access.store.delete_component(ComponentType.parse(type), name, expected_revision)
+
+
+def secret_keys(component: Component, plugins: PluginManager | None = None) -> set[str]:
+    """The config keys of ``component`` to mask: its flavor's secret fields, and keys
+    named like secrets (all that is known when the flavor is not installed)."""
+    keys = {k for k in component.config if SECRET_NAME.search(k)}
+    try:
+        from zen_core.flavors.base import secret_fields
+
+        if plugins is None:
+            from zen_core.plugins import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        keys |= secret_fields(plugins.flavor(component.type, component.flavor).load_model())
+    except ZenError:
+        pass  # flavor not installed: the name heuristic alone
+    return keys
+
+
+def masked_config(component: Component, plugins: PluginManager | None = None) -> dict[str, Any]:
+    """The configuration with every secret value (that is set) shown as ``********``."""
+    from zen_core.flavors.base import MASK
+
+    secrets = secret_keys(component, plugins)
+    return {k: (MASK if k in secrets and v is not None else v)
+            for k, v in component.config.items()}

@@ -1,0 +1,68 @@
+"""Stacks: register, update, remove components, rename, delete.
+
+A stack must have an orchestrator, a metadata store and an artifact store, and
+whatever its members' flavors need: the rules run in the store, inside the
+write (:mod:`zen_core.services.rules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from zen_core.exceptions import InvalidDataError
+from zen_core.models import REQUIRED_TYPES, ComponentType, Stack, StackChange
+from zen_core.names import check_name
+
+if TYPE_CHECKING:
+    from zen_core.services.access import StoreAccess
+
+
+def members(components: Mapping[ComponentType | str, str | None]) -> dict[ComponentType, str]:
+    """``{type: name}`` from a mapping that may name types as text and hold None for unset."""
+    return {ComponentType.parse(t): n for t, n in components.items() if n}
+
+
+def register(access: StoreAccess, name: str,
+             components: Mapping[ComponentType | str, str | None]) -> Stack:
+    written = access.store.register_stack(Stack(name, members(components)), access.rules)
+    access.report(f"Registered stack with name '{name}'.")
+    return written
+
+
+def update(access: StoreAccess, name: str, *,
+           set: Mapping[ComponentType | str, str | None] | None = None,
+           remove: Iterable[ComponentType | str] = (),
+           expected_revision: int | None = None) -> Stack:
+    """Replace or add the components named in ``set``, remove the optional types in
+    ``remove``, atomically in the store."""
+    remove = [ComponentType.parse(t) for t in remove]
+    required = [t for t in remove if t in REQUIRED_TYPES]
+    if required:
+        raise InvalidDataError(
+            f"The {required[0].display} of a stack cannot be removed, only replaced "
+            "(`zenml stack update`)."
+        )
+    change = StackChange(set=members(set or {}), remove=remove,
+                         expected_revision=expected_revision)
+    if change.is_empty:
+        raise InvalidDataError(f"Nothing to change in stack '{name}'.")
+    written = access.store.update_stack(name, change, access.rules)
+    if change.set:
+        access.report(f"Updated stack with name '{name}'.")
+    return written
+
+
+def rename(access: StoreAccess, old: str, new: str,
+           expected_revision: int | None = None) -> Stack:
+    check_name(new, "stack name")
+    if new == old:
+        access.store.get_stack(old)
+        raise access.store.stack_exists(new)
+    return access.store.update_stack(
+        old, StackChange(name=new, expected_revision=expected_revision), access.rules)
+
+
+def delete(access: StoreAccess, name: str, expected_revision: int | None = None) -> None:
+    """Delete a stack; its components stay registered."""
+    access.store.delete_stack(name, expected_revision)
