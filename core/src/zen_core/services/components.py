@@ -35,9 +35,11 @@ def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: 
 
 def update(access: StoreAccess, type: ComponentType | str, name: str, *,
            set: Mapping[str, Any] | None = None, unset: Collection[str] = (),
-           flavor: str | None = None, expected_revision: int | None = None) -> Component:
-    """Set and unset configuration keys (unset ones go back to their default) and/or change
-    the flavor, atomically in the store; the result must fit the flavor's schema."""
+           flavor: str | None = None, new_name: str | None = None,
+           expected_revision: int | None = None) -> Component:
+    """Set and unset configuration keys (unset ones go back to their default), change the
+    flavor and/or the name, atomically in the store. The result must fit the flavor's
+    schema and every stack using the component must still run; stacks follow a rename."""
     type = ComponentType.parse(type)
     for key in ("name", "uuid"):
         if key in (set or {}) or key in unset:
@@ -45,23 +47,22 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
                 f"Cannot update mandatory property '{key}' of {type.display} '{name}'."
                 + (" Use `rename` instead." if key == "name" else "")
             )
+    if new_name is not None:
+        check_name(new_name, f"{type.display} name")
     change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
-                             expected_revision=expected_revision)
+                             name=new_name, expected_revision=expected_revision)
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in {type.display} '{name}'.")
+    if new_name == name and not (change.set or change.unset or change.flavor):
+        access.store.get_component(type, name)  # not found first, as for any other name
+        raise access.store.component_exists(type, name)
     return access.store.update_component(type, name, change, access.rules)
 
 
 def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
            expected_revision: int | None = None) -> Component:
     """Rename a component; the stacks that use it follow."""
-    type = ComponentType.parse(type)
-    check_name(new, f"{type.display} name")
-    if new == old:
-        access.store.get_component(type, old)  # not found first, as for any other name
-        raise access.store.component_exists(type, new)
-    return access.store.update_component(
-        type, old, ComponentChange(name=new, expected_revision=expected_revision), access.rules)
+    return update(access, type, old, new_name=new, expected_revision=expected_revision)
 
 
 def delete(access: StoreAccess, type: ComponentType | str, name: str,

@@ -32,10 +32,10 @@ def register(access: StoreAccess, name: str,
 
 def update(access: StoreAccess, name: str, *,
            set: Mapping[ComponentType | str, str | None] | None = None,
-           remove: Iterable[ComponentType | str] = (),
+           remove: Iterable[ComponentType | str] = (), new_name: str | None = None,
            expected_revision: int | None = None) -> Stack:
     """Replace or add the components named in ``set``, remove the optional types in
-    ``remove``, atomically in the store."""
+    ``remove``, rename to ``new_name``, atomically in the store."""
     remove = [ComponentType.parse(t) for t in remove]
     required = [t for t in remove if t in REQUIRED_TYPES]
     if required:
@@ -43,10 +43,15 @@ def update(access: StoreAccess, name: str, *,
             f"The {required[0].display} of a stack cannot be removed, only replaced "
             "(`zenml stack update`)."
         )
-    change = StackChange(set=members(set or {}), remove=remove,
+    if new_name is not None:
+        check_name(new_name, "stack name")
+    change = StackChange(set=members(set or {}), remove=remove, name=new_name,
                          expected_revision=expected_revision)
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in stack '{name}'.")
+    if new_name == name and not (change.set or change.remove):
+        access.store.get_stack(name)
+        raise access.store.stack_exists(name)
     written = access.store.update_stack(name, change, access.rules)
     if change.set:
         access.report(f"Updated stack with name '{name}'.")
@@ -55,12 +60,7 @@ def update(access: StoreAccess, name: str, *,
 
 def rename(access: StoreAccess, old: str, new: str,
            expected_revision: int | None = None) -> Stack:
-    check_name(new, "stack name")
-    if new == old:
-        access.store.get_stack(old)
-        raise access.store.stack_exists(new)
-    return access.store.update_stack(
-        old, StackChange(name=new, expected_revision=expected_revision), access.rules)
+    return update(access, old, new_name=new, expected_revision=expected_revision)
 
 
 def delete(access: StoreAccess, name: str, expected_revision: int | None = None) -> None:
