@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from zen_core.plugins import reset_plugin_manager
+from zen_core.testing.cli import snapshot
 
 BAD_NAMES = {
     "dotdot": "../x",
@@ -17,19 +18,6 @@ BAD_NAMES = {
     "nul": "a\x00b",
     "long": "n" * 300,
 }
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every file (path -> bytes) and folder (path -> None) under ``root``.
-
-    Lock files and the plugin entry-point cache (``cache/``, derived data that the first
-    real process writes) are not configuration and are left out.
-    """
-    return {
-        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-        if not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "cache"
-    }
 
 
 def single_error(result) -> str:

@@ -66,7 +66,8 @@ def test_plugin_store_type_backs_a_profile(with_plugins, zen_home):
 def test_plugin_flavor_validates_and_registers(with_plugins):
     flavors = json.loads(with_plugins("orchestrator flavor list --output json").stdout)
     fake = next(f for f in flavors if f["name"] == "fake_orchestrator")
-    assert [f["name"] for f in fake["fields"]] == ["cluster", "replicas"]
+    assert [f["name"] for f in fake["fields"]] == ["cluster", "replicas", "credentials"]
+    assert [f["name"] for f in fake["fields"] if f["secret"]] == ["credentials"]
 
     bad = with_plugins("orchestrator register o -t fake_orchestrator --replicas=2")
     assert bad.exit_code == 1
@@ -76,7 +77,37 @@ def test_plugin_flavor_validates_and_registers(with_plugins):
     assert ok.exit_code == 0, ok.stderr
     described = json.loads(with_plugins("orchestrator describe o --output json").stdout)
     assert described["flavor"] == "fake_orchestrator"
-    assert described["config"] == {"cluster": "c1", "replicas": 3}
+    assert described["config"] == {"cluster": "c1", "replicas": 3, "credentials": None}
+
+
+def test_a_plugin_flavors_secret_field_is_masked_whatever_its_name(with_plugins):
+    assert with_plugins("orchestrator register o -t fake_orchestrator --cluster=c1 "
+                        "--credentials=hunter2").exit_code == 0
+    for command in ("orchestrator describe o --output json", "orchestrator list --output yaml",
+                    "orchestrator describe o", "orchestrator list"):
+        result = with_plugins(command)
+        assert result.exit_code == 0, result.stderr
+        assert "hunter2" not in result.stdout + result.stderr
+        assert "********" in result.stdout
+
+
+def test_a_plugin_flavors_stack_rules_apply(with_plugins):
+    assert with_plugins("orchestrator register o -t fake_orchestrator --cluster=c1").exit_code == 0
+    needs = with_plugins("stack register s -o o -m default -a default")
+    assert needs.exit_code == 1
+    assert needs.stderr.splitlines()[-1] == (
+        "Error: Stack 's' cannot use the orchestrator 'o' (fake_orchestrator flavor): "
+        "it needs a secrets manager.")
+    assert with_plugins("secrets-manager register x -t local").exit_code == 0
+    check = with_plugins("stack register s -o o -m default -a default -x x")
+    assert check.exit_code == 1
+    assert check.stderr.splitlines()[-1] == (
+        "Error: Stack 's' cannot use the orchestrator 'o' (fake_orchestrator flavor): "
+        "the fake cluster cannot read a local artifact store.")
+    assert with_plugins("artifact-store register s3 -t s3 --path=s3://b").exit_code == 0
+    assert with_plugins("stack register s -o o -m default -a s3 -x x").exit_code == 0
+    stacks = {s["name"]: s for s in json.loads(with_plugins("stack list --output json").stdout)}
+    assert stacks["s"]["components"]["orchestrator"] == "o"
 
 
 def test_plugin_command_runs(with_plugins):

@@ -5,6 +5,7 @@ Tables are rich ``HEAVY_EDGE`` tables: the first ``┃`` line is the header.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 ACTIVE = "👉"
@@ -55,3 +56,17 @@ def failed(result: Any) -> str:
     assert len(errors) == 1, result.stderr
     assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
     return errors[0]
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file (path -> bytes) and folder (path -> None) under ``root``, to compare
+    before and after a command that must change nothing.
+
+    Lock files and the plugin entry-point cache (``cache/``, derived data that the first
+    real process writes) are not configuration and are left out.
+    """
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+        if not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "cache"
+    }

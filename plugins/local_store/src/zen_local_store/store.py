@@ -73,7 +73,8 @@ class LocalStore(BaseStore):
 
     def missing(self) -> StoreMissingError:
         profile = self.context.profile
-        fix = (f"Restore it, or remove the profile with `zenml profile delete {profile}`."
+        fix = (f"Restore it, or remove the profile with `zenml profile delete {profile}` "
+               "(after `zenml profile set` to another profile, if this one is active)."
                if profile else "Restore it, or point at the right folder.")
         return StoreMissingError(
             f"{self.describe()[0].upper()}{self.describe()[1:]} is missing: {self.index_path} "
