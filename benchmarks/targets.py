@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zen_core.client import Client
+from zen_core.services import profiles
 from zen_core.store import BaseStore
 
 PROFILE_NAME = "bench"
@@ -62,7 +63,7 @@ def new_config(work: Path) -> tuple[Path, Path, Client]:
     cwd = work / "cwd"
     config_dir.mkdir(parents=True)
     cwd.mkdir(parents=True)
-    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd)
+    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd).prepare()
 
 
 def profile_factory(
@@ -75,8 +76,6 @@ def profile_factory(
         store_url = url(work) if callable(url) else url
         profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
         client.set_profile(PROFILE_NAME, global_=True)
-        kind = client.plugins.store_type(profile.store_type)
-        resolved_url = client.store_url(profile)
         store = client.store
 
         def close() -> None:
@@ -88,7 +87,7 @@ def profile_factory(
             env=subprocess_env(config_dir),
             cwd=cwd,
             store=store,
-            open_store=lambda: kind.open(resolved_url),
+            open_store=lambda: profiles.open_store(client.config, profile),
             close=close,
         )
 

@@ -24,9 +24,8 @@ from typing import Any
 
 from zen_core.config import GlobalConfig, Profile
 from zen_core.context import Context
-from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.repository import REPOSITORY_DIR, Repository, find_repository_root
+from zen_core.repository import Repository, find_repository_root
 from zen_core.services import choices, components, profiles, stacks
 from zen_core.services.access import Reporter, StoreAccess, quiet
 from zen_core.store import BaseStore
@@ -45,22 +44,11 @@ class Client:
         self._forget()
 
     def prepare(self) -> Client:
-        """The explicit first-run steps: create the default profile if there is none, migrate
-        a pre-0.7 repository, repair choices that name a profile or stack that has gone."""
-        from zen_core.legacy import migrate_if_legacy
+        """Run the explicit first-run steps (:mod:`zen_core.services.setup`); returns self."""
+        from zen_core.services.setup import prepare
 
-        profiles.ensure_default(self.config, self.report)
-        if self._root is not None and migrate_if_legacy(
-                self.config, self._root / REPOSITORY_DIR, self.report):
-            self.config.reload()
+        prepare(self.config, self._root, self.report, self.warn)
         self._forget()
-        try:
-            repaired = choices.repair(self.context, self.store, self.warn)
-        except StoreUnavailableError:
-            repaired = False  # a store that has gone: nothing to repair, the command says so
-        if repaired:
-            self.config.reload()
-            self._forget()
         return self
 
     def _forget(self) -> None:
@@ -68,7 +56,12 @@ class Client:
         self.repository = Repository(self._root) if self._root else None
         self.context = Context(self.config, self.repository)
 
-    # --- what is in effect -------------------------------------------------------------
+    @property
+    def plugins(self):
+        from zen_core.plugins import get_plugin_manager
+
+        return get_plugin_manager()
+
     @property
     def profile(self) -> Profile:
         return self.context.profile
@@ -92,15 +85,8 @@ class Client:
 
     @property
     def active_stack(self) -> Stack:
-        from zen_core.exceptions import StackNotFoundError
+        return choices.active_stack(self.context, self.store)
 
-        if self.active_stack_name is None:
-            raise StackNotFoundError(
-                "No active stack is configured. Register one with `zenml stack register` "
-                "and activate it with `zenml stack set STACK`.")
-        return self.store.get_stack(self.active_stack_name)
-
-    # --- profiles ------------------------------------------------------------------------
     def list_profiles(self) -> list[Profile]:
         return list(self.config.profiles.values())
 
@@ -137,7 +123,6 @@ class Client:
         self._forget()
         return result
 
-    # --- stacks -----------------------------------------------------------------------------
     def set_stack(self, name: str, global_: bool = False) -> str:
         scope = choices.set_stack(self.context, self.store, name, global_)
         self._forget()
@@ -164,7 +149,6 @@ class Client:
         choices.check_stack_deletable(self.context, self.store, name)
         stacks.delete(self.access, name)
 
-    # --- components -------------------------------------------------------------------------
     def register_component(self, type: ComponentType | str, name: str, flavor: str,
                            config: dict[str, Any]) -> Component:
         return components.register(self.access, type, name, flavor, config)

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from zen_core import env
 from zen_core.context import ENVIRONMENT, LOCAL, Context
-from zen_core.exceptions import InUseError
+from zen_core.exceptions import InUseError, StackNotFoundError
 from zen_core.services.access import Reporter, quiet
 from zen_core.services.profiles import active_stack_of, open_store
 
 if TYPE_CHECKING:
+    from zen_core.models import Stack
     from zen_core.store import BaseStore
 
 
@@ -39,6 +40,16 @@ def set_profile(context: Context, name: str, global_: bool = False) -> tuple[str
     if changed:
         config.activate_profile(name)
     return "global", changed
+
+
+def active_stack(context: Context, store: BaseStore) -> Stack:
+    """The effective stack's record; StackNotFoundError when the profile has none."""
+    name = context.stack_choice(store.stack_names()).name
+    if name is None:
+        raise StackNotFoundError(
+            "No active stack is configured. Register one with `zenml stack register` "
+            "and activate it with `zenml stack set STACK`.")
+    return store.get_stack(name)
 
 
 def set_stack(context: Context, store: BaseStore, name: str, global_: bool = False) -> str:
