@@ -50,3 +50,11 @@ def benchmarks(session: nox.Session) -> None:
     """Timing and scaling figures (medians, ratios against a same-run baseline)."""
     install_workspace(session)
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """Lost-write stress test: processes updating one component and one stack at once,
+    on every store type available (exit 1 if a write is lost)."""
+    install_workspace(session)
+    session.run("python", "benchmarks/stress.py", *session.posargs)
