@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zen_core import env
 from zen_core.exceptions import InvalidDataError
-from zen_core.fileio import locked, read_yaml, write_yaml
+from zen_core.fileio import locked, read_yaml, remove_stale_temp_files, write_yaml
 from zen_core.names import check_name
 
 ENV_REPOSITORY_PATH = env.REPOSITORY_PATH
@@ -76,6 +76,7 @@ class Repository:
                    *, clear_stack: bool = False) -> None:
         """Update the local active profile and/or stack (locked, atomic; other keys kept)."""
         with locked(self.config_path):
+            remove_stale_temp_files(self.zen_dir, self.config_path.name)
             data = self._read()
             if profile is not None:
                 data["active_profile_name"] = profile
