@@ -26,8 +26,9 @@ from zen_core.config import GlobalConfig, Profile
 from zen_core.context import Context
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.repository import Repository, find_repository_root
-from zen_core.services import choices, components, profiles, stacks
+from zen_core.services import authz, choices, components, profiles, stacks
 from zen_core.services.access import Reporter, StoreAccess, quiet
+from zen_core.services.authz import Actor
 from zen_core.store import BaseStore
 
 
@@ -76,8 +77,13 @@ class Client:
         return self.open_store(self.profile)
 
     @property
+    def actor(self) -> Actor:
+        """Who this client acts as: the profile's active user, with their roles."""
+        return authz.actor_of_profile(self.store, self.profile)
+
+    @property
     def access(self) -> StoreAccess:
-        return StoreAccess(self.store, report=self.report)
+        return StoreAccess(self.store, report=self.report, actor=self.actor)
 
     @property
     def active_stack_name(self) -> str | None:

@@ -58,6 +58,14 @@ class Profile:
     #: Keys we don't model (ZenML 0.7.3's ``active_user``...), kept on rewrite.
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def active_user(self) -> str:
+        """The user this profile acts as (ZenML 0.7.3's ``active_user``; ``default``)."""
+        from zen_core.accounts import DEFAULT_USER
+
+        value = self.extra.get("active_user")
+        return value if isinstance(value, str) and value else DEFAULT_USER
+
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.extra)
         data.update(

@@ -42,6 +42,22 @@ class ProfileNotFoundError(NotFoundError):
     pass
 
 
+class UserNotFoundError(NotFoundError):
+    pass
+
+
+class TeamNotFoundError(NotFoundError):
+    pass
+
+
+class ApiKeyNotFoundError(NotFoundError):
+    pass
+
+
+class RoleAssignmentNotFoundError(NotFoundError):
+    pass
+
+
 class AlreadyExistsError(ZenError):
     http_status = 409
 
@@ -55,6 +71,22 @@ class ComponentExistsError(AlreadyExistsError):
 
 
 class ProfileExistsError(AlreadyExistsError):
+    pass
+
+
+class UserExistsError(AlreadyExistsError):
+    pass
+
+
+class TeamExistsError(AlreadyExistsError):
+    pass
+
+
+class ApiKeyExistsError(AlreadyExistsError):
+    pass
+
+
+class RoleAssignmentExistsError(AlreadyExistsError):
     pass
 
 

@@ -70,6 +70,9 @@ class StoreType:
     accepts_token: bool = False
     #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
     registers_default_stack: bool = True
+    #: Whether the store checks roles on its own side (a service checks its keys' users):
+    #: then the domain layer does not check them again locally.
+    authorizes: bool = False
     #: Whether registering that stack is reported line by line ("Registered stack ...").
     #: The user guide shows a new ``sql`` profile without those lines.
     reports_default_stack: bool = True

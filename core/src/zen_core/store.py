@@ -30,13 +30,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
+    ApiKeyExistsError,
+    ApiKeyNotFoundError,
     ComponentExistsError,
     ComponentNotFoundError,
     ConflictError,
     InUseError,
+    RoleAssignmentExistsError,
+    RoleAssignmentNotFoundError,
     StackExistsError,
     StackNotFoundError,
+    TeamExistsError,
+    TeamNotFoundError,
+    UserExistsError,
+    UserNotFoundError,
 )
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.writes import (
@@ -177,10 +186,56 @@ class BaseStore(ABC):
     def get_component(self, type: ComponentType, name: str) -> Component:
         """The component; :class:`ComponentNotFoundError` if missing."""
 
+    # --- accounts and history (reads) ----------------------------------------------
+    @abstractmethod
+    def list_users(self) -> list[User]:
+        """All users, sorted by name."""
+
+    @abstractmethod
+    def list_teams(self) -> list[Team]:
+        """All teams with their members, sorted by name."""
+
+    @abstractmethod
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        """Every role given to a user or a team, sorted by role, then holder."""
+
+    @abstractmethod
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        """The API keys (hashes, never keys) of one user or of all, sorted by user, name."""
+
+    @abstractmethod
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        """The history, newest first: ``limit`` events after skipping ``offset``, of one
+        actor and/or one record (``target`` kind and ``name``), and how many match."""
+
+    def get_user(self, name: str) -> User:
+        users = self.list_users()
+        for user in users:
+            if user.name == name:
+                return user
+        raise self.user_not_found(name, [u.name for u in users])
+
+    def get_team(self, name: str) -> Team:
+        teams = self.list_teams()
+        for team in teams:
+            if team.name == name:
+                return team
+        raise self.team_not_found(name, [t.name for t in teams])
+
+    def find_api_key(self, key_id: str) -> ApiKey | None:
+        """The key whose public id is ``key_id``, or None (stores may look it up faster)."""
+        return next((k for k in self.list_api_keys() if k.key_id == key_id), None)
+
     # --- writes ------------------------------------------------------------------
     @abstractmethod
-    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None) -> list[Written]:
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
         """Apply ``writes`` in order, all or nothing; return each written record.
+
+        Each write is recorded in the history (:func:`zen_core.history.event_for`)
+        as done by ``actor``, in the same lock or transaction.
 
         Each write sees the ones before it. Semantics per write:
 
@@ -193,6 +248,17 @@ class BaseStore(ABC):
         - ``UpdateStack``: set/remove members, maybe rename; members must exist.
         - ``DeleteStack``: the stack only, never its components.
 
+        - ``CreateUser`` / ``CreateTeam``: :class:`UserExistsError` / :class:`TeamExistsError`.
+        - ``DeleteUser``: also its team memberships, role assignments and API keys.
+        - ``DeleteTeam``: also the roles assigned to it.
+        - ``AddTeamMember``: the user and team must exist (adding a member twice is no
+          change); ``RemoveTeamMember``: :class:`UserNotFoundError` if not a member.
+        - ``AssignRole``: the holder must exist; :class:`RoleAssignmentExistsError` if held.
+          ``RevokeRole``: :class:`RoleAssignmentNotFoundError` if not held.
+        - ``CreateApiKey``: the user must exist; (user, name) and key_id are unique
+          (:class:`ApiKeyExistsError`). ``RevokeApiKey``: :class:`ApiKeyNotFoundError`.
+        - ``TouchApiKey``: sets ``last_used`` (no event; a missing key is no error).
+
         Not found is :class:`StackNotFoundError` / :class:`ComponentNotFoundError`;
         an ``expected_revision`` that is not the stored one is :class:`ConflictError`.
         With ``rules``, ``check_component`` runs on every component registered
@@ -201,7 +267,8 @@ class BaseStore(ABC):
         """
 
     @contextlib.contextmanager
-    def batch(self, rules: StoreRules | None = None) -> Iterator[Batch]:
+    def batch(self, rules: StoreRules | None = None,
+              actor: str | None = None) -> Iterator[Batch]:
         """Collect writes in the block; apply them all at its end, or none if it raises::
 
             with store.batch() as batch:
@@ -211,7 +278,7 @@ class BaseStore(ABC):
         collected = Batch()
         yield collected
         if collected.writes:
-            self.apply(collected.writes, rules)
+            self.apply(collected.writes, rules, actor)
 
     def register_stack(self, stack: Stack, rules: StoreRules | None = None) -> Stack:
         return self.apply([RegisterStack(stack)], rules)[0]  # type: ignore[return-value]
@@ -289,6 +356,48 @@ class BaseStore(ABC):
         return ComponentExistsError(
             f"A {type.display} with name '{name}' already exists. Please choose a different name."
         )
+
+    @staticmethod
+    def user_not_found(name: str, available: Iterable[str] = ()) -> UserNotFoundError:
+        return UserNotFoundError(
+            f"Unable to find user with name '{name}'. Available users: {_names(available)}.")
+
+    @staticmethod
+    def user_exists(name: str) -> UserExistsError:
+        return UserExistsError(f"A user with name '{name}' already exists.")
+
+    @staticmethod
+    def team_not_found(name: str, available: Iterable[str] = ()) -> TeamNotFoundError:
+        return TeamNotFoundError(
+            f"Unable to find team with name '{name}'. Available teams: {_names(available)}.")
+
+    @staticmethod
+    def team_exists(name: str) -> TeamExistsError:
+        return TeamExistsError(f"A team with name '{name}' already exists.")
+
+    @staticmethod
+    def not_a_member(team: str, user: str) -> UserNotFoundError:
+        return UserNotFoundError(f"User '{user}' is not a member of team '{team}'.")
+
+    @staticmethod
+    def role_held(assignment: RoleAssignment) -> RoleAssignmentExistsError:
+        return RoleAssignmentExistsError(
+            f"The {assignment.holder} already has the role '{assignment.role}'.")
+
+    @staticmethod
+    def role_not_held(assignment: RoleAssignment) -> RoleAssignmentNotFoundError:
+        return RoleAssignmentNotFoundError(
+            f"The {assignment.holder} does not have the role '{assignment.role}'.")
+
+    @staticmethod
+    def key_not_found(user: str, name: str, available: Iterable[str] = ()) -> ApiKeyNotFoundError:
+        return ApiKeyNotFoundError(
+            f"User '{user}' has no API key named '{name}'. Their keys: {_names(available)}.")
+
+    @staticmethod
+    def key_exists(user: str, name: str) -> ApiKeyExistsError:
+        return ApiKeyExistsError(
+            f"User '{user}' already has an API key named '{name}'. Choose another name.")
 
     @staticmethod
     def conflict(what: str, expected: int, actual: int) -> ConflictError:

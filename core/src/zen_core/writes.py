@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.names import check_name
@@ -52,12 +53,130 @@ class DeleteStack:
     expected_revision: int | None = None
 
 
-Write = (RegisterComponent | UpdateComponent | DeleteComponent
-         | RegisterStack | UpdateStack | DeleteStack)
+# --- accounts ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CreateUser:
+    user: User
+
+
+@dataclass(frozen=True)
+class DeleteUser:
+    """Removes the user with their team memberships, role assignments and API keys."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.name, "user name")
+
+
+@dataclass(frozen=True)
+class CreateTeam:
+    team: Team
+
+
+@dataclass(frozen=True)
+class DeleteTeam:
+    """Removes the team and the roles assigned to it (not its members' accounts)."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.name, "team name")
+
+
+@dataclass(frozen=True)
+class AddTeamMember:
+    team: str
+    user: str
+
+    def __post_init__(self) -> None:
+        check_name(self.team, "team name")
+        check_name(self.user, "user name")
+
+
+@dataclass(frozen=True)
+class RemoveTeamMember:
+    team: str
+    user: str
+
+    def __post_init__(self) -> None:
+        check_name(self.team, "team name")
+        check_name(self.user, "user name")
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    assignment: RoleAssignment
+
+
+@dataclass(frozen=True)
+class RevokeRole:
+    assignment: RoleAssignment
+
+
+@dataclass(frozen=True)
+class CreateApiKey:
+    key: ApiKey
+
+
+@dataclass(frozen=True)
+class RevokeApiKey:
+    user: str
+    name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.user, "user name")
+        check_name(self.name, "key name")
+
+
+@dataclass(frozen=True)
+class TouchApiKey:
+    """Record that a key was used at ``when`` (no history event: not a change)."""
+
+    key_id: str
+    when: str
+
+
+StackWrite = (RegisterComponent | UpdateComponent | DeleteComponent
+              | RegisterStack | UpdateStack | DeleteStack)
+AccountWrite = (CreateUser | DeleteUser | CreateTeam | DeleteTeam | AddTeamMember
+                | RemoveTeamMember | AssignRole | RevokeRole | CreateApiKey | RevokeApiKey
+                | TouchApiKey)
+Write = StackWrite | AccountWrite
+
+#: The JSON name of each write type and how its fields are (de)serialised.
+_ACCOUNT_WRITES: dict[str, type] = {
+    "create_user": CreateUser, "delete_user": DeleteUser, "create_team": CreateTeam,
+    "delete_team": DeleteTeam, "add_team_member": AddTeamMember,
+    "remove_team_member": RemoveTeamMember, "assign_role": AssignRole,
+    "revoke_role": RevokeRole, "create_api_key": CreateApiKey, "revoke_api_key": RevokeApiKey,
+    "touch_api_key": TouchApiKey,
+}
+_RECORD_FIELDS = {"user": User, "team": Team, "assignment": RoleAssignment, "key": ApiKey}
+
+
+def _account_to_dict(write: AccountWrite) -> dict[str, Any]:
+    op = next(name for name, cls in _ACCOUNT_WRITES.items() if isinstance(write, cls))
+    data: dict[str, Any] = {"op": op}
+    for key, value in vars(write).items():
+        data[key] = value.to_dict() if hasattr(value, "to_dict") else value
+    return data
+
+
+def _account_from_dict(op: str, data: dict[str, Any]) -> AccountWrite:
+    cls = _ACCOUNT_WRITES[op]
+    fields = {}
+    for key in cls.__dataclass_fields__:
+        value = data[key]
+        record = _RECORD_FIELDS.get(key) if isinstance(value, dict) else None
+        fields[key] = record.from_dict(value) if record else value
+    return cls(**fields)
 
 
 def to_dict(write: Write) -> dict[str, Any]:
     """A write as JSON-able data: ``{"op": "update_component", ...}``."""
+    if isinstance(write, tuple(_ACCOUNT_WRITES.values())):
+        return _account_to_dict(write)
     if isinstance(write, RegisterComponent):
         return {"op": "register_component", "component": write.component.to_dict()}
     if isinstance(write, UpdateComponent):
@@ -113,6 +232,8 @@ def from_dict(data: Any) -> Write:
                                stack_change_from_dict(data["change"], expected))
         if op == "delete_stack":
             return DeleteStack(check_name(data["name"], "stack name"), expected)
+        if op in _ACCOUNT_WRITES:
+            return _account_from_dict(op, data)
     except (KeyError, TypeError, AttributeError) as err:
         raise InvalidDataError(f"Invalid write: missing or bad {err}.") from None
     raise InvalidDataError(f"Invalid write: unknown operation {op!r}.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import REQUIRED_TYPES
-from zen_core.writes import UpdateStack, Write
+from zen_core.writes import AccountWrite, UpdateStack, Write
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -32,4 +33,6 @@ def apply(access: StoreAccess, writes: Sequence[Write]) -> list[Written]:
                     f"The {required[0].display} of a stack cannot be removed, only replaced "
                     "(`zenml stack update`)."
                 )
-    return access.store.apply(writes, access.rules)
+    if any(isinstance(w, AccountWrite) for w in writes):
+        access.require(Permission.ADMIN)
+    return access.write(writes)

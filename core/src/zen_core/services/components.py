@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.names import check_name
+from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 
 if TYPE_CHECKING:
     from zen_core.plugins import PluginManager
@@ -27,8 +30,7 @@ def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: 
              config: Mapping[str, Any]) -> Component:
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
-    written = access.store.register_component(
-        Component(type, flavor, name, dict(config)), access.rules)
+    [written] = access.write([RegisterComponent(Component(type, flavor, name, dict(config)))])
     access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
     return written
 
@@ -54,9 +56,11 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in {type.display} '{name}'.")
     if new_name == name and not (change.set or change.unset or change.flavor):
+        access.require(Permission.WRITE)
         access.store.get_component(type, name)  # not found first, as for any other name
         raise access.store.component_exists(type, name)
-    return access.store.update_component(type, name, change, access.rules)
+    [written] = access.write([UpdateComponent(type, name, change)])
+    return written
 
 
 def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
@@ -68,7 +72,26 @@ def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
 def delete(access: StoreAccess, type: ComponentType | str, name: str,
            expected_revision: int | None = None) -> None:
     """Delete a component; refused (InUseError, naming them) while stacks use it."""
-    access.store.delete_component(ComponentType.parse(type), name, expected_revision)
+    access.write([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
+
+
+def get(access: StoreAccess, type: ComponentType | str, name: str) -> Component:
+    """The component; its secret values masked unless the actor may read secrets."""
+    access.require(Permission.READ)
+    return _visible(access, access.store.get_component(ComponentType.parse(type), name))
+
+
+def list_(access: StoreAccess, type: ComponentType | str | None = None) -> list[Component]:
+    """Every component (of one type); secrets masked unless the actor may read them."""
+    access.require(Permission.READ)
+    found = access.store.list_components(None if type is None else ComponentType.parse(type))
+    return [_visible(access, c) for c in found]
+
+
+def _visible(access: StoreAccess, component: Component) -> Component:
+    if access.actor.can(Permission.READ_SECRETS):
+        return component
+    return replace(component, config=masked_config(component, access.rules.plugins))
 
 
 def secret_keys(component: Component, plugins: PluginManager | None = None) -> set[str]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import REQUIRED_TYPES, ComponentType, Stack, StackChange
 from zen_core.names import check_name
+from zen_core.writes import DeleteStack, RegisterStack, UpdateStack
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -25,7 +27,7 @@ def members(components: Mapping[ComponentType | str, str | None]) -> dict[Compon
 
 def register(access: StoreAccess, name: str,
              components: Mapping[ComponentType | str, str | None]) -> Stack:
-    written = access.store.register_stack(Stack(name, members(components)), access.rules)
+    [written] = access.write([RegisterStack(Stack(name, members(components)))])
     access.report(f"Registered stack with name '{name}'.")
     return written
 
@@ -50,9 +52,10 @@ def update(access: StoreAccess, name: str, *,
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in stack '{name}'.")
     if new_name == name and not (change.set or change.remove):
+        access.require(Permission.WRITE)
         access.store.get_stack(name)
         raise access.store.stack_exists(name)
-    written = access.store.update_stack(name, change, access.rules)
+    [written] = access.write([UpdateStack(name, change)])
     if change.set:
         access.report(f"Updated stack with name '{name}'.")
     return written
@@ -65,4 +68,14 @@ def rename(access: StoreAccess, old: str, new: str,
 
 def delete(access: StoreAccess, name: str, expected_revision: int | None = None) -> None:
     """Delete a stack; its components stay registered."""
-    access.store.delete_stack(name, expected_revision)
+    access.write([DeleteStack(name, expected_revision)])
+
+
+def get(access: StoreAccess, name: str) -> Stack:
+    access.require(Permission.READ)
+    return access.store.get_stack(name)
+
+
+def list_(access: StoreAccess) -> list[Stack]:
+    access.require(Permission.READ)
+    return access.store.list_stacks()

@@ -12,11 +12,13 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from zen_core.accounts import Permission
 from zen_core.exceptions import AlreadyExistsError, InvalidDataError
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
 from zen_core.services import profiles
 from zen_core.services.components import secret_keys
+from zen_core.writes import RegisterComponent, RegisterStack
 
 if TYPE_CHECKING:
     from zen_core.config import GlobalConfig
@@ -29,6 +31,7 @@ EXPORT_FORMAT = "zen-stack/v1"
 def export_stack(access: StoreAccess, name: str,
                  include_secrets: bool = False) -> dict[str, Any]:
     """The stack and its components as one plain document (secrets left out by default)."""
+    access.require(Permission.READ_SECRETS if include_secrets else Permission.READ)
     stack = access.store.get_stack(name)
     components = []
     for ctype, cname in stack.components.items():
@@ -133,10 +136,7 @@ def import_stack(
     missing = stack.missing_required()
     if missing:
         raise InvalidDataError(f"{source} has no {missing[0].display}.")
-    with store.batch(access.rules) as batch:
-        for component in plan:
-            batch.register_component(component)
-        batch.register_stack(stack)
+    access.write([*(RegisterComponent(c) for c in plan), RegisterStack(stack)])
     return stack, notes
 
 

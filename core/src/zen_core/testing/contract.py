@@ -35,8 +35,9 @@ Sorting follows Python's ``sorted``: stacks by name; components by type in
 :class:`ComponentType` order, then by name. The names used here are lowercase
 letters and digits, so a database collation gives the same order.
 
-The suite is three parts: the operations (here), contract v2's revisions,
-conflicts, batches and rules (:mod:`zen_core.testing.contract_writes`), and
+The suite is four parts: the operations (here), contract v2's revisions,
+conflicts, batches and rules (:mod:`zen_core.testing.contract_writes`), users,
+teams, roles, keys and history (:mod:`zen_core.testing.contract_accounts`), and
 several processes at once (:mod:`zen_core.testing.contract_concurrency`).
 """
 
@@ -54,6 +55,7 @@ from zen_core.exceptions import (
     ZenError,
 )
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.testing.contract_accounts import AccountsContract
 from zen_core.testing.contract_concurrency import ConcurrencyContract
 from zen_core.testing.contract_writes import WritesContract
 from zen_core.testing.helpers import (
@@ -81,7 +83,7 @@ def _shared_components() -> dict[ComponentType, str]:
     return {T.ORCHESTRATOR: "shared", T.METADATA_STORE: "shared", T.ARTIFACT_STORE: "shared"}
 
 
-class StoreContract(WritesContract, ConcurrencyContract):
+class StoreContract(WritesContract, AccountsContract, ConcurrencyContract):
     """The tests every store passes. Needs fixtures ``store`` and ``store_opener``."""
 
     # --- a new store ------------------------------------------------------------

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_core.fileio import (
     cannot,
@@ -41,9 +42,11 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
+from zen_local_store.history import HistoryFile
 from zen_local_store.plugin import path_from_url
 
 INDEX_FILE = "stacks.yaml"
+HISTORY_FILE = "history.jsonl"
 #: The key under which zen keeps what ZenML 0.7 has no place for (revisions, times).
 META_KEY = "_zen"
 
@@ -57,6 +60,7 @@ class LocalStore(BaseStore):
         super().__init__(url, context)
         self.root = path_from_url(url)
         self.index_path = self.root / INDEX_FILE
+        self.history = HistoryFile(self.root / HISTORY_FILE)
         self._cache: tuple[bytes, dict[str, Any]] | None = None
 
     # --- files -------------------------------------------------------------------
@@ -212,8 +216,41 @@ class LocalStore(BaseStore):
     def is_empty(self) -> bool:
         return not self._read_index()["stacks"]
 
+    # --- accounts and history ------------------------------------------------------------
+    def _accounts(self):
+        from zen_local_store.accounts import Accounts
+
+        try:
+            return Accounts(self._read_index())
+        except InvalidDataError as err:
+            raise InvalidDataError(f"{self.index_path}: {err.message} Fix that file.") from None
+
+    def list_users(self) -> list[User]:
+        return self._accounts().users()
+
+    def list_teams(self) -> list[Team]:
+        return self._accounts().teams()
+
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        return self._accounts().role_assignments()
+
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        return self._accounts().api_keys(user)
+
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        self._read_raw_index()  # a store that has gone is missing, not without history
+        matching = [e for e in reversed(self.history.read())
+                    if (actor is None or e.actor == actor)
+                    and (target is None or e.target == target)
+                    and (name is None or e.name == name)]
+        return matching[offset:offset + limit], len(matching)
+
     # --- writes ------------------------------------------------------------------------
-    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None) -> list[Written]:
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
+        from zen_core.history import event_for
         from zen_local_store.transaction import Transaction
 
         if not self.root.is_dir():
@@ -223,7 +260,11 @@ class LocalStore(BaseStore):
             data = self._parse_index(self._read_raw_index())  # private: never the cached one
             transaction = Transaction(self, data, rules)
             written = [transaction.apply(write) for write in writes]
+            events = [e for w, r in zip(writes, written, strict=True)
+                      if (e := event_for(w, r, actor))]
             transaction.commit()
+            # NOTE: after the commit point: a crash here loses the event, never invents one
+            self.history.append(events)
         return written
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zen_core.fileio import remove_stale_temp_files, unlink, write_text_atomic
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.writes import (
+    AccountWrite,
     DeleteComponent,
     DeleteStack,
     RegisterComponent,
@@ -75,6 +76,11 @@ class Transaction:
 
     # --- writes --------------------------------------------------------------------------
     def apply(self, write: Write) -> Written:
+        if isinstance(write, AccountWrite):
+            from zen_local_store.accounts import Accounts
+
+            self.index_changed = True
+            return Accounts(self.data).apply(self.store, write)
         if isinstance(write, RegisterComponent):
             return self._register_component(write.component)
         if isinstance(write, UpdateComponent):
