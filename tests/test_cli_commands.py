@@ -324,7 +324,7 @@ def test_secret_fields_are_masked_in_the_data(zen, secret_component):
 
 
 # --- --output json|yaml shapes -------------------------------------------------------------
-PROFILE_KEYS = {"name", "store_type", "url", "active_stack", "active"}
+PROFILE_KEYS = {"name", "store_type", "url", "active_stack", "active_user", "active"}
 REVISION_KEYS = {"revision", "created", "updated"}
 STACK_KEYS = {"name", "active", "components", *REVISION_KEYS}
 COMPONENT_KEYS = {"type", "name", "flavor", "uuid", "active", "config", *REVISION_KEYS}
@@ -351,7 +351,7 @@ def test_profile_output(zen, zen_home, fmt):
     assert by_name["default"] == {
         "name": "default", "store_type": "local",
         "url": (zen_home / "profiles" / "default").as_uri(),
-        "active_stack": "default", "active": True,
+        "active_stack": "default", "active_user": "default", "active": True,
     }
     assert by_name["other"]["active"] is False
 

@@ -54,7 +54,10 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
     """(target kind, record name, details) of a write; target None: not recorded."""
     if isinstance(write, RegisterComponent):
         c = write.component
-        return c.type.cli_name, c.name, {"flavor": c.flavor, "keys": sorted(c.config)}
+        details = {"flavor": c.flavor}
+        if c.config:
+            details["keys"] = sorted(c.config)
+        return c.type.cli_name, c.name, details
     if isinstance(write, UpdateComponent):
         change = write.change
         details: dict[str, Any] = {}

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from zen_core.cli.accounts import history_options, show_history
 from zen_core.cli.common import make_client
 from zen_core.cli.output import (
     active_mark,
@@ -208,6 +209,12 @@ def make_group(ctype: ComponentType) -> click.Group:
         client = make_client()
         client.rename_component(ctype, name, new_name)
         success(f"Successfully renamed {display} `{name}` to `{new_name}`.")
+
+    @group.command("history", help=f"The changes to one {display}, newest first.")
+    @click.argument("name")
+    @history_options
+    def component_history(name: str, limit: int, offset: int, output_format: str) -> None:
+        show_history(ctype.cli_name, name, limit, offset, None, output_format)
 
     @group.group(help=f"The flavors of {ctype.display_plural}.")
     def flavor() -> None:

@@ -24,6 +24,11 @@ CORE_COMMANDS: dict[str, str] = {
     "stack": "zen_core.cli.stack:stack",
     "init": "zen_core.cli.base:init",
     "plugins": "zen_core.cli.base:plugins",
+    "user": "zen_core.cli.accounts:user",
+    "team": "zen_core.cli.accounts:team",
+    "role": "zen_core.cli.accounts:role",
+    "whoami": "zen_core.cli.accounts:whoami",
+    "history": "zen_core.cli.accounts:history_command",
     **{t.cli_name: f"zen_core.cli.component:group_{t.value}" for t in ComponentType},
 }
 

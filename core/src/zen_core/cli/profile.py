@@ -23,6 +23,7 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
         "store_type": profile.store_type,
         "url": mask_url_password(url),
         "active_stack": active_stack,
+        "active_user": profile.active_user,
         "active": active,
     }
 
@@ -117,6 +118,7 @@ def describe(name: str | None, output_format: str) -> None:
             ["STORE_TYPE", data["store_type"]],
             ["STORE_URL", data["url"]],
             ["ACTIVE_STACK", data["active_stack"]],
+            ["ACTIVE_USER", data["active_user"]],
         ],
         title=f"'{p.name}' Profile Configuration" + (" (ACTIVE)" if data["active"] else ""),
     )

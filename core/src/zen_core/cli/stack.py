@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from zen_core.cli.accounts import history_options, show_history
 from zen_core.cli.common import make_client
 from zen_core.cli.output import (
     active_mark,
@@ -247,3 +248,11 @@ def import_stack(file: str, new_name: str | None, rename_components: bool) -> No
     for note in notes:
         info(note)
     success(f"Stack '{imported.name}' successfully imported!")
+
+
+@stack.command("history")
+@click.argument("name")
+@history_options
+def stack_history(name: str, limit: int, offset: int, output_format: str) -> None:
+    """The changes to one stack, newest first. Example: zenml stack history prod"""
+    show_history("stack", name, limit, offset, None, output_format)

@@ -138,3 +138,10 @@ def repair(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
              "left. Register one with `zenml stack register`.")
         config.set_profile_stack(profile.name, stack.name)
     return True
+
+
+def set_user(context: Context, store: BaseStore, name: str) -> None:
+    """Make the effective profile act as user ``name`` (who must exist in its store)."""
+    store.get_user(name)
+    with context.config.edit() as data:
+        data["profiles"][context.profile.name]["active_user"] = name
