@@ -120,8 +120,15 @@ def remove_stale_temp_files(folder: Path, name: str | None = None) -> None:
 
 
 def dump_yaml_as_json(data: Any) -> str:
-    """A YAML document in JSON syntax: readable by any YAML parser, fast to write and read."""
-    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+    """A YAML document in JSON syntax: readable by any YAML parser, fast to write and read.
+
+    NOTE: no ``indent``: with it, ``json`` encodes in Python instead of C, 4x slower on a
+    big store's index. Each top-level key starts a line, so a diff still says where."""
+    if isinstance(data, dict):
+        entries = (f"{json.dumps(k)}: {json.dumps(v, sort_keys=True)}"
+                   for k, v in sorted(data.items()))
+        return "{" + ",\n ".join(entries) + "}\n"
+    return json.dumps(data, sort_keys=True) + "\n"
 
 
 def dump_yaml(data: Any) -> str:
@@ -129,15 +136,18 @@ def dump_yaml(data: Any) -> str:
                      allow_unicode=True)
 
 
-def write_text_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+def write_text_atomic(path: Path, text: str, mode: int = 0o600,
+                      temp_dir: Path | None = None) -> None:
     """Replace ``path`` with ``text`` atomically, the file readable only by its owner.
 
-    An OS failure (read-only folder, disk full, no permission) is a one-line
+    The temp file goes in ``temp_dir`` (default: the file's folder; it must be on the same
+    file system). An OS failure (read-only folder, disk full, no permission) is a one-line
     :class:`StoreUnavailableError` naming the file, and leaves ``path`` as it was.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=temp_dir or path.parent, prefix=f".{path.name}.",
+                                   suffix=".tmp")
     except OSError as err:
         raise cannot("write", path, err) from None
     try:
@@ -164,8 +174,8 @@ def unlink(path: Path, folder: Path) -> None:
         raise cannot("remove", path, err) from None
 
 
-def write_yaml(path: Path, data: Any, mode: int = 0o600) -> None:
-    write_text_atomic(path, dump_yaml(data), mode)
+def write_yaml(path: Path, data: Any, mode: int = 0o600, temp_dir: Path | None = None) -> None:
+    write_text_atomic(path, dump_yaml(data), mode, temp_dir)
 
 
 @contextlib.contextmanager

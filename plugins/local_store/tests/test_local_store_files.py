@@ -94,13 +94,15 @@ def test_a_component_file_that_is_not_utf8_is_named(store):
 
 
 def test_temp_files_of_a_killed_writer_go_with_the_next_write(store):
+    # every write's temp file is made in the store's root (then renamed into place), so
+    # the next write finds what a killed writer left by listing the root alone
     stale_index = store.root / ".stacks.yaml.abc123.tmp"
     stale_index.write_text("half a")
-    (store.root / "orchestrators").mkdir()
-    stale_component = store.root / "orchestrators" / ".o.yaml.def456.tmp"
+    stale_component = store.root / ".o.yaml.def456.tmp"
     stale_component.write_text("half")
     store.register_component(component(T.ORCHESTRATOR, "o"))
     assert not stale_index.exists() and not stale_component.exists()
+    assert sorted(p.name for p in store.root.iterdir() if p.name.startswith(".")) == []
     assert [p.name for p in (store.root / "orchestrators").iterdir()] == ["o.yaml"]
 
 

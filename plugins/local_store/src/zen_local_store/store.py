@@ -39,7 +39,7 @@ from zen_core.fileio import (
     write_yaml,
 )
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.names import check_name
+from zen_core.names import check_name, is_valid_name
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
 from zen_local_store.history import HistoryFile
@@ -62,6 +62,8 @@ class LocalStore(BaseStore):
         self.index_path = self.root / INDEX_FILE
         self.history = HistoryFile(self.root / HISTORY_FILE)
         self._cache: tuple[bytes, dict[str, Any]] | None = None
+        #: The index bytes this instance wrote last: their names need no checking again.
+        self._written: bytes | None = None
 
     # --- files -------------------------------------------------------------------
     def initialize(self) -> None:
@@ -97,7 +99,8 @@ class LocalStore(BaseStore):
         except OSError as err:
             raise cannot("read", self.index_path, err) from None
 
-    def _parse_index(self, raw: bytes) -> dict[str, Any]:
+    def _parse_index(self, raw: bytes, checked: bool = False) -> dict[str, Any]:
+        """The index in ``raw``; ``checked``: these bytes were checked before (skip that)."""
         data = parse_yaml(decode_text(raw, self.index_path), self.index_path) or {}
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.index_path} is not a YAML mapping. Fix that file.")
@@ -109,7 +112,8 @@ class LocalStore(BaseStore):
                     )
                 data[key] = {}
         try:
-            _check_index(data)
+            if not checked:
+                _check_index(data)
         except InvalidDataError as err:
             raise InvalidDataError(f"{self.index_path}: {err.message} Fix that file.") from None
         return data
@@ -154,7 +158,10 @@ class LocalStore(BaseStore):
         content = {"name": component.name, "uuid": component.uuid, **component.config,
                    META_KEY: {"revision": component.revision, "created": component.created,
                               "updated": component.updated}}
-        write_yaml(self.component_path(component.type, component.name), content)
+        # NOTE: the temp file goes in the store's root, never in the (big) type folder: the
+        # next write cleans up after a killed writer by listing only the root.
+        write_yaml(self.component_path(component.type, component.name), content,
+                   temp_dir=self.root)
 
     # --- reads -----------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:
@@ -256,40 +263,53 @@ class LocalStore(BaseStore):
         if not self.root.is_dir():
             raise self.missing()
         with locked(self.index_path):
-            remove_stale_temp_files(self.root, INDEX_FILE)
-            data = self._parse_index(self._read_raw_index())  # private: never the cached one
+            remove_stale_temp_files(self.root)
+            raw = self._read_raw_index()
+            # A private copy (never the cached one); unchecked if it is what we wrote last.
+            data = self._parse_index(raw, checked=raw == self._written)
             transaction = Transaction(self, data, rules)
             written = [transaction.apply(write) for write in writes]
             events = [e for w, r in zip(writes, written, strict=True)
                       if (e := event_for(w, r, actor))]
-            transaction.commit()
+            index_text = transaction.commit()
+            if index_text is not None:  # what was written was checked: the next write trusts it
+                self._written = index_text.encode("utf-8")
+                self._cache = (self._written, data)
             # NOTE: after the commit point: a crash here loses the event, never invents one
             self.history.append(events)
         return written
 
 
+_TYPES = {t.value: t for t in ComponentType}
+
+
 def _check_index(data: dict[str, Any]) -> None:
-    """Every name and type in the index, checked as if typed (a bad one names the entry)."""
+    """Every name and type in the index, checked as if typed (a bad one names the entry).
+
+    The fast test runs on every name; the message is built only for a bad one: a big
+    store's index holds thousands of names."""
     for type_name, entries in data["stack_components"].items():
-        ctype = ComponentType.parse(type_name)
+        ctype = _TYPES.get(type_name) or ComponentType.parse(type_name)
         if entries is None:
             continue
         if not isinstance(entries, dict):
             raise InvalidDataError(f"'stack_components: {type_name}' is not a mapping.")
         for name, flavor in entries.items():
-            check_name(name, f"{ctype.display} name")
+            if not is_valid_name(name):
+                check_name(name, f"{ctype.display} name")
             if not isinstance(flavor, str) or not flavor:
                 raise InvalidDataError(f"The {ctype.display} '{name}' has no flavor.")
     for stack_name, members in data["stacks"].items():
-        check_name(stack_name, "stack name")
+        if not is_valid_name(stack_name):
+            check_name(stack_name, "stack name")
         if not isinstance(members, dict):
             raise InvalidDataError(f"Stack '{stack_name}' is not a mapping.")
         for type_name, name in list(members.items()):
-            ctype = ComponentType.parse(type_name)
+            ctype = _TYPES.get(type_name) or ComponentType.parse(type_name)
             if name is None:  # ZenML <0.7 wrote explicit nulls for unused types
                 del members[type_name]
-                continue
-            check_name(name, f"{ctype.display} name of stack '{stack_name}'")
+            elif not is_valid_name(name):
+                check_name(name, f"{ctype.display} name of stack '{stack_name}'")
     meta = data.get(META_KEY)
     if meta is not None and not isinstance(meta, dict):
         raise InvalidDataError(f"'{META_KEY}' is not a mapping.")

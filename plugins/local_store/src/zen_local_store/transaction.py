@@ -11,10 +11,9 @@ does not grow with the store.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zen_core.fileio import remove_stale_temp_files, unlink, write_text_atomic
+from zen_core.fileio import unlink, write_text_atomic
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.writes import (
     AccountWrite,
@@ -191,14 +190,14 @@ class Transaction:
         self.index_changed = True
 
     # --- to disk --------------------------------------------------------------------------
-    def commit(self) -> None:
-        """Component files first, then the index (the commit point), then removed files."""
-        folders: set[Path] = set()
+    def commit(self) -> str | None:
+        """Component files first, then the index (the commit point), then removed files.
+        Returns the index text written, None if the index did not change."""
         for key in sorted(self.changed, key=lambda k: (k[0].value, k[1])):
             component = self.components[key]
             if component is not None:
                 self.store.write_component(component)
-                folders.add(self.store.root / key[0].plural)
+        text = None
         if self.index_changed:
             from zen_core.fileio import dump_yaml_as_json
 
@@ -206,12 +205,12 @@ class Transaction:
             self.data["stack_components"] = {t: c for t, c in self.index.items() if c}
             # NOTE: JSON syntax (still YAML, as 0.7 reads it): parsing and writing the index
             # is most operations' main cost, and json is ~30x faster than PyYAML.
-            write_text_atomic(self.store.index_path, dump_yaml_as_json(self.data))
+            text = dump_yaml_as_json(self.data)
+            write_text_atomic(self.store.index_path, text, temp_dir=self.store.root)
         for key in self.changed:
             if self.components[key] is None:
                 unlink(self.store.component_path(*key), self.store.root)
-        for folder in folders:
-            remove_stale_temp_files(folder)
+        return text
 
 
 def _meta_of(stack: Stack) -> dict[str, Any]:
