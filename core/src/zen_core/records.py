@@ -76,6 +76,9 @@ class StoreType:
     #: Whether registering that stack is reported line by line ("Registered stack ...").
     #: The user guide shows a new ``sql`` profile without those lines.
     reports_default_stack: bool = True
+    #: Whether a zen service may serve a profile of this type (not a store that is itself
+    #: a client of a service: serving it would put one service in front of another).
+    servable: bool = True
 
     def __post_init__(self) -> None:
         _check_record_name("store type", self.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -175,8 +176,9 @@ WRITER = textwrap.dedent("""
     from zen_core.models import Component, ComponentType
     kind, url, token, prefix = sys.argv[1:5]
     if kind == "rest":
+        from zen_core.store import StoreContext
         from zen_rest_store.store import RestStore
-        store = RestStore(url, token=token)
+        store = RestStore(url, StoreContext(token=token))
     else:
         from zen_local_store.store import LocalStore
         store = LocalStore(url)
@@ -196,7 +198,41 @@ def test_concurrent_writes_through_the_service_and_directly_lose_nothing(zenml, 
                                   env=os.environ.copy())
                  for kind, url, prefix in writers]
     assert [p.wait(120) for p in processes] == [0, 0, 0, 0]
+    from zen_core.store import StoreContext
     from zen_rest_store.store import RestStore
 
-    names = {c.name for c in RestStore(rest_url, token=token).list_components()}
+    names = {c.name for c in RestStore(rest_url, StoreContext(token=token)).list_components()}
     assert {f"{prefix}{i}" for _, _, prefix in writers for i in range(15)} <= names
+
+
+def _run_together(commands: list[str]) -> list[tuple[int, str]]:
+    from zen_core.testing.plugin import ZENML
+
+    processes = [subprocess.Popen([ZENML, *command.split()], text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for command in commands]
+    return [(p.wait(120), p.communicate()[1]) for p in processes]
+
+
+def test_concurrent_partial_updates_through_the_service_lose_nothing(zenml, remote):
+    """Issue 8's lost updates, through a rest profile: two `orchestrator update` of different
+    keys and two `stack update` of different types at the same moment all land."""
+    ok(zenml("orchestrator register kf -t kubeflow"))
+    ok(zenml("container-registry register r -t default --uri=localhost:5000"))
+    ok(zenml("secrets-manager register x -t local"))
+    ok(zenml("stack register hot -o default -m default -a default"))
+    for trial in range(3):
+        results = _run_together([
+            f"orchestrator update kf --kubeflow_pipelines_ui_port={9000 + trial}",
+            f"orchestrator update kf --kubernetes_context=ctx{trial}",
+            "stack update hot -c r",
+            "stack update hot -x x",
+        ])
+        assert [code for code, _ in results] == [0, 0, 0, 0], results
+        kf = json.loads(ok(zenml("orchestrator describe kf --output json")).stdout)
+        assert (kf["config"]["kubeflow_pipelines_ui_port"], kf["config"]["kubernetes_context"]) \
+            == (9000 + trial, f"ctx{trial}"), trial
+        stack = json.loads(ok(zenml("stack describe hot --output json")).stdout)
+        assert {"container_registry": "r", "secrets_manager": "x"}.items() <= \
+            stack["components"].items(), trial
+        ok(zenml("stack remove-component hot -c -x"))

@@ -27,10 +27,13 @@ SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key"
 
 
 def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
-             config: Mapping[str, Any]) -> Component:
+             config: Mapping[str, Any], *, uuid: str | None = None) -> Component:
+    """Register a component (its ``uuid`` kept if given, else a new one)."""
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
-    [written] = access.write([RegisterComponent(Component(type, flavor, name, dict(config)))])
+    kept = {"uuid": uuid} if uuid else {}
+    [written] = access.write([RegisterComponent(Component(type, flavor, name, dict(config),
+                                                          **kept))])
     access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
     return written
 

@@ -43,4 +43,5 @@ def zen_store_types():
         check_url=check_url,
         accepts_token=True,
         registers_default_stack=False,
+        servable=False,
     )

@@ -25,7 +25,12 @@ def service() -> None:
               help="The address to listen on; 0.0.0.0 lets other machines in.")
 def up(profile: str | None, port: int, host: str) -> None:
     """Start the service in the background; returns once it answers."""
+    from zen_core.cli.output import warning
+    from zen_core.client import Client
     from zen_service import manager
+
+    # The first-run steps (the default profile...), quietly as before; warnings still show.
+    Client(warn=warning).prepare()
 
     state, started = manager.start_service(profile, host=host, port=port, report=info)
     if not started:

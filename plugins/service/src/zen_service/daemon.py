@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=THREADS)
+    # For the store contract suite only (its records use made-up configurations): serve
+    # without the flavors' schemas and stack rules. Not offered by `zenml service up`.
+    parser.add_argument("--without-flavor-rules", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     token = sys.stdin.readline().strip() if not sys.stdin.isatty() else ""
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from zen_service.app import create_app
 
-        app = create_app(args.profile, token=token)
+        app = create_app(args.profile, token=token,
+                         enforce_rules=not args.without_flavor_rules)
         server = make_server(app, args.host, args.port, args.threads)
     except ZenError as err:
         print(f"Error: {err.message}", file=sys.stderr, flush=True)
@@ -158,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     install_stop_handlers(server, stop)
     print(f"Serving profile '{app.config['ZEN_PROFILE']}' on {args.host}:{args.port} "
           f"(pid {os.getpid()}).", file=sys.stderr, flush=True)
+    if args.without_flavor_rules:
+        print("Warning: flavor schemas and stack rules are NOT enforced (testing only).",
+              file=sys.stderr, flush=True)
     run_until_stopped(server, stop)
     print("Stopped.", file=sys.stderr, flush=True)
     return 0

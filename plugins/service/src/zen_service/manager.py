@@ -100,21 +100,25 @@ def servable_profile(client: Any, profile_name: str | None,
                      last_served: str | None = None) -> Any:
     """The profile a service may serve: ``profile_name`` or the client's active one.
 
-    Refuses an unknown profile, and a ``rest`` profile: a service serves a
-    store, not another service.
+    Refuses an unknown profile, one whose store type is not installed, and one
+    whose store type is not servable (a ``rest`` profile: a service serves a
+    store, not another service).
     """
     from zen_core.exceptions import InvalidDataError
+    from zen_core.plugins import get_plugin_manager
 
     profile = client.get_profile(profile_name) if profile_name else client.profile
-    if profile.store_type == "rest":
+    plugins = get_plugin_manager()
+    kind = plugins.store_type(profile.store_type)  # raises if not installed
+    if not kind.servable:
         hint = ""
         if last_served and last_served != profile.name and client.config.has_profile(last_served):
             hint = f" (`--profile {last_served}` serves the profile it served last time)"
+        servable = " or ".join(sorted(n for n, t in plugins.store_types().items() if t.servable))
         raise InvalidDataError(
-            f"Profile '{profile.name}' uses the rest store type: a zen service serves a "
-            f"local or sql profile, not another service. Choose one with --profile{hint}."
+            f"Profile '{profile.name}' uses the {kind.name} store type: a zen service serves "
+            f"a {servable} profile, not another service. Choose one with --profile{hint}."
         )
-    client.plugins.store_type(profile.store_type)  # the store type is installed
     return profile
 
 
@@ -126,12 +130,16 @@ def start_service(
     directory: Path | None = None,
     timeout: float = START_TIMEOUT,
     report: Reporter = _quiet,
+    enforce_rules: bool = True,
 ) -> tuple[ServiceState, bool]:
     """Start the daemon serving ``profile`` (default: the active one).
 
     Returns the state and whether it was started (False: one already runs and
     is returned). Raises a ``ZenError`` with a one-line message on failure,
-    having stopped the process and left the state file as it was.
+    having stopped the process and left the state file as it was. The profile
+    must exist: creating the default one is the CLI's explicit first-run step
+    (``Client().prepare()``). ``enforce_rules=False`` is for the store contract
+    suite only (see :func:`zen_service.app.create_app`).
     """
     directory = directory or config_dir()
     with locked(state_path(directory)):
@@ -144,7 +152,7 @@ def start_service(
                                 state.profile if state else None).name
         token = state.token if state is not None and state.token else new_token()
         report("Provisioning resources for service 'zen_service'.")
-        process = _spawn(name, host, port, token, directory)
+        process = _spawn(name, host, port, token, directory, enforce_rules)
         try:
             _wait_until_ready(process, host, port, timeout, log_path(directory))
         except BaseException:
@@ -156,7 +164,7 @@ def start_service(
 
 
 def _spawn(profile: str, host: str, port: int, token: str,
-           directory: Path) -> subprocess.Popen:
+           directory: Path, enforce_rules: bool = True) -> subprocess.Popen:
     directory.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ZENML_CONFIG_PATH": str(directory), "PYTHONUNBUFFERED": "1"}
     env.pop("ZEN_SERVICE_TOKEN", None)
@@ -170,7 +178,7 @@ def _spawn(profile: str, host: str, port: int, token: str,
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as log_file:
         process = subprocess.Popen(
-            daemon_command(profile, host, port),
+            daemon_command(profile, host, port, enforce_rules),
             stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
             cwd=str(directory), env=env, close_fds=True, **kwargs,
         )

@@ -196,6 +196,8 @@ def kill(pid: int) -> None:
         pass
 
 
-def daemon_command(profile: str, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
-            "--host", host, "--port", str(port)]
+def daemon_command(profile: str, host: str, port: int,
+                   enforce_rules: bool = True) -> list[str]:
+    command = [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
+               "--host", host, "--port", str(port)]
+    return command if enforce_rules else [*command, "--without-flavor-rules"]

@@ -34,10 +34,15 @@ def running_service(
     profile: str | None = None,
     host: str = "127.0.0.1",
     port: int | None = None,
+    enforce_rules: bool = True,
 ) -> Iterator[ServiceState]:
-    """Start a daemon serving ``profile`` of ``config_directory``; stop it on exit."""
+    """Start a daemon serving ``profile`` of ``config_directory``; stop it on exit.
+
+    ``enforce_rules=False``: without the flavors' schemas and stack rules, for the store
+    contract suite, whose records use made-up configurations."""
     state, started = start_service(profile, host=host, port=port or free_port(host),
-                                   directory=Path(config_directory))
+                                   directory=Path(config_directory),
+                                   enforce_rules=enforce_rules)
     if not started:
         raise RuntimeError(f"A zen service already runs for {config_directory}: {state.url}")
     try:
