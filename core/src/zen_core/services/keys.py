@@ -15,12 +15,12 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from zen_core.accounts import ApiKey, Permission
+from zen_core.accounts import ApiKey, Permission, RoleAssignment, User
 from zen_core.exceptions import AuthenticationError, InvalidDataError
 from zen_core.models import utc_now
 from zen_core.names import check_name
-from zen_core.services.authz import Actor, actor_for
-from zen_core.writes import CreateApiKey, RevokeApiKey, TouchApiKey
+from zen_core.services.authz import Actor, actor_for, roles_of
+from zen_core.writes import AssignRole, CreateApiKey, CreateUser, RevokeApiKey, TouchApiKey, Write
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -53,6 +53,16 @@ def _moment(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+def _new_key(user: str, name: str, expires_in: str | timedelta | None) -> tuple[ApiKey, str]:
+    check_name(name, "key name")
+    if isinstance(expires_in, str):
+        expires_in = parse_duration(expires_in)
+    expires = _stamp(datetime.now(timezone.utc) + expires_in) if expires_in else None
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    return ApiKey(user, name, key_id, _hash(secret), utc_now(), expires), \
+        f"{PREFIX}{key_id}_{secret}"
+
+
 def create(access: StoreAccess, user: str, name: str | None = None,
            expires_in: str | timedelta | None = None) -> tuple[ApiKey, str]:
     """A new key for ``user``: its record and the key itself, which is shown only now."""
@@ -60,14 +70,36 @@ def create(access: StoreAccess, user: str, name: str | None = None,
     taken = {k.name for k in access.store.list_api_keys(user)}
     if name is None:
         name = next(f"key-{n}" for n in range(1, len(taken) + 2) if f"key-{n}" not in taken)
-    check_name(name, "key name")
-    if isinstance(expires_in, str):
-        expires_in = parse_duration(expires_in)
-    expires = _stamp(datetime.now(timezone.utc) + expires_in) if expires_in else None
-    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    record = ApiKey(user, name, key_id, _hash(secret), utc_now(), expires)
+    record, key = _new_key(user, name, expires_in)
     [written] = access.write([CreateApiKey(record)], Permission.ADMIN)
-    return written, f"{PREFIX}{key_id}_{secret}"
+    return written, key
+
+
+def bootstrap_admin_key(access: StoreAccess, name: str = "service") -> tuple[ApiKey, str]:
+    """An admin key for the acting user, for a service started on this machine (``zenml
+    service up`` with no set-up): the user is created and given the admin role if needed,
+    all in one write. The key is named ``name`` (``name-2``... if taken).
+
+    Only an admin may do this; on a new store (no role assigned yet) the local user is
+    one (:func:`zen_core.services.authz.actor_for`). NotPermittedError otherwise.
+    """
+    access.require(Permission.ADMIN)
+    store, user = access.store, access.actor.name
+    if user is None:
+        raise InvalidDataError("An admin key is made for a named user, not for a store that "
+                               "checks roles itself.")
+    writes: list[Write] = []
+    if user not in {u.name for u in store.list_users()}:
+        writes.append(CreateUser(User(user)))
+    if "admin" not in roles_of(store, user):
+        writes.append(AssignRole(RoleAssignment("admin", user=user)))
+    taken = {k.name for k in store.list_api_keys(user)}
+    free = next(n for n in [name, *(f"{name}-{i}" for i in range(2, len(taken) + 3))]
+                if n not in taken)
+    record, key = _new_key(user, free, None)
+    writes.append(CreateApiKey(record))
+    written = access.write(writes, Permission.ADMIN)
+    return written[-1], key  # type: ignore[return-value]
 
 
 def list_(access: StoreAccess, user: str | None = None) -> list[ApiKey]:
