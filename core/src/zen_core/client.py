@@ -112,9 +112,11 @@ class Client:
         return profiles.active_stack_of(self.open_store(profile), profile)
 
     def create_profile(self, name: str, store_type: str | None = None, url: str | None = None,
-                       token: str | None = None) -> Profile:
+                       token: str | None = None, *, ca_cert: str | Path | None = None,
+                       insecure: bool = False) -> Profile:
         profile, store = profiles.create(self.config, name, store_type, url, token,
-                                         report=self.report)
+                                         report=self.report, ca_cert=ca_cert,
+                                         insecure=insecure)
         self._stores[name] = store
         return profile
 

@@ -25,8 +25,11 @@ from zen_core.names import check_name
 
 ENV_CONFIG_PATH = env.CONFIG_PATH
 CONFIG_FILE = "config.yaml"
-#: Profile entry keys zen models; any other key is kept as it is.
-PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token")
+#: Profile entry keys zen models (text); any other key is kept as it is.
+PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token",
+                "store_ca_cert")
+#: Profile entry keys zen models that are true or false.
+PROFILE_FLAGS = ("store_insecure",)
 
 
 def config_dir() -> Path:
@@ -55,6 +58,10 @@ class Profile:
     active_stack: str | None = None
     #: Access token for stores that take one (a remote zen service); config.yaml is 0600.
     store_token: str | None = None
+    #: For stores that use TLS: a CA certificate file to trust (absolute path)...
+    store_ca_cert: str | None = None
+    #: ...or not to check the server's certificate at all (a development set-up).
+    store_insecure: bool = False
     #: Keys we don't model (ZenML 0.7.3's ``active_user``...), kept on rewrite.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -76,6 +83,10 @@ class Profile:
         )
         if self.store_token:
             data["store_token"] = self.store_token
+        if self.store_ca_cert:
+            data["store_ca_cert"] = self.store_ca_cert
+        if self.store_insecure:
+            data["store_insecure"] = True
         return data
 
     @classmethod
@@ -94,6 +105,13 @@ class Profile:
                 raise InvalidDataError(
                     f"'{key}' of the {where} must be text, not {value!r}. Fix that file."
                 )
+        for key in PROFILE_FLAGS:
+            value = data.get(key)
+            if value is not None and not isinstance(value, bool):
+                raise InvalidDataError(
+                    f"'{key}' of the {where} must be true or false, not {value!r}. "
+                    "Fix that file."
+                )
         stack = data.get("active_stack")
         if stack:
             try:
@@ -108,7 +126,10 @@ class Profile:
             store_url=data.get("store_url") or None,
             active_stack=stack or None,
             store_token=data.get("store_token") or None,
-            extra={k: v for k, v in data.items() if k not in PROFILE_KEYS},
+            store_ca_cert=data.get("store_ca_cert") or None,
+            store_insecure=bool(data.get("store_insecure")),
+            extra={k: v for k, v in data.items()
+                   if k not in PROFILE_KEYS and k not in PROFILE_FLAGS},
         )
 
 

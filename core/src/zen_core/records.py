@@ -68,6 +68,9 @@ class StoreType:
     check_url: Callable[[str], None] | None = None
     #: Whether the store takes an access token (``profile create --token``).
     accepts_token: bool = False
+    #: Whether the store connects over TLS and so takes a CA certificate and the choice
+    #: not to check certificates (``profile create --ca-cert FILE`` / ``--insecure``).
+    uses_tls: bool = False
     #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
     registers_default_stack: bool = True
     #: Whether the store checks roles on its own side (a service checks its keys' users):
@@ -103,6 +106,10 @@ class StoreType:
         """An instance of the store at ``url`` (storage is not created yet)."""
         if context is not None and context.token and not self.accepts_token:
             raise InvalidDataError(f"Store type '{self.name}' takes no token.")
+        if context is not None and (context.ca_cert or context.insecure) and \
+                not self.uses_tls:
+            raise InvalidDataError(f"Store type '{self.name}' does not use TLS: it takes no "
+                                   "--ca-cert or --insecure.")
         return self.load_class()(url, context)
 
 

@@ -83,6 +83,11 @@ class StoreContext:
     token: str | None = None
     #: The profile this store belongs to, named in messages ("the store of profile 'x'").
     profile: str | None = None
+    #: For store types that use TLS: a CA certificate file (PEM) to trust besides the
+    #: system's, e.g. that of a self-signed certificate.
+    ca_cert: Path | None = None
+    #: For store types that use TLS: do not check the server's certificate at all.
+    insecure: bool = False
 
 
 class StoreRules(Protocol):

@@ -46,10 +46,22 @@ def _effective_stack(client: Client) -> str | None:
 )
 @click.option("--token", default=None,
               help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
-def create(name: str, url: str | None, store_type: str | None, token: str | None) -> None:
+@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
+              help="For a store over TLS: trust the server certificates this CA file signed.")
+@click.option("--insecure", is_flag=True,
+              help="For a store over TLS: check no certificate (development set-ups only).")
+def create(name: str, url: str | None, store_type: str | None, token: str | None,
+           ca_cert: str | None, insecure: bool) -> None:
     """Create a profile (it is not activated)."""
     client = make_client()
-    client.create_profile(name, store_type=store_type, url=url, token=token)
+    client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
+                          insecure=insecure)
+    if insecure:
+        from zen_core.cli.output import warning
+
+        warning(f"Profile '{name}' does not check the TLS certificate of its store: anyone "
+                "between this machine and the store can read and change what it sends, its "
+                "key included. Use --ca-cert FILE outside a development set-up.")
     success(f"Profile '{name}' successfully created.")
 
 

@@ -8,6 +8,7 @@ effect of reading the configuration.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zen_core.config import GlobalConfig, Profile
@@ -42,7 +43,9 @@ def open_store(config: GlobalConfig, profile: Profile) -> BaseStore:
 
     store_type = _plugins().store_type(profile.store_type)
     context = StoreContext(config_directory=config.directory, token=profile.store_token,
-                           profile=profile.name)
+                           profile=profile.name,
+                           ca_cert=Path(profile.store_ca_cert) if profile.store_ca_cert else None,
+                           insecure=profile.store_insecure)
     return store_type.open(store_url(config, profile), context)
 
 
@@ -63,12 +66,16 @@ def create(
     report: Reporter = quiet,
     register_default_stack: bool = True,
     record: bool = True,
+    ca_cert: str | Path | None = None,
+    insecure: bool = False,
 ) -> tuple[Profile, BaseStore]:
     """Create a profile, its store and (if the store is empty) its default stack.
 
     All or nothing: if the store cannot be set up, no profile is recorded.
     With ``record=False`` the caller fills the store and then calls
-    :func:`record` (or :func:`discard_storage` on failure).
+    :func:`record` (or :func:`discard_storage` on failure). ``ca_cert`` (a CA
+    certificate file to trust) and ``insecure`` (check no certificate) are for store
+    types that use TLS.
     """
     from zen_core.defaults import default_store_type
 
@@ -81,7 +88,15 @@ def create(
         kind.validate_url(url)
     if token and not kind.accepts_token:
         raise InvalidDataError(f"Store type '{type_name}' takes no token.")
-    profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token)
+    if (ca_cert or insecure) and not kind.uses_tls:
+        raise InvalidDataError(f"Store type '{type_name}' does not use TLS: it takes no "
+                               "--ca-cert or --insecure.")
+    if ca_cert and insecure:
+        raise InvalidDataError("Give --ca-cert or --insecure, not both: --insecure checks "
+                               "no certificate at all.")
+    profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token,
+                      store_ca_cert=_ca_file(ca_cert) if ca_cert else None,
+                      store_insecure=insecure)
     profile.store_url = store_url(config, profile)
     with locked(config.directory / "create-profile"):
         config.reload()
@@ -104,6 +119,18 @@ def create(
             discard_storage(config, profile, store)
             raise
     return profile, store
+
+
+def _ca_file(path: str | Path) -> str:
+    """``path`` as an absolute path to a readable file (what the profile records)."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        with resolved.open("rb") as f:
+            f.read(1)
+    except OSError as err:
+        raise InvalidDataError(
+            f"Cannot read the CA certificate {resolved}: {err.strerror or err}.") from None
+    return str(resolved)
 
 
 def record(config: GlobalConfig, profile: Profile) -> None:
