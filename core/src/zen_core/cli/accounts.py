@@ -341,14 +341,24 @@ def list_assignments(output_format: str) -> None:
 def whoami(output_format: str) -> None:
     """Say which user the active profile acts as, and with which roles. Example: zenml whoami"""
     client = make_client()
-    actor = client.actor
-    data = {"profile": client.profile.name, "user": actor.name or client.profile.active_user,
-            "roles": sorted(actor.roles), "note": actor.reason}
+    # A store that knows who its client is (a service, by the key sent) says so itself.
+    remote = getattr(client.store, "whoami", None)
+    if callable(remote):
+        me = remote()
+        key = me.get("key") or {}
+        data = {"profile": client.profile.name, "user": me["user"],
+                "roles": sorted(me.get("roles") or []),
+                "note": f"as its store knows API key '{key.get('name')}'" if key else ""}
+    else:
+        actor = client.actor
+        data = {"profile": client.profile.name,
+                "user": actor.name or client.profile.active_user,
+                "roles": sorted(actor.roles), "note": actor.reason}
     if emit_data(data, output_format):
         return
     roles = ", ".join(data["roles"]) or "no role"
     click.echo(f"User '{data['user']}' ({roles}) on profile '{data['profile']}'"
-               + (f": {actor.reason}." if actor.reason else "."))
+               + (f": {data['note']}." if data["note"] else "."))
 
 
 def history_options(func):
