@@ -1,7 +1,8 @@
-"""The Flask app through its test client: auth, routes, errors, no stale data.
+"""The Flask app through its test client: keys, routes, errors, no stale data.
 
 Revisions, ``PATCH``, ``If-Match`` and batches are in ``test_service_writes.py``;
-that every rule the CLI applies is refused the same way in ``test_service_rules.py``.
+that every rule the CLI applies is refused the same way in ``test_service_rules.py``;
+roles per route, revoked and expired keys in ``test_service_auth.py``.
 """
 
 from __future__ import annotations
@@ -18,22 +19,30 @@ from zen_core.models import Component, ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
+from zen_service.testing import add_user_key, bearer
 
 T = ComponentType
-TOKEN = "test-token-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+#: An admin's key, the same in every store of this module (see ``store``).
+ADMIN_KEY = "zen_00000000000a_test-admin-secret-0123456789"
+AUTH = bearer(ADMIN_KEY)
 
 
 @pytest.fixture
 def store(tmp_path):
     store = LocalStore(f"file://{tmp_path}/store")
     store.initialize()
+    add_user_key(store, "ann", "admin", key=ADMIN_KEY)
     return store
+
+
+def served_profile_key() -> None:
+    """Give the default profile's store the admin key ``AUTH`` sends."""
+    add_user_key(Client().store, "ann", "admin", key=ADMIN_KEY)
 
 
 @pytest.fixture
 def app(store):
-    return create_app(store, token=TOKEN)
+    return create_app(store)
 
 
 @pytest.fixture
@@ -44,7 +53,7 @@ def client(app):
 @pytest.fixture
 def raw_client(store):
     """An app that does not enforce the flavors' rules: any configuration round-trips."""
-    return create_app(store, token=TOKEN, enforce_rules=False).test_client()
+    return create_app(store, enforce_rules=False).test_client()
 
 #: One request per route: (method, path, json body).
 ROUTES = [
@@ -70,24 +79,44 @@ def call(client, method, path, body=None, headers=AUTH):
 # --- auth ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
 @pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
-    {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer"},
+    {}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN_KEY},
+    {"Authorization": f"Basic {ADMIN_KEY}"}, {"Authorization": "Bearer"},
+    bearer(ADMIN_KEY.replace("secret", "sekret")), bearer("zen_00000000000b_" + "x" * 40),
 ])
-def test_every_api_route_needs_the_token(client, store, method, path, body, headers):
+def test_every_api_route_needs_a_key(client, store, method, path, body, headers):
     response = call(client, method, path, body, headers)
     assert response.status_code == 401
     assert response.json["error"] == "AuthenticationError"
     assert "zenml service status --show-token" in response.json["message"]
+    assert "zenml user key create USER" in response.json["message"]
     assert "ZENML_STORE_TOKEN" in response.json["message"]
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert store.list_components() == []  # nothing happened
 
 
-def test_the_401_says_whether_a_token_was_sent(client):
-    assert call(client, "GET", "/api/v1/stacks", headers={}).json["message"].startswith(
-        "No access token given.")
-    bad = call(client, "GET", "/api/v1/stacks", headers={"Authorization": "Bearer x"})
-    assert bad.json["message"].startswith("The access token is not valid.")
+def test_the_401_says_what_is_wrong_with_the_key(client):
+    def message(headers):
+        return call(client, "GET", "/api/v1/stacks", headers=headers).json["message"]
+
+    assert message({}).startswith("No API key given.")
+    assert message({"Authorization": f"Token {ADMIN_KEY}"}).startswith(
+        "The Authorization header is not 'Bearer KEY'.")
+    assert message(bearer("x")).startswith(
+        "The API key is malformed (expected zen_<id>_<secret>).")
+    assert message(bearer(ADMIN_KEY[:-1] + "X")).startswith(
+        "The API key is not valid (unknown, revoked or mistyped).")
+
+
+def test_refusals_are_logged_without_the_key(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="zen_service.auth"):
+        call(client, "GET", "/api/v1/stacks", headers=bearer(ADMIN_KEY[:-1] + "X"))
+    [record] = [r for r in caplog.records if r.name == "zen_service.auth"]
+    assert record.getMessage() == (
+        "Refused GET /api/v1/stacks from 127.0.0.1: The API key is not valid (unknown, "
+        "revoked or mistyped).")
+    assert ADMIN_KEY[20:] not in caplog.text
 
 
 def test_a_non_ascii_token_is_refused_not_a_crash(client):
@@ -101,18 +130,27 @@ def test_public_routes_need_no_token(client, path):
     assert client.get(path).status_code == 200
 
 
-def test_health(client):
+def test_health(store):
     import os
 
+    from zen_service.state import instance_id, instance_proof
+
+    secret = "the-secret-of-this-run-0123456789"
+    client = create_app(store, instance=secret).test_client()
     data = client.get("/health").json
     assert data == {"status": "ok", "service": "zen_service", "version": "0.1.0",
-                    "pid": os.getpid()}
+                    "pid": os.getpid(), "instance": instance_id(secret)}
+    assert secret not in json.dumps(data)
+    challenge = "c" * 20
+    proven = client.get(f"/health?challenge={challenge}").json
+    assert proven["proof"] == instance_proof(secret, challenge)
     assert client.head("/health").status_code == 200
+    assert client.get("/health?challenge=short").status_code == 422
 
 
-def test_create_app_refuses_an_empty_token(store):
+def test_create_app_refuses_a_short_instance_secret(store):
     with pytest.raises(InvalidDataError):
-        create_app(store, token="")
+        create_app(store, instance="short")
 
 
 # --- the routes -------------------------------------------------------------------------------
@@ -343,14 +381,18 @@ class _BrokenStore(LocalStore):
 
 def test_an_unavailable_store_is_a_503(tmp_path):
     store = _BrokenStore(f"file://{tmp_path}", StoreUnavailableError("The database is down."))
-    response = create_app(store, token=TOKEN).test_client().get("/api/v1/stacks", headers=AUTH)
+    store.initialize()
+    add_user_key(store, "ann", "admin", key=ADMIN_KEY)
+    response = create_app(store).test_client().get("/api/v1/stacks", headers=AUTH)
     assert response.status_code == 503
     assert response.json == {"error": "StoreUnavailableError", "message": "The database is down."}
 
 
 def test_a_bug_is_a_500_with_a_json_body_and_no_details(tmp_path, caplog):
     store = _BrokenStore(f"file://{tmp_path}", RuntimeError("secret internals"))
-    response = create_app(store, token=TOKEN).test_client().get("/api/v1/stacks", headers=AUTH)
+    store.initialize()
+    add_user_key(store, "ann", "admin", key=ADMIN_KEY)
+    response = create_app(store).test_client().get("/api/v1/stacks", headers=AUTH)
     assert response.status_code == 500
     assert response.json["error"] == "InternalError"
     assert "secret internals" not in response.json["message"]
@@ -371,7 +413,8 @@ def test_writes_by_another_process_are_visible_at_once(client, store):
 # --- serving a profile ---------------------------------------------------------------------
 def test_create_app_serves_the_active_profile(zen_home):
     client = Client().prepare()
-    app = create_app(token=TOKEN)
+    served_profile_key()
+    app = create_app()
     assert app.config["ZEN_PROFILE"] == "default"
     stacks = app.test_client().get("/api/v1/stacks", headers=AUTH).json
     assert [s["name"] for s in stacks] == client.store.stack_names() == ["default"]
@@ -379,7 +422,7 @@ def test_create_app_serves_the_active_profile(zen_home):
 
 def test_the_served_store_is_opened_with_the_profiles_context(zen_home):
     Client().prepare()
-    store = create_app("default", token=TOKEN).extensions["zen_service"]["store"].get()
+    store = create_app("default").extensions["zen_service"]["store"].get()
     assert (store.context.profile, store.context.config_directory) == ("default", zen_home)
 
 
@@ -387,7 +430,8 @@ def test_a_served_store_that_has_gone_is_a_503_naming_the_profile(zen_home):
     import shutil
 
     Client().prepare()
-    client = create_app("default", token=TOKEN).test_client()
+    served_profile_key()
+    client = create_app("default").test_client()
     shutil.rmtree(zen_home / "profiles" / "default")
     for method, path, body in [("GET", "/api/v1/stacks", None),
                                ("POST", "/api/v1/components",
@@ -401,7 +445,7 @@ def test_a_served_store_that_has_gone_is_a_503_naming_the_profile(zen_home):
 
 def test_each_server_thread_opens_its_own_store(zen_home):
     Client().prepare()
-    app = create_app("default", token=TOKEN)
+    app = create_app("default")
     provider = app.extensions["zen_service"]["store"]
     seen = []
     thread = threading.Thread(target=lambda: seen.append(provider.get()))
@@ -414,10 +458,10 @@ def test_each_server_thread_opens_its_own_store(zen_home):
 
 def test_create_app_refuses_unknown_and_rest_profiles(zen_home):
     with pytest.raises(ProfileNotFoundError, match="'nope'"):
-        create_app("nope", token=TOKEN)
+        create_app("nope")
     Client().prepare().config.save_profile(
         Profile("remote", store_type="rest", store_url="http://localhost:1"))
     with pytest.raises(InvalidDataError, match="rest store type") as info:
-        create_app("remote", token=TOKEN)
+        create_app("remote")
     assert "a zen service serves a local" in str(info.value)
     assert "profile, not another service" in str(info.value)

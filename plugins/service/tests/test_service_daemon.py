@@ -18,7 +18,7 @@ import requests
 
 from zen_core.config import GlobalConfig, Profile
 from zen_service.manager import health
-from zen_service.state import display_url, is_service_process, read_state
+from zen_service.state import display_url, instance_id, is_service_process, read_state
 from zen_service.testing import free_port
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals and /proc: POSIX only")
@@ -66,13 +66,21 @@ def test_up_status_down(zenml, zen_home):
     path = zen_home / "service.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = json.loads(path.read_text())
-    assert set(saved) == {"url", "host", "port", "profile", "token", "pid"}
+    assert set(saved) == {"url", "host", "port", "profile", "token", "pid", "instance",
+                          "tls_cert", "tls_key"}
     assert saved["url"] == f"http://localhost:{port}/"
     assert (saved["host"], saved["port"], saved["profile"]) == ("127.0.0.1", port, "default")
-    assert len(saved["token"]) >= 32
+    assert saved["token"].startswith("zen_") and len(saved["token"]) >= 50
+    assert saved["tls_cert"] is saved["tls_key"] is None
     pid = saved["pid"]
     assert is_service_process(pid)
-    assert health("127.0.0.1", port)["pid"] == pid
+    answer = health("127.0.0.1", port)
+    assert answer["pid"] == pid and answer["instance"] == instance_id(saved["instance"])
+    assert saved["instance"] not in json.dumps(answer)
+    # The key is an admin key of the profile's user, made by `up` through the domain layer.
+    me = requests.get(f"http://127.0.0.1:{port}/api/v1/me", timeout=5,
+                      headers={"Authorization": f"Bearer {saved['token']}"}).json()
+    assert (me["user"], me["roles"], me["key"]["name"]) == ("default", ["admin"], "service")
 
     status = zenml("service status")
     assert lines(status.stdout) == [
@@ -100,10 +108,11 @@ def test_up_status_down(zenml, zen_home):
     assert "not running" in zenml("service status").stdout
     assert lines(zenml("service down").stderr) == ["The zen service is not running."]
 
-    # A restart keeps the token, so clients keep working.
+    # A restart keeps the key, so clients keep working; the run's secret is new.
     assert zenml(f"service up --port {port}").exit_code == 0
     restarted = read_state(zen_home)
     assert restarted.token == saved["token"] and restarted.pid != pid
+    assert restarted.instance != saved["instance"]
 
 
 def test_a_killed_service_is_reported_gone_and_up_starts_a_fresh_one(zenml, zen_home):
@@ -274,7 +283,7 @@ def test_service_commands_stay_light(zen_home):
         "import sys; sys.argv = ['zenml', 'service', 'status']\n"
         "from zen_core.cli.main import cli\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('flask', 'waitress', 'requests', 'pydantic', 'flask_openapi3')"
+        "print(sorted(m for m in ('flask', 'cheroot', 'requests', 'pydantic', 'flask_openapi3')"
         " if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -15,9 +15,10 @@ from zen_core.client import Client
 from zen_core.exceptions import ZenError
 from zen_core.testing.cli import ok
 from zen_service.app import create_app
+from zen_service.testing import add_user_key, bearer
 
-TOKEN = "rules-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+EDITOR_KEY = "zen_0000000000ec_rules-editor-secret-0123456789"
+AUTH = bearer(EDITOR_KEY)
 
 
 @pytest.fixture
@@ -27,7 +28,10 @@ def served(zen_home, zen):
     Client().prepare()
     ok(zen("orchestrator register kf -t kubeflow"))
     ok(zen("container-registry register r -t default --uri=localhost:5000"))
-    return zen, create_app("default", token=TOKEN).test_client()
+    store = Client().store
+    add_user_key(store, "default", "admin")  # the CLI's user keeps its rights
+    add_user_key(store, "ed", "editor", key=EDITOR_KEY)
+    return zen, create_app("default").test_client()
 
 
 def snapshot() -> tuple:

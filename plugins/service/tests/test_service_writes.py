@@ -9,10 +9,11 @@ from zen_core.exceptions import ConflictError
 from zen_core.models import ComponentChange, ComponentType
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
+from zen_service.testing import add_user_key, bearer
 
 T = ComponentType
-TOKEN = "writes-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+EDITOR_KEY = "zen_0000000000eb_writes-editor-secret-0123456789"
+AUTH = bearer(EDITOR_KEY)
 STACK = {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"}
 
 
@@ -26,7 +27,8 @@ def store(tmp_path):
 
 @pytest.fixture
 def client(store):
-    return create_app(store, token=TOKEN).test_client()
+    add_user_key(store, "ed", "editor", key=EDITOR_KEY)
+    return create_app(store).test_client()
 
 
 def call(client, method, path, body=None, if_match=None):

@@ -4,16 +4,20 @@
 
     from zen_service.app import create_app
 
-    app = create_app("default", token="s3cret")      # serve the profile 'default'
-    app.test_client().get("/api/v1/stacks", headers={"Authorization": "Bearer s3cret"})
+    app = create_app("default")      # serve the profile 'default'
+    app.test_client().get("/api/v1/stacks", headers={"Authorization": "Bearer zen_..."})
 
-Every route but ``/health``, ``/openapi.json`` and ``/docs`` needs the bearer
-token. The routes (:mod:`zen_service.routes`, one module per resource) call
-``zen_core.services`` exactly as the CLI does, so the service refuses what the
-CLI refuses with the same message; errors are JSON ``{"error": "<zen_core
-exception class>", "message": ...}`` with the class's ``http_status``
-(:mod:`zen_service.errors`). Reads of one record and writes answer with
-``ETag: "<revision>"``; ``PATCH`` and ``DELETE`` take ``If-Match``.
+Every route but ``/health``, ``/openapi.json`` and ``/docs`` needs an API key
+of a user of the served store as a bearer token (:mod:`zen_service.auth`).
+Each request acts as that user: the routes (:mod:`zen_service.routes`, one
+module per resource) call ``zen_core.services`` with the user as the actor,
+exactly as the CLI does with its local user, so the domain layer checks the
+role (403 naming the role needed) and masks secret fields for a viewer, and
+the service refuses what the CLI refuses with the same message. Errors are
+JSON ``{"error": "<zen_core exception class>", "message": ...}`` with the
+class's ``http_status`` (:mod:`zen_service.errors`). Reads of one record and
+writes answer with ``ETag: "<revision>"``; ``PATCH`` and ``DELETE`` take
+``If-Match``.
 
 The app keeps no copy of the data: each call goes to the store, which re-reads
 what other processes wrote. Each server thread opens its own store instance, so
@@ -22,20 +26,21 @@ a store class need not be thread-safe.
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Request, Response, request
+from flask import Request, Response, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI, Tag
 
 from zen_core.exceptions import AuthenticationError, InvalidDataError
 from zen_core.store import BaseStore
 from zen_service import __version__
+from zen_service.auth import Authenticator
 from zen_service.docs import register_docs
 from zen_service.errors import (
     MAX_BODY_BYTES,
@@ -43,11 +48,11 @@ from zen_service.errors import (
     register_error_handlers,
     validation_error_response,
 )
-from zen_service.models import Error, Health
+from zen_service.models import Error, Health, HealthQuery
 from zen_service.openapi import finish_document
 from zen_service.routes import blueprints
 from zen_service.routes.common import SECURITY_SCHEME, operation_id
-from zen_service.state import SERVICE_NAME
+from zen_service.state import SERVICE_NAME, instance_id, instance_proof
 
 #: Deeper JSON is refused (422): stores and serializers recurse on it.
 MAX_BODY_DEPTH = 64
@@ -55,14 +60,6 @@ MAX_BODY_DEPTH = 64
 PUBLIC_ENDPOINTS = {"health", "openapi_json", "docs", "docs_asset"}
 #: Methods whose JSON body is read (and checked) before the route runs.
 _BODY_METHODS = ("POST", "PUT", "PATCH")
-
-HOW_TO_GET_A_TOKEN = (
-    "Send the service's token as 'Authorization: Bearer TOKEN'. On the machine that runs "
-    "the service, `zenml service status --show-token` prints it (it is kept in service.json "
-    "in the zen config folder). A `rest` profile on that machine finds it by itself; "
-    "elsewhere give it with `zenml profile create NAME --type rest --url URL --token TOKEN` "
-    "or the ZENML_STORE_TOKEN environment variable."
-)
 
 _service_tag = Tag(name="service", description="The service itself.")
 
@@ -100,19 +97,41 @@ def profile_store_opener(profile_name: str | None) -> tuple[str, Callable[[], Ba
     return profile.name, partial(open_store, client.config, profile)
 
 
-def create_app(source: str | BaseStore | None = None, *, token: str,
-               enforce_rules: bool = True) -> OpenAPI:
-    """The service's WSGI app for the profile named ``source`` (default: the active one)
-    or for a store instance, protected by ``token``.
+class _NoFlavorRules:
+    """The rules of ``enforce_rules=False``: the flavors' schemas and stack rules are not
+    checked; the installed plugins are still known (to mask secret fields)."""
 
+    def __init__(self) -> None:
+        from zen_core.services.rules import Rules
+
+        self.plugins = Rules().plugins
+
+    def check_component(self, component: Any) -> Any:
+        return component
+
+    def check_stack(self, stack: Any, members: Any) -> None:
+        pass
+
+
+def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = True,
+               instance: str | None = None, authenticator: Authenticator | None = None,
+               ) -> OpenAPI:
+    """The service's WSGI app for the profile named ``source`` (default: the active one)
+    or for a store instance. Requests are authenticated with the API keys of that store.
+
+    ``instance`` is the secret of this run, which ``/health`` proves it knows (the
+    daemon gets it from ``zenml service up``; default: a new one).
     ``enforce_rules=False`` serves the store's own semantics without the flavors' rules
     (schemas and stack rules): for the store contract suite only, whose records use
-    made-up configurations. The domain layer's other checks still apply.
+    made-up configurations. Everything else (authentication, roles, names, revisions)
+    still applies.
     """
     from zen_core.services.rules import Rules
 
-    if not token or not isinstance(token, str):
-        raise InvalidDataError("The zen service needs a non-empty access token.")
+    if instance is not None and (not isinstance(instance, str) or len(instance) < 16):
+        raise InvalidDataError("The instance secret of a zen service has 16 characters "
+                               "or more.")
+    instance = instance or secrets.token_urlsafe(32)
     if isinstance(source, BaseStore):
         profile_name = None
         provider = StoreProvider(store=source)
@@ -120,9 +139,8 @@ def create_app(source: str | BaseStore | None = None, *, token: str,
         profile_name, opener = profile_store_opener(source)
         provider = StoreProvider(opener)
         opener().close()  # fail now, not at the first request, if it cannot be opened
-    rules = Rules() if enforce_rules else None
-    if rules is not None:
-        rules.plugins.flavors()  # collected once now, not by the first requests at once
+    rules: Any = Rules() if enforce_rules else _NoFlavorRules()
+    rules.plugins.flavors()  # collected once now, not by the first requests at once
 
     app = OpenAPI(
         __name__,
@@ -131,8 +149,11 @@ def create_app(source: str | BaseStore | None = None, *, token: str,
             version=__version__,
             description=(
                 "Stacks and stack components of one zen profile, shared over HTTP. "
-                "Every route under /api/v1 needs the bearer token printed by "
-                "`zenml service status --show-token`. Errors are "
+                "Every route under /api/v1 needs an API key (`zenml user key create "
+                "USER`) as a bearer token and acts as the key's user: each route names the "
+                "role it needs (`x-zen-role`: viewer reads, with secret fields masked; "
+                "editor writes stacks and components and reads secrets; admin manages "
+                "users, teams, roles and keys); 403 names the role missing. Errors are "
                 '`{"error": <zen_core exception class>, "message": ...}`. Reads of one '
                 'record answer `ETag: "<revision>"`; a PATCH or DELETE with '
                 '`If-Match: "<revision>"` fails with 412 if another write came first.'
@@ -150,12 +171,13 @@ def create_app(source: str | BaseStore | None = None, *, token: str,
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["ZEN_PROFILE"] = profile_name
     app.config["ZEN_RULES_ENFORCED"] = enforce_rules
-    app.extensions["zen_service"] = {"store": provider, "token": token, "rules": rules}
+    authenticator = authenticator or Authenticator()
+    app.extensions["zen_service"] = {"store": provider, "rules": rules, "auth": authenticator}
 
     register_error_handlers(app)
-    _register_auth(app, token)
+    _register_auth(app, provider, authenticator)
     _register_body_check(app)
-    _register_health(app)
+    _register_health(app, instance)
     for blueprint in blueprints():
         app.register_api(blueprint)
     register_docs(app)
@@ -168,21 +190,19 @@ def create_app(source: str | BaseStore | None = None, *, token: str,
     return app
 
 
-def _register_auth(app: OpenAPI, token: str) -> None:
-    expected = token.encode()
-
+def _register_auth(app: OpenAPI, provider: StoreProvider,
+                   authenticator: Authenticator) -> None:
     @app.before_request
-    def require_token() -> Response | None:
+    def require_key() -> Response | None:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return None  # unknown routes answer 404; public ones need nothing
-        header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
-        if not header:
-            raise AuthenticationError("No access token given. " + HOW_TO_GET_A_TOKEN)
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode("utf-8", "surrogateescape"), expected
-        ):
-            raise AuthenticationError("The access token is not valid. " + HOW_TO_GET_A_TOKEN)
+        try:
+            g.zen_key, g.zen_actor = authenticator.authenticate(
+                provider.get(), request.headers.get("Authorization", ""))
+        except AuthenticationError as err:
+            authenticator.log_refusal(request.method, request.path, request.remote_addr,
+                                      err.message)
+            raise
         return None
 
 
@@ -245,9 +265,15 @@ def _register_body_check(app: OpenAPI) -> None:
             raise InvalidDataError(f"Invalid request: {problem}.")
 
 
-def _register_health(app: OpenAPI) -> None:
-    @app.get("/health", tags=[_service_tag], responses={200: Health},
-             summary="Whether the service runs (no token needed)", endpoint="health")
-    def health() -> Response:
-        return json_response({"status": "ok", "service": SERVICE_NAME, "version": __version__,
-                              "pid": os.getpid()})
+def _register_health(app: OpenAPI, instance: str) -> None:
+    public_id = instance_id(instance)
+
+    @app.get("/health", tags=[_service_tag], responses={200: Health, 422: Error},
+             summary="Whether the service runs, and which run it is (no key needed)",
+             endpoint="health")
+    def health(query: HealthQuery) -> Response:
+        answer = {"status": "ok", "service": SERVICE_NAME, "version": __version__,
+                  "pid": os.getpid(), "instance": public_id}
+        if query.challenge is not None:
+            answer["proof"] = instance_proof(instance, query.challenge)
+        return json_response(answer)

@@ -1,12 +1,13 @@
-"""What the API routes share: the served store as the domain layer sees it, records with
-their ``ETag``, and the ``If-Match`` a write may carry."""
+"""What the API routes share: the served store as the domain layer sees it (acting as the
+request's key's user), records with their ``ETag``, the ``If-Match`` a write may carry,
+and the role each route needs, as the spec documents it (``x-zen-role``)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from zen_core.exceptions import InvalidDataError
@@ -17,8 +18,19 @@ from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
-#: Every protected route can answer these (those with parameters or a body also 422).
-COMMON = {401: Error, 500: Error, 503: Error}
+#: Every protected route can answer these (those with parameters or a body also 422):
+#: 403 for a user without the role the route needs.
+COMMON = {401: Error, 403: Error, 500: Error, 503: Error}
+#: The spec's extension naming the weakest role an operation needs ("any": a valid key).
+ROLE_EXTENSION = "x-zen-role"
+
+
+def role(name: str) -> dict[str, Any]:
+    """``openapi_extensions`` of a route that needs the role ``name``."""
+    return {ROLE_EXTENSION: name}
+
+
+VIEWER, EDITOR, ADMIN, ANY = role("viewer"), role("editor"), role("admin"), role("any")
 
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
@@ -42,9 +54,10 @@ def tag(name: str, description: str) -> Tag:
 
 
 def access() -> StoreAccess:
-    """The served store, with the rules every write obeys, for this request's thread."""
+    """The served store for this request's thread, with the rules every write obeys,
+    acting as the user of the request's API key."""
     service = current_app.extensions["zen_service"]
-    return StoreAccess(service["store"].get(), service["rules"])
+    return StoreAccess(service["store"].get(), service["rules"], actor=g.zen_actor)
 
 
 def record_response(record: Stack | Component, status: int = 200) -> Response:
