@@ -12,9 +12,9 @@ schemathesis run in the tests checks that every response matches these schemas.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
@@ -151,72 +151,6 @@ class ComponentPatch(_Strict):
     name: Name | None = Field(default=None, description="A new name.")
 
 
-# --- batches ----------------------------------------------------------------------------------
-ExpectedRevision = Annotated[
-    StrictInt | None,
-    Field(default=None, ge=0,
-          description="Apply only if the record is still at this revision (else 412)."),
-]
-
-
-class RegisterComponentWrite(_Strict):
-    op: Literal["register_component"]
-    component: ComponentInput
-
-
-class UpdateComponentWrite(_Strict):
-    op: Literal["update_component"]
-    type: ComponentType
-    name: Name
-    change: ComponentPatch
-    expected_revision: ExpectedRevision = None
-
-
-class DeleteComponentWrite(_Strict):
-    op: Literal["delete_component"]
-    type: ComponentType
-    name: Name
-    expected_revision: ExpectedRevision = None
-
-
-class RegisterStackWrite(_Strict):
-    op: Literal["register_stack"]
-    stack: StackInput
-
-
-class UpdateStackWrite(_Strict):
-    op: Literal["update_stack"]
-    name: Name
-    change: StackPatch
-    expected_revision: ExpectedRevision = None
-
-
-class DeleteStackWrite(_Strict):
-    op: Literal["delete_stack"]
-    name: Name
-    expected_revision: ExpectedRevision = None
-
-
-Write = Annotated[
-    RegisterComponentWrite | UpdateComponentWrite | DeleteComponentWrite
-    | RegisterStackWrite | UpdateStackWrite | DeleteStackWrite,
-    Field(discriminator="op"),
-]
-
-
-class BatchInput(_Strict):
-    """Writes applied in order, all or nothing; each sees the ones before it (at least one:
-    an empty batch is refused)."""
-
-    writes: list[Write]
-
-
-class Batch(_Strict):
-    """Each write's record as written, in order (null for a delete)."""
-
-    written: list[Stack | Component | None]
-
-
 # --- the rest -----------------------------------------------------------------------------------
 class Error(_Strict):
     """Every error: the zen_core exception class and a message a person can act on."""
@@ -230,6 +164,18 @@ class Health(_Strict):
     service: str = Field(examples=["zen_service"])
     version: str
     pid: int = Field(description="The serving process, so a client can tell which one answers.")
+    instance: str = Field(description="This run of the service: a public id, new at each "
+                                      "start.", examples=["3f2a9c0d41b7e865"])
+    proof: str | None = Field(default=None, description=(
+        "With ?challenge=C: HMAC-SHA256 of C under this run's secret (hex), which only the "
+        "service and the state file on its machine know. A client on that machine checks "
+        "it before it sends the service's key."))
+
+
+class HealthQuery(_Strict):
+    challenge: str | None = Field(default=None, min_length=16, max_length=128,
+                                  pattern=r"^[A-Za-z0-9_-]+$",
+                                  description="A random string the answer's proof is for.")
 
 
 class StackPath(BaseModel):
@@ -257,4 +203,4 @@ class IfMatch(BaseModel):
 
 #: Documented in /openapi.json (the schemas the routes name are there by themselves).
 DOCUMENTED = (Health, Error, Stack, StackList, StackInput, StackPatch, Component,
-              ComponentList, ComponentInput, ComponentPatch, BatchInput, Batch)
+              ComponentList, ComponentInput, ComponentPatch)

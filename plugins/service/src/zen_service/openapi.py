@@ -47,10 +47,11 @@ def finish_document(app: Any) -> dict[str, Any]:
 def _model_schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    from zen_service import models
+    from zen_service import account_models, batch_models, models
 
+    documented = models.DOCUMENTED + account_models.DOCUMENTED + batch_models.DOCUMENTED
     _, top = models_json_schema(
-        [(model, "validation") for model in models.DOCUMENTED],
+        [(model, "validation") for model in documented],
         ref_template="#/components/schemas/{model}",
     )
     return top["$defs"]
