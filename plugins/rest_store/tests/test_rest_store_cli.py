@@ -126,7 +126,7 @@ def test_a_stopped_service_is_one_clear_line(zenml, remote):
     ok(zenml("stack list"))
 
 
-def test_a_client_elsewhere_needs_the_token(zenml, remote, zen_home, tmp_path):
+def test_a_client_elsewhere_needs_a_key(zenml, remote, zen_home, tmp_path):
     url = f"http://localhost:{remote}"
     token = read_state(zen_home).token
     elsewhere = {"ZENML_CONFIG_PATH": str(tmp_path / "laptop")}
@@ -134,13 +134,14 @@ def test_a_client_elsewhere_needs_the_token(zenml, remote, zen_home, tmp_path):
     refused = zenml(f"profile create team --type rest --url {url}", env=elsewhere)
     assert refused.exit_code == 1
     [error] = errors(refused)
-    assert error.startswith("Error: No access token given.")
+    assert error.startswith("Error: No API key given.")
     assert "zenml service status --show-token" in error and "--token" in error
+    assert "zenml user key create USER" in error
     assert "ZENML_STORE_TOKEN" in error and "This client sent no token" in error
     assert "team" not in ok(zenml("profile list", env=elsewhere)).stdout  # nothing half made
 
     wrong = zenml(f"profile create team --type rest --url {url} --token nope", env=elsewhere)
-    assert errors(wrong)[0].startswith("Error: The access token is not valid.")
+    assert errors(wrong)[0].startswith("Error: The API key is malformed")
     assert "This client sent the profile's token." in errors(wrong)[0]
 
     ok(zenml(f"profile create team --type rest --url {url} --token {token}", env=elsewhere))
@@ -152,7 +153,7 @@ def test_a_client_elsewhere_needs_the_token(zenml, remote, zen_home, tmp_path):
     ok(zenml(f"profile create viaenv --type rest --url {url}", env=with_env))
     ok(zenml("stack list", env={**with_env, "ZENML_ACTIVATED_PROFILE": "viaenv"}))
     without = zenml("stack list", env={**elsewhere, "ZENML_ACTIVATED_PROFILE": "viaenv"})
-    assert without.exit_code == 1 and "No access token given." in errors(without)[0]
+    assert without.exit_code == 1 and "No API key given." in errors(without)[0]
 
 
 def test_rest_profile_urls(zenml):

@@ -33,6 +33,7 @@ from zen_core.plugins import get_plugin_manager
 from zen_core.store import StoreContext
 from zen_core.writes import DeleteStack, RegisterComponent, UpdateComponent
 from zen_rest_store import store as store_module
+from zen_rest_store.identity import expected_proof
 from zen_rest_store.plugin import check_url
 from zen_rest_store.store import RestStore, local_service_token
 
@@ -40,10 +41,14 @@ T = ComponentType
 
 
 class Stub:
-    """An HTTP/1.1 server answering ``(status, body, content_type)`` and recording requests."""
+    """An HTTP/1.1 server answering ``(status, body, content_type)`` and recording requests.
+
+    With ``instance`` set, ``/health?challenge=C`` answers the proof a zen service of that
+    run would (and is not recorded)."""
 
     def __init__(self) -> None:
         self.answer: tuple[int, bytes, str] = (200, b"[]", "application/json")
+        self.instance: str | None = None
         self.delay = 0.0
         self.requests: list[dict] = []
         self.client_ports: set[int] = set()
@@ -53,6 +58,15 @@ class Stub:
             protocol_version = "HTTP/1.1"
 
             def _answer(self) -> None:
+                if self.path.startswith("/health?challenge=") and stub.instance:
+                    challenge = self.path.partition("=")[2]
+                    body = json.dumps({"proof": expected_proof(stub.instance, challenge)})
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body.encode())
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 stub.requests.append({
                     "method": self.command, "path": self.path,
@@ -140,7 +154,8 @@ def test_the_plugin_module_imports_no_requests():
 def _state(zen_home, **fields):
     zen_home.mkdir(parents=True, exist_ok=True)
     data = {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
-            "profile": "default", "token": "local-token", "pid": 1, **fields}
+            "profile": "default", "token": "local-token", "pid": 1,
+            "instance": "the-secret-of-the-run-0123", **fields}
     (zen_home / "service.json").write_text(json.dumps(data))
 
 
@@ -167,6 +182,7 @@ def test_no_or_broken_state_file_means_no_local_token(zen_home):
 
 def test_which_token_is_sent(stub, zen_home, monkeypatch):
     _state(zen_home, port=stub.port, token="from-state")
+    stub.instance = "the-secret-of-the-run-0123"
     RestStore(stub.url).list_stacks()
     monkeypatch.setenv("ZENML_STORE_TOKEN", "from-env")
     RestStore(stub.url).list_stacks()
@@ -178,9 +194,45 @@ def test_which_token_is_sent(stub, zen_home, monkeypatch):
 def test_the_local_token_is_looked_for_in_the_contexts_config_folder(stub, zen_home, tmp_path):
     _state(zen_home, port=stub.port, token="of-the-environments-folder")
     other = tmp_path / "other-config"
-    _state(other, port=stub.port, token="of-the-openers-folder")
+    _state(other, port=stub.port, token="of-the-openers-folder", instance="other-secret-012345")
+    stub.instance = "other-secret-012345"
     RestStore(stub.url, StoreContext(config_directory=other)).list_stacks()
     assert stub.requests[-1]["auth"] == "Bearer of-the-openers-folder"
+
+
+@pytest.mark.parametrize("instance", [None, "another-run-secret-0123"])
+def test_the_local_key_is_sent_only_to_the_service_that_proves_its_run(stub, zen_home,
+                                                                        instance):
+    """Another program on the service's port (the service stopped, a stale state file) or
+    another run of a service gets nothing: one line, and no request but the health check."""
+    _state(zen_home, port=stub.port, token="the-local-key")
+    stub.instance = instance
+    with pytest.raises(StoreUnavailableError) as info:
+        RestStore(stub.url).list_stacks()
+    assert str(info.value) == (
+        f"The program answering at {stub.url} is not the zen service this machine started "
+        "(it could not prove the instance recorded in service.json), so its key was not "
+        "sent. Check with `zenml service status`, and restart it with `zenml service up` if "
+        "it is not running.")
+    assert all(r["auth"] is None for r in stub.requests)
+    assert [r["path"].partition("?")[0] for r in stub.requests] == (
+        ["/health"] if instance is None else [])
+
+
+def test_a_state_file_without_an_instance_sends_nothing(stub, zen_home):
+    _state(zen_home, port=stub.port, token="the-local-key", instance=None)
+    with pytest.raises(StoreUnavailableError, match="records no instance to check"):
+        RestStore(stub.url).list_stacks()
+    assert stub.requests == []
+
+
+def test_the_check_is_made_once_per_store(stub, zen_home):
+    _state(zen_home, port=stub.port, token="the-local-key")
+    stub.instance = "the-secret-of-the-run-0123"
+    store = RestStore(stub.url)
+    for _ in range(3):
+        store.list_stacks()
+    assert [r["auth"] for r in stub.requests] == ["Bearer the-local-key"] * 3
 
 
 # --- requests and answers ----------------------------------------------------------------------
