@@ -89,6 +89,9 @@ def check_identity(store: RestStore, local: LocalService) -> None:
             f"instance to check (it was written by an older zen), {how}")
     challenge = secrets.token_urlsafe(24)
     response = store.request("GET", "/health", params={"challenge": challenge})
+    wrong = store.wrong_scheme(response)
+    if wrong is not None:
+        raise wrong
     try:
         proof = response.json().get("proof") if response.status_code == 200 else None
     except (ValueError, AttributeError):

@@ -245,6 +245,16 @@ class RestStore(BaseStore):
             )
         return StoreUnavailableError(f"TLS with the zen service at {self.url} failed: {text}")
 
+    def wrong_scheme(self, response: requests.Response) -> StoreUnavailableError | None:
+        """The error for what a service's HTTPS port answers an http:// request, or None."""
+        if response.status_code == 400 and _HTTPS_ONLY in response.text:
+            https_url = "https://" + self.url.split("://", 1)[1]
+            return StoreUnavailableError(
+                f"The zen service at {self.url} speaks HTTPS only: use {https_url} in the "
+                "profile."
+            )
+        return None
+
     def _error(self, response: requests.Response, token_source: str) -> ZenError:
         status = response.status_code
         try:
@@ -255,12 +265,9 @@ class RestStore(BaseStore):
                 return StoreUnavailableError(
                     f"The zen service at {self.url} failed: {status} {response.reason}."
                 )
-            if status == 400 and _HTTPS_ONLY in response.text:
-                https_url = "https://" + self.url.split("://", 1)[1]
-                return StoreUnavailableError(
-                    f"The zen service at {self.url} speaks HTTPS only: use {https_url} in "
-                    "the profile."
-                )
+            wrong = self.wrong_scheme(response)
+            if wrong is not None:
+                return wrong
             return ZenError(
                 f"The server at {self.url} answered {status} {response.reason}: is it a "
                 "zen service?"
