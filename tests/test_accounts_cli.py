@@ -111,7 +111,7 @@ def test_api_keys_are_shown_once_and_stored_as_a_hash(zen, team_store):
     assert listed[0]["expires"] > listed[0]["created"]
     on_disk = "".join(p.read_text(errors="replace") for p in team_store.rglob("*")
                       if p.is_file())
-    assert key not in on_disk and key.split("_")[2] not in on_disk
+    assert key not in on_disk and key.split("_", 2)[2] not in on_disk
     assert failed(zen("user key create alice --name laptop")).endswith(
         "already has an API key named 'laptop'. Choose another name.")
     assert "Invalid duration 'soon'" in failed(zen("user key create alice --expires-in soon"))
