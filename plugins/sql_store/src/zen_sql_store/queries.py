@@ -10,12 +10,18 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentType, Stack
-from zen_sql_store.schema import ComponentRow, StackComponentRow, StackRow
+from zen_sql_store.schema import (
+    ComponentRow,
+    RawTimestamp,
+    StackComponentRow,
+    StackRow,
+    time_text,
+)
 
 COMPONENTS = ComponentRow.__table__
 STACKS = StackRow.__table__
@@ -28,7 +34,9 @@ COMPONENT_COLUMNS = (
 )
 #: A stack's own columns, then one member per row (none: NULLs) for :func:`stack_records`.
 STACK_COLUMNS = (
-    STACKS.c.name, STACKS.c.revision, STACKS.c.created, STACKS.c.updated,
+    STACKS.c.name, STACKS.c.revision,
+    # on every member row: converted once per stack, in stack_records
+    type_coerce(STACKS.c.created, RawTimestamp()), type_coerce(STACKS.c.updated, RawTimestamp()),
     MEMBERS.c.component_type, COMPONENTS.c.name,
 )
 
@@ -80,7 +88,7 @@ def stack_records(rows: Iterable[Row[Any]]) -> list[Stack]:
     for name, revision, created, updated, component_type, component_name in rows:
         entry = found.get(name)
         if entry is None:
-            entry = found[name] = (revision, created, updated, {})
+            entry = found[name] = (revision, time_text(created), time_text(updated), {})
         if component_type is not None:
             entry[3][component_type] = component_name
     return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2])

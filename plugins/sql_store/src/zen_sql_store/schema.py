@@ -38,7 +38,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: MySQL/MariaDB: InnoDB for foreign keys and transactions, and a binary collation so
@@ -59,14 +59,26 @@ CONFIG_TYPE = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+class _SqliteTimeText(sqlite.DATETIME):
+    """SQLite's DATETIME, handed over as its text: :class:`UtcTimestamp` converts it with
+    string operations instead of a parse into a datetime and a format back."""
+
+    def bind_processor(self, dialect: Any) -> None:
+        return None
+
+    def result_processor(self, dialect: Any, coltype: Any) -> None:
+        return None
+
+
 class UtcTimestamp(TypeDecorator[str]):
     """A UTC time to the microsecond, given and returned as ``utc_now()``'s ISO 8601 string.
 
     Stored as a real timestamp of each database (see docs/decisions.md):
     PostgreSQL ``TIMESTAMP WITH TIME ZONE``; MySQL/MariaDB ``DATETIME(6)``
     holding UTC (``TIMESTAMP`` would convert through the session's time zone and
-    ends in 2038); SQLite SQLAlchemy's ``DATETIME`` text,
-    ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC.
+    ends in 2038); SQLite ``DATETIME``, which is text: ``YYYY-MM-DD
+    HH:MM:SS.ffffff`` in UTC, as SQLAlchemy writes it (so it sorts, and SQLite's
+    date functions read it).
     """
 
     impl = DateTime(timezone=True)
@@ -75,24 +87,51 @@ class UtcTimestamp(TypeDecorator[str]):
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        if dialect.name == "sqlite":
+            return _SqliteTimeText()
         return dialect.type_descriptor(DateTime(timezone=True))
 
-    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | str | None:
         if value is None:
             return None
         moment = value if isinstance(value, datetime) else parse_time(value)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        moment = moment.astimezone(timezone.utc)
-        # Only PostgreSQL keeps a zone; the others hold the UTC wall time.
-        return moment if dialect.name == "postgresql" else moment.replace(tzinfo=None)
+        if dialect.name == "postgresql":  # the only one that keeps a zone
+            return moment
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)  # the UTC wall time
+        if dialect.name == "sqlite":
+            return moment.isoformat(sep=" ", timespec="microseconds")
+        return moment
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return value.strftime(TIME_FORMAT)
+        return time_text(value)
+
+
+class RawTimestamp(UtcTimestamp):
+    """:class:`UtcTimestamp` as the driver returns it, for a value that repeats on many
+    rows (a stack's times, on each of its member rows): :func:`time_text` it once."""
+
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return value
+
+
+def time_text(value: datetime | str | None) -> str | None:
+    """A timestamp as the database returned it, as ``utc_now()`` writes it."""
+    # NOTE: runs on every row read: string operations and isoformat (C), no strftime.
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite
+        if len(value) == 26 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        value = datetime.fromisoformat(value)  # written by hand, or by another program
+    if value.tzinfo is None:
+        return value.isoformat(timespec="microseconds") + "Z"
+    if value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # without "+00:00"
 
 
 def parse_time(value: str) -> datetime:
