@@ -277,7 +277,8 @@ class SqlStore(BaseStore):
             select(STACKS.c.name)
             .join(MEMBERS, MEMBERS.c.stack_id == STACKS.c.id)
             .join(COMPONENTS, COMPONENTS.c.id == MEMBERS.c.component_id)
-            .where(COMPONENTS.c.type == type.value, COMPONENTS.c.name == name)
+            .where(COMPONENTS.c.type == ComponentType.parse(type).value,
+                   COMPONENTS.c.name == name)
         )
         return self._run(lambda connection: sorted(connection.execute(query).scalars()))
 

@@ -202,7 +202,8 @@ class SqlTransaction:
         if renaming or self.rules is not None:
             self._lock_components(later, share=True)
             if self._stacks_using(component_id) != stack_ids:
-                raise RetryTransaction()  # a stack began or stopped using it meanwhile
+                raise RetryTransaction(
+                    f"a stack began or stopped using {ctype.display} '{name}' meanwhile")
         current = component_record(row[1:], self.where)
         self.store.check_revision(f"{ctype.display} '{name}'", current,
                                   change.expected_revision)
