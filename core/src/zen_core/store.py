@@ -141,7 +141,9 @@ class BaseStore(ABC):
         """How messages name this store: "the store of profile 'x'" or its URL."""
         if self.context.profile:
             return f"the store of profile '{self.context.profile}'"
-        return f"the store at {self.url}"
+        from zen_core.masking import mask_url
+
+        return f"the store at {mask_url(self.url)}"
 
     # --- storage life cycle ---------------------------------------------------
     def initialize(self) -> None:  # noqa: B027 - optional hook, default no-op
