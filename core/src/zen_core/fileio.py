@@ -124,8 +124,8 @@ def dump_yaml_as_json(data: Any) -> str:
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
-def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+def dump_yaml(data: Any, sort_keys: bool = True) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=sort_keys, default_flow_style=False,
                      allow_unicode=True)
 
 
@@ -164,8 +164,8 @@ def unlink(path: Path, folder: Path) -> None:
         raise cannot("remove", path, err) from None
 
 
-def write_yaml(path: Path, data: Any, mode: int = 0o600) -> None:
-    write_text_atomic(path, dump_yaml(data), mode)
+def write_yaml(path: Path, data: Any, mode: int = 0o600, sort_keys: bool = True) -> None:
+    write_text_atomic(path, dump_yaml(data, sort_keys=sort_keys), mode)
 
 
 @contextlib.contextmanager
