@@ -87,7 +87,7 @@ def test_first_command_migrates_stacks_into_a_local_profile(zen, legacy_repo):
             f"`{zen_dir}`.") in result.stderr
     name = legacy_name(result.stderr)
     assert name.startswith("legacy-repository-") and len(name) == len("legacy-repository-") + 8
-    assert f"`zenml profile delete {name}`" in result.stderr
+    assert f"`zenml profile set default && zenml profile delete {name}`" in result.stderr
     assert "This warning will not be shown again." in result.stderr
     assert f"Running with active profile: '{name}' (local)" in result.stderr
 
