@@ -289,7 +289,8 @@ class BaseStore(ABC):
     @staticmethod
     def component_exists(type: ComponentType, name: str) -> ComponentExistsError:
         return ComponentExistsError(
-            f"A {type.display} with name '{name}' already exists. Please choose a different name."
+            f"{'An' if type.display[:1] in 'aeiou' else 'A'} {type.display} with name '{name}' "
+            "already exists. Please choose a different name."
         )
 
     @staticmethod

@@ -57,10 +57,13 @@ def wrap(message: str, stream: Any = None) -> str:
     stream = stream if stream is not None else sys.stderr
     if not _isatty(stream):
         return message
-    try:
-        width = os.get_terminal_size(stream.fileno()).columns
-    except (OSError, ValueError, AttributeError):
-        width = shutil.get_terminal_size().columns
+    try:  # $COLUMNS first, as rich and shutil read it
+        width = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            width = shutil.get_terminal_size().columns
     return "\n".join(
         textwrap.fill(line, width=max(width - 1, 20), break_long_words=False,
                       break_on_hyphens=False) if len(line) >= width else line
@@ -79,7 +82,11 @@ def success(message: str) -> None:
 
 
 def warning(message: str) -> None:
-    click.secho(wrap(f"Warning: {message}"), err=True, fg=None if no_color() else "yellow")
+    text = wrap(f"Warning: {message}")
+    if no_color():
+        click.echo(text, err=True)
+    else:
+        click.secho(text, err=True, fg="yellow")
 
 
 def output_option(func: Any = None, *, short: bool = True) -> Any:
@@ -123,12 +130,12 @@ def emit_result(message: str, data: Any, output_format: str) -> None:
     emit_data(data, output_format)
 
 
-def _console(stderr: bool = False):
+def _console(stderr: bool = False, width: int | None = None):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    # Piped output is not cut to 80 columns: URLs stay whole.
-    width = None if _isatty(stream) else 200
+    if width is None and not _isatty(stream):
+        width = 200  # piped output is not cut to 80 columns: URLs stay whole
     plain = no_color()
     return Console(file=stream, width=width, highlight=False, soft_wrap=False,
                    color_system=None if plain else "auto", no_color=plain)
@@ -156,18 +163,27 @@ def print_table(
     cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
     table = Table(box=box.HEAVY_EDGE, title=title, caption=caption, show_lines=False,
                   show_header=show_header)
+    floor = len(columns) + 1  # the borders
     for index, column in enumerate(columns):
         if column in keep:
             longest = max([len(column), *(len(row[index]) for row in cells)])
             table.add_column(column, no_wrap=True, min_width=longest)
+            floor += longest + 2
         elif column == "ACTIVE":
-            table.add_column(column, justify="center", no_wrap=True)
+            table.add_column(column, justify="center", no_wrap=True, min_width=len(column))
+            floor += len(column) + 2
         else:
             table.add_column(column, overflow="ellipsis" if column in _ELLIPSIS_COLUMNS
                              else "fold")
+            floor += 3
     for row in cells:
         table.add_row(*row)
-    _console().print(table)
+    console = _console()
+    if console.width < floor:
+        # Narrower than the names and one character per other column: draw it that wide and
+        # let the terminal wrap the lines, rather than cut the names or drop columns.
+        console = _console(width=floor)
+    console.print(table, crop=False)
 
 
 def active_mark(active: bool) -> str:

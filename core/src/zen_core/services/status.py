@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zen_core.exceptions import StoreUnavailableError
-from zen_core.masking import mask_url
+from zen_core.masking import mask_text, mask_url
 from zen_core.services import profiles
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def summary(context: Context, store: BaseStore) -> dict[str, Any]:
         stack_choice = context.stack_choice(store.stack_names())
         stack = {"name": stack_choice.name, "scope": stack_choice.scope}
     except StoreUnavailableError as err:
-        stack = {"name": None, "scope": None, "error": err.message}
+        stack = {"name": None, "scope": None, "error": mask_text(err.message)}
     repository = context.repository
     return {
         "profile": {"name": profile.name, "scope": choice.scope},

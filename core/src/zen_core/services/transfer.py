@@ -146,8 +146,10 @@ def import_stack(
             advance(1)
     if conflicts:
         raise AlreadyExistsError(
-            f"Cannot import stack '{stack_name}': {', '.join(conflicts)} already exist with a "
-            "different configuration. Use --rename-components to import them under new names."
+            f"Cannot import stack '{stack_name}': {', '.join(conflicts)} already "
+            f"{'exists' if len(conflicts) == 1 else 'exist'} with a different configuration. "
+            "Use --rename-components to import "
+            f"{'it under a new name' if len(conflicts) == 1 else 'them under new names'}."
         )
     stack = Stack(stack_name, members)
     missing = stack.missing_required()
