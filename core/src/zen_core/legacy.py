@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +52,8 @@ def legacy_profile_name(zen_dir: Path) -> str:
 def valid_name(name: str, taken: set[str]) -> str:
     """The nearest name zen accepts (accents dropped, other characters ``_``), not in
     ``taken``."""
+    import unicodedata
+
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     candidate = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name)
     candidate = re.sub(r"^[^A-Za-z0-9]+", "", candidate)[:MAX_NAME_LENGTH] or "renamed"
