@@ -166,3 +166,9 @@ def test_repository_root_is_untouched_by_a_named_profile(zen, world):
     ok(zen("--profile team stack list"))
     assert (world / ".zen" / "config.yaml").read_text() == config
     assert Path(world / ".zen").is_dir()
+
+
+def test_a_config_key_named_like_a_zen_option_goes_after_a_double_dash(zen, world):
+    ok(zen("orchestrator register a -t airflow -- --airflow_home=/data/airflow"))
+    error = failed(zen("orchestrator register b -t local -- --profile=aws-dev"))
+    assert "unknown field 'profile'" in error  # reached the flavor, not zen's --profile

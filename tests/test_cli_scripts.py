@@ -140,6 +140,7 @@ def test_exit_codes(zen):
     usage_error(zen("stak"))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_ctrl_c_exits_130(zen_home):
     # A command waiting on the store's lock, interrupted as Ctrl-C would.
     from zen_core.fileio import locked

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+if sys.platform == "win32":
+    pytest.skip("pseudo-terminals are POSIX", allow_module_level=True)
 pexpect = pytest.importorskip("pexpect")
 
 from test_legacy_repository import make_legacy_repository  # noqa: E402

@@ -255,15 +255,14 @@ def make_group(ctype: ComponentType) -> click.Group:
     @output_option
     @click.pass_context
     def update(ctx: click.Context, name: str, flavor: str | None, output_format: str) -> None:
-        from zen_core.services.components import parse_text_values
+        from zen_core.services.components import parse_text_changes
 
         raw = parse_config_args(ctx.args)
         if not raw and not flavor:
             raise click.UsageError("Give at least one --key=value (or --flavor) to change.")
         client = make_client()
-        target = flavor or client.store.get_component(ctype, name).flavor
-        written = client.update_component(ctype, name, parse_text_values(ctype, target, raw),
-                                          flavor=flavor)
+        changes = parse_text_changes(client.access, ctype, name, flavor, raw)
+        written = client.update_component(ctype, name, changes, flavor=flavor)
         emit_result(f"Successfully updated {display} `{name}`.", _data(client, written),
                     output_format)
 

@@ -94,6 +94,15 @@ def parse_text_values(type: ComponentType | str, flavor: str, values: Mapping[st
     return parsed
 
 
+def parse_text_changes(access: StoreAccess, type: ComponentType | str, name: str,
+                       flavor: str | None, values: Mapping[str, str]) -> dict[str, Any]:
+    """:func:`parse_text_values` for an update: against the new flavor, else the
+    component's own."""
+    type = ComponentType.parse(type)
+    target = flavor or access.store.get_component(type, name).flavor
+    return parse_text_values(type, target, values, access.rules.plugins)
+
+
 def _read_structured(key: str, value: str) -> Any:
     import yaml
 
