@@ -220,3 +220,11 @@ def test_long_messages_wrap_to_the_terminal(zen, home, tmp_path):
     assert any(line.startswith("The local active profile was initialized to 'default' and "
                                "the local active stack to 'default'. This local")
                and line.endswith("'zenml profile explain'.") for line in err.splitlines())
+
+
+def test_a_command_in_a_message_is_never_wrapped(home, tmp_path):
+    root = make_legacy_repository(tmp_path / "legacy")
+    code, out = on_terminal("stack", "list", cwd=root, columns=50)
+    assert code == 0, out
+    assert any(line.startswith("`zenml profile set default && zenml profile delete legacy-")
+               and line.endswith("`") for line in out.splitlines()), out

@@ -49,7 +49,8 @@ def _isatty(stream: Any) -> bool:
 def wrap(message: str, stream: Any = None) -> str:
     """``message`` wrapped to the terminal's width, paragraph by paragraph; as it is in a pipe.
 
-    Words are never broken, so paths, URLs and commands stay whole and copyable.
+    Words are never broken, so paths and URLs stay whole and copyable, and a line that is
+    a command (starting with a backtick) or indented is never wrapped.
     """
     import shutil
     import textwrap
@@ -66,8 +67,9 @@ def wrap(message: str, stream: Any = None) -> str:
             width = shutil.get_terminal_size().columns
     return "\n".join(
         textwrap.fill(line, width=max(width - 1, 20), break_long_words=False,
-                      break_on_hyphens=False) if len(line) >= width else line
-        for line in message.split("\n")
+                      break_on_hyphens=False)
+        if len(line) >= width and not line.startswith(("`", " ")) else line
+        for line in message.split("\n")  # a line that is a command (`zenml ...`) stays whole
     )
 
 
