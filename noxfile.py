@@ -21,6 +21,7 @@ TEST_DEPENDENCIES = [
     "openapi-spec-validator>=0.7",
     "schemathesis>=4",
     "selenium>=4.20",
+    "pexpect>=4.8",  # the CLI's terminal tests (a pseudo-terminal)
 ]
 
 

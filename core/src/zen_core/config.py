@@ -198,7 +198,8 @@ class GlobalConfig:
             data.setdefault("user_id", str(uuid.uuid4()))
             data.setdefault("analytics_opt_in", True)
             data["version"] = __version__
-            write_yaml(self.path, data)
+            # Unsorted: profiles stay in the order they were created (`profile list`).
+            write_yaml(self.path, data, sort_keys=False)
             self._data = data
             self._profiles = None
 

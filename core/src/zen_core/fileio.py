@@ -131,8 +131,8 @@ def dump_yaml_as_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True) + "\n"
 
 
-def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+def dump_yaml(data: Any, sort_keys: bool = True) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=sort_keys, default_flow_style=False,
                      allow_unicode=True)
 
 
@@ -174,8 +174,9 @@ def unlink(path: Path, folder: Path) -> None:
         raise cannot("remove", path, err) from None
 
 
-def write_yaml(path: Path, data: Any, mode: int = 0o600, temp_dir: Path | None = None) -> None:
-    write_text_atomic(path, dump_yaml(data), mode, temp_dir)
+def write_yaml(path: Path, data: Any, mode: int = 0o600, sort_keys: bool = True,
+               temp_dir: Path | None = None) -> None:
+    write_text_atomic(path, dump_yaml(data, sort_keys=sort_keys), mode, temp_dir)
 
 
 @contextlib.contextmanager

@@ -150,9 +150,9 @@ class BaseStore(ABC):
         """How messages name this store: "the store of profile 'x'" or its URL."""
         if self.context.profile:
             return f"the store of profile '{self.context.profile}'"
-        from zen_core.records import mask_url_password
+        from zen_core.masking import mask_url
 
-        return f"the store at {mask_url_password(self.url)}"
+        return f"the store at {mask_url(self.url)}"
 
     # --- storage life cycle ---------------------------------------------------
     def initialize(self) -> None:  # noqa: B027 - optional hook, default no-op
@@ -356,7 +356,8 @@ class BaseStore(ABC):
     @staticmethod
     def component_exists(type: ComponentType, name: str) -> ComponentExistsError:
         return ComponentExistsError(
-            f"A {type.display} with name '{name}' already exists. Please choose a different name."
+            f"{'An' if type.display[:1] in 'aeiou' else 'A'} {type.display} with name '{name}' "
+            "already exists. Please choose a different name."
         )
 
     @staticmethod
