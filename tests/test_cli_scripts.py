@@ -55,7 +55,7 @@ def test_where_o_names_the_orchestrator_output_is_spelled_out(zen):
 def test_changes_print_the_resulting_record(zen):
     profile = as_json(zen("profile create p2 -o json"))
     assert profile == {"name": "p2", "store_type": "local", "url": profile["url"],
-                       "active_stack": "default", "active": False}
+                       "active_stack": "default", "active_user": "default", "active": False}
     assert as_json(zen("profile set p2 -o json")) == {"name": "p2", "scope": "global"}
     assert as_json(zen("profile rename p2 p3 -o json"))["name"] == "p3"
     ok(zen("profile set default"))
