@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0003_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0004_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -34,13 +34,15 @@ from zen_sql_store.urls import parse
 
 T = ComponentType
 FUTURE = Path(__file__).parent / "future_migrations"
-TABLES = {"zen_components", "zen_stacks", "zen_stack_components", VERSION_TABLE}
+TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "zen_teams",
+          "zen_team_members", "zen_user_roles", "zen_team_roles", "zen_api_keys",
+          "zen_events", "zen_locks", VERSION_TABLE}
 
 
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0003_test"
+    schema_head = "0004_test"
     migration_locations = (FUTURE,)
 
 
@@ -132,7 +134,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0003_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
@@ -251,7 +253,7 @@ def test_the_times_are_real_timestamps(empty_database):
 
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0003_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
@@ -272,7 +274,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0003_test'" in message, name
+        assert "schema version '0004_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade zen-sql-store" in message
         assert "left as it is" in message
