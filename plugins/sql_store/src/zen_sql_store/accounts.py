@@ -188,7 +188,7 @@ class AccountWrites:
         if not names:
             return []
         found = dict(self._execute(
-            select(U.name, U.id).where(U.name.in_(list(names)))).tuples().all())
+            select(U.name, U.id).where(U.name.in_(list(names)))).all())
         for name in names:
             if name not in found:
                 raise self.store.user_not_found(name, user_names(self.connection))

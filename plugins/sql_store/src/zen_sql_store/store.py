@@ -41,6 +41,7 @@ from zen_core.exceptions import (
     StoreUnavailableError,
     ZenError,
 )
+from zen_core.history import event_for
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
@@ -257,8 +258,6 @@ class SqlStore(BaseStore):
     # --- writes ---------------------------------------------------------------------------
     def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
               actor: str | None = None) -> list[Written]:
-        from zen_core.history import event_for
-
         last: list[SqlTransaction] = []
 
         def work(connection: Connection) -> list[Written]:
