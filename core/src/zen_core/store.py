@@ -96,7 +96,7 @@ class StoreRules(Protocol):
 
 
 #: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
-Written = Stack | Component | None
+Written = Stack | Component | User | Team | RoleAssignment | ApiKey | None
 
 
 class Batch:

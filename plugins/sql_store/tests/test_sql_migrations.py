@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0003_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0004_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from zen_core.accounts import Team, User
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack
 from zen_core.testing.contract import (
@@ -27,6 +28,7 @@ from zen_core.testing.contract import (
     run_concurrently,
 )
 from zen_core.testing.contract_concurrency import _register_then_delete
+from zen_core.writes import CreateTeam, CreateUser, DeleteStack
 from zen_sql_store.migrate import HEAD, VERSION_TABLE, alembic_config
 from zen_sql_store.schema import Base
 from zen_sql_store.store import SqlStore
@@ -34,13 +36,15 @@ from zen_sql_store.urls import parse
 
 T = ComponentType
 FUTURE = Path(__file__).parent / "future_migrations"
-TABLES = {"zen_components", "zen_stacks", "zen_stack_components", VERSION_TABLE}
+TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "zen_teams",
+          "zen_team_members", "zen_user_roles", "zen_team_roles", "zen_api_keys",
+          "zen_events", "zen_locks", VERSION_TABLE}
 
 
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0003_test"
+    schema_head = "0004_test"
     migration_locations = (FUTURE,)
 
 
@@ -132,7 +136,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0003_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
@@ -229,6 +233,55 @@ def test_0002_downgrades_to_0001_and_keeps_the_data(empty_database):
         assert store.get_stack("kept").revision == 1
 
 
+ACCOUNT_TABLES = {"zen_users", "zen_teams", "zen_team_members", "zen_user_roles",
+                  "zen_team_roles", "zen_api_keys", "zen_events", "zen_locks"}
+
+
+def test_0002_data_upgrades_to_0003_untouched_with_an_empty_history(empty_database):
+    """A store zen-sql-store wrote at schema 0002 (contract v2 without accounts)."""
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        register_stack_with_components(store, "kept", None, T.CONTAINER_REGISTRY)
+        store.update_component(T.ORCHESTRATOR, "kept", ComponentChange(set={"a": 1}))
+        kept, components = store.get_stack("kept"), store.list_components()
+    at_revision(empty_database, "0002")
+    before = snapshot(empty_database)
+    assert versions(empty_database) == [("0002",)]
+    assert not ACCOUNT_TABLES & set(before)
+
+    with SqlStore(empty_database) as store:  # any open upgrades
+        assert store.get_stack("kept") == kept
+        assert store.get_stack("kept").revision == kept.revision
+        assert store.list_components() == components
+        assert [(c.revision, c.updated) for c in store.list_components()] == [
+            (c.revision, c.updated) for c in components]
+        assert versions(empty_database) == [(HEAD,)]
+        after = snapshot(empty_database)
+        assert {t: after[t] for t in before if t != VERSION_TABLE} == {
+            t: rows for t, rows in before.items() if t != VERSION_TABLE}
+        assert after["zen_locks"][1] == [("events",)]
+        assert all(after[t][1] == [] for t in ACCOUNT_TABLES - {"zen_locks"})
+        # the history starts with the first write after the upgrade
+        assert store.list_events() == ([], 0)
+        store.apply([CreateUser(User("ann")), DeleteStack("kept")], actor="ann")
+        events, total = store.list_events()
+        assert total == 2 and [e.seq for e in events] == [2, 1]
+        assert [(e.action, e.name, e.actor) for e in events] == [
+            ("delete_stack", "kept", "ann"), ("create_user", "ann", "ann")]
+
+
+def test_0003_downgrades_to_0002_and_keeps_the_stacks(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        stack = register_stack_with_components(store, "kept")
+        store.apply([CreateUser(User("ann")), CreateTeam(Team("ops", ["ann"]))])
+    at_revision(empty_database, "0002")
+    assert not ACCOUNT_TABLES & set(snapshot(empty_database))
+    with SqlStore(empty_database) as store:  # and up again: no accounts, no history
+        assert store.get_stack("kept") == stack
+        assert store.list_users() == [] and store.list_events() == ([], 0)
+
+
 def test_the_times_are_real_timestamps(empty_database):
     with SqlStore(empty_database) as store:
         store.initialize()
@@ -251,7 +304,7 @@ def test_the_times_are_real_timestamps(empty_database):
 
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0003_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
@@ -272,7 +325,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0003_test'" in message, name
+        assert "schema version '0004_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade zen-sql-store" in message
         assert "left as it is" in message

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from zen_core.accounts import User
 from zen_core.exceptions import StoreMissingError
 from zen_core.models import ComponentChange, ComponentType, Stack
 from zen_core.store import StoreContext
 from zen_core.testing.contract import component, register_stack_with_components
+from zen_core.writes import CreateUser, TouchApiKey
 from zen_sql_store.migrate import VERSION_TABLE
+from zen_sql_store.schema import Base
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
 
@@ -41,6 +44,17 @@ def operations(store: SqlStore) -> dict[str, object]:
             T.ORCHESTRATOR, "s", ComponentChange(set={"a": 1})),
         "register_stack": lambda: store.register_stack(Stack("x", {})),
         "delete_stack": lambda: store.delete_stack("s"),
+        "list_users": store.list_users,
+        "get_user": lambda: store.get_user("ann"),
+        "list_teams": store.list_teams,
+        "get_team": lambda: store.get_team("ops"),
+        "list_role_assignments": store.list_role_assignments,
+        "list_api_keys": store.list_api_keys,
+        "find_api_key": lambda: store.find_api_key("0123456789ab"),
+        "list_events": store.list_events,
+        "create_user": lambda: store.apply([CreateUser(User("ann"))], actor="ann"),
+        "touch_api_key": lambda: store.apply(
+            [TouchApiKey("0123456789ab", "2030-01-01T00:00:00.000000Z")]),
     }
 
 
@@ -124,8 +138,7 @@ def drop_zen_tables(url: str) -> None:
     engine = engine_for(url)
     try:
         with engine.begin() as connection:
-            for table in ("zen_stack_components", "zen_stacks", "zen_components",
-                          VERSION_TABLE):
+            for table in [*reversed(Base.metadata.sorted_tables), VERSION_TABLE]:
                 connection.execute(text(f"DROP TABLE {table}"))
     finally:
         engine.dispose()

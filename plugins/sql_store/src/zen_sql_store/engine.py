@@ -18,6 +18,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -119,7 +121,7 @@ def prepare_sqlite_file(path: str) -> None:
         try:
             connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
             try:
-                connection.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(connection.execute)
             finally:
                 connection.close()
         except sqlite3.Error as err:
@@ -139,9 +141,28 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         # Readers never wait for the writer. Not on an empty file (one that is no
         # database yet): that would write to it; prepare_sqlite_file sets it for a new one.
         if cursor.execute("PRAGMA page_count").fetchone()[0]:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor.execute)
     finally:
         cursor.close()
+
+
+def _enable_wal(execute: Callable[[str], Any]) -> None:
+    """``PRAGMA journal_mode = WAL``, again while another process switches the same new file.
+
+    Two connections switching one file at once deadlock on its locks, and SQLite then
+    fails one of them at once ("database is locked") instead of letting it wait for
+    the busy timeout: several processes initializing one new store do just that."""
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_begin(connection: Any) -> None:

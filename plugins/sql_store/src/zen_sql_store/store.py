@@ -3,8 +3,10 @@
 Every read runs one query (or two, for a not-found message) in one
 transaction, with Core statements: records are built once, from the rows.
 Every :meth:`SqlStore.apply` is ONE transaction, all or nothing, in which the
-writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`)
-and the rules run on what is about to be committed.
+writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`,
+:mod:`zen_sql_store.accounts`), the rules run on what is about to be committed,
+and the history records each write (:mod:`zen_sql_store.history`): a write and
+its event are committed together or not at all.
 
 The database enforces the rules too (unique names, one component per type in
 a stack, no deletion of a used component), so a race between processes ends
@@ -32,15 +34,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import exc, select
 
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
     InvalidDataError,
     StoreMissingError,
     StoreUnavailableError,
     ZenError,
 )
+from zen_core.history import event_for
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
+from zen_sql_store import history
+from zen_sql_store.accounts import (
+    api_key_records,
+    api_keys_query,
+    role_assignment_records,
+    role_assignments_query,
+    team_names,
+    team_records,
+    teams_query,
+    user_names,
+    user_records,
+    users_query,
+)
 from zen_sql_store.engine import (
     WRITE_OPTION,
     create_store_engine,
@@ -52,10 +69,12 @@ from zen_sql_store.engine import (
 )
 from zen_sql_store.migrate import HEAD, NoZenTables, current_revisions, ensure_schema
 from zen_sql_store.queries import (
+    API_KEYS,
     COMPONENT_COLUMNS,
     COMPONENTS,
     MEMBERS,
     STACKS,
+    USERS,
     component_names,
     component_record,
     sort_components,
@@ -237,13 +256,19 @@ class SqlStore(BaseStore):
         )
 
     # --- writes ---------------------------------------------------------------------------
-    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None) -> list[Written]:
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
         last: list[SqlTransaction] = []
 
         def work(connection: Connection) -> list[Written]:
             transaction = SqlTransaction(self, connection, rules)
             last[:] = [transaction]
-            return [transaction.apply(write) for write in writes]
+            written = [transaction.apply(write) for write in writes]
+            transaction.conflict = None
+            # Last: it takes the history's lock, held until the commit (history.py).
+            history.record(connection, [
+                e for w, r in zip(writes, written, strict=True) if (e := event_for(w, r, actor))])
+            return written
 
         def conflict() -> ZenError | None:
             return last[0].conflict() if last and last[0].conflict else None
@@ -301,3 +326,51 @@ class SqlStore(BaseStore):
             return row
 
         return component_record(self._run(work), self.location.describe())
+
+    # --- accounts and history ---------------------------------------------------------------
+    def list_users(self) -> list[User]:
+        return self._run(lambda connection: user_records(connection.execute(users_query())))
+
+    def get_user(self, name: str) -> User:
+        def work(connection: Connection) -> User:
+            found = user_records(connection.execute(users_query(name)))
+            if not found:
+                raise self.user_not_found(name, user_names(connection))
+            return found[0]
+
+        return self._run(work)
+
+    def list_teams(self) -> list[Team]:
+        return self._run(lambda connection: team_records(connection.execute(teams_query())))
+
+    def get_team(self, name: str) -> Team:
+        def work(connection: Connection) -> Team:
+            found = team_records(connection.execute(teams_query(name)))
+            if not found:
+                raise self.team_not_found(name, team_names(connection))
+            return found[0]
+
+        return self._run(work)
+
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        return self._run(lambda connection: role_assignment_records(
+            connection.execute(role_assignments_query())))
+
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        query = api_keys_query()
+        if user is not None:
+            query = query.where(USERS.c.name == user)
+        return self._run(lambda connection: api_key_records(connection.execute(query)))
+
+    def find_api_key(self, key_id: str) -> ApiKey | None:
+        """One lookup in the keys' primary key (and the user's, for the name): the
+        service's path for every request."""
+        query = api_keys_query().where(API_KEYS.c.key_id == key_id)
+        row = self._run(lambda connection: connection.execute(query).first())
+        return None if row is None else ApiKey(*row)
+
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        return self._run(lambda connection: history.read_page(
+            connection, limit=limit, offset=offset, actor=actor, target=target, name=name))

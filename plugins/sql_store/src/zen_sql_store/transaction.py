@@ -23,12 +23,17 @@ Locks, so that the rules always judge committed state and nothing is lost:
 What a write read before taking its locks is read again under them; if it
 changed (a stack began or stopped using the component meanwhile), the
 transaction runs again (:class:`RetryTransaction`), as after a deadlock.
+
+The account writes (users, teams, roles, API keys) are in
+:mod:`zen_sql_store.accounts`; they lean on the database's keys instead of
+locks. The events of all the writes are inserted after the last one
+(:mod:`zen_sql_store.history`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
@@ -36,6 +41,7 @@ from sqlalchemy.engine import Connection
 from zen_core.exceptions import ZenError
 from zen_core.models import Component, ComponentType, Stack, utc_now
 from zen_core.writes import (
+    AccountWrite,
     DeleteComponent,
     DeleteStack,
     RegisterComponent,
@@ -44,6 +50,7 @@ from zen_core.writes import (
     UpdateStack,
     Write,
 )
+from zen_sql_store.accounts import AccountWrites
 from zen_sql_store.queries import (
     COMPONENT_COLUMNS,
     COMPONENTS,
@@ -68,7 +75,7 @@ class RetryTransaction(Exception):
     """What a write read before locking changed under it: run the transaction again."""
 
 
-class SqlTransaction:
+class SqlTransaction(AccountWrites):
     def __init__(self, store: SqlStore, connection: Connection,
                  rules: StoreRules | None) -> None:
         self.store = store
@@ -81,6 +88,8 @@ class SqlTransaction:
 
     def apply(self, write: Write) -> Written:
         self.conflict = None
+        if isinstance(write, AccountWrite):
+            return self.apply_account(write)  # zen_sql_store.accounts
         if isinstance(write, RegisterComponent):
             return self._register_component(write.component)
         if isinstance(write, UpdateComponent):
@@ -94,9 +103,6 @@ class SqlTransaction:
         return self._delete_stack(write)
 
     # --- reading -------------------------------------------------------------------------
-    def _execute(self, statement: Any, *args: Any) -> Any:
-        return self.connection.execute(statement, *args)
-
     def _component_id(self, ctype: ComponentType, name: str) -> int | None:
         return self._execute(select(C.id).where(C.type == ctype.value, C.name == name)).scalar()
 
