@@ -157,12 +157,28 @@ def print_table(
     name) are never cut or wrapped, so a name can always be copied; when the
     terminal is too narrow the others wrap first (a URL is cut with an ellipsis).
     """
-    from rich import box
-    from rich.table import Table
-
     if keep is None:
         keep = [next((c for c in columns if c != "ACTIVE"), columns[0])] if columns else []
     cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    if title is None and caption is None and show_header and _print_plain(columns, cells, keep):
+        return
+    table, floor = rich_table(columns, cells, keep, title, caption, show_header)
+    console = _console()
+    if console.width < floor:
+        # Narrower than the names and one character per other column: draw it that wide and
+        # let the terminal wrap the lines, rather than cut the names or drop columns.
+        console = _console(width=floor)
+    console.print(table, crop=False)
+
+
+def rich_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Collection[str],
+               title: str | None = None, caption: str | None = None,
+               show_header: bool = True) -> tuple[Any, int]:
+    """The rich table ``print_table`` draws, and the narrowest width it can take."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=box.HEAVY_EDGE, title=title, caption=caption, show_lines=False,
                   show_header=show_header)
     floor = len(columns) + 1  # the borders
@@ -179,13 +195,36 @@ def print_table(
                              else "fold")
             floor += 3
     for row in cells:
-        table.add_row(*row)
-    console = _console()
-    if console.width < floor:
-        # Narrower than the names and one character per other column: draw it that wide and
-        # let the terminal wrap the lines, rather than cut the names or drop columns.
-        console = _console(width=floor)
-    console.print(table, crop=False)
+        table.add_row(*(Text(cell) for cell in row))  # a value is text, never rich markup
+    return table, floor
+
+
+def plain_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Collection[str],
+                width: int, bold: bool) -> str | None:
+    """What :func:`rich_table` draws, made without rich, or None where only rich can."""
+    from zen_core.cli.table import render
+
+    active = {i for i, c in enumerate(columns) if c == "ACTIVE" and c not in keep}
+    min_widths = {i: len(c) for i, c in enumerate(columns) if c == "ACTIVE" or c in keep}
+    return render(columns, cells, centered=active, min_widths=min_widths, max_width=width,
+                  bold=bold)
+
+
+def _print_plain(columns: Sequence[str], cells: Sequence[Sequence[str]],
+                 keep: Collection[str]) -> bool:
+    """Print the table without rich when that draws exactly what rich would; return whether
+    it did (:mod:`zen_core.cli.table`)."""
+    from zen_core.cli.table import terminal_width
+
+    terminal = _isatty(sys.stdout)
+    width = terminal_width() if terminal else 200
+    if width is None:
+        return False
+    text = plain_table(columns, cells, keep, width, bold=terminal and not no_color())
+    if text is None:
+        return False
+    click.echo(text, nl=False)
+    return True
 
 
 def active_mark(active: bool) -> str:
