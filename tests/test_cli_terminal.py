@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 if sys.platform == "win32":
     pytest.skip("pseudo-terminals are POSIX", allow_module_level=True)
@@ -164,8 +165,9 @@ def repository_with_a_stale_stack(zen, tmp_path) -> Path:
     root.mkdir()
     ok(zen(["init", "--path", str(root)]))
     config = root / ".zen" / "config.yaml"
-    config.write_text(config.read_text().replace("active_stack_name: default",
-                                                 "active_stack_name: gone"))
+    data = yaml.safe_load(config.read_text())
+    assert data["active_stack_name"] == "default"
+    config.write_text(yaml.safe_dump({**data, "active_stack_name": "gone"}))
     return root
 
 
