@@ -25,10 +25,8 @@ def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter
             progress: Progress = no_progress) -> None:
     """``profile`` and ``stack`` are what the command names (``--profile``/``--stack``):
     then no stored choice is repaired. ``progress`` follows a large migration."""
-    from zen_core.legacy import migrate_if_legacy
-
     profiles.ensure_default(config, report)
-    if repository_root is not None and migrate_if_legacy(
+    if repository_root is not None and _migrate_if_legacy(
             config, repository_root / REPOSITORY_DIR, report, progress=progress):
         config.reload()
     repository = Repository(repository_root) if repository_root else None
@@ -40,3 +38,10 @@ def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter
         repaired = False  # a store that has gone: nothing to repair, the command says so
     if repaired:
         config.reload()
+
+
+def _migrate_if_legacy(config: GlobalConfig, zen_dir: Path, report: Reporter,
+                       progress: Progress) -> bool:
+    from zen_core.legacy import migrate_if_legacy  # only inside a repository
+
+    return migrate_if_legacy(config, zen_dir, report, progress=progress)
