@@ -22,6 +22,7 @@ TEST_DEPENDENCIES = [
     "schemathesis>=4",
     "selenium>=4.20",
     "trustme>=1.1",
+    "pexpect>=4.8",  # the CLI's terminal tests (a pseudo-terminal)
 ]
 
 

@@ -8,7 +8,16 @@ import json
 import pytest
 import yaml
 
-from zen_core.testing.cli import ACTIVE, active_rows, failed, header, ok, row_named, rows
+from zen_core.testing.cli import (
+    ACTIVE,
+    active_rows,
+    failed,
+    header,
+    ok,
+    row_named,
+    rows,
+    usage_error,
+)
 
 CORE = {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"}
 
@@ -54,7 +63,7 @@ def test_register_with_long_option_names(zen, registry):
 
 
 def test_register_needs_the_three_core_components(zen):
-    error = failed(zen("stack register s -o default -m default"))
+    error = usage_error(zen("stack register s -o default -m default"))
     assert "artifact" in error
 
 
@@ -127,7 +136,7 @@ def test_remove_an_optional_component(zen, stack_s):
 
 @pytest.mark.parametrize("flag", ["-o", "-m", "-a", "--orchestrator"])
 def test_core_components_cannot_be_removed(zen, stack_s, flag):
-    error = failed(zen(f"stack remove-component s {flag}"))
+    error = usage_error(zen(f"stack remove-component s {flag}"))
     assert flag in error
     assert data(zen, "stack describe s")["components"]["orchestrator"] == "default"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zen_core.testing.cli import active_rows, failed, ok, rows
+from zen_core.testing.cli import active_rows, failed, ok, rows, usage_error
 
 NO_ROOT = "Running without an active repository root."
 
@@ -258,7 +258,7 @@ def test_init_with_a_path(zen, tmp_path):
 
 
 def test_init_with_a_missing_path_is_an_error(zen, tmp_path):
-    failed(zen(["init", "--path", str(tmp_path / "missing")]))
+    usage_error(zen(["init", "--path", str(tmp_path / "missing")]))
     assert not (tmp_path / "missing").exists()
 
 

@@ -129,4 +129,4 @@ def test_a_newly_installed_plugin_is_found_despite_the_discovery_cache(zen_proce
     assert zen_process("stack list").exit_code == 0  # caches the discovery without the plugin
     assert list((zen_home / "cache").glob("entry-points-*.json"))
     assert with_plugins("fake-hello").exit_code == 0
-    assert zen_process("fake-hello").exit_code == 1  # and gone again without it
+    assert zen_process("fake-hello").exit_code == 2  # and gone again without it (usage)

@@ -20,10 +20,10 @@ def home(zen, zen_home):
     return zen_home
 
 
-def refused(zen, home, command: str) -> str:
+def refused(zen, home, command: str, exit_code: int = 1) -> str:
     """Run ``command``; assert it failed as one line and changed nothing; return the message."""
     before = snapshot(home)
-    error = failed(zen(command))
+    error = failed(zen(command), exit_code)
     assert snapshot(home) == before
     return error.removeprefix("Error: ")
 
@@ -107,7 +107,7 @@ def test_changing_a_flavor_is_checked_against_every_stack_using_it(zen, home):
 
 
 def test_every_stack_needs_the_three_core_components(zen, home):
-    assert refused(zen, home, "stack register s -o default -a default") == (
+    assert refused(zen, home, "stack register s -o default -a default", exit_code=2) == (
         "Missing option '--metadata-store' / '--metadata_store' / '-m'. "
         "(see `zenml stack register --help`)")
     # the CLI has no flag to remove a core component; the Python API refuses it too

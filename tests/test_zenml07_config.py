@@ -142,7 +142,7 @@ def test_our_writes_keep_unknown_keys_and_keep_working(zen, zenml07):
     registry = yaml.safe_load(
         (zenml07 / "profiles" / "team" / "container_registries" / "local_registry.yaml")
         .read_text())
-    assert registry.pop("_zen")["revision"] == 1  # zen's own key, which 0.7 ignores
+    assert registry.pop("_zen")["revision"] == 2  # zen's own key, which 0.7 ignores
     assert registry == {"name": "local_registry",
                         "uuid": "55555555-5555-4555-8555-555555555555",
                         "uri": "localhost:6000"}

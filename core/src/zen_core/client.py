@@ -29,16 +29,23 @@ from zen_core.repository import Repository, find_repository_root
 from zen_core.services import authz, choices, components, profiles, stacks
 from zen_core.services.access import Reporter, StoreAccess, quiet
 from zen_core.services.authz import Actor
+from zen_core.services.progress import Progress, no_progress
 from zen_core.store import BaseStore
 
 
 class Client:
     """``report`` receives progress messages and ``warn`` warnings (the CLI sends both to
-    stderr); by default a program hears nothing."""
+    stderr); by default a program hears nothing. ``profile`` and ``stack`` name the ones to
+    work with, over every stored choice and the environment, without storing anything
+    (``zenml --profile P --stack S``). ``progress`` follows long work
+    (:mod:`zen_core.services.progress`)."""
 
     def __init__(self, config_directory: Path | None = None, *, cwd: Path | None = None,
-                 report: Reporter = quiet, warn: Reporter = quiet) -> None:
-        self.report, self.warn = report, warn
+                 report: Reporter = quiet, warn: Reporter = quiet,
+                 profile: str | None = None, stack: str | None = None,
+                 progress: Progress = no_progress) -> None:
+        self.report, self.warn, self.progress = report, warn, progress
+        self.named_profile, self.named_stack = profile, stack
         self.config = GlobalConfig(config_directory)
         self._root = find_repository_root(cwd)
         self._stores: dict[str, BaseStore] = {}
@@ -48,14 +55,16 @@ class Client:
         """Run the explicit first-run steps (:mod:`zen_core.services.setup`); returns self."""
         from zen_core.services.setup import prepare
 
-        prepare(self.config, self._root, self.report, self.warn)
+        prepare(self.config, self._root, self.report, self.warn, profile=self.named_profile,
+                stack=self.named_stack, progress=self.progress)
         self._forget()
         return self
 
     def _forget(self) -> None:
         """Resolve again: after a change of the config, the repository or the active choices."""
         self.repository = Repository(self._root) if self._root else None
-        self.context = Context(self.config, self.repository)
+        self.context = Context(self.config, self.repository, profile=self.named_profile,
+                               stack=self.named_stack)
 
     @property
     def plugins(self):
@@ -69,8 +78,15 @@ class Client:
 
     @property
     def profile_scope(self) -> str:
-        """``environment``, ``local`` (the repository's) or ``global``."""
+        """``--profile`` (named for this client), ``environment``, ``local`` (the
+        repository's) or ``global``."""
         return self.context.profile_scope
+
+    @property
+    def stack_scope(self) -> str:
+        """Where the effective stack comes from: ``--stack``, ``environment``, ``local`` or
+        ``global`` (the profile's)."""
+        return self.context.stack_choice(self.store.stack_names()).scope
 
     @property
     def store(self) -> BaseStore:
@@ -83,7 +99,7 @@ class Client:
 
     @property
     def access(self) -> StoreAccess:
-        return StoreAccess(self.store, report=self.report, actor=self.actor)
+        return self.access_of()
 
     @property
     def active_stack_name(self) -> str | None:
@@ -118,6 +134,16 @@ class Client:
                                          report=self.report, ca_cert=ca_cert,
                                          insecure=insecure)
         self._stores[name] = store
+        return profile
+
+    def rename_profile(self, old: str, new: str) -> Profile:
+        """Rename a profile; the global choice and this repository's follow."""
+        profile = profiles.rename(self.config, old, new)
+        choices.follow_profile_rename(self.context, old, new)
+        if self.named_profile == old:
+            self.named_profile = new
+        self._stores.pop(old, None)
+        self._forget()
         return profile
 
     def delete_profile(self, name: str) -> None:
@@ -172,6 +198,32 @@ class Client:
 
     def delete_component(self, type: ComponentType | str, name: str) -> None:
         components.delete(self.access, type, name)
+
+    def access_of(self, profile: str | None = None) -> StoreAccess:
+        """The store of ``profile`` (default: the effective one), as its active user."""
+        chosen = self.get_profile(profile) if profile else self.profile
+        store = self.open_store(chosen)
+        return StoreAccess(store, report=self.report,
+                           actor=authz.actor_of_profile(store, chosen))
+
+    def copy_stack(self, source: str, target: str, from_profile: str | None = None,
+                   rename_components: bool = False, dry_run: bool = False
+                   ) -> tuple[Stack, list[str]]:
+        """Copy stack ``source`` (of ``from_profile``, default the effective profile) into
+        the effective profile as ``target``, with the components it needs."""
+        from zen_core.services.transfer import copy_stack
+
+        return copy_stack(self.access_of(from_profile), self.access, source, target,
+                          rename_components=rename_components, dry_run=dry_run,
+                          progress=self.progress)
+
+    def copy_component(self, type: ComponentType | str, source: str, target: str,
+                       from_profile: str | None = None, dry_run: bool = False) -> Component:
+        """Copy a component (of ``from_profile``) into the effective profile as ``target``."""
+        from zen_core.services.transfer import copy_component
+
+        return copy_component(self.access_of(from_profile), self.access, type, source, target,
+                              dry_run=dry_run)
 
     def secret_keys(self, component: Component) -> set[str]:
         return components.secret_keys(component)

@@ -20,7 +20,7 @@ from typing import Any
 
 from zen_core import env
 from zen_core.exceptions import InvalidDataError, ProfileNotFoundError
-from zen_core.fileio import inside, locked, read_yaml, write_yaml
+from zen_core.fileio import dump_yaml_as_json, inside, locked, read_yaml, write_text_atomic
 from zen_core.names import check_name
 
 ENV_CONFIG_PATH = env.CONFIG_PATH
@@ -219,7 +219,10 @@ class GlobalConfig:
             data.setdefault("user_id", str(uuid.uuid4()))
             data.setdefault("analytics_opt_in", True)
             data["version"] = __version__
-            write_yaml(self.path, data)
+            # Unsorted: profiles stay in the order they were created (`profile list`).
+            # JSON syntax (which is YAML, as ZenML 0.7 reads it): every command reads this
+            # file, and json needs no PyYAML; profiles stay in the order they were created.
+            write_text_atomic(self.path, dump_yaml_as_json(data, sort_keys=False, depth=2))
             self._data = data
             self._profiles = None
 

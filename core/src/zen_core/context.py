@@ -1,8 +1,12 @@
 """What is in effect for one command or program: profile, stack, repository. Read-only.
 
-Effective profile: ``$ZENML_ACTIVATED_PROFILE``, else the repository's, else
-the global one. Effective stack: ``$ZENML_ACTIVATED_STACK``, else the
-repository's (when the repository's profile is in effect), else the profile's.
+Effective profile: the one named for this command (``zenml --profile P``,
+``Client(profile=P)``), else ``$ZENML_ACTIVATED_PROFILE``, else the
+repository's, else the global one. Effective stack: the one named for this
+command (``--stack S``), else the named profile's own active stack when a
+profile is named, else ``$ZENML_ACTIVATED_STACK``, else the repository's (when
+the repository's profile is in effect), else the profile's. Naming a profile
+or stack for a command stores nothing.
 
 Resolving never writes. A choice that names something gone (a repository's
 profile deleted elsewhere, an active stack deleted through another profile) is
@@ -24,6 +28,8 @@ from zen_core.exceptions import ProfileNotFoundError, StackNotFoundError
 from zen_core.repository import Repository
 
 ENVIRONMENT, LOCAL, GLOBAL = "environment", "local", "global"
+#: The scopes of a profile or stack named for one command (the CLI's options).
+NAMED_PROFILE, NAMED_STACK = "--profile", "--stack"
 
 
 @dataclass(frozen=True)
@@ -55,15 +61,38 @@ def fallback_stack(recorded: str | None, names: Collection[str]) -> str | None:
 
 
 class Context:
-    """The effective choices, given the global config and the repository (if any)."""
+    """The effective choices, given the global config, the repository (if any) and the
+    profile and stack named for this command (if any)."""
 
-    def __init__(self, config: GlobalConfig, repository: Repository | None) -> None:
+    def __init__(self, config: GlobalConfig, repository: Repository | None, *,
+                 profile: str | None = None, stack: str | None = None) -> None:
         self.config = config
         self.repository = repository
+        self.named_profile = profile or None
+        self.named_stack = stack or None
+
+    @property
+    def names_choices(self) -> bool:
+        """Whether this command names its profile or stack (then nothing stored is repaired)."""
+        return self.named_profile is not None or self.named_stack is not None
+
+    def without_named(self) -> Context:
+        """The choices as stored and set in the environment, ignoring what the command names:
+        what guards (an active profile cannot be deleted...) protect."""
+        if not self.names_choices:
+            return self
+        return Context(self.config, self.repository)
 
     @cached_property
     def profile_choice(self) -> ProfileChoice:
         config = self.config
+        if self.named_profile is not None:
+            if not config.has_profile(self.named_profile):
+                raise ProfileNotFoundError(
+                    f"Profile '{self.named_profile}' named by --profile does not exist. "
+                    f"Available profiles: {', '.join(sorted(config.profiles)) or 'none'}."
+                )
+            return ProfileChoice(config.get_profile(self.named_profile), NAMED_PROFILE)
         env_name = os.environ.get(env.ACTIVATED_PROFILE)
         if env_name:
             if not config.has_profile(env_name):
@@ -96,6 +125,16 @@ class Context:
         """The effective stack of the effective profile, whose stacks are ``names``."""
         env_name = os.environ.get(env.ACTIVATED_STACK)
         profile = self.profile
+        if self.named_stack is not None:
+            if self.named_stack not in names:
+                raise StackNotFoundError(
+                    f"Stack '{self.named_stack}' named by --stack does not exist in profile "
+                    f"'{profile.name}'. Available stacks: {', '.join(sorted(names)) or 'none'}."
+                )
+            return StackChoice(self.named_stack, NAMED_STACK)
+        if self.profile_scope == NAMED_PROFILE:
+            # The environment's and the repository's stacks go with their own profiles.
+            env_name = None
         if env_name:
             if env_name not in names:
                 raise StackNotFoundError(

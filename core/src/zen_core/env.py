@@ -16,6 +16,8 @@ DEFAULT_STORE_TYPE = "ZENML_DEFAULT_STORE_TYPE"
 STORE_TOKEN = "ZENML_STORE_TOKEN"
 #: Show tracebacks instead of one-line errors.
 DEBUG = "ZENML_DEBUG"
+#: The ``--output`` format of commands run without one: ``table``, ``json`` or ``yaml``.
+DEFAULT_OUTPUT = "ZENML_DEFAULT_OUTPUT"
 
 ALL = (CONFIG_PATH, REPOSITORY_PATH, ACTIVATED_PROFILE, ACTIVATED_STACK, DEFAULT_STORE_TYPE,
-       STORE_TOKEN, DEBUG)
+       STORE_TOKEN, DEBUG, DEFAULT_OUTPUT)

@@ -31,6 +31,7 @@ from zen_core.writes import (
     UpdateComponent,
     UpdateStack,
     Write,
+    op_name,
 )
 
 
@@ -42,12 +43,7 @@ def event_for(write: Write, written: Any, actor: str | None) -> Event | None:
     revision = written.revision if isinstance(written, (Stack, Component)) else None
     if isinstance(written, (Stack, Component)):
         name = written.name  # a rename is recorded under the new name
-    action = type(write).__name__
-    return Event(utc_now(), actor, _snake(action), target, name, revision, details)
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return Event(utc_now(), actor, op_name(write), target, name, revision, details)
 
 
 def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:

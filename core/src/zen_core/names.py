@@ -30,7 +30,9 @@ def check_name(name: str, what: str = "name") -> str:
             f"at most {MAX_NAME_LENGTH})."
         )
     if not _NAME.fullmatch(name):
-        shown = name.encode("unicode_escape").decode()
+        # As typed (café stays café); only what cannot be shown is escaped (a NUL, a newline).
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                        for c in name)
         raise InvalidDataError(
             f"Invalid {what} '{shown}': use letters, digits, '_', '-' and '.', "
             "starting with a letter or digit."

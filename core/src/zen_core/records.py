@@ -44,12 +44,11 @@ def load_object(path_or_object: Any) -> Any:
 
 
 def mask_url_password(url: str) -> str:
-    """``mysql://zenml:secret@host/db`` -> ``mysql://zenml:***@host/db``.
+    """``mysql://zenml:secret@host/db?token=t`` -> ``mysql://zenml:***@host/db?token=***``
+    (:func:`zen_core.masking.mask_url`)."""
+    from zen_core.masking import mask_url
 
-    Everything up to the last ``@`` is masked: SQLAlchemy takes a password
-    with a raw ``/`` in it, and a raw ``@`` must not leave part of it shown.
-    """
-    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):.*@", r"\1:***@", url)
+    return mask_url(url)
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,15 @@ class StoreType:
         return self.default_url(profile_dir)
 
     def validate_url(self, url: str) -> None:
-        if self.check_url is not None:
+        """Run the plugin's check; its message never shows a password the URL holds."""
+        if self.check_url is None:
+            return
+        try:
             self.check_url(url)
+        except InvalidDataError as err:
+            from zen_core.masking import mask_text
+
+            raise InvalidDataError(mask_text(err.message)) from None
 
     def open(self, url: str, context: StoreContext | None = None) -> BaseStore:
         """An instance of the store at ``url`` (storage is not created yet)."""

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from zen_core import env
 from zen_core.exceptions import InvalidDataError
-from zen_core.fileio import locked, read_yaml, remove_stale_temp_files, write_yaml
+from zen_core.fileio import (
+    dump_yaml_as_json,
+    locked,
+    read_yaml,
+    remove_stale_temp_files,
+    write_text_atomic,
+)
 from zen_core.names import check_name
 
 ENV_REPOSITORY_PATH = env.REPOSITORY_PATH
@@ -82,7 +88,7 @@ class Repository:
                 data["active_profile_name"] = profile
             if stack is not None or clear_stack:
                 data["active_stack_name"] = stack
-            write_yaml(self.config_path, data, mode=0o644)
+            write_text_atomic(self.config_path, dump_yaml_as_json(data), mode=0o644)
             self._data = data
 
     @classmethod

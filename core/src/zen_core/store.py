@@ -101,7 +101,7 @@ class StoreRules(Protocol):
 
 
 #: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
-Written = Stack | Component | None
+Written = Stack | Component | User | Team | RoleAssignment | ApiKey | None
 
 
 class Batch:
@@ -155,7 +155,9 @@ class BaseStore(ABC):
         """How messages name this store: "the store of profile 'x'" or its URL."""
         if self.context.profile:
             return f"the store of profile '{self.context.profile}'"
-        return f"the store at {self.url}"
+        from zen_core.masking import mask_url
+
+        return f"the store at {mask_url(self.url)}"
 
     # --- storage life cycle ---------------------------------------------------
     def initialize(self) -> None:  # noqa: B027 - optional hook, default no-op
@@ -359,7 +361,8 @@ class BaseStore(ABC):
     @staticmethod
     def component_exists(type: ComponentType, name: str) -> ComponentExistsError:
         return ComponentExistsError(
-            f"A {type.display} with name '{name}' already exists. Please choose a different name."
+            f"{'An' if type.display[:1] in 'aeiou' else 'A'} {type.display} with name '{name}' "
+            "already exists. Please choose a different name."
         )
 
     @staticmethod

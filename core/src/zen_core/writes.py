@@ -156,8 +156,7 @@ _RECORD_FIELDS = {"user": User, "team": Team, "assignment": RoleAssignment, "key
 
 
 def _account_to_dict(write: AccountWrite) -> dict[str, Any]:
-    op = next(name for name, cls in _ACCOUNT_WRITES.items() if isinstance(write, cls))
-    data: dict[str, Any] = {"op": op}
+    data: dict[str, Any] = {"op": op_name(write)}
     for key, value in vars(write).items():
         data[key] = value.to_dict() if hasattr(value, "to_dict") else value
     return data
@@ -171,6 +170,20 @@ def _account_from_dict(op: str, data: dict[str, Any]) -> AccountWrite:
         record = _RECORD_FIELDS.get(key) if isinstance(value, dict) else None
         fields[key] = record.from_dict(value) if record else value
     return cls(**fields)
+
+
+_STACK_WRITES: dict[str, type] = {
+    "register_component": RegisterComponent, "update_component": UpdateComponent,
+    "delete_component": DeleteComponent, "register_stack": RegisterStack,
+    "update_stack": UpdateStack, "delete_stack": DeleteStack,
+}
+_OP_NAMES = {cls: name for name, cls in {**_STACK_WRITES, **_ACCOUNT_WRITES}.items()}
+
+
+def op_name(write: Write) -> str:
+    """The write's operation name (``"update_component"``): its JSON ``op``, and the name
+    stores dispatch on (``getattr(self, "_" + op_name(write))(write)``)."""
+    return _OP_NAMES[type(write)]
 
 
 def to_dict(write: Write) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def test_a_killed_service_is_reported_gone_and_up_starts_a_fresh_one(zenml, zen_
     wait_dead(pid)
 
     status = zenml("service status")
-    assert status.exit_code == 0
+    assert status.exit_code == 3  # not running (issue 10)
     assert lines(status.stdout) == [
         f"The zen service is not running: its process (pid {pid}) is gone. Start it again "
         "with `zenml service up`."]
@@ -235,7 +235,7 @@ def test_the_state_of_a_failed_start_is_kept_as_it_was(zenml, zen_home):
 
 def test_a_bad_port_is_a_usage_error(zenml):
     result = zenml("service up --port 70000")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 10)
     assert "70000" in result.stderr and "Traceback" not in result.stderr
 
 

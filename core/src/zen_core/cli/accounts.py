@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from zen_core.cli.common import make_client
+from zen_core.cli.options import examples
 from zen_core.cli.output import emit_data, info, output_option, print_table, success
 
 
@@ -18,29 +19,23 @@ def _access():
 
 
 # --- users ------------------------------------------------------------------------------------
-@click.group()
+@click.group(epilog=examples("zenml user create alice", "zenml role assign editor --user alice",
+                             "zenml user key create alice --expires-in 30d"))
 def user() -> None:
-    """Users of the active profile's store, and their API keys.
-
-    \b
-    Example:
-      zenml user create alice
-      zenml role assign editor --user alice
-      zenml user key create alice --expires-in 30d
-    """
+    """Users of the active profile's store, and their API keys."""
 
 
-@user.command("get")
+@user.command("get", epilog=examples("zenml user get"))
 def get_user() -> None:
-    """Show the user the active profile acts as. Example: zenml user get"""
+    """Show the user the active profile acts as."""
     click.echo(f"Active user: '{make_client().profile.active_user}'")
 
 
-@user.command("set")
+@user.command("set", epilog=examples("zenml user set alice"))
 @click.argument("name")
 def set_user(name: str) -> None:
     """Make the active profile act as another user of its store (on a direct store this is
-    who the history names and whose roles apply). Example: zenml user set alice"""
+    who the history names and whose roles apply)."""
     from zen_core.services import choices
 
     client = make_client()
@@ -48,20 +43,20 @@ def set_user(name: str) -> None:
     success(f"Active user of profile '{client.profile.name}' set to '{name}'.")
 
 
-@user.command("create")
+@user.command("create", epilog=examples("zenml user create alice"))
 @click.argument("name")
 def create_user(name: str) -> None:
-    """Create a user (an admin's task). Example: zenml user create alice"""
+    """Create a user (an admin's task)."""
     from zen_core.services import accounts
 
     accounts.create_user(_access(), name)
     success(f"Created user '{name}'.")
 
 
-@user.command("list")
+@user.command("list", epilog=examples("zenml user list"))
 @output_option
 def list_users(output_format: str) -> None:
-    """List users with their roles and teams. Example: zenml user list"""
+    """List users with their roles and teams."""
     from zen_core.services import accounts
     from zen_core.services.authz import roles_of
 
@@ -81,11 +76,11 @@ def list_users(output_format: str) -> None:
                  for r in rows])
 
 
-@user.command("describe")
+@user.command("describe", epilog=examples("zenml user describe alice"))
 @click.argument("name")
 @output_option
 def describe_user(name: str, output_format: str) -> None:
-    """Show a user's roles, teams and API keys. Example: zenml user describe alice"""
+    """Show a user's roles, teams and API keys."""
     from zen_core.services import accounts
     from zen_core.services.authz import roles_of
 
@@ -102,29 +97,30 @@ def describe_user(name: str, output_format: str) -> None:
                 title=f"User '{name}'")
 
 
-@user.command("delete")
+@user.command("delete", epilog=examples("zenml user delete alice"))
 @click.argument("name")
 def delete_user(name: str) -> None:
-    """Delete a user with their roles, team memberships and API keys.
-    Example: zenml user delete alice"""
+    """Delete a user with their roles, team memberships and API keys."""
     from zen_core.services import accounts
 
     accounts.delete_user(_access(), name)
     success(f"Deleted user '{name}'.")
 
 
-@user.group()
+@user.group(epilog=examples("zenml user key create alice --name laptop",
+                            "zenml user key list alice"))
 def key() -> None:
     """A user's API keys for the zen service (shown once, stored as a hash)."""
 
 
-@key.command("create")
+@key.command("create", epilog=examples("zenml user key create alice",
+                                        "zenml user key create ci --name ci --expires-in 30d"))
 @click.argument("user_name", metavar="USER")
 @click.option("--name", "key_name", default=None, help="A name for the key (default key-N).")
 @click.option("--expires-in", default=None, metavar="DURATION",
               help="Expire after e.g. 90m, 12h, 30d, 2w (default: never).")
 def create_key(user_name: str, key_name: str | None, expires_in: str | None) -> None:
-    """Create an API key and print it (this once). Example: zenml user key create alice"""
+    """Create an API key and print it (this once)."""
     from zen_core.services import keys
 
     record, secret = keys.create(_access(), user_name, key_name, expires_in)
@@ -134,11 +130,11 @@ def create_key(user_name: str, key_name: str | None, expires_in: str | None) -> 
             + ". Keep it safe: it is not shown again.")
 
 
-@key.command("list")
+@key.command("list", epilog=examples("zenml user key list alice"))
 @click.argument("user_name", metavar="USER")
 @output_option
 def list_keys(user_name: str, output_format: str) -> None:
-    """List a user's API keys (never the keys). Example: zenml user key list alice"""
+    """List a user's API keys (never the keys)."""
     from zen_core.services import keys
 
     rows = [k.to_dict(with_hash=False) for k in keys.list_(_access(), user_name)]
@@ -154,12 +150,11 @@ def list_keys(user_name: str, output_format: str) -> None:
                  for r in rows])
 
 
-@key.command("revoke")
+@key.command("revoke", epilog=examples("zenml user key revoke alice laptop"))
 @click.argument("user_name", metavar="USER")
 @click.argument("name")
 def revoke_key(user_name: str, name: str) -> None:
-    """Revoke an API key: every service over this store refuses it within a second.
-    Example: zenml user key revoke alice laptop"""
+    """Revoke an API key: every service over this store refuses it within a second."""
     from zen_core.services import keys
 
     keys.revoke(_access(), user_name, name)
@@ -167,32 +162,26 @@ def revoke_key(user_name: str, name: str) -> None:
 
 
 # --- teams ------------------------------------------------------------------------------------
-@click.group()
+@click.group(epilog=examples("zenml team create ml", "zenml team add ml --user alice",
+                             "zenml role assign editor --team ml"))
 def team() -> None:
-    """Teams of users; a role given to a team is given to its members.
-
-    \b
-    Example:
-      zenml team create ml
-      zenml team add ml --user alice
-      zenml role assign editor --team ml
-    """
+    """Teams of users; a role given to a team is given to its members."""
 
 
-@team.command("create")
+@team.command("create", epilog=examples("zenml team create ml"))
 @click.argument("name")
 def create_team(name: str) -> None:
-    """Create a team. Example: zenml team create ml"""
+    """Create a team."""
     from zen_core.services import accounts
 
     accounts.create_team(_access(), name)
     success(f"Created team '{name}'.")
 
 
-@team.command("list")
+@team.command("list", epilog=examples("zenml team list"))
 @output_option
 def list_teams(output_format: str) -> None:
-    """List teams and their members. Example: zenml team list"""
+    """List teams and their members."""
     from zen_core.services import accounts
 
     rows = [t.to_dict() for t in accounts.list_teams(_access())]
@@ -205,11 +194,11 @@ def list_teams(output_format: str) -> None:
                 [[r["name"], ", ".join(r["members"]), r["created"]] for r in rows])
 
 
-@team.command("describe")
+@team.command("describe", epilog=examples("zenml team describe ml"))
 @click.argument("name")
 @output_option
 def describe_team(name: str, output_format: str) -> None:
-    """Show a team's members and roles. Example: zenml team describe ml"""
+    """Show a team's members and roles."""
     from zen_core.services import accounts
 
     access = _access()
@@ -224,33 +213,32 @@ def describe_team(name: str, output_format: str) -> None:
                 title=f"Team '{name}'")
 
 
-@team.command("delete")
+@team.command("delete", epilog=examples("zenml team delete ml"))
 @click.argument("name")
 def delete_team(name: str) -> None:
-    """Delete a team and the roles given to it (its members stay users).
-    Example: zenml team delete ml"""
+    """Delete a team and the roles given to it (its members stay users)."""
     from zen_core.services import accounts
 
     accounts.delete_team(_access(), name)
     success(f"Deleted team '{name}'.")
 
 
-@team.command("add")
+@team.command("add", epilog=examples("zenml team add ml --user alice"))
 @click.argument("name")
 @click.option("--user", "user_name", required=True, help="The user to add.")
 def add_member(name: str, user_name: str) -> None:
-    """Add a user to a team. Example: zenml team add ml --user alice"""
+    """Add a user to a team."""
     from zen_core.services import accounts
 
     accounts.add_member(_access(), name, user_name)
     success(f"Added user '{user_name}' to team '{name}'.")
 
 
-@team.command("remove")
+@team.command("remove", epilog=examples("zenml team remove ml --user alice"))
 @click.argument("name")
 @click.option("--user", "user_name", required=True, help="The user to remove.")
 def remove_member(name: str, user_name: str) -> None:
-    """Remove a user from a team. Example: zenml team remove ml --user alice"""
+    """Remove a user from a team."""
     from zen_core.services import accounts
 
     accounts.remove_member(_access(), name, user_name)
@@ -258,22 +246,16 @@ def remove_member(name: str, user_name: str) -> None:
 
 
 # --- roles ------------------------------------------------------------------------------------
-@click.group()
+@click.group(epilog=examples("zenml role list", "zenml role assign viewer --user bob",
+                             "zenml role assignment list"))
 def role() -> None:
-    """The built-in roles (viewer, editor, admin) and who has them.
-
-    \b
-    Example:
-      zenml role list
-      zenml role assign viewer --user bob
-      zenml role assignment list
-    """
+    """The built-in roles (viewer, editor, admin) and who has them."""
 
 
-@role.command("list")
+@role.command("list", epilog=examples("zenml role list"))
 @output_option
 def list_roles(output_format: str) -> None:
-    """List the roles and what each may do. Example: zenml role list"""
+    """List the roles and what each may do."""
     from zen_core.services import accounts
 
     rows = accounts.list_roles()
@@ -288,12 +270,12 @@ def _holder_options(func):
     return click.option("--user", "user_name", default=None, help="Give it to this user.")(func)
 
 
-@role.command("assign")
+@role.command("assign", epilog=examples("zenml role assign editor --user alice"))
 @click.argument("role_name", metavar="ROLE")
 @_holder_options
 def assign_role(role_name: str, user_name: str | None, team_name: str | None) -> None:
     """Give a role to a user or a team. The first role given in a store also makes you an
-    admin. Example: zenml role assign editor --user alice"""
+    admin."""
     from zen_core.services import accounts
 
     access = _access()
@@ -302,11 +284,11 @@ def assign_role(role_name: str, user_name: str | None, team_name: str | None) ->
         success(f"Assigned role '{assignment.role}' to {assignment.holder}.")
 
 
-@role.command("revoke")
+@role.command("revoke", epilog=examples("zenml role revoke editor --user alice"))
 @click.argument("role_name", metavar="ROLE")
 @_holder_options
 def revoke_role(role_name: str, user_name: str | None, team_name: str | None) -> None:
-    """Take a role from a user or a team. Example: zenml role revoke editor --user alice"""
+    """Take a role from a user or a team."""
     from zen_core.services import accounts
 
     accounts.revoke(_access(), role_name, user_name, team_name)
@@ -314,15 +296,15 @@ def revoke_role(role_name: str, user_name: str | None, team_name: str | None) ->
     success(f"Revoked role '{role_name}' from {holder}.")
 
 
-@role.group()
+@role.group(epilog=examples("zenml role assignment list"))
 def assignment() -> None:
     """Who has which role."""
 
 
-@assignment.command("list")
+@assignment.command("list", epilog=examples("zenml role assignment list"))
 @output_option
 def list_assignments(output_format: str) -> None:
-    """List every role given to a user or a team. Example: zenml role assignment list"""
+    """List every role given to a user or a team."""
     from zen_core.services import accounts
 
     rows = [a.to_dict() for a in accounts.list_assignments(_access())]
@@ -336,10 +318,10 @@ def list_assignments(output_format: str) -> None:
 
 
 # --- who and what ---------------------------------------------------------------------------
-@click.command()
+@click.command(epilog=examples("zenml whoami"))
 @output_option
 def whoami(output_format: str) -> None:
-    """Say which user the active profile acts as, and with which roles. Example: zenml whoami"""
+    """Say which user the active profile acts as, and with which roles."""
     client = make_client()
     # A store that knows who its client is (a service, by the key sent) says so itself.
     remote = getattr(client.store, "whoami", None)
@@ -397,10 +379,9 @@ def _details(details: dict) -> str:
     return "; ".join(parts)
 
 
-@click.command("history")
+@click.command("history", epilog=examples("zenml history --limit 50 --user alice"))
 @click.option("--user", "user_name", default=None, help="Only changes made by this user.")
 @history_options
 def history_command(user_name: str | None, limit: int, offset: int, output_format: str) -> None:
-    """Every change to the active profile's store: who, what, when.
-    Example: zenml history --limit 50 --user alice"""
+    """Every change to the active profile's store: who, what, when."""
     show_history(None, None, limit, offset, user_name, output_format)

@@ -70,20 +70,34 @@ def follow_stack_rename(context: Context, old: str, new: str) -> None:
     profile, repository = context.profile, context.repository
     if profile.active_stack == old:
         context.config.set_profile_stack(profile.name, new)
-    if repository is not None and repository.active_stack_name == old:
+    if (repository is not None and repository.active_stack_name == old
+            and repository.active_profile_name == profile.name):
         repository.set_active(stack=new)
 
 
+def follow_profile_rename(context: Context, old: str, new: str) -> None:
+    """The repository's choice of profile ``old`` names ``new`` (the global choice is moved
+    by :func:`zen_core.services.profiles.rename`; other repositories are repaired when next
+    used there)."""
+    repository = context.repository
+    if repository is not None and repository.active_profile_name == old:
+        repository.set_active(profile=new)
+
+
 def check_stack_deletable(context: Context, store: BaseStore, name: str) -> None:
-    """Refuse to delete the profile's active stack or the effective one."""
+    """Refuse to delete the profile's active stack or the effective one (as stored or set in
+    the environment: a stack named for one command protects nothing)."""
     store.get_stack(name)
-    if context.profile.active_stack == name:
+    profile = context.profile  # whose store it is
+    stored = context.without_named()
+    if profile.active_stack == name:
         raise InUseError(
             f"Stack '{name}' cannot be deleted while it is globally active. Please choose "
             "a different active global stack first by running "
             "'zenml stack set --global STACK'."
         )
-    if context.stack_choice(store.stack_names()).name == name:
+    if stored.profile.name == profile.name and (
+            stored.stack_choice(store.stack_names()).name == name):
         raise InUseError(
             f"Stack '{name}' cannot be deleted while it is active. Please choose a "
             "different active stack first by running 'zenml stack set STACK'."
@@ -91,7 +105,9 @@ def check_stack_deletable(context: Context, store: BaseStore, name: str) -> None
 
 
 def check_profile_deletable(context: Context, name: str) -> None:
-    """Refuse to delete the global profile or the effective one."""
+    """Refuse to delete the global profile or the effective one (as stored or set in the
+    environment: a profile named for one command protects nothing)."""
+    context = context.without_named()
     context.config.get_profile(name)
     if context.config.activated_profile == name:
         raise InUseError(
@@ -113,7 +129,10 @@ def check_profile_deletable(context: Context, name: str) -> None:
 
 def repair(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
     """Rewrite choices that name a profile or stack that has gone, with a warning for each.
-    Returns whether anything was rewritten (then resolve the context again)."""
+    Returns whether anything was rewritten (then resolve the context again). A command
+    that names its profile or stack repairs nothing: it changes no stored choice."""
+    if context.names_choices:
+        return False
     choice, repository, config = context.profile_choice, context.repository, context.config
     repaired = False
     if choice.stale and repository is not None:

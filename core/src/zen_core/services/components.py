@@ -7,11 +7,11 @@ of every stack that uses the component.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from zen_core import masking
 from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
 
 #: Config keys masked even when the flavor's schema is not installed.
-SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key", re.I)
+SECRET_NAME = masking.SECRET_NAME
 
 
 def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
@@ -97,6 +97,50 @@ def _visible(access: StoreAccess, component: Component) -> Component:
     return replace(component, config=masked_config(component, access.rules.plugins))
 
 
+def parse_text_values(type: ComponentType | str, flavor: str, values: Mapping[str, str],
+                      plugins: PluginManager | None = None) -> dict[str, Any]:
+    """Configuration typed as text (``--key=value``) as the flavor's schema wants it: the
+    value of a list or mapping field is read as YAML/JSON, every other value stays text
+    (the schema coerces it), so a password like ``{x`` or ``[1]`` is never reinterpreted.
+    A value that cannot be read is refused without echoing it (it may be a secret)."""
+    type = ComponentType.parse(type)
+    try:
+        from zen_core.flavors.base import structured_fields
+
+        if plugins is None:
+            from zen_core.plugins import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        structured = structured_fields(plugins.flavor(type, flavor).load_model())
+    except ZenError:
+        structured = set()  # flavor not installed: registering says so
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        parsed[key] = _read_structured(key, value) if key in structured else value
+    return parsed
+
+
+def parse_text_changes(access: StoreAccess, type: ComponentType | str, name: str,
+                       flavor: str | None, values: Mapping[str, str]) -> dict[str, Any]:
+    """:func:`parse_text_values` for an update: against the new flavor, else the
+    component's own."""
+    type = ComponentType.parse(type)
+    target = flavor or access.store.get_component(type, name).flavor
+    return parse_text_values(type, target, values, access.rules.plugins)
+
+
+def _read_structured(key: str, value: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise InvalidDataError(
+            f"The value of --{key} is not a valid list or mapping. Write it as JSON, for "
+            'example --labels=\'{"team": "ml"}\'.'
+        ) from None
+
+
 def secret_keys(component: Component, plugins: PluginManager | None = None) -> set[str]:
     """The config keys of ``component`` to mask: its flavor's secret fields, and keys
     named like secrets (all that is known when the flavor is not installed)."""
@@ -116,8 +160,6 @@ def secret_keys(component: Component, plugins: PluginManager | None = None) -> s
 
 def masked_config(component: Component, plugins: PluginManager | None = None) -> dict[str, Any]:
     """The configuration with every secret value (that is set) shown as ``********``."""
-    from zen_core.flavors.base import MASK
-
     secrets = secret_keys(component, plugins)
-    return {k: (MASK if k in secrets and v is not None else v)
+    return {k: (masking.MASK if k in secrets and v is not None else v)
             for k, v in component.config.items()}

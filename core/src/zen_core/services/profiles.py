@@ -1,4 +1,4 @@
-"""Profiles: create (with their store and default stack), open their store, delete.
+"""Profiles: create (with their store and default stack), open their store, rename, delete.
 
 Creating the ``default`` profile on the first run is an explicit step
 (:func:`ensure_default`) that the CLI runs before a command, never a side
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from zen_core.config import GlobalConfig, Profile
 from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK, default_stack_components
-from zen_core.exceptions import InvalidDataError, ProfileExistsError
-from zen_core.fileio import inside, locked
+from zen_core.exceptions import InvalidDataError, ProfileExistsError, ZenError
+from zen_core.fileio import cannot, inside, locked
 from zen_core.names import check_name
 from zen_core.services.access import Reporter, quiet
 
@@ -77,27 +77,9 @@ def create(
     certificate file to trust) and ``insecure`` (check no certificate) are for store
     types that use TLS.
     """
-    from zen_core.defaults import default_store_type
-
-    check_name(name, "profile name")
-    if config.has_profile(name):
-        raise ProfileExistsError(f"Profile '{name}' already exists.")
-    type_name = store_type or default_store_type()
-    kind = _plugins().store_type(type_name)
-    if url is not None:
-        kind.validate_url(url)
-    if token and not kind.accepts_token:
-        raise InvalidDataError(f"Store type '{type_name}' takes no token.")
-    if (ca_cert or insecure) and not kind.uses_tls:
-        raise InvalidDataError(f"Store type '{type_name}' does not use TLS: it takes no "
-                               "--ca-cert or --insecure.")
-    if ca_cert and insecure:
-        raise InvalidDataError("Give --ca-cert or --insecure, not both: --insecure checks "
-                               "no certificate at all.")
-    profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token,
-                      store_ca_cert=_ca_file(ca_cert) if ca_cert else None,
-                      store_insecure=insecure)
-    profile.store_url = store_url(config, profile)
+    profile = check_new(config, name, store_type, url, token, ca_cert=ca_cert,
+                        insecure=insecure)
+    kind = _plugins().store_type(profile.store_type)
     with locked(config.directory / "create-profile"):
         config.reload()
         if config.has_profile(name):
@@ -131,6 +113,93 @@ def _ca_file(path: str | Path) -> str:
         raise InvalidDataError(
             f"Cannot read the CA certificate {resolved}: {err.strerror or err}.") from None
     return str(resolved)
+
+
+def check_new(config: GlobalConfig, name: str, store_type: str | None = None,
+              url: str | None = None, token: str | None = None, *,
+              ca_cert: str | Path | None = None, insecure: bool = False) -> Profile:
+    """The profile :func:`create` would record (name, store type, URL, token and TLS
+    options checked); nothing is created."""
+    from zen_core.defaults import default_store_type
+
+    check_name(name, "profile name")
+    if config.has_profile(name):
+        raise ProfileExistsError(f"Profile '{name}' already exists.")
+    type_name = store_type or default_store_type()
+    kind = _plugins().store_type(type_name)
+    if url is not None:
+        kind.validate_url(url)
+    if token and not kind.accepts_token:
+        raise InvalidDataError(f"Store type '{type_name}' takes no token.")
+    if (ca_cert or insecure) and not kind.uses_tls:
+        raise InvalidDataError(f"Store type '{type_name}' does not use TLS: it takes no "
+                               "--ca-cert or --insecure.")
+    if ca_cert and insecure:
+        raise InvalidDataError("Give --ca-cert or --insecure, not both: --insecure checks "
+                               "no certificate at all.")
+    profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token,
+                      store_ca_cert=_ca_file(ca_cert) if ca_cert else None,
+                      store_insecure=insecure)
+    profile.store_url = store_url(config, profile)
+    return profile
+
+
+def owns_store(config: GlobalConfig, profile: Profile) -> bool:
+    """Whether the profile's store lives in the profile's own folder (its store type's default
+    location), so that deleting or renaming the profile deletes or moves the store too."""
+    try:
+        default = _plugins().store_type(profile.store_type).url_for_profile(
+            config.profile_dir(profile.name))
+    except ZenError:  # no default location (rest), or a store type not installed
+        return False
+    return store_url(config, profile) == default
+
+
+def rename(config: GlobalConfig, old: str, new: str) -> Profile:
+    """Rename a profile; its own folder (and a store in it) moves along, the global choice
+    follows. A repository's choice follows through :func:`.choices.follow_profile_rename`."""
+    check_name(new, "profile name")
+    config.get_profile(old)  # raises if unknown
+    if old == new or config.has_profile(new):
+        raise ProfileExistsError(f"Profile '{new}' already exists.")
+    with locked(config.directory / "create-profile"):
+        config.reload()
+        profile = config.get_profile(old)
+        if config.has_profile(new):
+            raise ProfileExistsError(f"Profile '{new}' already exists.")
+        new_url = (_plugins().store_type(profile.store_type).url_for_profile(
+            config.profile_dir(new)) if owns_store(config, profile) else None)
+        old_dir, new_dir = config.profile_dir(old), config.profile_dir(new)
+        if new_dir.exists():
+            raise InvalidDataError(
+                f"Cannot rename profile '{old}' to '{new}': {new_dir} already exists (left by "
+                "an earlier profile?). Move it away first."
+            )
+        moved = old_dir.is_dir()
+        if moved:
+            try:
+                old_dir.rename(new_dir)
+            except OSError as err:
+                raise cannot("move", old_dir, err) from None
+        try:
+            with config.edit() as data:
+                entries = data.get("profiles") or {}
+                renamed = {}
+                for key, entry in entries.items():  # same place in the list: creation order
+                    if key == old:
+                        entry = dict(entry, name=new)
+                        if new_url is not None:
+                            entry["store_url"] = new_url
+                        key = new
+                    renamed[key] = entry
+                data["profiles"] = renamed
+                if data.get("activated_profile") == old:
+                    data["activated_profile"] = new
+        except BaseException:
+            if moved:
+                new_dir.rename(old_dir)
+            raise
+    return config.get_profile(new)
 
 
 def record(config: GlobalConfig, profile: Profile) -> None:

@@ -23,6 +23,11 @@ def a_or_an(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
+def count(n: int, word: str) -> str:
+    """``1 stack``, ``3 stacks``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def listing(words: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else ""

@@ -16,17 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from zen_core import env
 from zen_core.plugins import reset_plugin_manager
 
-ZEN_ENVIRONMENT = (
-    "ZENML_CONFIG_PATH",
-    "ZENML_REPOSITORY_PATH",
-    "ZENML_ACTIVATED_PROFILE",
-    "ZENML_ACTIVATED_STACK",
-    "ZENML_DEFAULT_STORE_TYPE",
-    "ZENML_STORE_TOKEN",
-    "ZENML_DEBUG",
-)
+#: Every variable zen reads, and NO_COLOR: a test sees none of the person's settings.
+ZEN_ENVIRONMENT = (*env.ALL, "NO_COLOR")
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from zen_core.writes import (
     RevokeApiKey,
     RevokeRole,
     TouchApiKey,
+    op_name,
 )
 
 if TYPE_CHECKING:
@@ -101,8 +102,7 @@ class Accounts:
     # --- writes ---------------------------------------------------------------------------
     def apply(self, store: BaseStore, write: Any) -> Any:
         """Apply one account write; return what ``apply`` returns for it."""
-        handler = getattr(self, f"_{type(write).__name__}")
-        return handler(store, write)
+        return getattr(self, f"_{op_name(write)}")(store, write)
 
     def _user_names(self) -> list[str]:
         return [u.name for u in self.users()]
@@ -116,7 +116,7 @@ class Accounts:
         if name not in names:
             raise store.team_not_found(name, names)
 
-    def _CreateUser(self, store: BaseStore, write: CreateUser) -> User:
+    def _create_user(self, store: BaseStore, write: CreateUser) -> User:
         user = write.user
         if user.name in self._user_names():
             raise store.user_exists(user.name)
@@ -125,7 +125,7 @@ class Accounts:
             {"id": user.uuid, "creation_date": user.created, "name": user.name})
         return user
 
-    def _DeleteUser(self, store: BaseStore, write: DeleteUser) -> None:
+    def _delete_user(self, store: BaseStore, write: DeleteUser) -> None:
         self._require_user(store, write.name)
         self.data["users"] = [e for e in _list(self.data, "users")
                               if not (isinstance(e, dict) and e.get("name") == write.name)]
@@ -136,7 +136,7 @@ class Accounts:
                                     if e.get("user") != write.name]
         meta["api_keys"] = [e for e in _list(meta, "api_keys") if e.get("user") != write.name]
 
-    def _CreateTeam(self, store: BaseStore, write: CreateTeam) -> Team:
+    def _create_team(self, store: BaseStore, write: CreateTeam) -> Team:
         team = write.team
         if team.name in [t.name for t in self.teams()]:
             raise store.team_exists(team.name)
@@ -148,7 +148,7 @@ class Accounts:
         self.data.setdefault("team_assignments", {})[team.name] = list(team.members)
         return team
 
-    def _DeleteTeam(self, store: BaseStore, write: DeleteTeam) -> None:
+    def _delete_team(self, store: BaseStore, write: DeleteTeam) -> None:
         self._require_team(store, write.name)
         self.data["teams"] = [e for e in _list(self.data, "teams")
                               if not (isinstance(e, dict) and e.get("name") == write.name)]
@@ -157,7 +157,7 @@ class Accounts:
         meta["role_assignments"] = [e for e in _list(meta, "role_assignments")
                                     if e.get("team") != write.name]
 
-    def _AddTeamMember(self, store: BaseStore, write: AddTeamMember) -> Team:
+    def _add_team_member(self, store: BaseStore, write: AddTeamMember) -> Team:
         self._require_team(store, write.team)
         self._require_user(store, write.user)
         members = self.data.setdefault("team_assignments", {}).setdefault(write.team, [])
@@ -166,7 +166,7 @@ class Accounts:
             members.sort()
         return next(t for t in self.teams() if t.name == write.team)
 
-    def _RemoveTeamMember(self, store: BaseStore, write: RemoveTeamMember) -> Team:
+    def _remove_team_member(self, store: BaseStore, write: RemoveTeamMember) -> Team:
         self._require_team(store, write.team)
         members = (self.data.get("team_assignments") or {}).get(write.team) or []
         if write.user not in members:
@@ -174,7 +174,7 @@ class Accounts:
         members.remove(write.user)
         return next(t for t in self.teams() if t.name == write.team)
 
-    def _AssignRole(self, store: BaseStore, write: AssignRole) -> RoleAssignment:
+    def _assign_role(self, store: BaseStore, write: AssignRole) -> RoleAssignment:
         wanted = write.assignment
         if wanted.user is not None:
             self._require_user(store, wanted.user)
@@ -187,7 +187,7 @@ class Accounts:
         _list(self._meta, "role_assignments").append(assignment.to_dict())
         return assignment
 
-    def _RevokeRole(self, store: BaseStore, write: RevokeRole) -> None:
+    def _revoke_role(self, store: BaseStore, write: RevokeRole) -> None:
         wanted = write.assignment
         if wanted not in self.role_assignments():
             raise store.role_not_held(wanted)
@@ -197,7 +197,7 @@ class Accounts:
             if (e.get("role"), e.get("user"), e.get("team")) != (wanted.role, wanted.user,
                                                                wanted.team)]
 
-    def _CreateApiKey(self, store: BaseStore, write: CreateApiKey) -> ApiKey:
+    def _create_api_key(self, store: BaseStore, write: CreateApiKey) -> ApiKey:
         key = write.key
         self._require_user(store, key.user)
         existing = self.api_keys()
@@ -210,7 +210,7 @@ class Accounts:
         _list(self._meta, "api_keys").append(key.to_dict())
         return key
 
-    def _RevokeApiKey(self, store: BaseStore, write: RevokeApiKey) -> None:
+    def _revoke_api_key(self, store: BaseStore, write: RevokeApiKey) -> None:
         mine = self.api_keys(write.user)
         if not any(k.name == write.name for k in mine):
             raise store.key_not_found(write.user, write.name, [k.name for k in mine])
@@ -218,7 +218,7 @@ class Accounts:
         meta["api_keys"] = [e for e in _list(meta, "api_keys")
                             if (e.get("user"), e.get("name")) != (write.user, write.name)]
 
-    def _TouchApiKey(self, store: BaseStore, write: TouchApiKey) -> None:
+    def _touch_api_key(self, store: BaseStore, write: TouchApiKey) -> None:
         for entry in _list(self._meta, "api_keys"):
             if entry.get("key_id") == write.key_id:
                 entry["last_used"] = write.when

@@ -317,12 +317,13 @@ def _check_index(data: dict[str, Any]) -> None:
 
 def _meta(meta: dict[str, Any]) -> dict[str, Any]:
     """revision/created/updated from a ``_zen`` mapping; what is not of the right type is left
-    out (a hand edit must not make the record unreadable)."""
+    out (a hand edit must not make the record unreadable). A record written without zen's
+    metadata (by ZenML 0.7, by hand) has been written once: revision 1, times unknown."""
     revision = meta.get("revision")
     created, updated = meta.get("created"), meta.get("updated")
     return {
         "revision": revision if isinstance(revision, int) and not isinstance(revision, bool)
-        and revision >= 0 else 0,
+        and revision >= 1 else 1,
         "created": created if isinstance(created, str) else None,
         "updated": updated if isinstance(updated, str) else None,
     }

@@ -24,6 +24,7 @@ from zen_core.writes import (
     UpdateComponent,
     UpdateStack,
     Write,
+    op_name,
 )
 
 if TYPE_CHECKING:
@@ -80,24 +81,15 @@ class Transaction:
 
             self.index_changed = True
             return Accounts(self.data).apply(self.store, write)
-        if isinstance(write, RegisterComponent):
-            return self._register_component(write.component)
-        if isinstance(write, UpdateComponent):
-            return self._update_component(write)
-        if isinstance(write, DeleteComponent):
-            return self._delete_component(write)
-        if isinstance(write, RegisterStack):
-            return self._register_stack(write.stack)
-        if isinstance(write, UpdateStack):
-            return self._update_stack(write)
-        return self._delete_stack(write)
+        return getattr(self, f"_{op_name(write)}")(write)
 
     def _put_component(self, component: Component) -> None:
         key = (component.type, component.name)
         self.components[key] = component
         self.changed.add(key)
 
-    def _register_component(self, component: Component) -> Component:
+    def _register_component(self, write: RegisterComponent) -> Component:
+        component = write.component
         entries = self.index.setdefault(component.type.value, {})
         if component.name in entries:
             raise self.store.component_exists(component.type, component.name)
@@ -164,7 +156,8 @@ class Transaction:
         stack = self.stack(name)
         self.meta["stacks"][name] = _meta_of(stack.stamped(stack))
 
-    def _register_stack(self, stack: Stack) -> Stack:
+    def _register_stack(self, write: RegisterStack) -> Stack:
+        stack = write.stack
         if stack.name in self.stacks:
             raise self.store.stack_exists(stack.name)
         return self._store_stack(stack.stamped())

@@ -61,7 +61,7 @@ def up(profile: str | None, port: int, host: str, tls_cert: str | None,
 @click.option("--show-token", is_flag=True,
               help="Also print the service's admin API key (keep it secret).")
 @output_option
-def status(show_token: bool, output_format: str) -> None:
+def status(show_token: bool, output_format: str) -> int:
     """Tell whether the service runs, where, and for which profile."""
     from zen_service import manager
     from zen_service.state import state_path
@@ -77,7 +77,7 @@ def status(show_token: bool, output_format: str) -> None:
     if show_token:
         data["token"] = state.token if state is not None and state.token else None
     if emit_data(data, output_format):
-        return
+        return 0 if status_ == manager.RUNNING else 3  # exit code: 3 = not running (LSB)
     if status_ == manager.RUNNING:
         click.echo(f"The zen service is running at '{state.url}' (pid {state.pid}), "
                    f"serving profile '{state.profile}'.")
@@ -95,6 +95,7 @@ def status(show_token: bool, output_format: str) -> None:
             click.echo("No key yet: `zenml service up` creates one.")
         else:
             click.echo(f"Token: {state.token}")
+    return 0 if status_ == manager.RUNNING else 3  # exit code: 3 = not running (LSB)
 
 
 @service.command()

@@ -4,9 +4,12 @@
   a missing one is reported with the ``pip install`` that adds it.
 * Connecting takes seconds at most: connect timeouts are set unless the URL's
   query sets them itself.
-* SQLite: the database's folder and file (mode 0600) are created; every connection uses WAL, a busy
-  timeout and foreign keys, and a writing transaction starts with
-  ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing.
+* SQLite: connections open the file read-write and never create it (a SQLite
+  URI with ``mode=rw``): only :func:`prepare_sqlite_file`, which
+  ``initialize()`` calls, creates the folder and the file (mode 0600). Every
+  connection uses WAL, a busy timeout and foreign keys, and a writing
+  transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue
+  instead of failing.
 * A server that is down, refuses the credentials or lacks the database gives a
   :class:`StoreUnavailableError` of one line naming host and database, never
   the password.
@@ -15,12 +18,15 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError
+from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_sql_store.urls import DRIVER_HINTS, SqlUrl
 
 if TYPE_CHECKING:
@@ -54,9 +60,10 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
     options: dict[str, Any] = {}
     connect_args: dict[str, Any] = {}
     if parsed.is_sqlite:
-        path = parsed.sqlite_path
-        url = url.set(database=path)
-        _prepare_sqlite_file(path)
+        # A SQLite URI (uri=true), so that "mode=rw" makes a missing file an error instead
+        # of a new empty database; the path is percent-encoded as URIs want it.
+        url = url.set(database="file:" + quote(parsed.sqlite_path))
+        url = url.update_query_dict({"mode": "rw", "uri": "true"})
         connect_args["check_same_thread"] = False  # the pool hands a connection to one thread
     else:
         options["pool_pre_ping"] = True  # servers close idle connections
@@ -87,9 +94,11 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
     return engine
 
 
-def _prepare_sqlite_file(path: str) -> None:
+def prepare_sqlite_file(path: str) -> None:
     """Create the database's folder, and the file readable by its owner only: component
-    configurations may hold secrets. (SQLite gives its -wal and -shm files the same mode.)"""
+    configurations may hold secrets. (SQLite gives its -wal and -shm files the same mode.)
+
+    Only ``initialize()`` calls this: every other open of a missing file is an error."""
     folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)
@@ -106,6 +115,19 @@ def _prepare_sqlite_file(path: str) -> None:
         raise StoreUnavailableError(
             f"Cannot create the SQLite database {path}: {err.strerror or err}."
         ) from None
+    if os.path.getsize(path) == 0:  # new: make it a database in WAL mode (see _sqlite_connect)
+        import sqlite3
+
+        try:
+            connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            try:
+                _enable_wal(connection.execute)
+            finally:
+                connection.close()
+        except sqlite3.Error as err:
+            raise StoreUnavailableError(
+                f"Cannot create the SQLite database {path}: {err}."
+            ) from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -116,9 +138,31 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+        # Readers never wait for the writer. Not on an empty file (one that is no
+        # database yet): that would write to it; prepare_sqlite_file sets it for a new one.
+        if cursor.execute("PRAGMA page_count").fetchone()[0]:
+            _enable_wal(cursor.execute)
     finally:
         cursor.close()
+
+
+def _enable_wal(execute: Callable[[str], Any]) -> None:
+    """``PRAGMA journal_mode = WAL``, again while another process switches the same new file.
+
+    Two connections switching one file at once deadlock on its locks, and SQLite then
+    fails one of them at once ("database is locked") instead of letting it wait for
+    the busy timeout: several processes initializing one new store do just that."""
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -154,8 +198,12 @@ _HINTS = {
 }
 
 
-def unavailable(parsed: SqlUrl, err: BaseException) -> StoreUnavailableError:
-    """One line for a database that cannot be used: where, why, what to do; no password."""
+def unavailable(parsed: SqlUrl, err: BaseException, *,
+                initializing: bool = True) -> StoreUnavailableError:
+    """One line for a database that cannot be used: where, why, what to do; no password.
+
+    A server database that does not exist is a :class:`StoreMissingError` unless the
+    store is being initialized (it is then still to be made, not gone)."""
     reason, kind = _reason(err)
     if parsed.is_sqlite and kind == "other":
         kind = "locked" if "locked" in reason else "sqlite"
@@ -163,9 +211,8 @@ def unavailable(parsed: SqlUrl, err: BaseException) -> StoreUnavailableError:
         hint = "Check that the file is a zen SQLite database and that you may write to it."
     else:
         hint = _HINTS[kind].format(database=parsed.database)
-    return StoreUnavailableError(
-        f"Cannot use the {parsed.describe()}: {scrub(reason, parsed)}. {hint}"
-    )
+    error = StoreMissingError if kind == "database" and not initializing else StoreUnavailableError
+    return error(f"Cannot use the {parsed.describe()}: {scrub(reason, parsed)}. {hint}")
 
 
 def scrub(text: str, parsed: SqlUrl) -> str:
