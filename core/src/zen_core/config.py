@@ -21,6 +21,10 @@ from zen_core.fileio import locked, read_yaml, write_yaml
 
 ENV_CONFIG_PATH = "ZENML_CONFIG_PATH"
 CONFIG_FILE = "config.yaml"
+#: ``version`` written into a new config.yaml. NOTE: ZenML 0.7 refuses a file whose
+#: version is newer than its own, so this is the layout's ZenML version, not zen's;
+#: a version already in the file is kept.
+ZENML_LAYOUT_VERSION = "0.7.0"
 
 
 def config_dir() -> Path:
@@ -133,14 +137,12 @@ class GlobalConfig:
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """Yield the freshly read raw config under a lock; write it back on success."""
-        from zen_core import __version__
-
         with locked(self.path):
             data = self._read()
             yield data
             data.setdefault("user_id", str(uuid.uuid4()))
             data.setdefault("analytics_opt_in", True)
-            data["version"] = __version__
+            data.setdefault("version", ZENML_LAYOUT_VERSION)
             write_yaml(self.path, data)
             self._data = data
 
