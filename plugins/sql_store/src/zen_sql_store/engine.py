@@ -4,9 +4,10 @@
   a missing one is reported with the ``pip install`` that adds it.
 * Connecting takes seconds at most: connect timeouts are set unless the URL's
   query sets them itself.
-* SQLite: the database's folder and file (mode 0600) are created; every connection uses WAL, a busy
-  timeout and foreign keys, and a writing transaction starts with
-  ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing.
+* SQLite: the database's folder and file (mode 0600, already in WAL mode) are created;
+  every connection uses WAL, a busy timeout and foreign keys, and a writing
+  transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue
+  instead of failing.
 * A server that is down, refuses the credentials or lacks the database gives a
   :class:`StoreUnavailableError` of one line naming host and database, never
   the password.
@@ -15,6 +16,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, exc
@@ -98,10 +102,33 @@ def _prepare_sqlite_file(path: str) -> None:
             f"Cannot create the folder {folder} of the SQLite database {path}: "
             f"{err.strerror or err}."
         ) from None
+    if os.path.exists(path):
+        return
+    # NOTE: turning a database to WAL needs exclusive access, and SQLite does not wait
+    # for it (no busy handler): processes opening one new file at once failed with
+    # "database is locked". So the file is made in WAL mode under a name of its own and
+    # published with a hard link, which fails if another process published first.
+    new = f"{path}.{uuid.uuid4().hex[:12]}.new"
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+        os.close(os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            connection = sqlite3.connect(new, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                connection.close()
+            os.link(new, path)
+        except FileExistsError:
+            pass  # another process's file won: it is in WAL mode too
+        except (OSError, sqlite3.Error):
+            # No hard links here (some network or FAT file systems): an empty file,
+            # which _use_wal converts, waiting for the lock as it must.
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(new)
     except OSError as err:
         raise StoreUnavailableError(
             f"Cannot create the SQLite database {path}: {err.strerror or err}."
@@ -116,9 +143,35 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+        _use_wal(cursor)  # readers never wait for the writer
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode (a property of the file, so usually it already is).
+
+    The switch needs exclusive access and SQLite does not wait for it: on "database is
+    locked", or when the switch is refused, try again for up to the busy timeout.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err):
+                raise
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked (cannot switch to WAL)")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _sqlite_begin(connection: Any) -> None:
