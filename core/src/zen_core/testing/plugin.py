@@ -3,6 +3,9 @@
 - ``zen_home``: an isolated config folder, working folder and environment;
 - ``zen``: run the CLI in-process, ``zen("stack list")``, stdout and stderr apart;
 - ``zen_process``: run the installed ``zenml`` in a subprocess, as a user would.
+
+and the marker ``zen_needs("zen_service", ...)``: the test needs those import
+packages (see :mod:`zen_core.testing.require`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,21 @@ from pathlib import Path
 import pytest
 
 from zen_core.plugins import reset_plugin_manager
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "zen_needs(*modules): the test needs these import packages installed; "
+        "skipped without them, failed instead under ZEN_REQUIRE_PLUGINS=1",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from zen_core.testing.require import require_modules
+
+    for marker in item.iter_markers("zen_needs"):
+        require_modules(*marker.args)
+
 
 ZEN_ENVIRONMENT = (
     "ZENML_CONFIG_PATH",
