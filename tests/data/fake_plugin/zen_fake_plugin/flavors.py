@@ -1,4 +1,4 @@
-from zen_core.flavors.base import FlavorConfig
+from zen_core.flavors.base import FlavorConfig, SecretField
 
 
 class FakeOrchestratorConfig(FlavorConfig):
@@ -6,3 +6,5 @@ class FakeOrchestratorConfig(FlavorConfig):
 
     cluster: str
     replicas: int = 1
+    # A declared secret whose name does not look secret: masked because it is declared.
+    credentials: str | None = SecretField(None, description="Login for the fake cluster.")
