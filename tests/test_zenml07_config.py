@@ -124,7 +124,13 @@ def test_stacks_and_components_load_as_they_are(zen, zenml07):
 
 def test_our_writes_keep_unknown_keys_and_keep_working(zen, zenml07):
     # The local orchestrator flavor has no fields: refused, nothing written.
-    assert zen("orchestrator update local_orchestrator --synchronous=true").exit_code == 1
+    orchestrator = zenml07 / "profiles" / "team" / "orchestrators" / "local_orchestrator.yaml"
+    before = orchestrator.read_bytes()
+    refused = zen("orchestrator update local_orchestrator --synchronous=true")
+    assert refused.exit_code == 1
+    assert "synchronous" in refused.stderr.splitlines()[-1]
+    assert refused.stderr.splitlines()[-1].startswith("Error: Invalid configuration")
+    assert orchestrator.read_bytes() == before
     assert zen("container-registry update local_registry --uri=localhost:6000").exit_code == 0
     assert zen("stack register mine -o local_orchestrator -m local_metadata_store "
                "-a local_artifact_store").exit_code == 0
@@ -137,6 +143,8 @@ def test_our_writes_keep_unknown_keys_and_keep_working(zen, zenml07):
     assert config["upgrade_migration_enabled"] is True
     assert config["profiles"]["team"]["active_user"] == "default"
     assert config["profiles"]["team"]["active_stack"] == "mine"
+    assert config["profiles"]["extra"]["store_type"] == "local"
+    assert config["activated_profile"] == "team"  # profile create does not activate
     index = yaml.safe_load((zenml07 / "profiles" / "team" / "stacks.yaml").read_text())
     assert index["users"][0]["name"] == "default"
     assert index["stacks"]["mine"]["orchestrator"] == "local_orchestrator"
