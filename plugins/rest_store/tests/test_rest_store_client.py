@@ -95,8 +95,12 @@ def stub():
     "http://localhost:8000", "https://zen.example.com", "http://10.0.0.1:80/",
     "http://[::1]:8000", "HTTP://LOCALHOST:8000",
 ])
-def test_good_urls(url):
-    check_url(url)
+def test_good_urls(url, zen_home):
+    assert check_url(url) is None
+    assert get_plugin_manager().store_type("rest").validate_url(url) is None
+    store = RestStore(url, token="t")
+    assert store.url == url.rstrip("/")  # requests go to URL + "/api/v1/..."
+    assert not store.url.endswith("/")
 
 
 @pytest.mark.parametrize(("url", "problem"), [
