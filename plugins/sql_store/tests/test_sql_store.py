@@ -103,6 +103,51 @@ def test_insert_race_is_reported_as_already_exists(store, monkeypatch, store_url
     assert [c.config for c in store.list_components()] == [{"first": True}]
 
 
+def test_a_real_insert_race_is_reported_as_already_exists(store, store_url, backend):
+    """No monkeypatching: another connection inserts the same name and commits while our
+    register waits for it. On a server our check saw nothing (the row was not committed),
+    so the database refuses our insert and the store maps that to the contract's error;
+    on SQLite our write waits for the lock and then sees the row."""
+    engine = store._ready()
+    refused: list[BaseException] = []
+
+    @event.listens_for(engine, "handle_error")
+    def _seen(context):
+        if isinstance(context.sqlalchemy_exception, exc.IntegrityError):
+            refused.append(context.original_exception)
+
+    other = create_engine(make_url(store_url).set(
+        drivername=store.location.sqlalchemy_drivername()))
+    outcome: list[BaseException | None] = []
+
+    def register() -> None:
+        try:
+            store.register_component(component(T.ORCHESTRATOR, "raced", {"ours": True}))
+        except BaseException as err:
+            outcome.append(err)
+        else:
+            outcome.append(None)
+
+    with other.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text(
+            "INSERT INTO zen_components (type, name, flavor, uuid, config) "
+            "VALUES ('orchestrator', 'raced', 'local', 'theirs', '{\"theirs\": true}')"))
+        racer = threading.Thread(target=register)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive(), f"did not wait for the other insert: {outcome}"
+        transaction.commit()
+    racer.join(60)
+    other.dispose()
+    [error] = outcome
+    assert isinstance(error, ComponentExistsError), error
+    assert "'raced'" in str(error)
+    assert [(c.uuid, c.config) for c in store.list_components()] == [("theirs", {"theirs": True})]
+    if backend != "sqlite":
+        assert refused, "the database never refused the duplicate: the race did not happen"
+
+
 def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced"))
     monkeypatch.setattr(SqlStore, "_component_id", staticmethod(lambda *a: None))
