@@ -27,6 +27,10 @@ ENV_CONFIG_PATH = env.CONFIG_PATH
 CONFIG_FILE = "config.yaml"
 #: Profile entry keys zen models; any other key is kept as it is.
 PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token")
+#: ``version`` written into a new config.yaml. NOTE: ZenML 0.7 refuses a file whose
+#: version is newer than its own, so this is the layout's ZenML version, not zen's;
+#: a version already in the file is kept.
+ZENML_LAYOUT_VERSION = "0.7.0"
 
 
 def config_dir() -> Path:
@@ -188,7 +192,6 @@ class GlobalConfig:
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """Yield the freshly read raw config under a lock; write it back on success."""
-        from zen_core import __version__
         from zen_core.fileio import remove_stale_temp_files
 
         with locked(self.path):
@@ -197,8 +200,7 @@ class GlobalConfig:
             yield data
             data.setdefault("user_id", str(uuid.uuid4()))
             data.setdefault("analytics_opt_in", True)
-            data["version"] = __version__
-            # Unsorted: profiles stay in the order they were created (`profile list`).
+            data.setdefault("version", ZENML_LAYOUT_VERSION)
             # JSON syntax (which is YAML, as ZenML 0.7 reads it): every command reads this
             # file, and json needs no PyYAML; profiles stay in the order they were created.
             write_text_atomic(self.path, dump_yaml_as_json(data, sort_keys=False, depth=2))

@@ -68,11 +68,25 @@ def call(client, method, path, body=None, headers=AUTH):
 
 
 # --- auth ---------------------------------------------------------------------------------
+#: Tokens that are almost right: a comparison of a prefix, of the length, or ignoring
+#: case or one character would let them in.
+NEAR_MISSES = {
+    "junk-appended": f"{TOKEN}x",
+    "token-twice": f"{TOKEN}{TOKEN}",
+    "after-a-space": f"{TOKEN} junk",
+    "prefix": TOKEN[:-1],
+    "one-char-differs": TOKEN[:-1] + ("0" if TOKEN[-1] != "0" else "1"),
+    "first-char-differs": ("x" if TOKEN[0] != "x" else "y") + TOKEN[1:],
+    "upper-case": TOKEN.upper(),
+}
+
+
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
 @pytest.mark.parametrize("headers", [
     {}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer"},
-])
+    *({"Authorization": f"Bearer {token}"} for token in NEAR_MISSES.values()),
+], ids=["none", "wrong", "no-scheme", "basic", "empty", *NEAR_MISSES])
 def test_every_api_route_needs_the_token(client, store, method, path, body, headers):
     response = call(client, method, path, body, headers)
     assert response.status_code == 401
@@ -90,6 +104,18 @@ def test_the_401_says_whether_a_token_was_sent(client):
     assert bad.json["message"].startswith("The access token is not valid.")
 
 
+def test_the_right_token_is_let_in_and_nothing_near_it(client):
+    assert call(client, "GET", "/api/v1/stacks").status_code == 200
+    assert call(client, "GET", "/api/v1/stacks",
+                headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200  # any case
+    for name, token in NEAR_MISSES.items():
+        assert token != TOKEN
+        response = call(client, "GET", "/api/v1/stacks",
+                        headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.json["message"].startswith("The access token is not valid."), name
+
+
 def test_a_non_ascii_token_is_refused_not_a_crash(client):
     response = client.get("/api/v1/stacks", headers={"Authorization": "Bearer é\u2603"})
     assert response.status_code == 401
@@ -104,8 +130,11 @@ def test_public_routes_need_no_token(client, path):
 def test_health(client):
     import os
 
+    import zen_core
+
     data = client.get("/health").json
-    assert data == {"status": "ok", "service": "zen_service", "version": "0.1.0",
+    # every zen distribution has zen-core's version (set in one place)
+    assert data == {"status": "ok", "service": "zen_service", "version": zen_core.__version__,
                     "pid": os.getpid()}
     assert client.head("/health").status_code == 200
 
