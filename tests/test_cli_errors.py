@@ -148,7 +148,7 @@ def test_a_stack_referencing_a_missing_component(zen, unchanged, command, what):
 
 # --- things that exist already -------------------------------------------------------------
 STACK_EXISTS = "A stack with name 'default' already exists. Please choose a different name."
-ORCHESTRATOR_EXISTS = ("A orchestrator with name 'default' already exists. "  # 0.7's wording
+ORCHESTRATOR_EXISTS = ("An orchestrator with name 'default' already exists. "  # 0.7's wording
                        "Please choose a different name.")
 
 
@@ -205,8 +205,7 @@ def test_an_existing_component_of_another_stack_profile_is_fine(zen, home):
     "command, says",
     [
         ("stack list --bogus", "No such option '--bogus'. (see `zenml stack list --help`)"),
-        ("stack list --output xml", "Invalid value for '--output': 'xml' is not one of "
-                                    "'table', 'json', 'yaml'."),
+        ("stack list --output xml", "'xml' is not one of 'table', 'json', 'yaml'."),
         ("stack register s -o default", "Missing option '--metadata-store'"),
         ("profile create", "Missing argument 'NAME'. (see `zenml profile create --help`)"),
         ("stack nope", "No such command 'nope'. (see `zenml stack --help`)"),
@@ -216,7 +215,8 @@ def test_an_existing_component_of_another_stack_profile_is_fine(zen, home):
          "Unexpected argument 'airflow_home=x'. Give configuration as --key=value"),
         ("orchestrator register o -t airflow --airflow_home=a --airflow_home=b",
          "The option --airflow_home is given twice."),
-        ("container-registry update default", "Give at least one --key=value to change."),
+        ("container-registry update default",
+         "Give at least one --key=value (or --flavor) to change."),
         ("stack update default", "Name at least one component to change, e.g. -o ORCHESTRATOR."),
         ("stack remove-component default", "Name at least one component type to remove, e.g. -c."),
         ("init --path /nonexistent/zen/folder",

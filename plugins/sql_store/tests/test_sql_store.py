@@ -268,16 +268,15 @@ def test_a_new_sqlite_file_is_born_in_wal_mode(tmp_path):
     """The cause of "database is locked" when processes open a new database at once:
     turning a file to WAL needs exclusive access, which SQLite does not wait for. zen
     makes the file in WAL mode before any other process can see it, so no one turns it."""
-    from zen_sql_store.engine import create_store_engine
+    from zen_sql_store.engine import prepare_sqlite_file
 
     path = tmp_path / "new" / "zenml.db"
-    engine = create_store_engine(parse(f"sqlite:///{path}"))  # connects to nothing yet
+    prepare_sqlite_file(str(path))  # what initialize() does first; nothing connects yet
     header = path.read_bytes()[:20]
     assert header[:16] == b"SQLite format 3\x00"
     assert header[18:20] == b"\x02\x02", "not in WAL mode on disk"
     assert sorted(p.name for p in path.parent.iterdir()) == ["zenml.db"]  # nothing left over
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    engine.dispose()
 
 
 def test_switching_an_existing_file_to_wal_waits_for_the_lock(tmp_path):
@@ -298,6 +297,7 @@ def test_switching_an_existing_file_to_wal_waits_for_the_lock(tmp_path):
     release.start()
     started = time.monotonic()
     with SqlStore(f"sqlite:///{path}") as store:
+        store.initialize()  # a file that is no zen store yet: only initialize() makes it one
         store.register_component(component(T.ORCHESTRATOR, "o"))
         assert time.monotonic() - started >= 0.4
         with store._ready().connect() as connection:
