@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from zen_core.testing.cli import active_rows, rows
+from zen_core.testing.plugin import run_at_once
 
 LEGACY_CONFIG = {
     "version": "0.6.3",
@@ -151,15 +152,20 @@ def test_the_name_is_derived_from_the_path(zen, tmp_path, monkeypatch):
     assert legacy_name(zen("stack list").stderr) == names[0]  # same path, same name
 
 
-def test_two_processes_starting_at_once_migrate_once(legacy_repo, zen_home):
-    processes = [subprocess.Popen([ZENML, "stack", "list"], cwd=legacy_repo, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for _ in range(3)]
-    outputs = [p.communicate(timeout=60) for p in processes]
-    assert all(p.returncode == 0 for p in processes), outputs
-    assert sum("legacy ZenML repository" in err for _, err in outputs) == 1
-    config = yaml.safe_load((zen_home / "config.yaml").read_text())
-    assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == 1
+def test_two_processes_starting_at_once_migrate_once(legacy_repo, zen_home, tmp_path):
+    # Released at one moment, and in several rounds: a migration without its lock
+    # cannot pass by luck.
+    for round in range(3):
+        repo = make_legacy_repository(tmp_path / f"round{round}" / "airflow_local")
+        results = run_at_once([["stack", "list"]] * 3, cwd=repo)
+        assert all(r.exit_code == 0 for r in results), results
+        assert sum("legacy ZenML repository" in r.stderr for r in results) == 1, round
+        config = yaml.safe_load((zen_home / "config.yaml").read_text())
+        assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == round + 1
+        local = yaml.safe_load((repo / ".zen" / "config.yaml").read_text())
+        assert local["active_profile_name"].startswith("legacy-repository-")
+        legacy = yaml.safe_load((repo / ".zen" / "config.legacy.yaml").read_text())
+        assert legacy == LEGACY_CONFIG  # the copy is the original, not a migrated file
 
 
 def test_a_broken_legacy_file_is_named_and_the_repository_left_as_it_was(zen, legacy_repo,

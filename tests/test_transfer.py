@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 
 import pytest
@@ -14,14 +13,11 @@ from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
 from zen_core.testing.cli import ok
 
-HAS_SQL = importlib.util.find_spec("zen_sql_store") is not None
-HAS_REST = all(importlib.util.find_spec(m) is not None for m in ("zen_service", "zen_rest_store"))
-
+# Without the plugin a kind is skipped; ZEN_REQUIRE_PLUGINS=1 (CI) fails it instead.
 STORE_KINDS = [
     "local",
-    pytest.param("sql", marks=pytest.mark.skipif(not HAS_SQL, reason="zen-sql-store missing")),
-    pytest.param("rest", marks=pytest.mark.skipif(
-        not HAS_REST, reason="zen-service or zen-rest-store missing")),
+    pytest.param("sql", marks=pytest.mark.zen_needs("zen_sql_store")),
+    pytest.param("rest", marks=pytest.mark.zen_needs("zen_service", "zen_rest_store")),
 ]
 
 

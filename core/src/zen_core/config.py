@@ -30,6 +30,10 @@ PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token"
                 "store_ca_cert")
 #: Profile entry keys zen models that are true or false.
 PROFILE_FLAGS = ("store_insecure",)
+#: ``version`` written into a new config.yaml. NOTE: ZenML 0.7 refuses a file whose
+#: version is newer than its own, so this is the layout's ZenML version, not zen's;
+#: a version already in the file is kept.
+ZENML_LAYOUT_VERSION = "0.7.0"
 
 
 def config_dir() -> Path:
@@ -209,7 +213,6 @@ class GlobalConfig:
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """Yield the freshly read raw config under a lock; write it back on success."""
-        from zen_core import __version__
         from zen_core.fileio import remove_stale_temp_files
 
         with locked(self.path):
@@ -218,8 +221,7 @@ class GlobalConfig:
             yield data
             data.setdefault("user_id", str(uuid.uuid4()))
             data.setdefault("analytics_opt_in", True)
-            data["version"] = __version__
-            # Unsorted: profiles stay in the order they were created (`profile list`).
+            data.setdefault("version", ZENML_LAYOUT_VERSION)
             # JSON syntax (which is YAML, as ZenML 0.7 reads it): every command reads this
             # file, and json needs no PyYAML; profiles stay in the order they were created.
             write_text_atomic(self.path, dump_yaml_as_json(data, sort_keys=False, depth=2))

@@ -289,3 +289,24 @@ def test_one_store_instance_is_safe_to_share_between_threads(tmp_path):
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(work, range(4)))
     assert len(store.list_components(ComponentType.ORCHESTRATOR)) == 60
+
+
+def test_every_write_replaces_its_file_never_changes_it_in_place(store, tmp_path):
+    """Deterministic, unlike a reader racing writers: files opened before a change still
+    read their old content whole, so each new version arrived by a rename."""
+    register_stack_with_components(store, "s", "c")
+    store.update_component(ComponentType.ORCHESTRATOR, "c",
+                           ComponentChange(set={"padding": ["x" * 64] * 1000}))
+    index = store.index_path
+    orchestrator = next((store.root / "orchestrators").glob("c.yaml"))
+    with open(index, "rb") as old_index, open(orchestrator, "rb") as old_component:
+        before = (old_index.read(), old_component.read())
+        old_index.seek(0)
+        old_component.seek(0)
+        store.update_component(ComponentType.ORCHESTRATOR, "c",
+                               ComponentChange(set={"small": True}, unset=["padding"]))
+        store.register_stack(Stack("t", store.get_stack("s").components))
+        assert (old_index.read(), old_component.read()) == before
+    assert _load(orchestrator)["small"] is True
+    assert "t" in _load(index)["stacks"]
+    assert list(store.root.rglob("*.tmp")) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from zen_core.testing.plugin import ZEN_ENVIRONMENT
+from zen_core.testing.require import require_modules
 
 
 @dataclass
@@ -28,9 +29,9 @@ def serve_profile(tmp_path_factory, store_type: str, enforce_rules: bool = True)
 
     ``enforce_rules=False`` serves the store's own semantics, without the flavors' schemas
     and stack rules: the contract suite's records use made-up configurations."""
-    pytest.importorskip("zen_service", reason="the rest store is tested against zen-service")
-    if store_type == "sql" and importlib.util.find_spec("zen_sql_store") is None:
-        pytest.skip("zen-sql-store is not installed: no SQLite profile to serve")
+    # The rest store is tested against a real zen-service (and a SQLite profile needs
+    # zen-sql-store): skipped without them, failed under ZEN_REQUIRE_PLUGINS=1 (CI).
+    require_modules("zen_service", *(["zen_sql_store"] if store_type == "sql" else []))
     from zen_core.client import Client
     from zen_core.plugins import reset_plugin_manager
     from zen_service.testing import running_service

@@ -7,6 +7,7 @@ CLI tests use a real service.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -114,8 +115,12 @@ def stub():
     "http://localhost:8000", "https://zen.example.com", "http://10.0.0.1:80/",
     "http://[::1]:8000", "HTTP://LOCALHOST:8000",
 ])
-def test_good_urls(url):
-    check_url(url)
+def test_good_urls(url, zen_home):
+    assert check_url(url) is None
+    assert get_plugin_manager().store_type("rest").validate_url(url) is None
+    store = RestStore(url, token="t")
+    assert store.url == url.rstrip("/")  # requests go to URL + "/api/v1/..."
+    assert not store.url.endswith("/")
 
 
 @pytest.mark.parametrize(("url", "problem"), [
@@ -359,9 +364,10 @@ def test_answers_that_are_not_from_a_zen_service(stub, zen_home, status, expecte
 
 
 def test_an_unreachable_service_fails_fast_in_one_line(zen_home):
-    from zen_service.testing import free_port
-
-    url = f"http://127.0.0.1:{free_port()}"
+    with socket.socket() as sock:  # a port nothing listens on (zen-service is not needed)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     with pytest.raises(StoreUnavailableError) as info:
         RestStore(url, StoreContext(token="t")).list_stacks()
@@ -399,6 +405,7 @@ def test_a_local_service_is_reached_without_the_environments_proxy(stub, zen_hom
     assert RestStore("http://zen.example.com", StoreContext(token="t")).session.trust_env
 
 
+@pytest.mark.zen_needs("zen_service")
 def test_a_client_with_its_own_config_folder_finds_its_service_token(tmp_path, monkeypatch):
     """The Python API with an explicit config folder, not $ZENML_CONFIG_PATH's."""
     from zen_core.client import Client

@@ -77,12 +77,28 @@ def call(client, method, path, body=None, headers=AUTH):
 
 
 # --- auth ---------------------------------------------------------------------------------
+#: Keys that are almost right: a comparison of a prefix, of the length, or ignoring
+#: case or one character would let them in.
+NEAR_MISSES = {
+    "junk-appended": f"{ADMIN_KEY}x",
+    "key-twice": f"{ADMIN_KEY}{ADMIN_KEY}",
+    "after-a-space": f"{ADMIN_KEY} junk",
+    "prefix": ADMIN_KEY[:-1],
+    "one-char-differs": ADMIN_KEY[:-1] + ("0" if ADMIN_KEY[-1] != "0" else "1"),
+    "first-char-differs": ("x" if ADMIN_KEY[0] != "x" else "y") + ADMIN_KEY[1:],
+    "upper-case": ADMIN_KEY.upper(),
+    "other-id": ADMIN_KEY.replace("00a_", "00b_"),
+}
+
+
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
 @pytest.mark.parametrize("headers", [
     {}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN_KEY},
     {"Authorization": f"Basic {ADMIN_KEY}"}, {"Authorization": "Bearer"},
     bearer(ADMIN_KEY.replace("secret", "sekret")), bearer("zen_00000000000b_" + "x" * 40),
-])
+    *(bearer(key) for key in NEAR_MISSES.values()),
+], ids=["none", "wrong", "no-scheme", "basic", "empty", "other-secret", "unknown-id",
+        *NEAR_MISSES])
 def test_every_api_route_needs_a_key(client, store, method, path, body, headers):
     response = call(client, method, path, body, headers)
     assert response.status_code == 401
@@ -119,6 +135,18 @@ def test_refusals_are_logged_without_the_key(client, caplog):
     assert ADMIN_KEY[20:] not in caplog.text
 
 
+def test_the_right_key_is_let_in_and_nothing_near_it(client):
+    assert call(client, "GET", "/api/v1/stacks").status_code == 200
+    assert call(client, "GET", "/api/v1/stacks",
+                headers={"Authorization": f"bearer {ADMIN_KEY}"}).status_code == 200  # any case
+    for name, key in NEAR_MISSES.items():
+        assert key != ADMIN_KEY
+        response = call(client, "GET", "/api/v1/stacks", headers=bearer(key))
+        assert response.status_code == 401, name
+        assert response.json["message"].startswith(
+            ("The API key is not valid", "The API key is malformed")), name
+
+
 def test_a_non_ascii_token_is_refused_not_a_crash(client):
     response = client.get("/api/v1/stacks", headers={"Authorization": "Bearer é\u2603"})
     assert response.status_code == 401
@@ -133,12 +161,14 @@ def test_public_routes_need_no_token(client, path):
 def test_health(store):
     import os
 
+    import zen_core
     from zen_service.state import instance_id, instance_proof
 
     secret = "the-secret-of-this-run-0123456789"
     client = create_app(store, instance=secret).test_client()
     data = client.get("/health").json
-    assert data == {"status": "ok", "service": "zen_service", "version": "0.1.0",
+    # every zen distribution has zen-core's version (set in one place)
+    assert data == {"status": "ok", "service": "zen_service", "version": zen_core.__version__,
                     "pid": os.getpid(), "instance": instance_id(secret)}
     assert secret not in json.dumps(data)
     challenge = "c" * 20

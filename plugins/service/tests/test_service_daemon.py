@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from zen_core.config import GlobalConfig, Profile
+from zen_core.testing.require import DEFAULT_PORT, skip_or_fail
 from zen_service.manager import health
 from zen_service.state import display_url, instance_id, is_service_process, read_state
 from zen_service.testing import free_port
@@ -310,8 +311,8 @@ def _port_free(port: int) -> bool:
 
 
 def test_the_seed_transcript_on_the_default_port(zenml, zen_home):
-    if not _port_free(8000):
-        pytest.skip("port 8000 is taken on this machine")
+    if not _port_free(8000):  # failed instead under ZEN_REQUIRE_DEFAULT_PORT=1 (CI)
+        skip_or_fail("port 8000 is taken on this machine", DEFAULT_PORT)
     up = zenml("service up")
     assert up.exit_code == 0, up.output
     assert lines(up.stderr) == [PROVISIONING, "Zenml Service running at 'http://localhost:8000/'."]

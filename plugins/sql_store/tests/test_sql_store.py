@@ -4,7 +4,10 @@ contract's errors, data round-trips through JSON text, SQLite runs in WAL mode."
 from __future__ import annotations
 
 import json
+import sqlite3
+import stat
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -103,6 +106,51 @@ def test_insert_race_is_reported_as_already_exists(store, monkeypatch):
     assert len(calls) == 2  # the insert failed, the transaction ran again and saw the row
     assert store.retries == 1
     assert [c.config for c in store.list_components()] == [{"first": True}]
+
+
+def test_a_real_insert_race_is_reported_as_already_exists(store, store_url, backend):
+    """No monkeypatching: another connection inserts the same name and commits while our
+    register waits for it. On a server our check saw nothing (the row was not committed),
+    so the database refuses our insert and the store maps that to the contract's error;
+    on SQLite our write waits for the lock and then sees the row."""
+    engine = store._ready()
+    refused: list[BaseException] = []
+
+    @event.listens_for(engine, "handle_error")
+    def _seen(context):
+        if isinstance(context.sqlalchemy_exception, exc.IntegrityError):
+            refused.append(context.original_exception)
+
+    other = create_engine(make_url(store_url).set(
+        drivername=store.location.sqlalchemy_drivername()))
+    outcome: list[BaseException | None] = []
+
+    def register() -> None:
+        try:
+            store.register_component(component(T.ORCHESTRATOR, "raced", {"ours": True}))
+        except BaseException as err:
+            outcome.append(err)
+        else:
+            outcome.append(None)
+
+    with other.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text(
+            "INSERT INTO zen_components (type, name, flavor, uuid, config) "
+            "VALUES ('orchestrator', 'raced', 'local', 'theirs', '{\"theirs\": true}')"))
+        racer = threading.Thread(target=register)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive(), f"did not wait for the other insert: {outcome}"
+        transaction.commit()
+    racer.join(60)
+    other.dispose()
+    [error] = outcome
+    assert isinstance(error, ComponentExistsError), error
+    assert "'raced'" in str(error)
+    assert [(c.uuid, c.config) for c in store.list_components()] == [("theirs", {"theirs": True})]
+    if backend != "sqlite":
+        assert refused, "the database never refused the duplicate: the race did not happen"
 
 
 def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
@@ -214,6 +262,49 @@ def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
+
+
+def test_a_new_sqlite_file_is_born_in_wal_mode(tmp_path):
+    """The cause of "database is locked" when processes open a new database at once:
+    turning a file to WAL needs exclusive access, which SQLite does not wait for. zen
+    makes the file in WAL mode before any other process can see it, so no one turns it."""
+    from zen_sql_store.engine import prepare_sqlite_file
+
+    path = tmp_path / "new" / "zenml.db"
+    prepare_sqlite_file(str(path))  # what initialize() does first; nothing connects yet
+    header = path.read_bytes()[:20]
+    assert header[:16] == b"SQLite format 3\x00"
+    assert header[18:20] == b"\x02\x02", "not in WAL mode on disk"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["zenml.db"]  # nothing left over
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_switching_an_existing_file_to_wal_waits_for_the_lock(tmp_path):
+    """A rollback-journal database (made by another tool) is switched to WAL, waiting for
+    a writer to finish: SQLite itself fails at once there, busy timeout or not."""
+    path = tmp_path / "other-tool.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE theirs (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO theirs VALUES (1)")
+
+    plain = sqlite3.connect(path, isolation_level=None, timeout=30)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        plain.execute("PRAGMA journal_mode = WAL")  # no waiting: the cause of the race
+    plain.close()
+
+    release = threading.Timer(0.5, writer.execute, ("COMMIT",))
+    release.start()
+    started = time.monotonic()
+    with SqlStore(f"sqlite:///{path}") as store:
+        store.initialize()  # a file that is no zen store yet: only initialize() makes it one
+        store.register_component(component(T.ORCHESTRATOR, "o"))
+        assert time.monotonic() - started >= 0.4
+        with store._ready().connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    release.join()
+    assert writer.execute("SELECT x FROM theirs").fetchall() == [(1,)]
+    writer.close()
 
 
 def test_the_seed_sqlite_url_is_an_absolute_path(tmp_path, monkeypatch):

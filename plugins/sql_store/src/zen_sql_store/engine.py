@@ -6,7 +6,7 @@
   query sets them itself.
 * SQLite: connections open the file read-write and never create it (a SQLite
   URI with ``mode=rw``): only :func:`prepare_sqlite_file`, which
-  ``initialize()`` calls, creates the folder and the file (mode 0600). Every
+  ``initialize()`` calls, creates the folder and the file (mode 0600, in WAL mode). Every
   connection uses WAL, a busy timeout and foreign keys, and a writing
   transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue
   instead of failing.
@@ -18,8 +18,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
-from collections.abc import Callable
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -107,21 +108,42 @@ def prepare_sqlite_file(path: str) -> None:
             f"Cannot create the folder {folder} of the SQLite database {path}: "
             f"{err.strerror or err}."
         ) from None
+    if os.path.exists(path):
+        return
+    # NOTE: turning a database to WAL needs exclusive access, and SQLite does not wait
+    # for it (no busy handler): processes opening one new file at once failed with
+    # "database is locked". So the file is made in WAL mode under a name of its own and
+    # published with a hard link, which fails if another process published first.
+    new = f"{path}.{uuid.uuid4().hex[:12]}.new"
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+        os.close(os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            connection = sqlite3.connect(new, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                connection.close()
+            os.link(new, path)
+        except FileExistsError:
+            pass  # another process's file won: it is in WAL mode too
+        except (OSError, sqlite3.Error):
+            # No hard links here (some network or FAT file systems): an empty file,
+            # which _use_wal converts, waiting for the lock as it must.
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(new)
     except OSError as err:
         raise StoreUnavailableError(
             f"Cannot create the SQLite database {path}: {err.strerror or err}."
         ) from None
-    if os.path.getsize(path) == 0:  # new: make it a database in WAL mode (see _sqlite_connect)
-        import sqlite3
-
+    if os.path.getsize(path) == 0:  # no hard links made it: switch the empty file to WAL
         try:
             connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
             try:
-                _enable_wal(connection.execute)
+                _use_wal(connection.cursor())
             finally:
                 connection.close()
         except sqlite3.Error as err:
@@ -141,28 +163,35 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         # Readers never wait for the writer. Not on an empty file (one that is no
         # database yet): that would write to it; prepare_sqlite_file sets it for a new one.
         if cursor.execute("PRAGMA page_count").fetchone()[0]:
-            _enable_wal(cursor.execute)
+            _use_wal(cursor)
     finally:
         cursor.close()
 
 
-def _enable_wal(execute: Callable[[str], Any]) -> None:
-    """``PRAGMA journal_mode = WAL``, again while another process switches the same new file.
+def _use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode (a property of the file, so usually it already is).
 
-    Two connections switching one file at once deadlock on its locks, and SQLite then
-    fails one of them at once ("database is locked") instead of letting it wait for
-    the busy timeout: several processes initializing one new store do just that."""
-    import sqlite3
-
+    The switch needs exclusive access and SQLite does not wait for it: on "database is
+    locked", or when the switch is refused, try again for up to the busy timeout.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
     while True:
         try:
-            execute("PRAGMA journal_mode = WAL")
-            return
+            if cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
         except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
+            if "locked" not in str(err) and "busy" not in str(err):
                 raise
-            time.sleep(0.01)
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked (cannot switch to WAL)")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -6,8 +6,8 @@ class FakeOrchestratorConfig(FlavorConfig):
 
     cluster: str
     replicas: int = 1
-    #: a secret whose name does not look like one: masked because the schema says so
-    credentials: str | None = SecretField(None)
+    # A declared secret whose name does not look secret: masked because it is declared.
+    credentials: str | None = SecretField(None, description="Login for the fake cluster.")
 
 
 def needs_cloud_artifacts(stack):
