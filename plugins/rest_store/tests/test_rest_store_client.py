@@ -118,7 +118,7 @@ def stub():
 def test_good_urls(url, zen_home):
     assert check_url(url) is None
     assert get_plugin_manager().store_type("rest").validate_url(url) is None
-    store = RestStore(url, token="t")
+    store = RestStore(url, StoreContext(token="t"))
     assert store.url == url.rstrip("/")  # requests go to URL + "/api/v1/..."
     assert not store.url.endswith("/")
 
