@@ -81,12 +81,14 @@ class _Watchdog:
         with self._lock:
             token = next(self._ids)
             self._armed[token] = sock
+            was_empty = not self._heap
             heapq.heappush(self._heap, (time.monotonic() + seconds, token))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="zen-head-watchdog",
                                                 daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if was_empty:  # else it already waits for an earlier deadline than this one
+                self._wake.notify()
             return token
 
     def disarm(self, token: int) -> None:
