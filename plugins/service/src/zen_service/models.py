@@ -49,6 +49,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_QUERY_SCHEMAS: dict[type, dict[str, Any]] = {}
+
+
+class QueryModel(_Strict):
+    """The model of a query string. NOTE: flask-openapi3 asks a query model for its JSON
+    schema on every request (to tell lists from single values), which costs more than the
+    rest of a request; the schema is computed once here."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        if cls not in _QUERY_SCHEMAS:
+            _QUERY_SCHEMAS[cls] = super().model_json_schema()
+        return _QUERY_SCHEMAS[cls]
+
+
 class _InputMeta(_Strict):
     """``revision``, ``created`` and ``updated`` may come along (a record as read) and are
     ignored: the store sets them."""
@@ -172,7 +189,7 @@ class Health(_Strict):
         "it before it sends the service's key."))
 
 
-class HealthQuery(_Strict):
+class HealthQuery(QueryModel):
     challenge: str | None = Field(default=None, min_length=16, max_length=128,
                                   pattern=r"^[A-Za-z0-9_-]+$",
                                   description="A random string the answer's proof is for.")
