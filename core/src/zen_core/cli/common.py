@@ -33,4 +33,31 @@ def confirm_deletion(question: str, yes: bool) -> None:
     aborts the command (exit 1, nothing deleted)."""
     if yes or not sys.stdin.isatty():
         return
-    click.confirm(question, default=False, abort=True, err=True)
+    if sys.platform == "win32":
+        click.confirm(question, default=False, abort=True, err=True)
+        return
+    while True:
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        answer = _read_answer()
+        if answer in ("y", "yes"):
+            return
+        if answer in ("", "n", "no"):
+            raise click.Abort()
+        click.echo("Error: invalid input", err=True)
+
+
+def _read_answer() -> str:
+    """A line from the terminal, waiting in short ``select`` calls.
+
+    NOTE: not ``input()``: a Ctrl-C that lands between the prompt and the read() that
+    input() then blocks in is only acted on when a line comes in (CPython runs Python
+    signal handlers between calls, and that read() was not interrupted). Each select()
+    returns within 0.1 s, so a Ctrl-C always ends the command at once (exit 130)."""
+    import select
+
+    while not select.select([sys.stdin], [], [], 0.1)[0]:
+        pass
+    line = sys.stdin.readline()
+    if not line:  # end of input (Ctrl-D): as click does, no answer is a no
+        raise click.Abort()
+    return line.strip().lower()
