@@ -1,9 +1,12 @@
 """The service under load: throughput and latency beside a minimal Flask app.
 
-Both apps are served the same way (waitress, the daemon's settings, in its own
-process); clients are spread over processes so the load generator is not one
-GIL. Reported per case: requests per second and p50/p99 latency for 1, 8 and
-32 concurrent clients, and zen's throughput as a share of the ceiling's.
+Both apps are served the same way (``zen_service.server``: cheroot with the
+daemon's settings, in its own process); clients are spread over processes so
+the load generator is not one GIL. zen's routes run with authentication on:
+every request carries the service's admin API key, checked as every request
+is (the key's record and roles cached for at most a second). Reported per
+case: requests per second and p50/p99 latency for 1, 8 and 32 concurrent
+clients, and zen's throughput as a share of the ceiling's.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 CONCURRENCY = (1, 8, 32)
 CEILING_APP = (
-    "import sys; from flask import Flask; from zen_service.daemon import serve; "
+    "import sys; from flask import Flask; from zen_service.server import serve; "
     "app = Flask('ceiling'); app.get('/')(lambda: {'ok': True}); "
     "serve(app, '127.0.0.1', int(sys.argv[1]))"
 )
@@ -113,21 +116,28 @@ def config_with_stacks(work: Path, stacks: int):
 
 
 def bench_service(work: Path, seconds: float, stacks: int = 10) -> dict:
-    """Throughput of the ceiling app and of zen's stack routes, same run, same serving."""
+    """Throughput of the ceiling app and of zen's routes, same run, same serving.
+
+    Both servers run throughout; for each number of clients the cases run one after the
+    other, so that a change of the machine's load hits the ceiling and zen alike."""
     from zen_service.testing import free_port, running_service
 
     config_dir, _, _ = config_with_stacks(work, stacks)
     results: dict = {"seconds_per_case": seconds, "stacks": stacks, "cases": {}}
-    with ceiling_app(free_port()) as url:
-        results["cases"]["ceiling (minimal Flask app)"] = [
-            load(url, {}, n, seconds) for n in CONCURRENCY]
-    with running_service(config_dir, profile="default") as state:
-        headers = {"Authorization": f"Bearer {state.token}"}
+    with ceiling_app(free_port()) as ceiling, \
+            running_service(config_dir, profile="default") as state:
+        auth = {"Authorization": f"Bearer {state.token}"}  # an admin API key: auth on
         base = state.url.rstrip("/")
-        results["cases"]["GET one stack"] = [
-            load(f"{base}/api/v1/stacks/default", headers, n, seconds) for n in CONCURRENCY]
-        results["cases"]["GET stack list"] = [
-            load(f"{base}/api/v1/stacks", headers, n, seconds) for n in CONCURRENCY]
+        cases = {
+            "ceiling (minimal Flask app)": (ceiling, {}),
+            "GET one stack (auth)": (f"{base}/api/v1/stacks/default", auth),
+            "GET stack list (auth)": (f"{base}/api/v1/stacks", auth),
+            "GET /health (no auth)": (f"{base}/health", {}),
+        }
+        for clients in CONCURRENCY:
+            for case, (url, headers) in cases.items():
+                results["cases"].setdefault(case, []).append(
+                    load(url, headers, clients, seconds))
     return results
 
 
@@ -135,7 +145,7 @@ def report_service(data: dict) -> list[str]:
     ceiling = {r["clients"]: r["rps"] for r in data["cases"]["ceiling (minimal Flask app)"]}
     lines = [
         f"3. Service: requests/s and latency, {data['seconds_per_case']:.0f} s per case, "
-        f"{data['stacks']} stacks; waitress as the daemon serves it",
+        f"{data['stacks']} stacks; cheroot as the daemon serves it, API key checked",
         "",
         f"   {'case':<30}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'x ceiling':>11}{'errors':>8}",

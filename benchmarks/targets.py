@@ -6,8 +6,8 @@ environment for ``zenml`` subprocesses, a long-lived store handle for the
 Python API calls, and a way to open a fresh handle (no in-process cache).
 
 Adding a store type (SQL, REST...) means adding one factory to ``FACTORIES``,
-e.g. ``profile_factory("sql", url=lambda work: f"mysql://...")``;
-a REST factory would also start its server and stop it in ``close``.
+e.g. ``profile_factory("sql", url=lambda work: f"mysql://...")``; the REST
+factory (:func:`rest_factory`) also starts its service and stops it in ``close``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zen_core.client import Client
+from zen_core.services import profiles
 from zen_core.store import BaseStore
 
 PROFILE_NAME = "bench"
@@ -62,7 +63,7 @@ def new_config(work: Path) -> tuple[Path, Path, Client]:
     cwd = work / "cwd"
     config_dir.mkdir(parents=True)
     cwd.mkdir(parents=True)
-    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd)
+    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd).prepare()
 
 
 def profile_factory(
@@ -75,8 +76,6 @@ def profile_factory(
         store_url = url(work) if callable(url) else url
         profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
         client.set_profile(PROFILE_NAME, global_=True)
-        kind = client.plugins.store_type(profile.store_type)
-        resolved_url = client.store_url(profile)
         store = client.store
 
         def close() -> None:
@@ -88,7 +87,7 @@ def profile_factory(
             env=subprocess_env(config_dir),
             cwd=cwd,
             store=store,
-            open_store=lambda: kind.open(resolved_url),
+            open_store=lambda: profiles.open_store(client.config, profile),
             close=close,
         )
 
@@ -132,6 +131,45 @@ def server_factory(variable: str) -> StoreFactory:
     return make
 
 
+def rest_factory(served: str = "local") -> StoreFactory:
+    """A ``rest`` profile ``bench`` (globally active) through a service on this machine
+    serving a new ``served`` profile. Authentication is on: the profile finds the
+    service's admin key in its state file and checks the service's identity first, as a
+    rest profile for the local service does."""
+
+    def make(work: Path) -> StoreTarget:
+        from zen_service.manager import start_service, stop_service
+        from zen_service.testing import free_port
+
+        config_dir, cwd, client = new_config(work)
+        client.create_profile("served", store_type=served)
+        state, _ = start_service("served", port=free_port(), directory=config_dir)
+        try:
+            profile = client.create_profile(PROFILE_NAME, store_type="rest",
+                                            url=f"http://127.0.0.1:{state.port}")
+            client.set_profile(PROFILE_NAME, global_=True)
+            store = client.store
+        except BaseException:
+            stop_service(config_dir)
+            raise
+
+        def close() -> None:
+            store.close()
+            stop_service(config_dir)
+
+        return StoreTarget(
+            label=f"rest store (a local service on a {served} profile)",
+            config_dir=config_dir,
+            env=subprocess_env(config_dir),
+            cwd=cwd,
+            store=store,
+            open_store=lambda: profiles.open_store(client.config, profile),
+            close=close,
+        )
+
+    return make
+
+
 #: The targets the scaling benchmark knows (``--stores``); each needs its plugin
 #: installed (``sql``: zen-sql-store with a SQLite file in the profile's folder;
 #: the servers also need ``ZEN_TEST_MYSQL_URL`` / ``ZEN_TEST_POSTGRES_URL``).
@@ -140,6 +178,7 @@ FACTORIES: dict[str, StoreFactory] = {
     "sql": profile_factory("sql"),
     "sql-mysql": server_factory("ZEN_TEST_MYSQL_URL"),
     "sql-postgres": server_factory("ZEN_TEST_POSTGRES_URL"),
+    "rest": rest_factory("local"),
 }
 
 
@@ -147,7 +186,7 @@ def available_targets() -> list[str]:
     """The targets whose plugin is installed and whose server (if any) is configured."""
     import importlib.util
 
-    names = ["local"]
+    names = ["local"]  # "rest" only when asked (--stores rest): filling it is slow
     if importlib.util.find_spec("zen_sql_store") is not None:
         names.append("sql")
         names += [n for n, v in (("sql-mysql", "ZEN_TEST_MYSQL_URL"),

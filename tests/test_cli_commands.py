@@ -8,7 +8,16 @@ import json
 import pytest
 import yaml
 
-from zen_core.testing.cli import ACTIVE, active_rows, failed, header, ok, row_named, rows
+from zen_core.testing.cli import (
+    ACTIVE,
+    active_rows,
+    failed,
+    header,
+    ok,
+    row_named,
+    rows,
+    usage_error,
+)
 
 CORE = {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"}
 
@@ -54,7 +63,7 @@ def test_register_with_long_option_names(zen, registry):
 
 
 def test_register_needs_the_three_core_components(zen):
-    error = failed(zen("stack register s -o default -m default"))
+    error = usage_error(zen("stack register s -o default -m default"))
     assert "artifact" in error
 
 
@@ -127,7 +136,7 @@ def test_remove_an_optional_component(zen, stack_s):
 
 @pytest.mark.parametrize("flag", ["-o", "-m", "-a", "--orchestrator"])
 def test_core_components_cannot_be_removed(zen, stack_s, flag):
-    error = failed(zen(f"stack remove-component s {flag}"))
+    error = usage_error(zen(f"stack remove-component s {flag}"))
     assert flag in error
     assert data(zen, "stack describe s")["components"]["orchestrator"] == "default"
 
@@ -158,9 +167,9 @@ GROUPS = [
      "--path=/srv/artifacts", ("path", "/srv/artifacts2")),
     ("container-registry", "container_registry", "-c", "default",
      "--uri=localhost:5000", ("uri", "localhost:5001")),
-    ("step-operator", "step_operator", "-s", "sagemaker",
-     "--role=arn:aws:iam::1:role/r --instance_type=ml.m5.large",
-     ("instance_type", "ml.m5.xlarge")),
+    ("step-operator", "step_operator", "-s", "azureml",
+     "--subscription_id=s --resource_group=g --workspace_name=w --compute_target_name=c",
+     ("compute_target_name", "c2")),
     ("secrets-manager", "secrets_manager", "-x", "aws",
      "--region_name=us-east-1", ("region_name", "eu-west-1")),
     ("feature-store", "feature_store", "-f", "feast",
@@ -324,9 +333,17 @@ def test_secret_fields_are_masked_in_the_data(zen, secret_component):
 
 
 # --- --output json|yaml shapes -------------------------------------------------------------
-PROFILE_KEYS = {"name", "store_type", "url", "active_stack", "active"}
-STACK_KEYS = {"name", "active", "components"}
-COMPONENT_KEYS = {"type", "name", "flavor", "uuid", "active", "config"}
+PROFILE_KEYS = {"name", "store_type", "url", "active_stack", "active_user", "active"}
+REVISION_KEYS = {"revision", "created", "updated"}
+STACK_KEYS = {"name", "active", "components", *REVISION_KEYS}
+COMPONENT_KEYS = {"type", "name", "flavor", "uuid", "active", "config", *REVISION_KEYS}
+
+
+def without_revision(record: dict) -> dict:
+    """The record minus revision and times, after checking they look as documented."""
+    assert isinstance(record["revision"], int) and record["revision"] >= 1
+    assert record["created"].endswith("Z") and record["updated"] >= record["created"]
+    return {k: v for k, v in record.items() if k not in REVISION_KEYS}
 
 
 @pytest.fixture(params=["json", "yaml"])
@@ -343,7 +360,7 @@ def test_profile_output(zen, zen_home, fmt):
     assert by_name["default"] == {
         "name": "default", "store_type": "local",
         "url": (zen_home / "profiles" / "default").as_uri(),
-        "active_stack": "default", "active": True,
+        "active_stack": "default", "active_user": "default", "active": True,
     }
     assert by_name["other"]["active"] is False
 
@@ -357,8 +374,9 @@ def test_stack_output(zen, stack_s, fmt):
     assert isinstance(listed, list)
     assert all(set(s) == STACK_KEYS for s in listed)
     by_name = {s["name"]: s for s in listed}
-    assert by_name["default"] == {"name": "default", "active": True, "components": CORE}
-    assert by_name["s"] == {
+    assert without_revision(by_name["default"]) == {
+        "name": "default", "active": True, "components": CORE}
+    assert without_revision(by_name["s"]) == {
         "name": "s", "active": False, "components": {**CORE, "container_registry": "reg"},
     }
     assert data(zen, "stack describe", fmt) == by_name["default"]

@@ -3,12 +3,14 @@ nothing changed on disk."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from zen_core.plugins import reset_plugin_manager
+from zen_core.testing.cli import snapshot
 
 BAD_NAMES = {
     "dotdot": "../x",
@@ -19,22 +21,10 @@ BAD_NAMES = {
 }
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every file (path -> bytes) and folder (path -> None) under ``root``.
-
-    Lock files and the plugin entry-point cache (``cache/``, derived data that the first
-    real process writes) are not configuration and are left out.
-    """
-    return {
-        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-        if not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "cache"
-    }
-
-
-def single_error(result) -> str:
-    """Assert the failure shape and return the ``Error: ...`` line."""
-    assert result.exit_code == 1, result.output
+def single_error(result, exit_code: int = 1) -> str:
+    """Assert the failure shape (exit 1, or 2 for a usage error) and return the ``Error: ...``
+    line."""
+    assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, result.stderr
@@ -56,8 +46,8 @@ def unchanged(home):
     """Call with a result: asserts it failed as one line and left the config dir as it was."""
     before = snapshot(home)
 
-    def check(result) -> str:
-        error = single_error(result)
+    def check(result, exit_code: int = 1) -> str:
+        error = single_error(result, exit_code)
         assert snapshot(home) == before
         return error
 
@@ -110,30 +100,37 @@ def test_sql_store_type_without_the_plugin(zen, unchanged, monkeypatch):
 
 
 # --- unknown names -----------------------------------------------------------------------
+PROFILE_MISSING = "Profile 'nope' does not exist. Available profiles: default."
+STACK_MISSING = "Unable to find stack with name 'nope'. Available stacks: 'default'."
+ORCHESTRATOR_MISSING = ("Unable to find orchestrator with name 'nope'. "
+                        "Available orchestrators: 'default'.")
+
+
 @pytest.mark.parametrize(
-    "command",
+    "command, message",
     [
-        "profile set nope",
-        "profile set --global nope",
-        "profile describe nope",
-        "profile delete nope",
-        "stack set nope",
-        "stack set --global nope",
-        "stack describe nope",
-        "stack delete nope",
-        "stack update nope -a default",
-        "stack rename nope other",
-        "stack remove-component nope -c",
-        "orchestrator describe nope",
-        "orchestrator delete nope",
-        "orchestrator update nope --airflow_home=x",
-        "orchestrator rename nope other",
-        "container-registry delete nope",
+        ("profile set nope", PROFILE_MISSING),
+        ("profile set --global nope", PROFILE_MISSING),
+        ("profile describe nope", PROFILE_MISSING),
+        ("profile delete nope", PROFILE_MISSING),
+        ("stack set nope", STACK_MISSING),
+        ("stack set --global nope", STACK_MISSING),
+        ("stack describe nope", STACK_MISSING),
+        ("stack delete nope", STACK_MISSING),
+        ("stack update nope -a default", STACK_MISSING),
+        ("stack rename nope other", STACK_MISSING),
+        ("stack remove-component nope -c", STACK_MISSING),
+        ("orchestrator describe nope", ORCHESTRATOR_MISSING),
+        ("orchestrator delete nope", ORCHESTRATOR_MISSING),
+        ("orchestrator update nope --airflow_home=x", ORCHESTRATOR_MISSING),
+        ("orchestrator rename nope other", ORCHESTRATOR_MISSING),
+        ("container-registry delete nope", "Unable to find container registry with name "
+                                           "'nope'. Available container registries: none."),
     ],
 )
-def test_missing_things(zen, unchanged, command):
-    error = unchanged(zen(command))
-    assert "nope" in error
+def test_missing_things(zen, unchanged, command, message):
+    # what is missing, of which kind, and the names there are to choose from
+    assert unchanged(zen(command)) == f"Error: {message}"
 
 
 @pytest.mark.parametrize(
@@ -150,19 +147,23 @@ def test_a_stack_referencing_a_missing_component(zen, unchanged, command, what):
 
 
 # --- things that exist already -------------------------------------------------------------
+STACK_EXISTS = "A stack with name 'default' already exists. Please choose a different name."
+ORCHESTRATOR_EXISTS = ("An orchestrator with name 'default' already exists. "  # 0.7's wording
+                       "Please choose a different name.")
+
+
 @pytest.mark.parametrize(
-    "command",
+    "command, message",
     [
-        "profile create default",
-        "stack register default -o default -m default -a default",
-        "orchestrator register default -t local",
-        "stack rename s default",
-        "orchestrator rename o default",
+        ("profile create default", "Profile 'default' already exists."),
+        ("stack register default -o default -m default -a default", STACK_EXISTS),
+        ("orchestrator register default -t local", ORCHESTRATOR_EXISTS),
+        ("stack rename s default", STACK_EXISTS),
+        ("orchestrator rename o default", ORCHESTRATOR_EXISTS),
     ],
 )
-def test_registering_an_existing_name(zen, more, unchanged, command):
-    error = unchanged(zen(command))
-    assert "default" in error
+def test_registering_an_existing_name(zen, more, unchanged, command, message):
+    assert unchanged(zen(command)) == f"Error: {message}"
 
 
 @pytest.fixture
@@ -182,48 +183,76 @@ def test_renaming_to_the_same_name(zen, unchanged, command):
 
 def test_an_existing_component_of_another_stack_profile_is_fine(zen, home):
     # The same name in another profile is another component.
+    def registries() -> dict[str, dict]:
+        listed = zen("container-registry list --output json")
+        assert listed.exit_code == 0, listed.output
+        return {c["name"]: c["config"] for c in json.loads(listed.stdout)}
+
+    assert zen("container-registry register reg -t default --uri=localhost:5000").exit_code == 0
     assert zen("profile create other").exit_code == 0
     assert zen("profile set other").exit_code == 0
-    result = zen("container-registry register reg -t default --uri=localhost:5000")
+    assert registries() == {}
+    result = zen("container-registry register reg -t default --uri=localhost:6000")
     assert result.exit_code == 0, result.output
+    assert "Error" not in result.output
+    assert registries() == {"reg": {"uri": "localhost:6000"}}
+    assert zen("profile set default").exit_code == 0
+    assert registries() == {"reg": {"uri": "localhost:5000"}}  # untouched
 
 
 # --- usage errors ------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "command",
+    "command, says",
     [
-        "stack list --bogus",
-        "stack list --output xml",
-        "stack register s -o default",
-        "profile create",
-        "stack nope",
-        "nope",
-        "orchestrator register o",
-        "orchestrator register o -t airflow airflow_home=x",
-        "orchestrator register o -t airflow --airflow_home=a --airflow_home=b",
-        "container-registry update default",
-        "stack update default",
-        "stack remove-component default",
-        "init --path /nonexistent/zen/folder",
+        ("stack list --bogus", "No such option '--bogus'. (see `zenml stack list --help`)"),
+        ("stack list --output xml", "'xml' is not one of 'table', 'json', 'yaml'."),
+        ("stack register s -o default", "Missing option '--metadata-store'"),
+        ("profile create", "Missing argument 'NAME'. (see `zenml profile create --help`)"),
+        ("stack nope", "No such command 'nope'. (see `zenml stack --help`)"),
+        ("nope", "No such command 'nope'. (see `zenml --help`)"),
+        ("orchestrator register o", "Missing option '--type' / '-t' (the flavor)."),
+        ("orchestrator register o -t airflow airflow_home=x",
+         "Unexpected argument 'airflow_home=x'. Give configuration as --key=value"),
+        ("orchestrator register o -t airflow --airflow_home=a --airflow_home=b",
+         "The option --airflow_home is given twice."),
+        ("container-registry update default",
+         "Give at least one --key=value (or --flavor) to change."),
+        ("stack update default", "Name at least one component to change, e.g. -o ORCHESTRATOR."),
+        ("stack remove-component default", "Name at least one component type to remove, e.g. -c."),
+        ("init --path /nonexistent/zen/folder",
+         "Invalid value for '--path': Directory '/nonexistent/zen/folder' does not exist."),
     ],
 )
-def test_usage_errors(zen, unchanged, command):
-    unchanged(zen(command))
+def test_usage_errors(zen, unchanged, command, says):
+    # exit code 2 (a usage error), one line that says what is wrong
+    assert says in unchanged(zen(command), exit_code=2)
 
 
 def test_unknown_option_names_it(zen, unchanged):
-    error = unchanged(zen("stack list --bogus"))
+    error = unchanged(zen("stack list --bogus"), exit_code=2)
     assert "--bogus" in error
 
 
 # --- in use ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "command",
-    ["profile delete default", "stack delete default", "orchestrator delete default",
-     "artifact-store delete default"],
+    "command, says",
+    [
+        ("profile delete default", "Profile 'default' cannot be deleted because it's globally "
+                                   "active. Please choose a different active global profile "
+                                   "first by running 'zenml profile set --global PROFILE'."),
+        ("stack delete default", "Stack 'default' cannot be deleted while it is globally "
+                                 "active. Please choose a different active global stack first "
+                                 "by running 'zenml stack set --global STACK'."),
+        ("orchestrator delete default", "The orchestrator 'default' cannot be deleted: it is "
+                                        "used by stack 'default'. Remove it from those stacks "
+                                        "first"),
+        ("artifact-store delete default", "The artifact store 'default' cannot be deleted: it "
+                                          "is used by stack 'default'."),
+    ],
 )
-def test_things_in_use(zen, unchanged, command):
-    unchanged(zen(command))
+def test_things_in_use(zen, unchanged, command, says):
+    # why it is refused and what to do first; nothing deleted (``unchanged``)
+    assert says in unchanged(zen(command))
 
 
 # --- broken files -------------------------------------------------------------------------
@@ -291,9 +320,10 @@ def test_a_broken_repository_config(zen, home, tmp_path, monkeypatch):
 
 
 def test_a_bad_structured_value_names_the_option(zen, unchanged):
-    error = unchanged(zen(["orchestrator", "register", "o", "-t", "airflow",
-                           "--airflow_home=[unclosed"]))
-    assert "airflow_home" in error
+    error = unchanged(zen(["orchestrator", "register", "o", "-t", "vertex", "--location=eu",
+                           "--pipeline_root=gs://b", "--labels=[unclosed"]))
+    assert "labels" in error
+    assert "[unclosed" not in error  # never echoed: it could be a secret
     assert "file" not in error
 
 

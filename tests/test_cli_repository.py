@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zen_core.testing.cli import active_rows, failed, ok, rows
+from zen_core.testing.cli import active_rows, failed, ok, rows, usage_error
 
 NO_ROOT = "Running without an active repository root."
 
@@ -258,7 +258,7 @@ def test_init_with_a_path(zen, tmp_path):
 
 
 def test_init_with_a_missing_path_is_an_error(zen, tmp_path):
-    failed(zen(["init", "--path", str(tmp_path / "missing")]))
+    usage_error(zen(["init", "--path", str(tmp_path / "missing")]))
     assert not (tmp_path / "missing").exists()
 
 
@@ -317,9 +317,16 @@ def test_profile_get(zen, world, monkeypatch):
 
 def test_profile_explain(zen):
     result = ok(zen("profile explain"))
-    text = result.stdout.lower()
-    assert "global" in text
-    assert "local" in text
+    text = " ".join(result.stdout.split())  # rich wraps the lines
+    # what profiles and stacks are, where each choice lives, and how to override both
+    for words in ("A stack is a named set of configured components",
+                  "A profile is a configuration context",
+                  "(local, the default)", "a SQL database (sql)", "over the network (rest)",
+                  "zenml init creates a .zen folder", "Running with active profile: 'x' (local)",
+                  "--global changes the global one",
+                  "ZENML_ACTIVATED_PROFILE and ZENML_ACTIVATED_STACK override both"):
+        assert words in text, words
+    assert result.stderr.count("Error") == 0
 
 
 def test_deleting_a_profile_with_its_store_elsewhere_keeps_that_store(zen, world, tmp_path):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from zen_core.testing.cli import active_rows, rows
+from zen_core.testing.plugin import run_at_once
 
 LEGACY_CONFIG = {
     "version": "0.6.3",
@@ -87,7 +92,7 @@ def test_first_command_migrates_stacks_into_a_local_profile(zen, legacy_repo):
             f"`{zen_dir}`.") in result.stderr
     name = legacy_name(result.stderr)
     assert name.startswith("legacy-repository-") and len(name) == len("legacy-repository-") + 8
-    assert f"`zenml profile delete {name}`" in result.stderr
+    assert f"`zenml profile set default && zenml profile delete {name}`" in result.stderr
     assert "This warning will not be shown again." in result.stderr
     assert f"Running with active profile: '{name}' (local)" in result.stderr
 
@@ -147,15 +152,20 @@ def test_the_name_is_derived_from_the_path(zen, tmp_path, monkeypatch):
     assert legacy_name(zen("stack list").stderr) == names[0]  # same path, same name
 
 
-def test_two_processes_starting_at_once_migrate_once(legacy_repo, zen_home):
-    processes = [subprocess.Popen([ZENML, "stack", "list"], cwd=legacy_repo, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for _ in range(3)]
-    outputs = [p.communicate(timeout=60) for p in processes]
-    assert all(p.returncode == 0 for p in processes), outputs
-    assert sum("legacy ZenML repository" in err for _, err in outputs) == 1
-    config = yaml.safe_load((zen_home / "config.yaml").read_text())
-    assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == 1
+def test_two_processes_starting_at_once_migrate_once(legacy_repo, zen_home, tmp_path):
+    # Released at one moment, and in several rounds: a migration without its lock
+    # cannot pass by luck.
+    for round in range(3):
+        repo = make_legacy_repository(tmp_path / f"round{round}" / "airflow_local")
+        results = run_at_once([["stack", "list"]] * 3, cwd=repo)
+        assert all(r.exit_code == 0 for r in results), results
+        assert sum("legacy ZenML repository" in r.stderr for r in results) == 1, round
+        config = yaml.safe_load((zen_home / "config.yaml").read_text())
+        assert sum(n.startswith("legacy-repository-") for n in config["profiles"]) == round + 1
+        local = yaml.safe_load((repo / ".zen" / "config.yaml").read_text())
+        assert local["active_profile_name"].startswith("legacy-repository-")
+        legacy = yaml.safe_load((repo / ".zen" / "config.legacy.yaml").read_text())
+        assert legacy == LEGACY_CONFIG  # the copy is the original, not a migrated file
 
 
 def test_a_broken_legacy_file_is_named_and_the_repository_left_as_it_was(zen, legacy_repo,
@@ -192,3 +202,86 @@ def test_a_legacy_repository_without_stacks_gets_the_default_stack(zen, tmp_path
     assert result.exit_code == 0, result.stderr
     assert [s["name"] for s in json.loads(result.stdout)] == ["default"]
     assert (root / ".zen" / "orchestrators" / "default.yaml").is_file()
+
+
+# --- issue 10: the bugs on the way --------------------------------------------------------
+def test_a_pristine_legacy_repository_appearing_again_is_migrated_again(zen, legacy_repo):
+    first = zen("stack list")
+    name = legacy_name(first.stderr)
+    # a fresh checkout (or a restored backup) at the same path: the pre-0.7 .zen again
+    shutil.rmtree(legacy_repo / ".zen")
+    make_legacy_repository(legacy_repo)
+    result = zen("stack list --output json")
+    assert result.exit_code == 0, result.stderr
+    assert f"where one was migrated before to the profile `{name}`" in result.stderr
+    assert "migrated into that profile again" in result.stderr
+    stacks = {s["name"]: s for s in json.loads(result.stdout)}
+    assert set(stacks) == {"airflow_stack", "local_kubeflow_stack", "local_stack"}
+    assert stacks["local_kubeflow_stack"]["active"]
+    assert "No stacks registered" not in zen("stack list").stderr
+
+
+def test_a_legacy_config_restored_over_a_migrated_store_says_what_happened(zen, legacy_repo):
+    name = legacy_name(zen("stack list").stderr)
+    (legacy_repo / ".zen" / "config.yaml").write_text(yaml.safe_dump(LEGACY_CONFIG))
+    result = zen("stack list")
+    assert result.exit_code == 0, result.stderr
+    assert f"was migrated before, to profile `{name}`: using that profile again." in (
+        result.stderr)
+    assert "local_kubeflow_stack" in result.stdout
+
+
+def test_names_zen_refuses_are_renamed_and_reported(zen, tmp_path, monkeypatch):
+    config = json.loads(json.dumps(LEGACY_CONFIG))
+    config["stacks"]["my stack"] = config["stacks"].pop("local_stack")
+    config["stacks"]["ünïcode"] = config["stacks"].pop("airflow_stack")
+    config["stacks"]["my stack"]["orchestrator"] = "local orchestrator"
+    config["stack_components"]["orchestrator"]["local orchestrator"] = (
+        config["stack_components"]["orchestrator"].pop("local_orchestrator"))
+    config["active_stack_name"] = "my stack"
+    root = make_legacy_repository(tmp_path / "odd", config)
+    zen_dir = root / ".zen"
+    (zen_dir / "orchestrators" / "local_orchestrator.yaml").rename(
+        zen_dir / "orchestrators" / "local orchestrator.yaml")
+    monkeypatch.chdir(root)
+
+    result = zen("profile list")  # nothing is blocked, profile list included
+    assert result.exit_code == 0, result.stderr
+    assert "  Renamed stack 'my stack' to 'my_stack'." in result.stderr
+    assert "  Renamed stack 'ünïcode' to 'unicode'." in result.stderr
+    assert "  Renamed orchestrator 'local orchestrator' to 'local_orchestrator'." in (
+        result.stderr)
+    stacks = {s["name"]: s for s in json.loads(zen("stack list --output json").stdout)}
+    assert set(stacks) == {"my_stack", "unicode", "local_kubeflow_stack"}
+    assert stacks["my_stack"]["active"]
+    assert stacks["my_stack"]["components"]["orchestrator"] == "local_orchestrator"
+    assert (zen_dir / "orchestrators" / "local_orchestrator.yaml").is_file()
+    assert (zen_dir / "orchestrators" / "local orchestrator.yaml").is_file()  # kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="runs the command in sh")
+def test_the_printed_delete_command_works_where_it_is_printed(zen, legacy_repo):
+    result = zen("stack list")
+    line = next(x for x in result.stderr.splitlines() if "zenml profile delete" in x)
+    command = line.strip().strip("`")
+    assert command.startswith("zenml profile set default && zenml profile delete legacy-")
+    env = {**os.environ, "PATH": f"{Path(ZENML).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["sh", "-c", command], cwd=legacy_repo, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    profiles = [p["name"] for p in json.loads(zen("profile list --output json").stdout)]
+    assert profiles == ["default"]
+
+
+def test_profile_list_is_in_creation_order_as_the_guide_shows(zen, legacy_repo, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("devel", "sqlite_profile"):
+        assert zen(f"profile create {name}").exit_code == 0
+    monkeypatch.chdir(legacy_repo)
+    result = zen("profile list")
+    assert result.exit_code == 0, result.stderr
+    names = [row[1] for row in rows(result.stdout)]
+    assert names[:3] == ["default", "devel", "sqlite_profile"]
+    assert names[3].startswith("legacy-repository-") and len(names) == 4
+    assert active_rows(result.stdout) == [names[3]]

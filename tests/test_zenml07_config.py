@@ -124,7 +124,13 @@ def test_stacks_and_components_load_as_they_are(zen, zenml07):
 
 def test_our_writes_keep_unknown_keys_and_keep_working(zen, zenml07):
     # The local orchestrator flavor has no fields: refused, nothing written.
-    assert zen("orchestrator update local_orchestrator --synchronous=true").exit_code == 1
+    orchestrator = zenml07 / "profiles" / "team" / "orchestrators" / "local_orchestrator.yaml"
+    before = orchestrator.read_bytes()
+    refused = zen("orchestrator update local_orchestrator --synchronous=true")
+    assert refused.exit_code == 1
+    assert "synchronous" in refused.stderr.splitlines()[-1]
+    assert refused.stderr.splitlines()[-1].startswith("Error: Invalid configuration")
+    assert orchestrator.read_bytes() == before
     assert zen("container-registry update local_registry --uri=localhost:6000").exit_code == 0
     assert zen("stack register mine -o local_orchestrator -m local_metadata_store "
                "-a local_artifact_store").exit_code == 0
@@ -133,15 +139,19 @@ def test_our_writes_keep_unknown_keys_and_keep_working(zen, zenml07):
 
     config = yaml.safe_load((zenml07 / "config.yaml").read_text())
     assert config["user_id"] == USER_ID
+    assert config["version"] == "0.7.3"  # ZenML 0.7 refuses a config "newer" than itself
     assert config["upgrade_migration_enabled"] is True
     assert config["profiles"]["team"]["active_user"] == "default"
     assert config["profiles"]["team"]["active_stack"] == "mine"
+    assert config["profiles"]["extra"]["store_type"] == "local"
+    assert config["activated_profile"] == "team"  # profile create does not activate
     index = yaml.safe_load((zenml07 / "profiles" / "team" / "stacks.yaml").read_text())
     assert index["users"][0]["name"] == "default"
     assert index["stacks"]["mine"]["orchestrator"] == "local_orchestrator"
     registry = yaml.safe_load(
         (zenml07 / "profiles" / "team" / "container_registries" / "local_registry.yaml")
         .read_text())
+    assert registry.pop("_zen")["revision"] == 2  # zen's own key, which 0.7 ignores
     assert registry == {"name": "local_registry",
                         "uuid": "55555555-5555-4555-8555-555555555555",
                         "uri": "localhost:6000"}
@@ -154,3 +164,14 @@ def test_legacy_runtime_keys_do_not_block_updates(zen, zenml07):
     assert result.exit_code == 0, result.stderr
     stacks = {s["name"]: s for s in as_json(zen("stack list --output json"))}
     assert stacks["local_stack"]["components"]["orchestrator"] == "local"
+
+
+def test_a_new_config_names_a_version_zenml_07_accepts(zen, zen_home):
+    """ZenML 0.7 refuses a config.yaml whose ``version`` is newer than its own: zen
+    writes the layout's version, never its own (1.x), so 0.7 keeps reading the folder."""
+    import zen_core
+
+    assert zen("profile list").exit_code == 0
+    config = yaml.safe_load((zen_home / "config.yaml").read_text())
+    assert config["version"] == "0.7.0"
+    assert zen_core.__version__.split(".")[0] != "0"

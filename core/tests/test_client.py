@@ -27,12 +27,20 @@ CORE = {"orchestrator": "default", "metadata_store": "default", "artifact_store"
 
 @pytest.fixture
 def client(zen_home):
-    return Client()
+    return Client().prepare()
+
+
+def test_constructing_a_client_writes_nothing(zen_home):
+    client = Client()
+    assert not zen_home.exists()
+    with pytest.raises(ProfileNotFoundError, match="No active profile"):
+        client.profile  # noqa: B018
+    assert not zen_home.exists()
 
 
 def test_first_use_creates_and_activates_the_default_profile(zen_home):
     messages = []
-    client = Client(report=messages.append)
+    client = Client(report=messages.append).prepare()
     assert client.profile.name == "default" and client.profile_scope == "global"
     assert client.active_stack_name == "default"
     assert messages[0] == "Creating default profile..."
@@ -42,7 +50,7 @@ def test_first_use_creates_and_activates_the_default_profile(zen_home):
                                      ComponentType.ARTIFACT_STORE}
     artifact = client.store.get_component(ComponentType.ARTIFACT_STORE, "default")
     assert artifact.config["path"].startswith(str(zen_home / "local_stores"))
-    assert Client(report=messages.append).profile.name == "default"
+    assert Client(report=messages.append).prepare().profile.name == "default"
     assert messages.count("Creating default profile...") == 1
 
 
@@ -160,7 +168,7 @@ def test_active_stack_from_the_environment(client, monkeypatch):
 class BrokenStore:
     """A store type whose storage cannot be set up."""
 
-    def __init__(self, url):
+    def __init__(self, url, context=None):
         self.url = url
 
     def initialize(self):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
+import yaml
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.fileio import read_yaml, write_yaml
+from zen_core.fileio import read_yaml, write_text_atomic, write_yaml
 from zen_core.models import Component, Stack
 from zen_core.names import MAX_NAME_LENGTH, check_name
 
@@ -42,6 +44,36 @@ def test_writes_are_private_and_leave_no_temp_files(tmp_path):
     assert read_yaml(path) == {"a": [1, 2], "b": 1}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["config.yaml"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="replacing an open file: POSIX semantics")
+def test_a_write_replaces_the_file_whole_never_changes_it_in_place(tmp_path):
+    """Deterministic, unlike a reader racing a writer: a reader that opened the file before
+    the write still reads the old content whole, so the new content arrived by a rename,
+    and no reader can ever see a half-written file."""
+    path = tmp_path / "files" / "config.yaml"
+    old = {"old": ["x" * 64] * 2000}
+    write_yaml(path, old)
+    with open(path, "rb") as reader:
+        inode = os.fstat(reader.fileno()).st_ino
+        write_yaml(path, {"new": 1})
+        write_text_atomic(path, "new: 2\n")
+        assert yaml.safe_load(reader.read()) == old
+    assert read_yaml(path) == {"new": 2}
+    assert path.stat().st_ino != inode
+    assert [p.name for p in path.parent.iterdir()] == ["config.yaml"]
+
+
+def test_global_config_edits_replace_the_file(tmp_path):
+    from zen_core.config import GlobalConfig
+
+    config = GlobalConfig(tmp_path)
+    with config.edit() as data:
+        data["padding"] = ["x" * 64] * 2000
+    with open(config.path, "rb") as reader:
+        with config.edit() as data:
+            data["padding"] = []
+        assert len(yaml.safe_load(reader.read())["padding"]) == 2000
 
 
 def test_a_broken_yaml_file_is_named_with_its_line(tmp_path):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pluggy
 
-__version__ = "0.1.0"
+#: The version of zen-core and of every zen distribution, set here and only here: each
+#: pyproject.toml reads it (``[tool.hatch.version]``), and the siblings require each
+#: other within ``>=1.0,<2`` (see docs/decisions.md, "One version").
+__version__ = "1.0.0"
 
 #: Marker for plugin hook implementations (``@hookimpl def zen_store_types(): ...``).
 hookimpl = pluggy.HookimplMarker("zen")

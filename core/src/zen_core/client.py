@@ -1,111 +1,113 @@
-"""The Python API: the effective profile, stack and store, and every operation of the CLI.
+"""The Python API: zen as seen from one working directory, over the domain layer.
 
 Programs (pipelines) run "in the context of the active profile"::
 
     from zen_core.client import Client
 
-    client = Client()
+    client = Client().prepare()      # first run: default profile, legacy repository
     print(client.profile.name, client.active_stack_name)
     for stack in client.store.list_stacks():
-        print(stack.name, stack.components)
+        print(stack.name, stack.revision, stack.components)
+    client.update_component("orchestrator", "kf", {"synchronous": True})
 
-The CLI is a thin layer over this class; both raise ``zen_core.exceptions``.
+Constructing a client and reading its properties never writes; :meth:`prepare`
+runs the first-run steps explicitly. Every rule lives in ``zen_core.services``;
+this class only binds them to the effective profile. Errors are
+``zen_core.exceptions``.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-from collections.abc import Callable, Iterable, Mapping
-from functools import cached_property
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from zen_core.config import GlobalConfig, Profile
-from zen_core.defaults import (
-    DEFAULT_PROFILE,
-    DEFAULT_STACK,
-    default_stack_components,
-    default_store_type,
-)
-from zen_core.exceptions import (
-    InUseError,
-    InvalidDataError,
-    ProfileExistsError,
-    ProfileNotFoundError,
-    StackNotFoundError,
-    ZenError,
-)
-from zen_core.fileio import locked
-from zen_core.models import REQUIRED_TYPES, Component, ComponentType, Stack
-from zen_core.names import check_name
-from zen_core.repository import REPOSITORY_DIR, Repository, find_repository_root
+from zen_core.context import Context
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.repository import Repository, find_repository_root
+from zen_core.services import authz, choices, components, profiles, stacks
+from zen_core.services.access import Reporter, StoreAccess, quiet
+from zen_core.services.authz import Actor
+from zen_core.services.progress import Progress, no_progress
 from zen_core.store import BaseStore
-
-ENV_ACTIVATED_PROFILE = "ZENML_ACTIVATED_PROFILE"
-ENV_ACTIVATED_STACK = "ZENML_ACTIVATED_STACK"
-
-Reporter = Callable[[str], None]
-
-#: Config keys masked even when the flavor's schema is not installed.
-_SECRET_NAME = re.compile(r"password|secret|token|api_key|private_key|access_key", re.I)
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 class Client:
-    """zen as seen from one working directory and environment.
+    """``report`` receives progress messages and ``warn`` warnings (the CLI sends both to
+    stderr); by default a program hears nothing. ``profile`` and ``stack`` name the ones to
+    work with, over every stored choice and the environment, without storing anything
+    (``zenml --profile P --stack S``). ``progress`` follows long work
+    (:mod:`zen_core.services.progress`)."""
 
-    ``report`` receives progress messages and ``warn`` warnings (the CLI sends
-    both to stderr); by default a program hears nothing.
-    """
-
-    def __init__(
-        self,
-        config_directory: Path | None = None,
-        *,
-        cwd: Path | None = None,
-        report: Reporter = _quiet,
-        warn: Reporter = _quiet,
-    ) -> None:
-        self.report = report
-        self.warn = warn
+    def __init__(self, config_directory: Path | None = None, *, cwd: Path | None = None,
+                 report: Reporter = quiet, warn: Reporter = quiet,
+                 profile: str | None = None, stack: str | None = None,
+                 progress: Progress = no_progress) -> None:
+        self.report, self.warn, self.progress = report, warn, progress
+        self.named_profile, self.named_stack = profile, stack
         self.config = GlobalConfig(config_directory)
-        root = find_repository_root(cwd)
+        self._root = find_repository_root(cwd)
         self._stores: dict[str, BaseStore] = {}
-        self._ensure_default_profile()
-        if root is not None:
-            from zen_core.legacy import migrate_if_legacy
+        self._forget()
 
-            if migrate_if_legacy(self, root / REPOSITORY_DIR):
-                self.config.reload()
-        self.repository = Repository(root) if root else None
+    def prepare(self) -> Client:
+        """Run the explicit first-run steps (:mod:`zen_core.services.setup`); returns self."""
+        from zen_core.services.setup import prepare
 
-    # --- plugins -------------------------------------------------------------------
+        prepare(self.config, self._root, self.report, self.warn, profile=self.named_profile,
+                stack=self.named_stack, progress=self.progress)
+        self._forget()
+        return self
+
+    def _forget(self) -> None:
+        """Resolve again: after a change of the config, the repository or the active choices."""
+        self.repository = Repository(self._root) if self._root else None
+        self.context = Context(self.config, self.repository, profile=self.named_profile,
+                               stack=self.named_stack)
+
     @property
     def plugins(self):
         from zen_core.plugins import get_plugin_manager
 
         return get_plugin_manager()
 
-    # --- profiles ---------------------------------------------------------------------
-    def _ensure_default_profile(self) -> None:
-        if self.config.profiles:
-            return
-        with locked(self.config.directory / "default-profile"):
-            self.config.reload()
-            if self.config.profiles:
-                return
-            self.report("Creating default profile...")
-            profile = self.create_profile(DEFAULT_PROFILE, record=False)
-            # One write records and activates it: no process sees one without the other.
-            with self.config.edit() as data:
-                data.setdefault("profiles", {})[profile.name] = profile.to_dict()
-                data["activated_profile"] = profile.name
-            self.report("Created and activated default profile.")
+    @property
+    def profile(self) -> Profile:
+        return self.context.profile
+
+    @property
+    def profile_scope(self) -> str:
+        """``--profile`` (named for this client), ``environment``, ``local`` (the
+        repository's) or ``global``."""
+        return self.context.profile_scope
+
+    @property
+    def stack_scope(self) -> str:
+        """Where the effective stack comes from: ``--stack``, ``environment``, ``local`` or
+        ``global`` (the profile's)."""
+        return self.context.stack_choice(self.store.stack_names()).scope
+
+    @property
+    def store(self) -> BaseStore:
+        return self.open_store(self.profile)
+
+    @property
+    def actor(self) -> Actor:
+        """Who this client acts as: the profile's active user, with their roles."""
+        return authz.actor_of_profile(self.store, self.profile)
+
+    @property
+    def access(self) -> StoreAccess:
+        return self.access_of()
+
+    @property
+    def active_stack_name(self) -> str | None:
+        return self.context.stack_choice(self.store.stack_names()).name
+
+    @property
+    def active_stack(self) -> Stack:
+        return choices.active_stack(self.context, self.store)
 
     def list_profiles(self) -> list[Profile]:
         return list(self.config.profiles.values())
@@ -114,383 +116,114 @@ class Client:
         return self.config.get_profile(name)
 
     def store_url(self, profile: Profile) -> str:
-        if profile.store_url:
-            return profile.store_url
-        store_type = self.plugins.store_type(profile.store_type)
-        return store_type.url_for_profile(self.config.profile_dir(profile.name))
+        return profiles.store_url(self.config, profile)
 
     def open_store(self, profile: Profile) -> BaseStore:
-        """The store of ``profile`` (cached for the life of this client)."""
+        """The store of ``profile`` (one instance per profile for the life of this client)."""
         if profile.name not in self._stores:
-            store_type = self.plugins.store_type(profile.store_type)
-            store = store_type.open(self.store_url(profile), token=profile.store_token)
-            store.config_directory = self.config.directory
-            self._stores[profile.name] = store
+            self._stores[profile.name] = profiles.open_store(self.config, profile)
         return self._stores[profile.name]
 
-    def create_profile(
-        self,
-        name: str,
-        store_type: str | None = None,
-        url: str | None = None,
-        token: str | None = None,
-        *,
-        register_default_stack: bool = True,
-        record: bool = True,
-    ) -> Profile:
-        """Create a profile, its store and (if the store is empty) its default stack.
+    def active_stack_of(self, profile: Profile) -> str | None:
+        return profiles.active_stack_of(self.open_store(profile), profile)
 
-        All or nothing: if the store cannot be set up, no profile is recorded.
-        With ``record=False`` the caller fills the store and then calls
-        :meth:`record_profile` (or :meth:`discard_profile_storage` on failure).
-        """
-        check_name(name, "profile name")
-        if self.config.has_profile(name):
-            raise ProfileExistsError(f"Profile '{name}' already exists.")
-        type_name = store_type or default_store_type()
-        kind = self.plugins.store_type(type_name)
-        if url is not None:
-            kind.validate_url(url)
-        if token and not kind.accepts_token:
-            raise InvalidDataError(f"Store type '{type_name}' takes no token.")
-        profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token)
-        profile.store_url = self.store_url(profile)
-        with locked(self.config.directory / "create-profile"):
-            self.config.reload()
-            if self.config.has_profile(name):
-                raise ProfileExistsError(f"Profile '{name}' already exists.")
-            self.report(f"Initializing profile `{name}`...")
-            try:
-                store = self.open_store(profile)
-                store.initialize()
-                if register_default_stack and kind.registers_default_stack and store.is_empty():
-                    store.register_default_stack(
-                        default_stack_components(self.config.directory),
-                        self.report if kind.reports_default_stack else _quiet,
-                    )
-                    profile.active_stack = DEFAULT_STACK
-                if record:
-                    profile.active_stack = self.active_stack_of(profile)
-                    self.config.save_profile(profile)
-            except BaseException:
-                self.discard_profile_storage(profile)
-                raise
+    def create_profile(self, name: str, store_type: str | None = None, url: str | None = None,
+                       token: str | None = None, *, ca_cert: str | Path | None = None,
+                       insecure: bool = False) -> Profile:
+        profile, store = profiles.create(self.config, name, store_type, url, token,
+                                         report=self.report, ca_cert=ca_cert,
+                                         insecure=insecure)
+        self._stores[name] = store
         return profile
 
-    def record_profile(self, profile: Profile) -> None:
-        """Record a profile created with ``record=False`` in the global config."""
-        with locked(self.config.directory / "create-profile"):
-            self.config.reload()
-            if self.config.has_profile(profile.name):
-                raise ProfileExistsError(f"Profile '{profile.name}' already exists.")
-            self.config.save_profile(profile)
-
-    def discard_profile_storage(self, profile: Profile) -> None:
-        """Forget the store of a profile that was never recorded, and its own folder."""
-        store = self._stores.pop(profile.name, None)
-        if store is not None:
-            store.close()
-        profile_dir = self.config.profile_dir(profile.name)
-        if not self.config.has_profile(profile.name) and profile_dir.is_dir():
-            shutil.rmtree(profile_dir, ignore_errors=True)
+    def rename_profile(self, old: str, new: str) -> Profile:
+        """Rename a profile; the global choice and this repository's follow."""
+        profile = profiles.rename(self.config, old, new)
+        choices.follow_profile_rename(self.context, old, new)
+        if self.named_profile == old:
+            self.named_profile = new
+        self._stores.pop(old, None)
+        self._forget()
+        return profile
 
     def delete_profile(self, name: str) -> None:
-        self.config.get_profile(name)  # raises if unknown
-        if self.config.activated_profile == name:
-            raise InUseError(
-                f"Profile '{name}' cannot be deleted because it's globally active. Please "
-                "choose a different active global profile first by running "
-                "'zenml profile set --global PROFILE'."
-            )
-        if self.profile.name == name and self.profile_scope == "environment":
-            raise InUseError(
-                f"Profile '{name}' cannot be deleted because {ENV_ACTIVATED_PROFILE} "
-                "activates it. Unset that variable or point it at another profile first."
-            )
-        if self.profile.name == name:
-            raise InUseError(
-                f"Profile '{name}' cannot be deleted because it's locally active. Please "
-                "choose a different active profile first by running 'zenml profile set PROFILE'."
-            )
-        self.config.remove_profile(name)
+        choices.check_profile_deletable(self.context, name)
+        profiles.delete(self.config, name)
         self._stores.pop(name, None)
-        profile_dir = self.config.profile_dir(name)
-        # Only the profile's own folder goes: a store elsewhere (--url) is the user's.
-        if profile_dir.is_dir():
-            shutil.rmtree(profile_dir, ignore_errors=True)
-
-    def _forget_resolution(self) -> None:
-        """Drop the cached effective profile and stack after changing either."""
-        self.__dict__.pop("_effective_profile", None)
-        self.__dict__.pop("active_stack_name", None)
-
-    @cached_property
-    def _effective_profile(self) -> tuple[Profile, str]:
-        env_name = os.environ.get(ENV_ACTIVATED_PROFILE)
-        if env_name:
-            if not self.config.has_profile(env_name):
-                raise ProfileNotFoundError(
-                    f"Profile '{env_name}' named by {ENV_ACTIVATED_PROFILE} does not exist."
-                )
-            return self.config.get_profile(env_name), "environment"
-        global_name = self.config.activated_profile
-        if not global_name or not self.config.has_profile(global_name):
-            raise ProfileNotFoundError(
-                "No active profile found. Please set one by running "
-                "`zenml profile set --global PROFILE`."
-            )
-        repo = self.repository
-        if repo is None:
-            return self.config.get_profile(global_name), "global"
-        local_name = repo.active_profile_name
-        if local_name and self.config.has_profile(local_name):
-            return self.config.get_profile(local_name), "local"
-        if local_name:
-            self.warn(
-                f"Profile `{local_name}` not found. Switching repository to the global "
-                f"active profile `{global_name}`."
-            )
-        repo.set_active(profile=global_name, clear_stack=True)
-        return self.config.get_profile(global_name), "local"
-
-    @property
-    def profile(self) -> Profile:
-        """The effective profile: environment, else repository, else global."""
-        return self._effective_profile[0]
-
-    @property
-    def profile_scope(self) -> str:
-        """Where the effective profile comes from: ``environment``, ``local`` or ``global``."""
-        return self._effective_profile[1]
 
     def set_profile(self, name: str, global_: bool = False) -> tuple[str, bool]:
-        """Activate ``name`` in the repository (inside one) or globally.
-
-        Returns the scope (``local`` or ``global``) and whether anything changed:
-        activating the profile that is already active changes nothing.
-        """
-        self.config.get_profile(name)
-        if self.repository is not None and not global_:
-            changed = self.repository.active_profile_name != name
-            if changed:
-                stack = self.active_stack_of(self.config.get_profile(name))
-                self.repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
-            scope = "local"
-        else:
-            changed = self.config.activated_profile != name
-            if changed:
-                self.config.activate_profile(name)
-            scope = "global"
-        self._forget_resolution()
-        return scope, changed
-
-    # --- the store and the active stack ------------------------------------------------
-    @property
-    def store(self) -> BaseStore:
-        """The effective profile's store."""
-        return self.open_store(self.profile)
-
-    def active_stack_of(self, profile: Profile) -> str | None:
-        """The active stack of ``profile`` as recorded, or a fallback if that one is gone."""
-        names = self.open_store(profile).stack_names()
-        if profile.active_stack in names:
-            return profile.active_stack
-        return DEFAULT_STACK if DEFAULT_STACK in names else (names[0] if names else None)
-
-    @cached_property
-    def active_stack_name(self) -> str | None:
-        """The effective stack: environment, else repository, else the profile's."""
-        names = set(self.store.stack_names())
-        env_name = os.environ.get(ENV_ACTIVATED_STACK)
-        if env_name:
-            if env_name not in names:
-                raise StackNotFoundError(
-                    f"Stack '{env_name}' named by {ENV_ACTIVATED_STACK} does not exist in "
-                    f"profile '{self.profile.name}'."
-                )
-            return env_name
-        profile = self.profile
-        fallback = self.active_stack_of(profile)
-        if self.profile_scope == "local" and self.repository is not None:
-            local = self.repository.active_stack_name
-            if local in names:
-                return local
-            if local:
-                self.warn(
-                    f"Stack `{local}` not found. Switching the repository active stack to "
-                    f"`{fallback}`." if fallback else
-                    f"Stack `{local}` not found and profile '{profile.name}' has no stacks "
-                    "left. Register one with `zenml stack register`."
-                )
-            self.repository.set_active(stack=fallback, clear_stack=fallback is None)
-            return fallback
-        if profile.active_stack and profile.active_stack not in names:
-            if fallback is None:
-                self.warn(
-                    f"Stack `{profile.active_stack}` not found and profile '{profile.name}' has "
-                    "no stacks left. Register one with `zenml stack register`."
-                )
-            else:
-                self.warn(
-                    f"Stack `{profile.active_stack}` not found. Switching the active stack of "
-                    f"profile '{profile.name}' to `{fallback}`."
-                )
-            self.config.set_profile_stack(profile.name, fallback)
-        return fallback
-
-    @property
-    def active_stack(self) -> Stack:
-        name = self.active_stack_name
-        if name is None:
-            raise StackNotFoundError(
-                "No active stack is configured. Register one with `zenml stack register` "
-                "and activate it with `zenml stack set STACK`."
-            )
-        return self.store.get_stack(name)
+        """Activate a profile: in the repository (inside one) or globally."""
+        result = choices.set_profile(self.context, name, global_)
+        self._forget()
+        return result
 
     def set_stack(self, name: str, global_: bool = False) -> str:
-        """Activate stack ``name`` in the repository (inside one) or in the profile."""
-        self.store.get_stack(name)
-        profile = self.profile
-        if self.repository is not None and not global_ and self.profile_scope == "local":
-            self.repository.set_active(stack=name)
-            if not profile.active_stack:
-                self.config.set_profile_stack(profile.name, name)
-            scope = "local"
-        else:
-            self.config.set_profile_stack(profile.name, name)
-            scope = "global"
-        self._forget_resolution()
+        scope = choices.set_stack(self.context, self.store, name, global_)
+        self._forget()
         return scope
 
-    # --- stacks ---------------------------------------------------------------------------
-    def _resolve_components(self, components: Mapping[ComponentType | str, str | None]):
-        return {ComponentType.parse(t): n for t, n in components.items() if n}
-
     def register_stack(self, name: str, components: Mapping[ComponentType | str, str]) -> Stack:
-        stack = Stack(name, self._resolve_components(components))
-        missing = stack.missing_required()
-        if missing:
-            raise InvalidDataError(
-                f"Stack '{name}' needs a {', '.join(t.display for t in missing)}."
-            )
-        self.store.register_stack(stack)
-        self.report(f"Registered stack with name '{name}'.")
-        return stack
+        return stacks.register(self.access, name, components)
 
-    def update_stack(
-        self, name: str, components: Mapping[ComponentType | str, str | None]
-    ) -> Stack:
-        """Replace the given components of stack ``name``."""
-        current = self.store.get_stack(name)
-        new = dict(current.components)
-        new.update(self._resolve_components(components))
-        stack = Stack(name, new)
-        self.store.update_stack(name, stack)
-        self.report(f"Updated stack with name '{name}'.")
-        return stack
+    def update_stack(self, name: str, components: Mapping[ComponentType | str, str | None],
+                     expected_revision: int | None = None) -> Stack:
+        return stacks.update(self.access, name, set=components,
+                             expected_revision=expected_revision)
 
     def remove_stack_components(self, name: str, types: Iterable[ComponentType | str]) -> Stack:
-        current = self.store.get_stack(name)
-        types = [ComponentType.parse(t) for t in types]
-        required = [t for t in types if t in REQUIRED_TYPES]
-        if required:
-            raise InvalidDataError(
-                f"The {required[0].display} of a stack cannot be removed, only replaced "
-                "(`zenml stack update`)."
-            )
-        stack = Stack(name, {t: n for t, n in current.components.items() if t not in types})
-        self.store.update_stack(name, stack)
-        return stack
+        return stacks.update(self.access, name, remove=types)
 
     def rename_stack(self, old: str, new: str) -> Stack:
-        check_name(new, "stack name")
-        current = self.store.get_stack(old)
-        if new == old:
-            raise self.store.stack_exists(new)
-        stack = Stack(new, current.components)
-        self.store.update_stack(old, stack)
-        # The active choices follow the stack's new name.
-        profile = self.profile
-        if profile.active_stack == old:
-            self.config.set_profile_stack(profile.name, new)
-        if self.repository is not None and self.repository.active_stack_name == old:
-            self.repository.set_active(stack=new)
-        self._forget_resolution()
+        stack = stacks.rename(self.access, old, new)
+        choices.follow_stack_rename(self.context, old, new)
+        self._forget()
         return stack
 
     def delete_stack(self, name: str) -> None:
-        self.store.get_stack(name)
-        if self.profile.active_stack == name:
-            raise InUseError(
-                f"Stack '{name}' cannot be deleted while it is globally active. Please choose "
-                "a different active global stack first by running "
-                "'zenml stack set --global STACK'."
-            )
-        if self.active_stack_name == name:
-            raise InUseError(
-                f"Stack '{name}' cannot be deleted while it is active. Please choose a "
-                "different active stack first by running 'zenml stack set STACK'."
-            )
-        self.store.delete_stack(name)
+        choices.check_stack_deletable(self.context, self.store, name)
+        stacks.delete(self.access, name)
 
-    # --- components ---------------------------------------------------------------------
-    def validated_config(self, type: ComponentType, flavor: str, config: dict[str, Any]) -> dict:
-        from zen_core.flavors.base import validate_config
+    def register_component(self, type: ComponentType | str, name: str, flavor: str,
+                           config: dict[str, Any]) -> Component:
+        return components.register(self.access, type, name, flavor, config)
 
-        record = self.plugins.flavor(type, flavor)
-        return validate_config(record.load_model(), config, f"{type.display} flavor '{flavor}'")
-
-    def secret_keys(self, component: Component) -> set[str]:
-        """The config keys of ``component`` to mask: its flavor's secret fields, and keys
-        named like secrets (all that is known when the flavor is not installed)."""
-        keys = {k for k in component.config if _SECRET_NAME.search(k)}
-        try:
-            from zen_core.flavors.base import secret_fields
-
-            model = self.plugins.flavor(component.type, component.flavor).load_model()
-            keys |= secret_fields(model)
-        except ZenError:
-            pass  # flavor not installed: the name heuristic alone
-        return keys
-
-    def register_component(
-        self, type: ComponentType | str, name: str, flavor: str, config: dict[str, Any]
-    ) -> Component:
-        type = ComponentType.parse(type)
-        check_name(name, f"{type.display} name")
-        component = Component(type, flavor, name, self.validated_config(type, flavor, config))
-        self.store.register_component(component)
-        self.report(
-            f"Registered stack component with type '{type.value}' and name '{name}'."
-        )
-        return component
-
-    def update_component(
-        self, type: ComponentType | str, name: str, changes: dict[str, Any]
-    ) -> Component:
-        type = ComponentType.parse(type)
-        for key in ("name", "uuid"):
-            if key in changes:
-                raise InvalidDataError(
-                    f"Cannot update mandatory property '{key}' of {type.display} '{name}'."
-                    + (" Use `rename` instead." if key == "name" else "")
-                )
-        current = self.store.get_component(type, name)
-        config = self.validated_config(type, current.flavor, {**current.config, **changes})
-        component = Component(type, current.flavor, name, config, uuid=current.uuid)
-        self.store.update_component(type, name, component)
-        return component
+    def update_component(self, type: ComponentType | str, name: str, changes: dict[str, Any],
+                         unset: Iterable[str] = (), flavor: str | None = None,
+                         expected_revision: int | None = None) -> Component:
+        return components.update(self.access, type, name, set=changes, unset=list(unset),
+                                 flavor=flavor, expected_revision=expected_revision)
 
     def rename_component(self, type: ComponentType | str, old: str, new: str) -> Component:
-        type = ComponentType.parse(type)
-        check_name(new, f"{type.display} name")
-        current = self.store.get_component(type, old)
-        if new == old:
-            raise self.store.component_exists(type, new)
-        component = Component(type, current.flavor, new, current.config, uuid=current.uuid)
-        self.store.update_component(type, old, component)
-        return component
+        return components.rename(self.access, type, old, new)
 
     def delete_component(self, type: ComponentType | str, name: str) -> None:
-        self.store.delete_component(ComponentType.parse(type), name)
+        components.delete(self.access, type, name)
+
+    def access_of(self, profile: str | None = None) -> StoreAccess:
+        """The store of ``profile`` (default: the effective one), as its active user."""
+        chosen = self.get_profile(profile) if profile else self.profile
+        store = self.open_store(chosen)
+        return StoreAccess(store, report=self.report,
+                           actor=authz.actor_of_profile(store, chosen))
+
+    def copy_stack(self, source: str, target: str, from_profile: str | None = None,
+                   rename_components: bool = False, dry_run: bool = False
+                   ) -> tuple[Stack, list[str]]:
+        """Copy stack ``source`` (of ``from_profile``, default the effective profile) into
+        the effective profile as ``target``, with the components it needs."""
+        from zen_core.services.transfer import copy_stack
+
+        return copy_stack(self.access_of(from_profile), self.access, source, target,
+                          rename_components=rename_components, dry_run=dry_run,
+                          progress=self.progress)
+
+    def copy_component(self, type: ComponentType | str, source: str, target: str,
+                       from_profile: str | None = None, dry_run: bool = False) -> Component:
+        """Copy a component (of ``from_profile``) into the effective profile as ``target``."""
+        from zen_core.services.transfer import copy_component
+
+        return copy_component(self.access_of(from_profile), self.access, type, source, target,
+                              dry_run=dry_run)
+
+    def secret_keys(self, component: Component) -> set[str]:
+        return components.secret_keys(component)

@@ -6,9 +6,10 @@ import os
 import uuid
 from pathlib import Path
 
+from zen_core import env
 from zen_core.models import Component, ComponentType
 
-ENV_DEFAULT_STORE_TYPE = "ZENML_DEFAULT_STORE_TYPE"
+ENV_DEFAULT_STORE_TYPE = env.DEFAULT_STORE_TYPE
 DEFAULT_PROFILE = "default"
 DEFAULT_STACK = "default"
 

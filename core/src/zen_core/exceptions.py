@@ -42,6 +42,22 @@ class ProfileNotFoundError(NotFoundError):
     pass
 
 
+class UserNotFoundError(NotFoundError):
+    pass
+
+
+class TeamNotFoundError(NotFoundError):
+    pass
+
+
+class ApiKeyNotFoundError(NotFoundError):
+    pass
+
+
+class RoleAssignmentNotFoundError(NotFoundError):
+    pass
+
+
 class AlreadyExistsError(ZenError):
     http_status = 409
 
@@ -58,6 +74,22 @@ class ProfileExistsError(AlreadyExistsError):
     pass
 
 
+class UserExistsError(AlreadyExistsError):
+    pass
+
+
+class TeamExistsError(AlreadyExistsError):
+    pass
+
+
+class ApiKeyExistsError(AlreadyExistsError):
+    pass
+
+
+class RoleAssignmentExistsError(AlreadyExistsError):
+    pass
+
+
 class InUseError(ZenError):
     """A component used by a stack, an active stack or profile: refused until freed."""
 
@@ -70,10 +102,31 @@ class InvalidDataError(ZenError, ValueError):
     http_status = 422
 
 
+class StackRuleError(InvalidDataError):
+    """A stack that could not run: a flavor's stack rule refuses it (names stack and rule)."""
+
+
+class ConflictError(ZenError):
+    """A write that named the revision it expected, and another write came first."""
+
+    http_status = 412
+
+
+class NotPermittedError(ZenError):
+    """The actor's role does not allow the operation (names the role needed)."""
+
+    http_status = 403
+
+
 class StoreUnavailableError(ZenError):
     """The store's backing service, database or folder cannot be reached."""
 
     http_status = 503
+
+
+class StoreMissingError(StoreUnavailableError):
+    """The store a profile names has gone (its folder, file or database): nothing is
+    created in its place."""
 
 
 class AuthenticationError(ZenError):

@@ -8,7 +8,9 @@ import. Flavor configurations are validated by pydantic models elsewhere
 from __future__ import annotations
 
 import uuid as _uuid
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -70,22 +72,41 @@ REQUIRED_TYPES = (
 )
 
 
+def utc_now() -> str:
+    """The current time as stores record it: ISO 8601 in UTC, to the microsecond."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: Config keys that are not configuration: the component's own fields, and the key under
+#: which the local store keeps a component's revision (``_zen``: no pydantic field can
+#: start with an underscore, so no flavor can declare it).
+RESERVED_CONFIG_KEYS = ("name", "uuid", "_zen")
+
+
 @dataclass
 class Component:
-    """A configured stack component: a flavor of a component type, with its config."""
+    """A configured stack component: a flavor of a component type, with its config.
+
+    ``revision``, ``created`` and ``updated`` are set by the store (0 and None
+    on a record not stored yet); they are not part of equality, which compares
+    what the component is, not when it was written.
+    """
 
     type: ComponentType
     flavor: str
     name: str
     config: dict[str, Any] = field(default_factory=dict)
     uuid: str = field(default_factory=lambda: str(_uuid.uuid4()))
+    revision: int = field(default=0, compare=False)
+    created: str | None = field(default=None, compare=False)
+    updated: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.type = ComponentType.parse(self.type)
         check_name(self.name, f"{self.type.display} name")
         if not self.flavor or not isinstance(self.flavor, str):
             raise InvalidDataError(f"The {self.type.display} '{self.name}' needs a flavor.")
-        reserved = {"name", "uuid"} & set(self.config)
+        reserved = set(RESERVED_CONFIG_KEYS) & set(self.config)
         if reserved:
             raise InvalidDataError(
                 f"'{sorted(reserved)[0]}' is not a configuration field of {self.type.display} "
@@ -100,6 +121,7 @@ class Component:
             "name": self.name,
             "uuid": self.uuid,
             "config": dict(self.config),
+            **_meta_dict(self),
         }
 
     @classmethod
@@ -111,17 +133,28 @@ class Component:
                 name=data["name"],
                 config=dict(data.get("config") or {}),
                 uuid=data.get("uuid") or str(_uuid.uuid4()),
+                **_meta_kwargs(data),
             )
         except (KeyError, TypeError) as err:
             raise InvalidDataError(f"Invalid component data: missing or bad {err}.") from None
 
+    def stamped(self, previous: Component | Stack | None = None, **changes: Any) -> Component:
+        """A copy as the store writes it: the next revision, ``updated`` now."""
+        return _stamped(self, previous, changes)
+
 
 @dataclass
 class Stack:
-    """A named set of components, at most one per type, referenced by name."""
+    """A named set of components, at most one per type, referenced by name.
+
+    ``revision``, ``created`` and ``updated`` are as for :class:`Component`.
+    """
 
     name: str
     components: dict[ComponentType, str] = field(default_factory=dict)
+    revision: int = field(default=0, compare=False)
+    created: str | None = field(default=None, compare=False)
+    updated: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         check_name(self.name, "stack name")
@@ -140,14 +173,134 @@ class Stack:
         return {
             "name": self.name,
             "components": {t.value: n for t, n in self.components.items()},
+            **_meta_dict(self),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stack:
         try:
-            return cls(name=data["name"], components=dict(data.get("components") or {}))
+            return cls(name=data["name"], components=dict(data.get("components") or {}),
+                       **_meta_kwargs(data))
         except (KeyError, TypeError, AttributeError) as err:
             raise InvalidDataError(f"Invalid stack data: missing or bad {err}.") from None
 
+    def stamped(self, previous: Component | Stack | None = None, **changes: Any) -> Stack:
+        """A copy as the store writes it: the next revision, ``updated`` now."""
+        return _stamped(self, previous, changes)
+
 
 _TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
+
+
+def _meta_dict(record: Component | Stack) -> dict[str, Any]:
+    return {"revision": record.revision, "created": record.created, "updated": record.updated}
+
+
+def _meta_kwargs(data: Mapping[str, Any]) -> dict[str, Any]:
+    revision = data.get("revision") or 0
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise TypeError("revision")
+    created, updated = data.get("created"), data.get("updated")
+    for value in (created, updated):
+        if value is not None and not isinstance(value, str):
+            raise TypeError("created/updated")
+    return {"revision": revision, "created": created, "updated": updated}
+
+
+def _stamped(record: Any, previous: Component | Stack | None, changes: dict[str, Any]) -> Any:
+    now = utc_now()
+    if previous is None:
+        return replace(record, revision=1, created=now, updated=now, **changes)
+    return replace(record, revision=previous.revision + 1, created=previous.created or now,
+                   updated=now, **changes)
+
+
+# --- changes: what an update names, applied by the store atomically ---------------------
+@dataclass(frozen=True)
+class ComponentChange:
+    """A partial update of a component: keys to set and unset, a new flavor, a new name.
+
+    ``expected_revision``: apply only if the component is still at that
+    revision, else :class:`~zen_core.exceptions.ConflictError`.
+    """
+
+    set: Mapping[str, Any] = field(default_factory=dict)
+    unset: Collection[str] = ()
+    flavor: str | None = None
+    name: str | None = None
+    expected_revision: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "set", dict(self.set))
+        object.__setattr__(self, "unset", tuple(self.unset))
+        both = sorted(set(self.set) & set(self.unset))
+        if both:
+            raise InvalidDataError(f"The key '{both[0]}' cannot be both set and unset.")
+        reserved = sorted(set(RESERVED_CONFIG_KEYS) & (set(self.set) | set(self.unset)))
+        if reserved:
+            raise InvalidDataError(
+                f"'{reserved[0]}' is not a configuration field: it is the component's own"
+                + (" (use rename to change the name)." if reserved[0] == "name" else ".")
+            )
+        if self.name is not None:
+            check_name(self.name, "component name")
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.set or self.unset or self.flavor or self.name)
+
+    def apply(self, current: Component) -> Component:
+        """The component this change makes of ``current`` (not stamped yet)."""
+        config = {k: v for k, v in current.config.items() if k not in self.unset}
+        config.update(self.set)
+        return Component(current.type, self.flavor or current.flavor, self.name or current.name,
+                         config, uuid=current.uuid, revision=current.revision,
+                         created=current.created, updated=current.updated)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"set": dict(self.set), "unset": list(self.unset)}
+        if self.flavor is not None:
+            data["flavor"] = self.flavor
+        if self.name is not None:
+            data["name"] = self.name
+        return data
+
+
+@dataclass(frozen=True)
+class StackChange:
+    """A partial update of a stack: component types to set or remove, a new name."""
+
+    set: Mapping[ComponentType, str] = field(default_factory=dict)
+    remove: Collection[ComponentType] = ()
+    name: str | None = None
+    expected_revision: int | None = None
+
+    def __post_init__(self) -> None:
+        parsed = {ComponentType.parse(t): check_name(n, f"{ComponentType.parse(t).display} name")
+                  for t, n in self.set.items()}
+        object.__setattr__(self, "set", parsed)
+        object.__setattr__(self, "remove", tuple(ComponentType.parse(t) for t in self.remove))
+        both = sorted(t.value for t in set(parsed) & set(self.remove))
+        if both:
+            raise InvalidDataError(f"The {both[0].replace('_', ' ')} cannot be both set and "
+                                   "removed.")
+        if self.name is not None:
+            check_name(self.name, "stack name")
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.set or self.remove or self.name)
+
+    def apply(self, current: Stack) -> Stack:
+        """The stack this change makes of ``current`` (not stamped yet)."""
+        members = {t: n for t, n in current.components.items() if t not in self.remove}
+        members.update(self.set)
+        return Stack(self.name or current.name, members, revision=current.revision,
+                     created=current.created, updated=current.updated)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"set": {t.value: n for t, n in self.set.items()},
+                                "remove": [t.value for t in self.remove]}
+        if self.name is not None:
+            data["name"] = self.name
+        return data

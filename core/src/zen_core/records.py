@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zen_core.exceptions import InvalidDataError, PluginError
-from zen_core.models import ComponentType
+from zen_core.models import Component, ComponentType, Stack
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from zen_core.store import BaseStore
+    from zen_core.store import BaseStore, StoreContext
 
 _RECORD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -44,12 +44,11 @@ def load_object(path_or_object: Any) -> Any:
 
 
 def mask_url_password(url: str) -> str:
-    """``mysql://zenml:secret@host/db`` -> ``mysql://zenml:***@host/db``.
+    """``mysql://zenml:secret@host/db?token=t`` -> ``mysql://zenml:***@host/db?token=***``
+    (:func:`zen_core.masking.mask_url`)."""
+    from zen_core.masking import mask_url
 
-    Everything up to the last ``@`` is masked: SQLAlchemy takes a password
-    with a raw ``/`` in it, and a raw ``@`` must not leave part of it shown.
-    """
-    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):.*@", r"\1:***@", url)
+    return mask_url(url)
 
 
 @dataclass(frozen=True)
@@ -68,11 +67,20 @@ class StoreType:
     check_url: Callable[[str], None] | None = None
     #: Whether the store takes an access token (``profile create --token``).
     accepts_token: bool = False
+    #: Whether the store connects over TLS and so takes a CA certificate and the choice
+    #: not to check certificates (``profile create --ca-cert FILE`` / ``--insecure``).
+    uses_tls: bool = False
     #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
     registers_default_stack: bool = True
+    #: Whether the store checks roles on its own side (a service checks its keys' users):
+    #: then the domain layer does not check them again locally.
+    authorizes: bool = False
     #: Whether registering that stack is reported line by line ("Registered stack ...").
     #: The user guide shows a new ``sql`` profile without those lines.
     reports_default_stack: bool = True
+    #: Whether a zen service may serve a profile of this type (not a store that is itself
+    #: a client of a service: serving it would put one service in front of another).
+    servable: bool = True
 
     def __post_init__(self) -> None:
         _check_record_name("store type", self.name)
@@ -90,33 +98,77 @@ class StoreType:
         return self.default_url(profile_dir)
 
     def validate_url(self, url: str) -> None:
-        if self.check_url is not None:
+        """Run the plugin's check; its message never shows a password the URL holds."""
+        if self.check_url is None:
+            return
+        try:
             self.check_url(url)
+        except InvalidDataError as err:
+            from zen_core.masking import mask_text
 
-    def open(self, url: str, token: str | None = None) -> BaseStore:
+            raise InvalidDataError(mask_text(err.message)) from None
+
+    def open(self, url: str, context: StoreContext | None = None) -> BaseStore:
         """An instance of the store at ``url`` (storage is not created yet)."""
-        if self.accepts_token:
-            return self.load_class()(url, token=token)
-        if token:
+        if context is not None and context.token and not self.accepts_token:
             raise InvalidDataError(f"Store type '{self.name}' takes no token.")
-        return self.load_class()(url)
+        if context is not None and (context.ca_cert or context.insecure) and \
+                not self.uses_tls:
+            raise InvalidDataError(f"Store type '{self.name}' does not use TLS: it takes no "
+                                   "--ca-cert or --insecure.")
+        return self.load_class()(url, context)
+
+
+@dataclass(frozen=True)
+class StackView:
+    """A stack as a flavor's stack check sees it: the stack and its member components."""
+
+    stack: Stack
+    members: dict[ComponentType, Component]
+
+    def flavor(self, type: ComponentType) -> str | None:
+        """The flavor of the stack's component of ``type``, None if it has none."""
+        member = self.members.get(type)
+        return member.flavor if member is not None else None
+
+
+#: A flavor's stack check: why the stack cannot run with this flavor's component, or None.
+StackCheck = Callable[[StackView], "str | None"]
 
 
 @dataclass(frozen=True)
 class Flavor:
-    """A flavor of a component type and the pydantic model of its configuration."""
+    """A flavor of a component type, the pydantic model of its configuration, and what a
+    stack using it needs.
+
+    ``requires`` names the component types a stack with this flavor must also
+    have; ``stack_check`` (a callable or a lazy ``"module:function"`` path)
+    gets a :class:`StackView` and returns a message when the stack cannot run
+    with this flavor. Both run on every stack register and update, and on
+    every component update that changes a stack's members.
+    """
 
     type: ComponentType
     name: str
     config_model: str | type[BaseModel]
     description: str = ""
+    requires: tuple[ComponentType, ...] = ()
+    stack_check: str | StackCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", ComponentType.parse(self.type))
         _check_record_name("flavor", self.name)
+        try:
+            object.__setattr__(self, "requires",
+                               tuple(ComponentType.parse(t) for t in self.requires))
+        except InvalidDataError as err:
+            raise PluginError(f"Flavor '{self.name}' requires {err.message}") from None
 
     def load_model(self) -> type[BaseModel]:
         return load_object(self.config_model)
+
+    def load_stack_check(self) -> StackCheck | None:
+        return load_object(self.stack_check) if self.stack_check else None
 
 
 @dataclass(frozen=True)

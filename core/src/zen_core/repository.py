@@ -9,10 +9,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from zen_core import env
 from zen_core.exceptions import InvalidDataError
-from zen_core.fileio import locked, read_yaml, write_yaml
+from zen_core.fileio import (
+    dump_yaml_as_json,
+    locked,
+    read_yaml,
+    remove_stale_temp_files,
+    write_text_atomic,
+)
+from zen_core.names import check_name
 
-ENV_REPOSITORY_PATH = "ZENML_REPOSITORY_PATH"
+ENV_REPOSITORY_PATH = env.REPOSITORY_PATH
 REPOSITORY_DIR = ".zen"
 
 
@@ -42,6 +50,24 @@ class Repository:
         data = read_yaml(self.config_path, default={})
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.config_path} is not a YAML mapping. Fix that file.")
+        if "stacks" in data and "stack_components" in data:
+            return data  # a pre-0.7 config: the legacy migration reads it
+        for key, what in (("active_profile_name", "profile name"),
+                          ("active_stack_name", "stack name")):
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise InvalidDataError(
+                    f"'{key}' in {self.config_path} must be a {what}, not {value!r}. "
+                    "Fix that file, or run `zenml profile set` / `zenml stack set` there."
+                )
+            try:
+                check_name(value, what)
+            except InvalidDataError as err:
+                raise InvalidDataError(
+                    f"'{key}' in {self.config_path}: {err.message} Fix that file."
+                ) from None
         return data
 
     @property
@@ -56,12 +82,13 @@ class Repository:
                    *, clear_stack: bool = False) -> None:
         """Update the local active profile and/or stack (locked, atomic; other keys kept)."""
         with locked(self.config_path):
+            remove_stale_temp_files(self.zen_dir, self.config_path.name)
             data = self._read()
             if profile is not None:
                 data["active_profile_name"] = profile
             if stack is not None or clear_stack:
                 data["active_stack_name"] = stack
-            write_yaml(self.config_path, data, mode=0o644)
+            write_text_atomic(self.config_path, dump_yaml_as_json(data), mode=0o644)
             self._data = data
 
     @classmethod

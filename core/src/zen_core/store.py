@@ -1,25 +1,47 @@
-"""The store contract: what every store type does, with the same semantics and errors.
+"""The store contract, version 2: what every store type does, with the same semantics and errors.
 
-A store keeps one profile's stacks and components. Concrete stores implement
-the abstract operations; the messages for the shared errors live here so every
-store (and the REST store, which re-raises them) says the same thing. The
+A store keeps one profile's stacks and components. A concrete store implements
+four reads and :meth:`BaseStore.apply`, which applies a sequence of writes
+(:mod:`zen_core.writes`) in order, all or nothing, under the store's lock or in
+one transaction. Every single write (``register_stack``, ``update_component``
+...) is ``apply`` of one write, and :meth:`BaseStore.batch` collects many.
+
+Updates are partial (:class:`~zen_core.models.ComponentChange`,
+:class:`~zen_core.models.StackChange`) and merged inside the store, so
+concurrent updates of different keys both land. Every record carries a
+``revision`` bumped by each write; a change may name the revision it expects
+and then fails with :class:`~zen_core.exceptions.ConflictError` if another
+write came first.
+
+``rules`` (:class:`StoreRules`), when given, run inside the same lock or
+transaction on the records as they would be written: the domain layer passes
+the flavor schemas and the stack rules this way, so no write can slip between
+the check and the change. The messages for the shared errors live here so
+every store (and the REST store, which re-raises them) says the same thing. The
 contract suite in ``zen_core.testing`` checks each store against this.
 """
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from zen_core.exceptions import (
-    ComponentExistsError,
-    ComponentNotFoundError,
-    InUseError,
-    StackExistsError,
-    StackNotFoundError,
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.store_errors import StoreErrors
+from zen_core.writes import (
+    DeleteComponent,
+    DeleteStack,
+    RegisterComponent,
+    RegisterStack,
+    UpdateComponent,
+    UpdateStack,
+    Write,
 )
-from zen_core.models import Component, ComponentType, Stack
 
 #: Receives progress messages ("Registered stack with name 'x'.").
 Reporter = Callable[[str], None]
@@ -29,39 +51,101 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _names(names: Iterable[str], limit: int = 10) -> str:
-    names = sorted(names)
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return (shown + more) if names else "none"
+@dataclass(frozen=True)
+class StoreContext:
+    """What a store is opened with besides its URL (given by whoever opens it)."""
+
+    #: The zen config folder of the opener: the rest store finds the local service's key there.
+    config_directory: Path | None = None
+    #: An access token, for store types that take one.
+    token: str | None = None
+    #: The profile this store belongs to, named in messages ("the store of profile 'x'").
+    profile: str | None = None
+    #: For store types that use TLS: a CA certificate file (PEM) to trust besides the
+    #: system's, e.g. that of a self-signed certificate.
+    ca_cert: Path | None = None
+    #: For store types that use TLS: do not check the server's certificate at all.
+    insecure: bool = False
 
 
-class BaseStore(ABC):
+class StoreRules(Protocol):
+    """Checks a store runs inside a write, on the records as they would be written."""
+
+    def check_component(self, component: Component) -> Component:
+        """Validate a component to be written; return it as it is to be stored (normalised)."""
+
+    def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
+        """Refuse a stack (its members given by type) that could not run."""
+
+
+#: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
+Written = Stack | Component | User | Team | RoleAssignment | ApiKey | None
+
+
+class Batch:
+    """Writes collected by :meth:`BaseStore.batch`, applied together when the block ends."""
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+
+    def register_component(self, component: Component) -> None:
+        self.writes.append(RegisterComponent(component))
+
+    def update_component(self, type: ComponentType, name: str, change: ComponentChange) -> None:
+        self.writes.append(UpdateComponent(ComponentType.parse(type), name, change))
+
+    def delete_component(self, type: ComponentType, name: str) -> None:
+        self.writes.append(DeleteComponent(ComponentType.parse(type), name))
+
+    def register_stack(self, stack: Stack) -> None:
+        self.writes.append(RegisterStack(stack))
+
+    def update_stack(self, name: str, change: StackChange) -> None:
+        self.writes.append(UpdateStack(name, change))
+
+    def delete_stack(self, name: str) -> None:
+        self.writes.append(DeleteStack(name))
+
+
+class BaseStore(StoreErrors, ABC):
     """One profile's stacks and components.
 
-    Every mutating operation is atomic and safe with several processes at
-    once; reads reflect every committed write (no stale cache).
+    Every write is atomic and safe with several processes at once; reads
+    reflect every committed write (no stale cache).
     """
 
     #: The store type name (``local``, ``sql``, ``rest``...), set by subclasses.
     type_name: str = ""
 
-    #: The zen config folder of whoever opened this store (set by ``Client.open_store``),
-    #: for stores that look for files there (the rest store: the local service's token).
-    config_directory: Path | None = None
-
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, context: StoreContext | None = None) -> None:
         self._url = url
+        self.context = context or StoreContext()
 
     @property
     def url(self) -> str:
         return self._url
 
-    # --- storage life cycle ---------------------------------------------------
-    def initialize(self) -> None:  # noqa: B027 - optional hook, default no-op
-        """Create the backing storage if needed. Idempotent."""
+    @property
+    def config_directory(self) -> Path | None:
+        return self.context.config_directory
 
-    def close(self) -> None:  # noqa: B027 - optional hook, default no-op
+    def describe(self) -> str:
+        """How messages name this store: "the store of profile 'x'" or its URL."""
+        if self.context.profile:
+            return f"the store of profile '{self.context.profile}'"
+        from zen_core.masking import mask_url
+
+        return f"the store at {mask_url(self.url)}"
+
+    # --- storage life cycle ---------------------------------------------------
+    def initialize(self) -> None:
+        """Create the backing storage if needed. Idempotent.
+
+        Only this creates storage: reads and writes on a store whose storage
+        has gone raise :class:`~zen_core.exceptions.StoreMissingError`.
+        """
+
+    def close(self) -> None:
         """Release connections or handles."""
 
     def __enter__(self) -> BaseStore:
@@ -70,7 +154,7 @@ class BaseStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- stacks ---------------------------------------------------------------
+    # --- reads -----------------------------------------------------------------
     @abstractmethod
     def list_stacks(self) -> list[Stack]:
         """All stacks, sorted by name."""
@@ -80,23 +164,6 @@ class BaseStore(ABC):
         """The stack ``name``; :class:`StackNotFoundError` if missing."""
 
     @abstractmethod
-    def register_stack(self, stack: Stack) -> None:
-        """Add a stack whose components all exist.
-
-        Raises :class:`StackExistsError` for a taken name and
-        :class:`ComponentNotFoundError` for a component that is not registered.
-        """
-
-    @abstractmethod
-    def update_stack(self, name: str, stack: Stack) -> None:
-        """Replace stack ``name`` by ``stack``: new components and/or a new name."""
-
-    @abstractmethod
-    def delete_stack(self, name: str) -> None:
-        """Remove the stack (not its components); :class:`StackNotFoundError` if missing."""
-
-    # --- components -----------------------------------------------------------
-    @abstractmethod
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
         """All components, or those of one type, sorted by type and name."""
 
@@ -104,17 +171,122 @@ class BaseStore(ABC):
     def get_component(self, type: ComponentType, name: str) -> Component:
         """The component; :class:`ComponentNotFoundError` if missing."""
 
+    # --- accounts and history (reads) ----------------------------------------------
     @abstractmethod
-    def register_component(self, component: Component) -> None:
-        """Add a component; :class:`ComponentExistsError` if (type, name) is taken."""
+    def list_users(self) -> list[User]:
+        """All users, sorted by name."""
 
     @abstractmethod
-    def update_component(self, type: ComponentType, name: str, component: Component) -> None:
-        """Replace the component's flavor/config and maybe its name; stacks follow a rename."""
+    def list_teams(self) -> list[Team]:
+        """All teams with their members, sorted by name."""
 
     @abstractmethod
-    def delete_component(self, type: ComponentType, name: str) -> None:
-        """Remove the component; :class:`InUseError` while a stack uses it."""
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        """Every role given to a user or a team, sorted by role, then holder."""
+
+    @abstractmethod
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        """The API keys (hashes, never keys) of one user or of all, sorted by user, name."""
+
+    @abstractmethod
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        """The history, newest first: ``limit`` events after skipping ``offset``, of one
+        actor and/or one record (``target`` kind and ``name``), and how many match."""
+
+    def get_user(self, name: str) -> User:
+        users = self.list_users()
+        for user in users:
+            if user.name == name:
+                return user
+        raise self.user_not_found(name, [u.name for u in users])
+
+    def get_team(self, name: str) -> Team:
+        teams = self.list_teams()
+        for team in teams:
+            if team.name == name:
+                return team
+        raise self.team_not_found(name, [t.name for t in teams])
+
+    def find_api_key(self, key_id: str) -> ApiKey | None:
+        """The key whose public id is ``key_id``, or None (stores may look it up faster)."""
+        return next((k for k in self.list_api_keys() if k.key_id == key_id), None)
+
+    # --- writes ------------------------------------------------------------------
+    @abstractmethod
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
+        """Apply ``writes`` in order, all or nothing; return each written record.
+
+        Each write is recorded in the history (:func:`zen_core.history.event_for`)
+        as done by ``actor``, in the same lock or transaction.
+
+        Each write sees the ones before it. Semantics per write:
+
+        - ``RegisterComponent``: :class:`ComponentExistsError` if (type, name) is taken.
+        - ``UpdateComponent``: merge the change into the stored component;
+          stacks follow a rename (and get a new revision).
+        - ``DeleteComponent``: :class:`InUseError` while a stack uses it.
+        - ``RegisterStack``: :class:`StackExistsError` for a taken name,
+          :class:`ComponentNotFoundError` for a member that is not registered.
+        - ``UpdateStack``: set/remove members, maybe rename; members must exist.
+        - ``DeleteStack``: the stack only, never its components.
+
+        - ``CreateUser`` / ``CreateTeam``: :class:`UserExistsError` / :class:`TeamExistsError`.
+        - ``DeleteUser``: also its team memberships, role assignments and API keys.
+        - ``DeleteTeam``: also the roles assigned to it.
+        - ``AddTeamMember``: the user and team must exist (adding a member twice is no
+          change); ``RemoveTeamMember``: :class:`UserNotFoundError` if not a member.
+        - ``AssignRole``: the holder must exist; :class:`RoleAssignmentExistsError` if held.
+          ``RevokeRole``: :class:`RoleAssignmentNotFoundError` if not held.
+        - ``CreateApiKey``: the user must exist; (user, name) and key_id are unique
+          (:class:`ApiKeyExistsError`). ``RevokeApiKey``: :class:`ApiKeyNotFoundError`.
+        - ``TouchApiKey``: sets ``last_used`` (no event; a missing key is no error).
+
+        Not found is :class:`StackNotFoundError` / :class:`ComponentNotFoundError`;
+        an ``expected_revision`` that is not the stored one is :class:`ConflictError`.
+        With ``rules``, ``check_component`` runs on every component registered
+        or updated (its result is stored), and ``check_stack`` on every stack
+        registered or updated and on every stack using an updated component.
+        """
+
+    @contextlib.contextmanager
+    def batch(self, rules: StoreRules | None = None,
+              actor: str | None = None) -> Iterator[Batch]:
+        """Collect writes in the block; apply them all at its end, or none if it raises::
+
+            with store.batch() as batch:
+                batch.register_component(component)
+                batch.register_stack(stack)
+        """
+        collected = Batch()
+        yield collected
+        if collected.writes:
+            self.apply(collected.writes, rules, actor)
+
+    def register_stack(self, stack: Stack, rules: StoreRules | None = None) -> Stack:
+        return self.apply([RegisterStack(stack)], rules)[0]  # type: ignore[return-value]
+
+    def update_stack(self, name: str, change: StackChange,
+                     rules: StoreRules | None = None) -> Stack:
+        return self.apply([UpdateStack(name, change)], rules)[0]  # type: ignore[return-value]
+
+    def delete_stack(self, name: str, expected_revision: int | None = None) -> None:
+        self.apply([DeleteStack(name, expected_revision)])
+
+    def register_component(self, component: Component,
+                           rules: StoreRules | None = None) -> Component:
+        return self.apply([RegisterComponent(component)], rules)[0]  # type: ignore[return-value]
+
+    def update_component(self, type: ComponentType, name: str, change: ComponentChange,
+                         rules: StoreRules | None = None) -> Component:
+        written = self.apply([UpdateComponent(ComponentType.parse(type), name, change)], rules)
+        return written[0]  # type: ignore[return-value]
+
+    def delete_component(self, type: ComponentType, name: str,
+                         expected_revision: int | None = None) -> None:
+        self.apply([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
 
     # --- conveniences built on the operations above ---------------------------
     def is_empty(self) -> bool:
@@ -131,47 +303,13 @@ class BaseStore(ABC):
     ) -> None:
         """Register the ``default`` stack from the given components, reporting each step."""
         report("Initializing store...")
+        with self.batch() as batch:
+            for component in components:
+                batch.register_component(component)
+            batch.register_stack(Stack("default", {c.type: c.name for c in components}))
         for component in components:
-            self.register_component(component)
             report(
                 f"Registered stack component with type '{component.type.value}' "
                 f"and name '{component.name}'."
             )
-        self.register_stack(Stack("default", {c.type: c.name for c in components}))
         report("Registered stack with name 'default'.")
-
-    # --- the shared error messages --------------------------------------------
-    @staticmethod
-    def stack_not_found(name: str, available: Iterable[str] = ()) -> StackNotFoundError:
-        return StackNotFoundError(
-            f"Unable to find stack with name '{name}'. Available stacks: {_names(available)}."
-        )
-
-    @staticmethod
-    def stack_exists(name: str) -> StackExistsError:
-        return StackExistsError(
-            f"A stack with name '{name}' already exists. Please choose a different name."
-        )
-
-    @staticmethod
-    def component_not_found(
-        type: ComponentType, name: str, available: Iterable[str] = ()
-    ) -> ComponentNotFoundError:
-        return ComponentNotFoundError(
-            f"Unable to find {type.display} with name '{name}'. "
-            f"Available {type.display_plural}: {_names(available)}."
-        )
-
-    @staticmethod
-    def component_exists(type: ComponentType, name: str) -> ComponentExistsError:
-        return ComponentExistsError(
-            f"A {type.display} with name '{name}' already exists. Please choose a different name."
-        )
-
-    @staticmethod
-    def component_in_use(type: ComponentType, name: str, stacks: Iterable[str]) -> InUseError:
-        return InUseError(
-            f"The {type.display} '{name}' cannot be deleted: it is used by stack "
-            f"{_names(stacks)}. Remove it from those stacks first "
-            "(`zenml stack update` or `zenml stack remove-component`)."
-        )

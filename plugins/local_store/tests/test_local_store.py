@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError
-from zen_core.models import Component, ComponentType, Stack
+from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
+from zen_core.models import Component, ComponentChange, ComponentType, Stack
 from zen_core.testing.contract import (
     StoreContract,
-    _register_stacks,
-    _register_then_delete,
     component,
     open_store,
     register_stack_with_components,
     run_concurrently,
 )
+from zen_core.testing.contract_concurrency import _register_stacks, _register_then_delete
 from zen_local_store.store import LocalStore
 
 T = ComponentType
@@ -75,7 +74,10 @@ def test_files_on_disk_have_the_0_7_layout(store):
                                      T.ARTIFACT_STORE: "art", T.CONTAINER_REGISTRY: "reg"}))
 
     index = _load(root / "stacks.yaml")
-    assert set(index) == {"stacks", "stack_components"}
+    # ZenML 0.7's two keys, and zen's own under _zen (which 0.7 ignores)
+    assert set(index) == {"stacks", "stack_components", "_zen"}
+    meta = index["_zen"]["stacks"]["s"]
+    assert meta["revision"] == 1 and meta["created"] == meta["updated"]
     assert index["stacks"] == {"s": {"orchestrator": "kf", "metadata_store": "meta",
                                      "artifact_store": "art", "container_registry": "reg"}}
     assert index["stack_components"] == {
@@ -84,19 +86,19 @@ def test_files_on_disk_have_the_0_7_layout(store):
         "artifact_store": {"art": "local"},
         "container_registry": {"reg": "default"},
     }
-    assert _load(root / "orchestrators" / "kf.yaml") == {
-        "name": "kf", "uuid": orch.uuid, "kubernetes_context": "ctx", "n": 2
-    }
-    assert _load(root / "container_registries" / "reg.yaml") == {
-        "name": "reg", "uuid": registry.uuid, "uri": "localhost:5000"
-    }
+    kf = _load(root / "orchestrators" / "kf.yaml")
+    assert kf.pop("_zen")["revision"] == 1
+    assert kf == {"name": "kf", "uuid": orch.uuid, "kubernetes_context": "ctx", "n": 2}
+    reg = _load(root / "container_registries" / "reg.yaml")
+    assert set(reg.pop("_zen")) == {"revision", "created", "updated"}
+    assert reg == {"name": "reg", "uuid": registry.uuid, "uri": "localhost:5000"}
     assert _load(root / "metadata_stores" / "meta.yaml")["uri"] == "/m.db"
     assert _load(root / "artifact_stores" / "art.yaml")["path"] == "/a"
 
 
 def test_rename_and_delete_move_and_remove_files(store):
     store.register_component(component(T.ORCHESTRATOR, "old", {"x": 1}))
-    store.update_component(T.ORCHESTRATOR, "old", component(T.ORCHESTRATOR, "new", {"x": 1}))
+    store.update_component(T.ORCHESTRATOR, "old", ComponentChange(name="new"))
     folder = store.root / "orchestrators"
     assert sorted(p.name for p in folder.iterdir()) == ["new.yaml"]
     store.delete_component(T.ORCHESTRATOR, "new")
@@ -154,7 +156,7 @@ def test_unknown_top_level_keys_survive_writes(store):
         "users:\n- name: admin\n  id: 1\nteams: []\n"
     )
     register_stack_with_components(store, "s")
-    store.update_component(T.ORCHESTRATOR, "s", component(T.ORCHESTRATOR, "s2"))
+    store.update_component(T.ORCHESTRATOR, "s", ComponentChange(name="s2"))
     store.delete_stack("s")
     data = _load(index)
     assert data["users"] == [{"name": "admin", "id": 1}]
@@ -209,9 +211,19 @@ def test_store_folder_that_is_a_file(tmp_path):
         store.list_stacks()
 
 
-def test_store_without_files_yet_is_empty(tmp_path):
-    store = LocalStore(f"file://{tmp_path / 'not-yet'}")
-    assert store.list_stacks() == [] and store.list_components() == [] and store.is_empty()
+def test_a_store_whose_folder_has_gone_is_missing_not_empty(tmp_path):
+    store = _new_store(tmp_path / "gone")
+    register_stack_with_components(store, "s")
+    import shutil
+
+    shutil.rmtree(tmp_path / "gone")
+    for call in (store.list_stacks, store.is_empty, lambda: store.get_stack("s"),
+                 store.list_components, lambda: register_stack_with_components(store, "t"),
+                 lambda: store.delete_stack("s")):
+        with pytest.raises(StoreMissingError, match="is missing") as info:
+            call()
+        assert str(tmp_path / "gone" / "stacks.yaml") in str(info.value)
+    assert not (tmp_path / "gone").exists()  # nothing was created in its place
 
 
 # --- files stay whole while several processes write --------------------------------------
@@ -277,3 +289,24 @@ def test_one_store_instance_is_safe_to_share_between_threads(tmp_path):
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(work, range(4)))
     assert len(store.list_components(ComponentType.ORCHESTRATOR)) == 60
+
+
+def test_every_write_replaces_its_file_never_changes_it_in_place(store, tmp_path):
+    """Deterministic, unlike a reader racing writers: files opened before a change still
+    read their old content whole, so each new version arrived by a rename."""
+    register_stack_with_components(store, "s", "c")
+    store.update_component(ComponentType.ORCHESTRATOR, "c",
+                           ComponentChange(set={"padding": ["x" * 64] * 1000}))
+    index = store.index_path
+    orchestrator = next((store.root / "orchestrators").glob("c.yaml"))
+    with open(index, "rb") as old_index, open(orchestrator, "rb") as old_component:
+        before = (old_index.read(), old_component.read())
+        old_index.seek(0)
+        old_component.seek(0)
+        store.update_component(ComponentType.ORCHESTRATOR, "c",
+                               ComponentChange(set={"small": True}, unset=["padding"]))
+        store.register_stack(Stack("t", store.get_stack("s").components))
+        assert (old_index.read(), old_component.read()) == before
+    assert _load(orchestrator)["small"] is True
+    assert "t" in _load(index)["stacks"]
+    assert list(store.root.rglob("*.tmp")) == []

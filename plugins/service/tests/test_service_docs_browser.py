@@ -54,7 +54,7 @@ def service(tmp_path_factory):
     config = tmp_path_factory.mktemp("docs-service")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ZENML_CONFIG_PATH", str(config))
-        Client(config)  # the default profile, with its default stack
+        Client(config).prepare()  # the default profile, with its default stack
         with running_service(config) as state:
             yield state
 

@@ -29,8 +29,10 @@ from zen_sql_store.urls import parse
 BACKENDS = ("sqlite", "mysql", "postgres")
 SERVER_VARIABLES = {"mysql": "ZEN_TEST_MYSQL_URL", "postgres": "ZEN_TEST_POSTGRES_URL"}
 REQUIRE_SERVERS = "ZEN_REQUIRE_SERVERS"
-#: Tables a test store writes, children first.
-TABLES = ("zen_stack_components", "zen_stacks", "zen_components")
+#: Tables a test store writes, children first (not zen_locks: its row is part of the schema).
+TABLES = ("zen_stack_components", "zen_stacks", "zen_components", "zen_team_members",
+          "zen_user_roles", "zen_team_roles", "zen_api_keys", "zen_teams", "zen_users",
+          "zen_events")
 
 
 def admin_url(backend: str) -> str:

@@ -25,6 +25,7 @@ class TestSqlStoreContract(StoreContract):
 
 def test_open_store_from_a_class_path(store_url):
     with SqlStore(store_url) as store:
+        store.initialize()
         register_stack_with_components(store, "s")
         with open_store(("zen_sql_store.store:SqlStore", store.url)) as other:
             assert isinstance(other, SqlStore)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError
+from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_core.models import Component, ComponentType
 from zen_sql_store import engine
 from zen_sql_store.store import SqlStore
@@ -25,11 +25,12 @@ BOUND = 10.0
 SCHEMES = {"mysql": "mysql", "postgres": "postgresql"}
 
 
-def refused(store: SqlStore, error: type[Exception] = StoreUnavailableError) -> str:
-    """Open ``store``: assert it fails quickly with ``error``; return the message."""
+def refused(store: SqlStore, error: type[Exception] = StoreUnavailableError,
+            operation: str = "list_stacks") -> str:
+    """Use ``store``: assert it fails quickly with ``error``; return the message."""
     start = time.monotonic()
     with pytest.raises(error) as info:
-        store.list_stacks()
+        getattr(store, operation)()
     elapsed = time.monotonic() - start
     message = str(info.value)
     assert elapsed < BOUND, f"took {elapsed:.1f}s: {message}"
@@ -111,6 +112,11 @@ def test_unknown_database(backend, databases):
     host = admin.host
     assert f"database 'zen_no_such_database' on {host}" in message
     assert "CREATE DATABASE zen_no_such_database" in message
+    # a profile's store whose database has gone is missing; one being made is not
+    refused(SqlStore(url), StoreMissingError)
+    with pytest.raises(StoreUnavailableError) as info:
+        SqlStore(url).initialize()
+    assert not isinstance(info.value, StoreMissingError)
 
 
 def test_wrong_password_mysql(databases):
@@ -170,6 +176,7 @@ def test_bad_url_is_refused_when_opened():
 def test_sqlite_folders_are_created(tmp_path):
     path = tmp_path / "a" / "b" / "c" / "zenml.db"
     with SqlStore(f"sqlite:///{path}") as store:
+        store.initialize()
         assert store.is_empty()
     assert path.is_file()
 
@@ -178,6 +185,7 @@ def test_sqlite_files_are_private(tmp_path):
     """Component configurations may hold secrets: owner only, like the local store's files."""
     path = tmp_path / "zenml.db"
     with SqlStore(f"sqlite:///{path}") as store:
+        store.initialize()
         store.register_component(Component(ComponentType.ORCHESTRATOR, "local", "o"))
         wal = path.with_name("zenml.db-wal")
         assert wal.exists()
@@ -187,8 +195,10 @@ def test_sqlite_files_are_private(tmp_path):
 
 def test_sqlite_folder_that_cannot_be_made(tmp_path):
     (tmp_path / "file").write_text("not a folder")
-    message = refused(SqlStore(f"sqlite:///{tmp_path / 'file' / 'sub' / 'zenml.db'}"))
+    message = refused(SqlStore(f"sqlite:///{tmp_path / 'file' / 'sub' / 'zenml.db'}"),
+                      operation="initialize")
     assert str(tmp_path / "file" / "sub") in message
+    assert "Cannot create the folder" in message
 
 
 def test_sqlite_file_that_is_not_a_database(tmp_path):

@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0002_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0004_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -18,14 +19,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from zen_core.accounts import Team, User
 from zen_core.exceptions import StoreUnavailableError
-from zen_core.models import ComponentType
+from zen_core.models import Component, ComponentChange, ComponentType, Stack
 from zen_core.testing.contract import (
-    _register_then_delete,
     component,
     register_stack_with_components,
     run_concurrently,
 )
+from zen_core.testing.contract_concurrency import _register_then_delete
+from zen_core.writes import CreateTeam, CreateUser, DeleteStack
 from zen_sql_store.migrate import HEAD, VERSION_TABLE, alembic_config
 from zen_sql_store.schema import Base
 from zen_sql_store.store import SqlStore
@@ -33,13 +36,15 @@ from zen_sql_store.urls import parse
 
 T = ComponentType
 FUTURE = Path(__file__).parent / "future_migrations"
-TABLES = {"zen_components", "zen_stacks", "zen_stack_components", VERSION_TABLE}
+TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "zen_teams",
+          "zen_team_members", "zen_user_roles", "zen_team_roles", "zen_api_keys",
+          "zen_events", "zen_locks", VERSION_TABLE}
 
 
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0002_test"
+    schema_head = "0004_test"
     migration_locations = (FUTURE,)
 
 
@@ -103,6 +108,7 @@ def test_the_models_match_the_migrations(empty_database):
 
 def test_opening_a_current_database_does_not_import_alembic(empty_database):
     with SqlStore(empty_database) as store:
+        store.initialize()
         register_stack_with_components(store, "s")
     probe = (
         "import sys\n"
@@ -120,28 +126,191 @@ def test_opening_a_current_database_does_not_import_alembic(empty_database):
 
 def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
     with SqlStore(empty_database) as store:
+        store.initialize()
         stack = register_stack_with_components(store, "kept", None, T.CONTAINER_REGISTRY)
         components = store.list_components()
-    assert versions(empty_database) == [("0001",)]
+    assert versions(empty_database) == [(HEAD,)]
 
     with FutureSqlStore(empty_database) as newer:
         assert newer.list_stacks() == [stack]
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0002_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
 
+def at_revision(url: str, revision: str) -> None:
+    """Bring ``url``'s database to ``revision`` with the real migrations, as an older zen did."""
+    from alembic import command
+
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            if revision < (versions_of(connection) or "0000"):
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def versions_of(connection) -> str | None:
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+def write_0001_rows(url: str) -> None:
+    """A stack and its components as zen-sql-store 0.1 (schema 0001) wrote them."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO zen_components (type, name, flavor, uuid, config) "
+                "VALUES (:type, :name, :flavor, :uuid, :config)"), [
+                {"type": "orchestrator", "name": "o", "flavor": "local", "uuid": "uuid-o",
+                 "config": '{"a":1}'},
+                {"type": "metadata_store", "name": "m", "flavor": "sqlite", "uuid": "uuid-m",
+                 "config": "{}"},
+                {"type": "artifact_store", "name": "a", "flavor": "local", "uuid": "uuid-a",
+                 "config": '{"path":"/p"}'},
+            ])
+            connection.execute(text("INSERT INTO zen_stacks (name) VALUES ('s')"))
+            connection.execute(text(
+                "INSERT INTO zen_stack_components (stack_id, component_type, component_id) "
+                "SELECT s.id, c.type, c.id FROM zen_stacks s, zen_components c"))
+    finally:
+        engine.dispose()
+
+
+OLD_STACK = Stack("s", {T.ORCHESTRATOR: "o", T.METADATA_STORE: "m", T.ARTIFACT_STORE: "a"})
+
+
+def test_0001_data_upgrades_to_revision_1_and_no_times(empty_database):
+    at_revision(empty_database, "0001")
+    write_0001_rows(empty_database)
+    assert versions(empty_database) == [("0001",)]
+
+    with SqlStore(empty_database) as store:  # any open upgrades: no initialize() needed
+        stack = store.get_stack("s")
+        assert stack == OLD_STACK
+        assert (stack.revision, stack.created, stack.updated) == (1, None, None)
+        orchestrator = store.get_component(T.ORCHESTRATOR, "o")
+        assert orchestrator == Component(T.ORCHESTRATOR, "local", "o", {"a": 1}, uuid="uuid-o")
+        assert store.get_component(T.ARTIFACT_STORE, "a").config == {"path": "/p"}
+        assert {(c.revision, c.created, c.updated) for c in store.list_components()} == {
+            (1, None, None)}
+        assert versions(empty_database) == [(HEAD,)]
+
+        # the first write of an old record gives it revision 2 and its times
+        written = store.update_component(T.ORCHESTRATOR, "o", ComponentChange(name="o2"))
+        assert written.revision == 2 and written.created and written.updated
+        assert store.get_component(T.ORCHESTRATOR, "o2") == written
+        got = store.get_component(T.ORCHESTRATOR, "o2")
+        assert (got.revision, got.created, got.updated) == (2, written.created, written.updated)
+        stack = store.get_stack("s")  # it followed the rename
+        assert stack.components[T.ORCHESTRATOR] == "o2"
+        assert stack.revision == 2 and stack.created and stack.updated
+        # the others are as they were
+        assert store.get_component(T.METADATA_STORE, "m").revision == 1
+
+
+def test_0002_downgrades_to_0001_and_keeps_the_data(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        stack = register_stack_with_components(store, "kept")
+    at_revision(empty_database, "0001")
+    state = snapshot(empty_database)
+    assert versions(empty_database) == [("0001",)]
+    assert state["zen_stacks"][0] == ["id", "name"]
+    assert "revision" not in state["zen_components"][0]
+    with SqlStore(empty_database) as store:  # and up again
+        assert store.get_stack("kept") == stack
+        assert store.get_stack("kept").revision == 1
+
+
+ACCOUNT_TABLES = {"zen_users", "zen_teams", "zen_team_members", "zen_user_roles",
+                  "zen_team_roles", "zen_api_keys", "zen_events", "zen_locks"}
+
+
+def test_0002_data_upgrades_to_0003_untouched_with_an_empty_history(empty_database):
+    """A store zen-sql-store wrote at schema 0002 (contract v2 without accounts)."""
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        register_stack_with_components(store, "kept", None, T.CONTAINER_REGISTRY)
+        store.update_component(T.ORCHESTRATOR, "kept", ComponentChange(set={"a": 1}))
+        kept, components = store.get_stack("kept"), store.list_components()
+    at_revision(empty_database, "0002")
+    before = snapshot(empty_database)
+    assert versions(empty_database) == [("0002",)]
+    assert not ACCOUNT_TABLES & set(before)
+
+    with SqlStore(empty_database) as store:  # any open upgrades
+        assert store.get_stack("kept") == kept
+        assert store.get_stack("kept").revision == kept.revision
+        assert store.list_components() == components
+        assert [(c.revision, c.updated) for c in store.list_components()] == [
+            (c.revision, c.updated) for c in components]
+        assert versions(empty_database) == [(HEAD,)]
+        after = snapshot(empty_database)
+        assert {t: after[t] for t in before if t != VERSION_TABLE} == {
+            t: rows for t, rows in before.items() if t != VERSION_TABLE}
+        assert after["zen_locks"][1] == [("events",)]
+        assert all(after[t][1] == [] for t in ACCOUNT_TABLES - {"zen_locks"})
+        # the history starts with the first write after the upgrade
+        assert store.list_events() == ([], 0)
+        store.apply([CreateUser(User("ann")), DeleteStack("kept")], actor="ann")
+        events, total = store.list_events()
+        assert total == 2 and [e.seq for e in events] == [2, 1]
+        assert [(e.action, e.name, e.actor) for e in events] == [
+            ("delete_stack", "kept", "ann"), ("create_user", "ann", "ann")]
+
+
+def test_0003_downgrades_to_0002_and_keeps_the_stacks(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        stack = register_stack_with_components(store, "kept")
+        store.apply([CreateUser(User("ann")), CreateTeam(Team("ops", ["ann"]))])
+    at_revision(empty_database, "0002")
+    assert not ACCOUNT_TABLES & set(snapshot(empty_database))
+    with SqlStore(empty_database) as store:  # and up again: no accounts, no history
+        assert store.get_stack("kept") == stack
+        assert store.list_users() == [] and store.list_events() == ([], 0)
+
+
+def test_the_times_are_real_timestamps(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+    engine = engine_for(empty_database)
+    try:
+        with engine.connect() as connection:
+            for table in ("zen_components", "zen_stacks"):
+                columns = {c["name"]: c for c in inspect(connection).get_columns(table)}
+                assert not columns["revision"]["nullable"]
+                for name in ("created", "updated"):
+                    kind = columns[name]["type"]
+                    assert kind.python_type is datetime, (table, name, kind)
+                    if connection.dialect.name == "postgresql":
+                        assert kind.timezone, kind
+                    if connection.dialect.name in ("mysql", "mariadb"):
+                        assert kind.fsp == 6, kind
+    finally:
+        engine.dispose()
+
+
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0002_test",)]
+    assert versions(empty_database) == [("0004_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
 def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
     with FutureSqlStore(empty_database) as newer:
+        newer.initialize()
         register_stack_with_components(newer, "from-the-future")
     before = snapshot(empty_database)
 
@@ -156,7 +325,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0002_test'" in message, name
+        assert "schema version '0004_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade zen-sql-store" in message
         assert "left as it is" in message
@@ -175,6 +344,7 @@ def test_the_version_table_does_not_clash_with_an_applications_alembic(empty_dat
     finally:
         engine.dispose()
     with SqlStore(empty_database) as store:
+        store.initialize()
         register_stack_with_components(store, "s")
     state = snapshot(empty_database)
     assert state["alembic_version"][1] == [("their-rev",)]
@@ -184,9 +354,14 @@ def test_the_version_table_does_not_clash_with_an_applications_alembic(empty_dat
 @pytest.mark.slow
 def test_several_processes_opening_a_new_database_at_once(empty_database):
     """Each process finds the database empty; one creates the tables, none fails."""
-    jobs = [(_register_then_delete, (prefix, 6)) for prefix in ("wa", "wb", "wc", "wd")]
+    jobs = [(_initialize_then_register, (prefix, 6)) for prefix in ("wa", "wb", "wc", "wd")]
     survivors = run_concurrently(partial(SqlStore, empty_database), jobs)
     with SqlStore(empty_database) as store:
         names = sorted(c.name for c in store.list_components())
     assert names == sorted(name for names in survivors for name in names)
     assert versions(empty_database) == [(HEAD,)]
+
+
+def _initialize_then_register(store: SqlStore, prefix: str, count: int) -> list[str]:
+    store.initialize()
+    return _register_then_delete(store, prefix, count)

@@ -4,16 +4,24 @@ contract's errors, data round-trips through JSON text, SQLite runs in WAL mode."
 from __future__ import annotations
 
 import json
+import sqlite3
+import stat
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
-from zen_core.exceptions import ComponentExistsError, InvalidDataError
-from zen_core.models import Component, ComponentType, Stack
+from zen_core.exceptions import ComponentExistsError, InvalidDataError, StackExistsError
+from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.testing.contract import component, register_stack_with_components
+from zen_core.testing.helpers import RecordingRules
+from zen_core.writes import RegisterComponent, RegisterStack, UpdateComponent, UpdateStack
 from zen_sql_store.store import SqlStore
+from zen_sql_store.transaction import SqlTransaction
 from zen_sql_store.urls import parse
 
 T = ComponentType
@@ -82,29 +90,98 @@ def test_database_refuses_to_delete_a_used_component(store, raw):
 
 
 # --- a lost race ends in the contract's error, never a duplicate --------------------------------
-def test_insert_race_is_reported_as_already_exists(store, monkeypatch, store_url):
+def test_insert_race_is_reported_as_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced", {"first": True}))
     # Another process commits between our check and our insert: the check saw nothing.
-    real = SqlStore._component_id
+    real = SqlTransaction._component_id
     calls = []
 
-    def blind_once(session, type, name):
+    def blind_once(self, type, name):
         calls.append(name)
-        return None if len(calls) == 1 else real(session, type, name)
+        return None if len(calls) == 1 else real(self, type, name)
 
-    monkeypatch.setattr(SqlStore, "_component_id", staticmethod(blind_once))
+    monkeypatch.setattr(SqlTransaction, "_component_id", blind_once)
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
-    assert len(calls) == 2  # the insert failed, the operation ran again and saw the row
+    assert len(calls) == 2  # the insert failed, the transaction ran again and saw the row
+    assert store.retries == 1
     assert [c.config for c in store.list_components()] == [{"first": True}]
+
+
+def test_a_real_insert_race_is_reported_as_already_exists(store, store_url, backend):
+    """No monkeypatching: another connection inserts the same name and commits while our
+    register waits for it. On a server our check saw nothing (the row was not committed),
+    so the database refuses our insert and the store maps that to the contract's error;
+    on SQLite our write waits for the lock and then sees the row."""
+    engine = store._ready()
+    refused: list[BaseException] = []
+
+    @event.listens_for(engine, "handle_error")
+    def _seen(context):
+        if isinstance(context.sqlalchemy_exception, exc.IntegrityError):
+            refused.append(context.original_exception)
+
+    other = create_engine(make_url(store_url).set(
+        drivername=store.location.sqlalchemy_drivername()))
+    outcome: list[BaseException | None] = []
+
+    def register() -> None:
+        try:
+            store.register_component(component(T.ORCHESTRATOR, "raced", {"ours": True}))
+        except BaseException as err:
+            outcome.append(err)
+        else:
+            outcome.append(None)
+
+    with other.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text(
+            "INSERT INTO zen_components (type, name, flavor, uuid, config) "
+            "VALUES ('orchestrator', 'raced', 'local', 'theirs', '{\"theirs\": true}')"))
+        racer = threading.Thread(target=register)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive(), f"did not wait for the other insert: {outcome}"
+        transaction.commit()
+    racer.join(60)
+    other.dispose()
+    [error] = outcome
+    assert isinstance(error, ComponentExistsError), error
+    assert "'raced'" in str(error)
+    assert [(c.uuid, c.config) for c in store.list_components()] == [("theirs", {"theirs": True})]
+    if backend != "sqlite":
+        assert refused, "the database never refused the duplicate: the race did not happen"
 
 
 def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced"))
-    monkeypatch.setattr(SqlStore, "_component_id", staticmethod(lambda *a: None))
+    monkeypatch.setattr(SqlTransaction, "_component_id", lambda *a: None)
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
     assert len(store.list_components()) == 1
+
+
+def test_a_lost_race_in_a_batch_reruns_the_whole_batch(store, monkeypatch):
+    """The rerun applies every write again, rules included, on what the other committed."""
+    store.register_component(component(T.ORCHESTRATOR, "raced"))
+    real = SqlTransaction._stack_id
+    calls = []
+
+    def blind_once(self, name):
+        calls.append(name)
+        return None if len(calls) == 1 else real(self, name)
+
+    register_stack_with_components(store, "taken", "c")
+    monkeypatch.setattr(SqlTransaction, "_stack_id", blind_once)
+    rules = RecordingRules()
+    with pytest.raises(StackExistsError, match="'taken'"):
+        store.apply([
+            RegisterComponent(component(T.ARTIFACT_STORE, "new")),
+            RegisterStack(Stack("taken", {T.ORCHESTRATOR: "raced"})),
+        ], rules)
+    assert [c.name for c in rules.components] == ["new", "new"]  # run twice
+    assert [c.name for c in store.list_components(T.ARTIFACT_STORE)] == ["c"]
+    assert store.get_stack("taken").components[T.ORCHESTRATOR] == "c"
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -154,12 +231,6 @@ def test_a_broken_row_names_the_component(store, raw):
         store.get_component(T.ORCHESTRATOR, "broken")
 
 
-def test_update_cannot_change_the_type(store):
-    store.register_component(component(T.ORCHESTRATOR, "o"))
-    with pytest.raises(InvalidDataError, match="cannot become"):
-        store.update_component(T.ORCHESTRATOR, "o", component(T.ARTIFACT_STORE, "o"))
-
-
 # --- connections ----------------------------------------------------------------------------
 def test_a_closed_store_opens_again(store):
     register_stack_with_components(store, "s")
@@ -184,12 +255,56 @@ def test_one_store_shared_by_threads(store):
 
 def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path):
     store = SqlStore(f"sqlite:///{tmp_path / 'zenml.db'}")
+    store.initialize()
     engine = store._ready()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
+
+
+def test_a_new_sqlite_file_is_born_in_wal_mode(tmp_path):
+    """The cause of "database is locked" when processes open a new database at once:
+    turning a file to WAL needs exclusive access, which SQLite does not wait for. zen
+    makes the file in WAL mode before any other process can see it, so no one turns it."""
+    from zen_sql_store.engine import prepare_sqlite_file
+
+    path = tmp_path / "new" / "zenml.db"
+    prepare_sqlite_file(str(path))  # what initialize() does first; nothing connects yet
+    header = path.read_bytes()[:20]
+    assert header[:16] == b"SQLite format 3\x00"
+    assert header[18:20] == b"\x02\x02", "not in WAL mode on disk"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["zenml.db"]  # nothing left over
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_switching_an_existing_file_to_wal_waits_for_the_lock(tmp_path):
+    """A rollback-journal database (made by another tool) is switched to WAL, waiting for
+    a writer to finish: SQLite itself fails at once there, busy timeout or not."""
+    path = tmp_path / "other-tool.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE theirs (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO theirs VALUES (1)")
+
+    plain = sqlite3.connect(path, isolation_level=None, timeout=30)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        plain.execute("PRAGMA journal_mode = WAL")  # no waiting: the cause of the race
+    plain.close()
+
+    release = threading.Timer(0.5, writer.execute, ("COMMIT",))
+    release.start()
+    started = time.monotonic()
+    with SqlStore(f"sqlite:///{path}") as store:
+        store.initialize()  # a file that is no zen store yet: only initialize() makes it one
+        store.register_component(component(T.ORCHESTRATOR, "o"))
+        assert time.monotonic() - started >= 0.4
+        with store._ready().connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    release.join()
+    assert writer.execute("SELECT x FROM theirs").fetchall() == [(1,)]
+    writer.close()
 
 
 def test_the_seed_sqlite_url_is_an_absolute_path(tmp_path, monkeypatch):
@@ -199,7 +314,77 @@ def test_the_seed_sqlite_url_is_an_absolute_path(tmp_path, monkeypatch):
     url = f"sqlite://{target}"  # three slashes and a path without its leading one
     assert url.startswith("sqlite:///") and not url.startswith("sqlite:////")
     with SqlStore(url) as store:
+        store.initialize()
         store.register_component(Component(T.ORCHESTRATOR, "local", "o"))
     assert target.is_file()
     assert not (tmp_path / str(target).lstrip("/")).exists()
     assert parse(url).sqlite_path == str(target)
+
+
+# --- times ------------------------------------------------------------------------------------
+def test_times_are_utc_to_the_microsecond(store, raw):
+    written = store.register_component(component(T.ORCHESTRATOR, "o"))
+    stored = raw.execute(text("SELECT created FROM zen_components WHERE name = 'o'")).scalar_one()
+    if isinstance(stored, str):  # SQLite keeps DATETIME as text
+        stored = datetime.fromisoformat(stored)
+    if stored.tzinfo is None:  # MySQL, SQLite: the UTC wall time
+        stored = stored.replace(tzinfo=timezone.utc)
+    assert stored == datetime.fromisoformat(written.created.replace("Z", "+00:00"))
+    assert store.get_component(T.ORCHESTRATOR, "o").created == written.created
+
+
+def test_times_do_not_depend_on_the_session_time_zone(store, backend):
+    if backend != "postgres":
+        pytest.skip("only PostgreSQL converts timestamps to the session's time zone")
+    written = store.register_component(component(T.ORCHESTRATOR, "o"))
+    zoned = f"{store.url}?options=-c%20timezone%3DAsia%2FKolkata"
+    with SqlStore(zoned) as other:
+        assert other.get_component(T.ORCHESTRATOR, "o").created == written.created
+        again = other.update_component(T.ORCHESTRATOR, "o", ComponentChange(set={"a": 1}))
+    assert store.get_component(T.ORCHESTRATOR, "o").updated == again.updated
+
+
+# --- locks: the rules judge committed state -----------------------------------------------
+def start(call) -> threading.Thread:
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_stack_write_waits_for_an_uncommitted_update_of_a_member(store):
+    register_stack_with_components(store, "s")
+    store.register_component(component(T.CONTAINER_REGISTRY, "reg", {"v": 1}))
+    rules = RecordingRules()
+    assert store._writer is not None
+    with store._writer.begin() as connection:  # another writer, not committed yet
+        SqlTransaction(store, connection, None).apply(UpdateComponent(
+            T.CONTAINER_REGISTRY, "reg", ComponentChange(set={"v": 2})))
+        thread = start(lambda: store.update_stack(
+            "s", StackChange(set={T.CONTAINER_REGISTRY: "reg"}), rules))
+        thread.join(0.5)
+        assert thread.is_alive()  # it waits for the other writer
+    thread.join(30)
+    assert not thread.is_alive()
+    _, members = rules.stacks[-1]
+    assert members[T.CONTAINER_REGISTRY].config == {"v": 2}  # ...and then sees its commit
+    assert store.get_stack("s").components[T.CONTAINER_REGISTRY] == "reg"
+
+
+def test_a_component_update_waits_for_an_uncommitted_stack_write_using_it(store):
+    register_stack_with_components(store, "s")
+    store.register_component(component(T.CONTAINER_REGISTRY, "reg", {"v": 1}))
+    rules = RecordingRules()
+    assert store._writer is not None
+    with store._writer.begin() as connection:
+        SqlTransaction(store, connection, None).apply(UpdateStack(
+            "s", StackChange(set={T.CONTAINER_REGISTRY: "reg"})))
+        thread = start(lambda: store.update_component(
+            T.CONTAINER_REGISTRY, "reg", ComponentChange(set={"v": 2}), rules))
+        thread.join(0.5)
+        assert thread.is_alive()
+    thread.join(30)
+    assert not thread.is_alive()
+    # the update checked the stack that uses the component now, with the new config
+    stack, members = rules.stacks[-1]
+    assert stack.name == "s" and members[T.CONTAINER_REGISTRY].config == {"v": 2, "checked": True}
+    assert store.get_component(T.CONTAINER_REGISTRY, "reg").revision == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -15,21 +16,42 @@ from zen_sql_store import plugin
 from zen_sql_store.urls import check_url, parse
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite:////tmp/zenml/zenml.db",
-    "sqlite:///tmp/zenml/zenml.db",  # the user guide's spelling
-    "sqlite+pysqlite:////srv/zen.db",
-    "mysql://zenml:password@10.11.12.13/zenml",
-    "mysql://zenml:password@10.11.12.13:3307/zenml?charset=utf8mb4",
-    "mysql+pymysql://root@localhost/zen",
-    "mysql+mysqldb://root@localhost/zen",
-    "mariadb://root@db.example.com/zen",
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql+psycopg://u:p@[::1]:5432/zen",
-    "postgres://u:p@host/zen",
+@pytest.mark.parametrize(("url", "described", "driver"), [
+    ("sqlite:////tmp/zenml/zenml.db", "SQLite database /tmp/zenml/zenml.db", "sqlite+pysqlite"),
+    # the user guide's spelling
+    ("sqlite:///tmp/zenml/zenml.db", "SQLite database /tmp/zenml/zenml.db", "sqlite+pysqlite"),
+    ("sqlite+pysqlite:////srv/zen.db", "SQLite database /srv/zen.db", "sqlite+pysqlite"),
+    ("mysql://zenml:password@10.11.12.13/zenml",
+     "MySQL database 'zenml' on 10.11.12.13 (mysql://zenml:***@10.11.12.13/zenml)",
+     "mysql+pymysql"),
+    ("mysql://zenml:password@10.11.12.13:3307/zenml?charset=utf8mb4",
+     "MySQL database 'zenml' on 10.11.12.13:3307 "
+     "(mysql://zenml:***@10.11.12.13:3307/zenml?charset=utf8mb4)", "mysql+pymysql"),
+    ("mysql+pymysql://root@localhost/zen",
+     "MySQL database 'zen' on localhost (mysql+pymysql://root@localhost/zen)", "mysql+pymysql"),
+    ("mysql+mysqldb://root@localhost/zen",
+     "MySQL database 'zen' on localhost (mysql+mysqldb://root@localhost/zen)", "mysql+mysqldb"),
+    ("mariadb://root@db.example.com/zen",
+     "MariaDB database 'zen' on db.example.com (mariadb://root@db.example.com/zen)",
+     "mariadb+pymysql"),
+    ("postgresql://postgres@127.0.0.1:5432/test",
+     "PostgreSQL database 'test' on 127.0.0.1:5432 (postgresql://postgres@127.0.0.1:5432/test)",
+     "postgresql+psycopg"),
+    ("postgresql+psycopg://u:p@[::1]:5432/zen",
+     "PostgreSQL database 'zen' on [::1]:5432 (postgresql+psycopg://u:***@[::1]:5432/zen)",
+     "postgresql+psycopg"),
+    ("postgres://u:p@host/zen", "PostgreSQL database 'zen' on host (postgres://u:***@host/zen)",
+     "postgresql+psycopg"),
 ])
-def test_accepted_urls(url):
-    check_url(url)
+def test_accepted_urls(url, described, driver, monkeypatch):
+    assert check_url(url) is None
+    assert get_plugin_manager().store_type("sql").validate_url(url) is None
+    parsed = parse(url)
+    assert parsed.describe() == described  # what every message names, password masked
+    # with the extras' drivers installed (test_driver_choice covers the others)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name in ("pymysql", "psycopg") else None)
+    assert parsed.sqlalchemy_drivername() == driver
 
 
 @pytest.mark.parametrize(("url", "says"), [

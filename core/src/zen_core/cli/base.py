@@ -1,39 +1,122 @@
-"""Top-level commands: ``zenml init`` and ``zenml plugins``."""
+"""Top-level commands: ``init``, ``status``, ``plugins``, ``version`` and ``completion``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from zen_core.cli.output import emit_data, output_option, print_table, success
+from zen_core.cli.options import PROFILE, STACK, examples
+from zen_core.cli.output import emit_data, emit_result, output_option, print_table
 from zen_core.client import Client
 
 
-@click.command()
+@click.command(epilog=examples("zenml init", "zenml init --path ~/projects/churn"))
 @click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="The folder to initialize (default: the current one).")
-def init(path: Path | None) -> None:
-    """Make a folder a repository with its own active profile and stack."""
+@output_option
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
+    """Make a folder a repository with its own active profile and stack.
+
+    They start as the global ones, or as those named with --profile and --stack.
+    """
     from zen_core.cli.output import info, warning
     from zen_core.repository import Repository
 
     root = (path or Path.cwd()).resolve()
-    client = Client(report=info, warn=warning, cwd=root)
-    profile = client.config.get_profile(client.config.activated_profile)
-    stack = client.active_stack_of(profile)
+    named, named_stack = ctx.meta.get(PROFILE), ctx.meta.get(STACK)
+    client = Client(report=info, warn=warning, cwd=root, profile=named,
+                    stack=named_stack).prepare()
+    profile = (client.profile if named else
+               client.config.get_profile(client.config.activated_profile))
+    stack = client.active_stack_name if named or named_stack else client.active_stack_of(profile)
     Repository.initialize(root, profile.name, stack)
-    success(
+    emit_result(
         f"ZenML repository initialized at {root}.\n"
         f"The local active profile was initialized to '{profile.name}' and the local active "
         f"stack to '{stack}'. This local configuration will only take effect when you're "
         "running ZenML from the initialized repository root, or from a subdirectory. For "
         "more information on profile and stack configuration, please run "
-        "'zenml profile explain'."
+        "'zenml profile explain'.",
+        {"root": str(root), "profile": profile.name, "stack": stack},
+        output_format,
     )
 
 
-@click.command()
+@click.command(epilog=examples("zenml status", "zenml status --profile team -o json"))
+@output_option
+@click.pass_context
+def status(ctx: click.Context, output_format: str) -> None:
+    """Show what is in effect here: profile, stack, store, repository and services.
+
+    Each with where it comes from (--profile, environment, local, global). Plugins
+    whose command group has a `status` subcommand (`zenml service status`) report too.
+    """
+    from zen_core.cli.output import info, warning
+    from zen_core.services.status import summary
+
+    client = Client(report=info, warn=warning, profile=ctx.meta.get(PROFILE),
+                    stack=ctx.meta.get(STACK)).prepare()
+    data = summary(client.context, client.store)
+    data["services"] = _plugin_statuses(ctx)
+    if emit_data(data, output_format):
+        return
+    stack = data["stack"]
+    rows = [
+        ["PROFILE", f"{data['profile']['name']} ({data['profile']['scope']})"],
+        ["STACK", f"{stack['name']} ({stack['scope']})" if stack["name"]
+         else stack.get("error") or "none"],
+        ["STORE", f"{data['store']['type']}: {data['store']['url']}"],
+        ["REPOSITORY", data["repository"] or "none (outside any repository)"],
+    ]
+    for name, state in data["services"].items():
+        rows.append([name.upper(), _describe_service(state)])
+    print_table(["WHAT", "IN EFFECT"], rows, keep=["WHAT"], show_header=False)
+
+
+def _describe_service(state: dict[str, Any]) -> str:
+    text = str(state.get("status", "unknown")).replace("_", " ")
+    if state.get("url") and state.get("status") == "running":
+        text += f" at {state['url']}"
+    if state.get("pid"):
+        text += f" (pid {state['pid']})"
+    if state.get("profile"):
+        text += f", serving profile '{state['profile']}'"
+    if state.get("error"):
+        text += f": {state['error']}"
+    return text
+
+
+def _plugin_statuses(ctx: click.Context) -> dict[str, Any]:
+    """``{group: its status}`` for each plugin command group with a ``status`` subcommand
+    that takes ``--output json`` (as ``zenml service status`` does)."""
+    import contextlib
+    import io
+    import json
+
+    from zen_core.cli.main import CORE_COMMANDS
+
+    root = ctx.find_root().command
+    found: dict[str, Any] = {}
+    for name in root.list_commands(ctx):  # type: ignore[attr-defined]
+        group = None if name in CORE_COMMANDS else root.get_command(ctx, name)  # type: ignore
+        sub = group.get_command(ctx, "status") if isinstance(group, click.Group) else None
+        if sub is None or not any("--output" in p.opts for p in sub.params):
+            continue
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer):
+                sub.main(["--output", "json"], prog_name=f"zenml {name} status",
+                         standalone_mode=False)
+            found[name] = json.loads(buffer.getvalue())
+        except Exception as err:  # one plugin's trouble must not hide the rest
+            found[name] = {"status": "unknown", "error": " ".join(str(err).split())}
+    return found
+
+
+@click.command(epilog=examples("zenml plugins", "zenml plugins -o json"))
 @output_option
 @click.pass_context
 def plugins(ctx: click.Context, output_format: str) -> None:
@@ -72,3 +155,50 @@ def _summary(contributions: list[str]) -> str:
         kind, _, name = c.rpartition(" ")
         groups.setdefault(kind, []).append(name)
     return "\n".join(f"{kind}s: {', '.join(names)}" for kind, names in groups.items()) or "-"
+
+
+@click.command(epilog=examples("zenml version", "zenml version -o json"))
+@output_option
+def version(output_format: str) -> None:
+    """Show the version of zen-core and of each installed plugin's distribution."""
+    import platform
+
+    from zen_core import __version__
+    from zen_core.plugins import get_plugin_manager
+
+    rows = [{"distribution": "zen-core", "version": __version__}]
+    seen = {"zen-core"}
+    for info in get_plugin_manager().infos.values():
+        if info.distribution not in seen:
+            seen.add(info.distribution)
+            rows.append({"distribution": info.distribution, "version": info.version})
+    data = {"distributions": rows, "python": platform.python_version()}
+    if emit_data(data, output_format):
+        return
+    print_table(["DISTRIBUTION", "VERSION"],
+                [[r["distribution"], r["version"]] for r in rows],
+                caption=f"Python {data['python']}")
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@click.command(epilog=examples(
+    'eval "$(zenml completion bash)"                          # in ~/.bashrc',
+    'eval "$(zenml completion zsh)"                           # in ~/.zshrc',
+    "zenml completion fish > ~/.config/fish/completions/zenml.fish",
+))
+@click.argument("shell", type=click.Choice(SHELLS))
+@click.pass_context
+def completion(ctx: click.Context, shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    It completes commands and options, and the names of profiles, stacks,
+    components, flavors and store types of the profile in effect (or the one
+    named with --profile).
+    """
+    from click.shell_completion import get_completion_class
+
+    root = ctx.find_root()
+    cls = get_completion_class(shell)
+    click.echo(cls(root.command, {}, "zenml", "_ZENML_COMPLETE").source())

@@ -7,76 +7,83 @@ from typing import Any
 
 import click
 
-from zen_core.cli.common import make_client
+from zen_core.cli.accounts import history_options, show_history
+from zen_core.cli.common import confirm_deletion, make_client
+from zen_core.cli.completion import complete_components, complete_flavors, complete_profiles
+from zen_core.cli.listing import list_options, page_caption, parse_list_query
+from zen_core.cli.options import dry_run_option, examples, yes_option
 from zen_core.cli.output import (
     active_mark,
     emit_data,
+    emit_result,
     info,
     output_option,
     print_table,
-    success,
     warning,
 )
 from zen_core.client import Client
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentType
+from zen_core.services.rules import a_or_an
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
+#: For each type, an example: name, flavor and one configuration key with its value.
+EXAMPLES: dict[ComponentType, tuple[str, str, str]] = {
+    ComponentType.ORCHESTRATOR: ("airflow", "airflow", "--airflow_home=/data/airflow"),
+    ComponentType.METADATA_STORE: ("meta", "sqlite", "--uri=/data/metadata.db"),
+    ComponentType.ARTIFACT_STORE: ("s3", "s3", "--path=s3://bucket/artifacts"),
+    ComponentType.CONTAINER_REGISTRY: ("registry", "default", "--uri=localhost:5000"),
+    ComponentType.STEP_OPERATOR: ("sagemaker", "sagemaker",
+                                  "--role=zen-role --instance_type=ml.m5.large"),
+    ComponentType.SECRETS_MANAGER: ("aws", "aws", "--region_name=eu-west-1"),
+    ComponentType.FEATURE_STORE: ("feast", "feast", "--feast_repo=/data/feast"),
+    ComponentType.MODEL_DEPLOYER: ("seldon", "seldon", "--base_url=http://seldon:8080"),
+    ComponentType.EXPERIMENT_TRACKER: ("mlflow", "mlflow", "--tracking_uri=http://mlflow:5000"),
+}
 
-def parse_config_args(args: list[str]) -> dict[str, Any]:
-    """``--key=value`` / ``--key value`` pairs into a dict (``-`` in keys becomes ``_``)."""
-    config: dict[str, Any] = {}
+
+def parse_config_args(args: list[str]) -> dict[str, str]:
+    """``--key=value`` / ``--key value`` pairs into a dict of text (``-`` in keys becomes
+    ``_``). What the text means is the flavor's business
+    (:func:`zen_core.services.components.parse_text_values`)."""
+    config: dict[str, str] = {}
     tokens = list(args)
     while tokens:
         token = tokens.pop(0)
         if not token.startswith("--"):
-            raise InvalidDataError(
+            raise click.UsageError(
                 f"Unexpected argument '{token}'. Give configuration as --key=value, "
                 'for example --path="/data/artifacts".'
             )
         key, sep, value = token[2:].partition("=")
         if not sep:
             if not tokens or tokens[0].startswith("--"):
-                raise InvalidDataError(f"The option --{key} needs a value: --{key}=VALUE.")
+                raise click.UsageError(f"The option --{key} needs a value: --{key}=VALUE.")
             value = tokens.pop(0)
         if not _KEY.fullmatch(key):
-            raise InvalidDataError(f"Invalid configuration key '--{key}'.")
+            raise click.UsageError(f"Invalid configuration key '--{key}'.")
         key = key.replace("-", "_")
         if key in config:
-            raise InvalidDataError(f"The option --{key} is given twice.")
-        config[key] = _parse_value(key, value)
+            raise click.UsageError(f"The option --{key} is given twice.")
+        config[key] = value
     return config
 
 
-def _parse_value(key: str, value: str) -> Any:
-    """Strings stay strings (pydantic coerces them); JSON-like lists and maps are parsed."""
-    if value[:1] not in ("[", "{"):
-        return value
-    import yaml
+def component_data(component: Component, active: bool) -> dict[str, Any]:
+    """What list, describe and ``--output`` show of a component: secrets masked."""
+    from zen_core.services.components import masked_config
 
-    try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
-        raise InvalidDataError(
-            f"The value of --{key} is not a valid list or mapping: {value!r}. "
-            'Write it as JSON, for example --labels=\'{"team": "ml"}\'.'
-        ) from None
-
-
-def component_data(client: Client, component: Component, active: bool) -> dict[str, Any]:
-    from zen_core.flavors.base import MASK
-
-    secrets = client.secret_keys(component)
-    config = {k: (MASK if k in secrets and v is not None else v)
-              for k, v in component.config.items()}
     return {
         "type": component.type.value,
         "name": component.name,
         "flavor": component.flavor,
         "uuid": component.uuid,
+        "revision": component.revision,
+        "created": component.created,
+        "updated": component.updated,
         "active": active,
-        "config": config,
+        "config": masked_config(component),
     }
 
 
@@ -87,42 +94,86 @@ def _active_name(client: Client, ctype: ComponentType) -> str | None:
     return client.store.get_stack(name).components.get(ctype)
 
 
+def _data(client: Client, component: Component) -> dict[str, Any]:
+    return component_data(component, component.name == _active_name(client, component.type))
+
+
+def _dry_run(plan: str, data: Any, output_format: str) -> None:
+    if not emit_data(data, output_format):
+        click.echo(plan)
+    info("Dry run: nothing changed.")
+
+
+CONFIG_ARGS = {"ignore_unknown_options": True, "allow_extra_args": True}
+RESERVED_NOTE = (
+    "A configuration key named like one of zen's own options (--profile, --stack, --output, "
+    "...) goes after `--`: ... -- --profile=aws-dev"
+)
+
+
 def make_group(ctype: ComponentType) -> click.Group:
     display = ctype.display
+    a_display = a_or_an(display)
+    command = f"zenml {ctype.cli_name}"
+    ex_name, ex_flavor, ex_config = EXAMPLES[ctype]
+    names = complete_components(ctype)
 
-    @click.group(name=ctype.cli_name, help=f"Commands for {ctype.display_plural}.")
+    @click.group(name=ctype.cli_name, help=f"Commands for {ctype.display_plural}.",
+                 epilog=examples(f"{command} list", f"{command} flavor list"))
     def group() -> None:
         pass
 
     @group.command(
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        help=f"Register a {display}: NAME -t FLAVOR --key=value ...",
+        context_settings=CONFIG_ARGS,
+        help=f"Register {a_display}: NAME -t FLAVOR --key=value ...\n\n{RESERVED_NOTE}",
+        epilog=examples(f"{command} register {ex_name} -t {ex_flavor} {ex_config}"),
     )
     @click.argument("name")
-    @click.option("--type", "-t", "flavor", help="The flavor (see `flavor list`).")
-    @click.option("--flavor", "flavor_alias", help="Same as --type.")
+    @click.option("--type", "-t", "flavor", shell_complete=complete_flavors(ctype),
+                  help="The flavor (see `flavor list`).")
+    @click.option("--flavor", "flavor_alias", shell_complete=complete_flavors(ctype),
+                  help="Same as --type.")
+    @output_option
     @click.pass_context
     def register(ctx: click.Context, name: str, flavor: str | None,
-                 flavor_alias: str | None) -> None:
+                 flavor_alias: str | None, output_format: str) -> None:
+        from zen_core.services.components import parse_text_values
+
         flavor = flavor or flavor_alias
         if not flavor:
             raise click.UsageError("Missing option '--type' / '-t' (the flavor).")
-        config = parse_config_args(ctx.args)
+        raw = parse_config_args(ctx.args)
         client = make_client()
-        client.register_component(ctype, name, flavor, config)
-        success(f"Successfully registered {display} `{name}`.")
+        written = client.register_component(ctype, name, flavor,
+                                            parse_text_values(ctype, flavor, raw))
+        emit_result(f"Successfully registered {display} `{name}`.", _data(client, written),
+                    output_format)
 
-    @group.command("list", help=f"List the {ctype.display_plural}; 👉 marks the active stack's.")
+    @group.command("list", help=f"List the {ctype.display_plural}; 👉 marks the active stack's.",
+                   epilog=examples(f"{command} list",
+                                   f"{command} list --flavor {ex_flavor} --sort=-updated",
+                                   f"{command} list --name prefix:prod --limit 20 -o json"))
+    @list_options("Only components of this flavor.")
     @output_option
-    def list_components(output_format: str) -> None:
+    def list_components(output_format: str, name_filter: str | None,
+                        flavor_filter: str | None, sort: str, limit: str | None,
+                        page: str | None) -> None:
+        from zen_core.services.listing import list_components as select
+
+        query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort,
+                                 limit=limit, page=page)
         client = make_client()
         active = _active_name(client, ctype)
-        rows = [component_data(client, c, c.name == active)
-                for c in client.store.list_components(ctype)]
+        found = select(client.store, ctype, query)
+        rows = [component_data(c, c.name == active) for c in found.items]
         if emit_data(rows, output_format):
             return
+        if not found.total:
+            info(f"No {ctype.display_plural} match." if query.filtered
+                 else f"No {ctype.display_plural} registered.")
+            return
+        page_caption(found, ctype.display_plural)
         if not rows:
-            info(f"No {ctype.display_plural} registered.")
             return
         keys = sorted({k for r in rows for k in r["config"]})
         print_table(
@@ -131,7 +182,8 @@ def make_group(ctype: ComponentType) -> click.Group:
               *(_cell(r["config"].get(k)) for k in keys)] for r in rows],
         )
 
-    @group.command(help=f"Show the active stack's {display}.")
+    @group.command(help=f"Show the active stack's {display}.",
+                   epilog=examples(f"{command} get", f"{command} get -o json"))
     @output_option
     def get(output_format: str) -> None:
         client = make_client()
@@ -143,8 +195,10 @@ def make_group(ctype: ComponentType) -> click.Group:
         else:
             click.echo(f"Active {display}: '{name}'")
 
-    @group.command(help=f"Show a {display}'s configuration (default: the active stack's).")
-    @click.argument("name", required=False)
+    @group.command(help=f"Show the configuration of {a_display} (default: the active "
+                        "stack's).",
+                   epilog=examples(f"{command} describe", f"{command} describe {ex_name}"))
+    @click.argument("name", required=False, shell_complete=names)
     @output_option
     def describe(name: str | None, output_format: str) -> None:
         client = make_client()
@@ -156,7 +210,7 @@ def make_group(ctype: ComponentType) -> click.Group:
                 )
             name = active
             info(f"No component name given, using `{name}` from active stack.")
-        data = component_data(client, client.store.get_component(ctype, name), name == active)
+        data = component_data(client.store.get_component(ctype, name), name == active)
         if emit_data(data, output_format):
             return
         print_table(
@@ -167,40 +221,114 @@ def make_group(ctype: ComponentType) -> click.Group:
             + (" (ACTIVE)" if data["active"] else ""),
         )
 
-    @group.command(help=f"Delete a {display} that no stack uses.")
-    @click.argument("name")
-    def delete(name: str) -> None:
+    @group.command(help=f"Delete {a_display} that no stack uses; asks first on a terminal.",
+                   epilog=examples(f"{command} delete {ex_name}",
+                                   f"{command} delete {ex_name} --dry-run",
+                                   f"{command} delete {ex_name} -y"))
+    @click.argument("name", shell_complete=names)
+    @yes_option
+    @dry_run_option
+    @output_option
+    def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
+        from zen_core.services.deletion import component_deletion
+
         client = make_client()
+        plan = component_deletion(client.access, ctype, name)
+        data = component_data(client.store.get_component(ctype, name), False)
+        if dry_run:
+            _dry_run(plan.plan, data, output_format)
+            return
+        confirm_deletion(plan.question, yes)
         client.delete_component(ctype, name)
-        success(f"Deleted {display}: {name}")
+        emit_result(f"Deleted {display}: {name}", data, output_format)
 
     @group.command(
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        help=f"Change a {display}'s configuration: NAME --key=value ...",
+        context_settings=CONFIG_ARGS,
+        help=f"Change the configuration of {a_display}: NAME [--flavor F] --key=value ... "
+             "Only the keys given change, even when others change them at the same time."
+             f"\n\n{RESERVED_NOTE}",
+        epilog=examples(f"{command} update {ex_name} {ex_config}"),
     )
-    @click.argument("name")
+    @click.argument("name", shell_complete=names)
+    @click.option("--flavor", "--type", "-t", "flavor", default=None,
+                  shell_complete=complete_flavors(ctype),
+                  help="A new flavor; the configuration must fit its fields.")
+    @output_option
     @click.pass_context
-    def update(ctx: click.Context, name: str) -> None:
-        changes = parse_config_args(ctx.args)
-        if not changes:
-            raise click.UsageError("Give at least one --key=value to change.")
-        client = make_client()
-        client.update_component(ctype, name, changes)
-        success(f"Successfully updated {display} `{name}`.")
+    def update(ctx: click.Context, name: str, flavor: str | None, output_format: str) -> None:
+        from zen_core.services.components import parse_text_changes
 
-    @group.command(help=f"Rename a {display}; stacks follow the new name.")
-    @click.argument("name")
+        raw = parse_config_args(ctx.args)
+        if not raw and not flavor:
+            raise click.UsageError("Give at least one --key=value (or --flavor) to change.")
+        client = make_client()
+        changes = parse_text_changes(client.access, ctype, name, flavor, raw)
+        written = client.update_component(ctype, name, changes, flavor=flavor)
+        emit_result(f"Successfully updated {display} `{name}`.", _data(client, written),
+                    output_format)
+
+    @group.command("remove-attribute",
+                   help=f"Remove configuration keys of {a_display} (back to their defaults).",
+                   epilog=examples(f"{command} remove-attribute {ex_name} "
+                                   f"{ex_config.split('=')[0].lstrip('-')}"))
+    @click.argument("name", shell_complete=names)
+    @click.argument("keys", nargs=-1, required=True)
+    @output_option
+    def remove_attribute(name: str, keys: tuple[str, ...], output_format: str) -> None:
+        client = make_client()
+        written = client.update_component(ctype, name, {},
+                                          unset=[k.replace("-", "_") for k in keys])
+        emit_result(f"Successfully updated {display} `{name}`.", _data(client, written),
+                    output_format)
+
+    @group.command(help=f"Rename {a_display}; stacks follow the new name.",
+                   epilog=examples(f"{command} rename {ex_name} {ex_name}-old"))
+    @click.argument("name", shell_complete=names)
     @click.argument("new_name")
-    def rename(name: str, new_name: str) -> None:
+    @output_option
+    def rename(name: str, new_name: str, output_format: str) -> None:
         client = make_client()
-        client.rename_component(ctype, name, new_name)
-        success(f"Successfully renamed {display} `{name}` to `{new_name}`.")
+        written = client.rename_component(ctype, name, new_name)
+        emit_result(f"Successfully renamed {display} `{name}` to `{new_name}`.",
+                    _data(client, written), output_format)
 
-    @group.group(help=f"The flavors of {ctype.display_plural}.")
+    @group.command("history", help=f"The changes to one {display}, newest first.",
+                   epilog=examples(f"{command} history {ex_name}"))
+    @click.argument("name")
+    @history_options
+    def component_history(name: str, limit: int, offset: int, output_format: str) -> None:
+        show_history(ctype.cli_name, name, limit, offset, None, output_format)
+
+    @group.command(help=f"Copy {a_display} as NEW_NAME (from another profile with "
+                        "--from-profile): same flavor and configuration, a new uuid.",
+                   epilog=examples(f"{command} copy {ex_name} {ex_name}-test",
+                                   f"{command} copy {ex_name} {ex_name} --from-profile team"))
+    @click.argument("name", shell_complete=names)
+    @click.argument("new_name")
+    @click.option("--from-profile", "from_profile", metavar="PROFILE",
+                  shell_complete=complete_profiles,
+                  help="Copy from this profile (default: the active one).")
+    @dry_run_option
+    @output_option
+    def copy(name: str, new_name: str, from_profile: str | None, dry_run: bool,
+             output_format: str) -> None:
+        client = make_client()
+        copied = client.copy_component(ctype, name, new_name, from_profile=from_profile,
+                                       dry_run=dry_run)
+        if dry_run:
+            _dry_run(f"Would register {display} '{new_name}' ({copied.flavor} flavor).",
+                     component_data(copied, False), output_format)
+            return
+        emit_result(f"Successfully copied {display} `{name}` to `{new_name}`.",
+                    _data(client, copied), output_format)
+
+    @group.group(help=f"The flavors of {ctype.display_plural}.",
+                 epilog=examples(f"{command} flavor list"))
     def flavor() -> None:
         pass
 
-    @flavor.command("list", help=f"List the {display} flavors and their fields.")
+    @flavor.command("list", help=f"List the {display} flavors and their fields.",
+                    epilog=examples(f"{command} flavor list", f"{command} flavor list -o json"))
     @output_option
     def list_flavors(output_format: str) -> None:
         from zen_core.flavors.base import describe_fields

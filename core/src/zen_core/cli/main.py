@@ -2,8 +2,12 @@
 
 Core commands are imported only when invoked; plugin commands are added through
 the ``zen_register_commands`` hook on the first look-up (as Flask's FlaskGroup
-does), so ``zenml stack list`` pays for neither. Every error ends as one line
-``Error: ...`` on stderr and exit code 1; ``ZENML_DEBUG=1`` shows the traceback.
+does), so ``zenml stack list`` pays for neither. Every command gets the shared
+options (``--profile``, ``--stack``, ``-q``: :mod:`zen_core.cli.options`).
+
+Exit codes: 0 ok, 1 error (one line ``Error: ...`` on stderr; ``ZENML_DEBUG=1``
+shows the traceback), 2 usage error, 130 interrupted (Ctrl-C). A group run
+without a subcommand prints its help.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from zen_core import __version__
+from zen_core.cli.options import add_global_options, examples, global_options
 from zen_core.models import ComponentType
 
 #: Core commands: name -> "module:attribute", imported on use.
@@ -23,9 +28,19 @@ CORE_COMMANDS: dict[str, str] = {
     "profile": "zen_core.cli.profile:profile",
     "stack": "zen_core.cli.stack:stack",
     "init": "zen_core.cli.base:init",
+    "status": "zen_core.cli.base:status",
     "plugins": "zen_core.cli.base:plugins",
+    "user": "zen_core.cli.accounts:user",
+    "team": "zen_core.cli.accounts:team",
+    "role": "zen_core.cli.accounts:role",
+    "whoami": "zen_core.cli.accounts:whoami",
+    "history": "zen_core.cli.accounts:history_command",
+    "version": "zen_core.cli.base:version",
+    "completion": "zen_core.cli.base:completion",
     **{t.cli_name: f"zen_core.cli.component:group_{t.value}" for t in ComponentType},
 }
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class ZenGroup(click.Group):
@@ -50,9 +65,20 @@ class ZenGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in CORE_COMMANDS:
             module_name, _, attribute = CORE_COMMANDS[name].partition(":")
-            return getattr(importlib.import_module(module_name), attribute)
-        self._load_plugin_commands()
-        return self.commands.get(name)
+            command = getattr(importlib.import_module(module_name), attribute)
+        else:
+            self._load_plugin_commands()
+            command = self.commands.get(name)
+        return add_global_options(command) if command is not None else None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        # click suggests from the commands it holds; core commands are loaded lazily.
+        name = click.utils.make_str(args[0])
+        if (not ctx.resilient_parsing and not name.startswith("-")
+                and self.get_command(ctx, name) is None):
+            hint = _did_you_mean(name, self.list_commands(ctx))
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx=ctx)
+        return super().resolve_command(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
         from zen_core import plugins
@@ -63,13 +89,20 @@ class ZenGroup(click.Group):
             code = super().main(args, prog_name or "zenml", standalone_mode=False, **kwargs)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
-        except click.exceptions.Abort:
-            fail("Aborted.")
+        except _NO_ARGS_IS_HELP as err:  # a group without its subcommand: its help
+            click.echo(err.ctx.get_help(), color=err.ctx.color)
+            sys.exit(EXIT_OK)
+        except click.exceptions.Abort as err:
+            if isinstance(err.__context__, KeyboardInterrupt):
+                fail("Interrupted.", EXIT_INTERRUPTED)
+            fail("Aborted: nothing changed.")
         except click.UsageError as err:
             hint = f" (see `{err.ctx.command_path} --help`)" if err.ctx else ""
-            fail(err.format_message() + hint)
+            fail(err.format_message() + hint, EXIT_USAGE)
         except click.ClickException as err:
-            fail(err.format_message())
+            fail(err.format_message(), err.exit_code)
+        except KeyboardInterrupt:
+            fail("Interrupted.", EXIT_INTERRUPTED)
         except Exception as err:
             from zen_core.exceptions import ZenError
 
@@ -77,33 +110,62 @@ class ZenGroup(click.Group):
                 raise
             if isinstance(err, ZenError):
                 fail(err.message)
-            if isinstance(err, KeyboardInterrupt):
-                fail("Interrupted.")
             fail(
                 f"Unexpected {type(err).__name__}: {err}. Run again with ZENML_DEBUG=1 for "
                 "the details and please report it."
             )
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+#: click 8.2+ raises this for a group given no subcommand (older ones print the help).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    """`` Did you mean 'stack'?`` as click says it for options (and plugin commands)."""
+    from difflib import get_close_matches
+
+    matches = get_close_matches(name, choices)
+    if not matches:
+        return ""
+    if len(matches) == 1:
+        return f" Did you mean '{matches[0]}'?"
+    return f" (Did you mean one of: {', '.join(repr(m) for m in matches)}?)"
 
 
 def _report_plugin_failure(info: Any) -> None:
-    click.secho(
-        f"Warning: Failed to load plugin {info.name} ({info.distribution} {info.version}): "
-        f"{info.error}",
-        err=True,
-        fg="yellow",
-    )
+    from zen_core.cli.output import warning
+
+    warning(f"Failed to load plugin {info.name} ({info.distribution} {info.version}): "
+            f"{info.error}")
 
 
-def fail(message: str) -> None:
-    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
-    sys.exit(1)
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """``Error: <message>`` on one line of stderr (passwords in URLs masked), then exit."""
+    from zen_core.masking import mask_text
+
+    click.echo(f"Error: {mask_text(' '.join(str(message).split()))}", err=True)
+    sys.exit(code)
 
 
-@click.group(cls=ZenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=ZenGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        "zenml status",
+        "zenml stack list --profile team -o json",
+        "zenml completion bash >> ~/.bashrc",
+    ),
+)
 @click.version_option(__version__, prog_name="zen")
 def cli() -> None:
-    """zen: manage ML stacks and the profiles that keep them."""
+    """zen: manage ML stacks and the profiles that keep them.
+
+    Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
+    """
+
+
+cli.params.extend(global_options())
 
 
 def main() -> None:

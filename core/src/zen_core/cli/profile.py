@@ -1,16 +1,27 @@
-"""``zenml profile``: create, list, set, get, describe, delete and explain profiles."""
+"""``zenml profile``: create, list, set, get, describe, rename, copy, delete, explain."""
 
 from __future__ import annotations
 
 import click
 
-from zen_core.cli.common import make_client
-from zen_core.cli.output import active_mark, emit_data, output_option, print_table, success
+from zen_core.cli.common import confirm_deletion, make_client
+from zen_core.cli.completion import complete_profiles, complete_store_types
+from zen_core.cli.options import dry_run_option, examples, yes_option
+from zen_core.cli.output import (
+    active_mark,
+    emit_data,
+    emit_result,
+    info,
+    output_option,
+    print_table,
+)
+from zen_core.client import Client
 from zen_core.config import Profile
+from zen_core.exceptions import StoreUnavailableError
 from zen_core.records import mask_url_password
 
 
-@click.group()
+@click.group(epilog=examples("zenml profile list", "zenml profile create team --store-type sql"))
 def profile() -> None:
     """Configuration contexts, each with its own store of stacks."""
 
@@ -21,36 +32,68 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
         "store_type": profile.store_type,
         "url": mask_url_password(url),
         "active_stack": active_stack,
+        "active_user": profile.active_user,
         "active": active,
     }
 
 
-@profile.command()
+def _effective_stack(client: Client) -> str | None:
+    """The effective stack; the recorded one if the store cannot be read (its profile can
+    still be listed, switched from and deleted)."""
+    try:
+        return client.active_stack_name
+    except StoreUnavailableError:
+        return client.profile.active_stack
+
+
+def _data_of(client: Client, name: str) -> dict:
+    """``profile list``'s shape for one profile."""
+    p = client.get_profile(name)
+    active = p.name == client.profile.name
+    stack = _effective_stack(client) if active else p.active_stack
+    return _profile_data(p, client.store_url(p), active, stack)
+
+
+STORE_TYPE_HELP = "The store back-end: local, sql, rest, or one a plugin adds."
+
+
+@profile.command(epilog=examples(
+    "zenml profile create zenml",
+    'zenml profile create team --store-type sql --url "mysql://zenml:pw@db/zenml"',
+    "zenml profile create shared --type rest --url http://localhost:8000 --token TOKEN",
+))
 @click.argument("name")
 @click.option("--url", "-u", help="Where the store lives (default: in the profile's folder).")
-@click.option(
-    "--store-type", "--type", "-t", "store_type", default=None,
-    help="The store back-end: local, sql, rest, or one a plugin adds.",
-)
+@click.option("--store-type", "--type", "-t", "store_type", default=None,
+              shell_complete=complete_store_types, help=STORE_TYPE_HELP)
 @click.option("--token", default=None,
               help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
-def create(name: str, url: str | None, store_type: str | None, token: str | None) -> None:
+@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
+              help="For a store over TLS: trust the server certificates this CA file signed.")
+@click.option("--insecure", is_flag=True,
+              help="For a store over TLS: check no certificate (development set-ups only).")
+@output_option
+def create(name: str, url: str | None, store_type: str | None, token: str | None,
+           ca_cert: str | None, insecure: bool, output_format: str) -> None:
     """Create a profile (it is not activated)."""
     client = make_client()
-    client.create_profile(name, store_type=store_type, url=url, token=token)
-    success(f"Profile '{name}' successfully created.")
+    client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
+                          insecure=insecure)
+    if insecure:
+        from zen_core.cli.output import warning
+
+        warning(f"Profile '{name}' does not check the TLS certificate of its store: anyone "
+                "between this machine and the store can read and change what it sends, its "
+                "key included. Use --ca-cert FILE outside a development set-up.")
+    emit_result(f"Profile '{name}' successfully created.", _data_of(client, name), output_format)
 
 
-@profile.command("list")
+@profile.command("list", epilog=examples("zenml profile list", "zenml profile list -o json"))
 @output_option
 def list_profiles(output_format: str) -> None:
-    """List profiles; 👉 marks the active one."""
+    """List profiles in the order they were created; 👉 marks the active one."""
     client = make_client()
-    active = client.profile.name
-    rows = []
-    for p in client.list_profiles():
-        stack = client.active_stack_name if p.name == active else p.active_stack
-        rows.append(_profile_data(p, client.store_url(p), p.name == active, stack))
+    rows = [_data_of(client, p.name) for p in client.list_profiles()]
     if emit_data(rows, output_format):
         return
     print_table(
@@ -62,22 +105,25 @@ def list_profiles(output_format: str) -> None:
     )
 
 
-@profile.command("set")
-@click.argument("name")
+@profile.command("set", epilog=examples("zenml profile set zenml",
+                                        "zenml profile set zenml --global"))
+@click.argument("name", shell_complete=complete_profiles)
 @click.option("--global", "-g", "global_", is_flag=True,
               help="Set the global active profile, even inside a repository.")
-def set_profile(name: str, global_: bool) -> None:
+@output_option
+def set_profile(name: str, global_: bool, output_format: str) -> None:
     """Activate a profile: in the repository when inside one, else globally."""
     client = make_client()
     scope, changed = client.set_profile(name, global_=global_)
     where = "global " if scope == "global" and global_ else ""
     if not changed:
-        success(f"Profile '{name}' is already {'globally ' if where else ''}active.")
+        message = f"Profile '{name}' is already {'globally ' if where else ''}active."
     else:
-        success(f"Active {where}profile changed to: '{name}'")
+        message = f"Active {where}profile changed to: '{name}'"
+    emit_result(message, {"name": name, "scope": scope}, output_format)
 
 
-@profile.command()
+@profile.command(epilog=examples("zenml profile get", "zenml profile get -o json"))
 @output_option
 def get(output_format: str) -> None:
     """Show the active profile."""
@@ -87,16 +133,13 @@ def get(output_format: str) -> None:
         click.echo(f"Active profile is: {data['name']}")
 
 
-@profile.command()
-@click.argument("name", required=False)
+@profile.command(epilog=examples("zenml profile describe", "zenml profile describe team"))
+@click.argument("name", required=False, shell_complete=complete_profiles)
 @output_option
 def describe(name: str | None, output_format: str) -> None:
     """Show a profile's configuration (default: the active one)."""
     client = make_client()
-    active = client.profile.name
-    p = client.get_profile(name or active)
-    stack = client.active_stack_name if p.name == active else p.active_stack
-    data = _profile_data(p, client.store_url(p), p.name == active, stack)
+    data = _data_of(client, name or client.profile.name)
     if emit_data(data, output_format):
         return
     print_table(
@@ -106,18 +149,58 @@ def describe(name: str | None, output_format: str) -> None:
             ["STORE_TYPE", data["store_type"]],
             ["STORE_URL", data["url"]],
             ["ACTIVE_STACK", data["active_stack"]],
+            ["ACTIVE_USER", data["active_user"]],
         ],
-        title=f"'{p.name}' Profile Configuration" + (" (ACTIVE)" if data["active"] else ""),
+        title=f"'{data['name']}' Profile Configuration" + (" (ACTIVE)" if data["active"] else ""),
+        keep=["PROPERTY"],
     )
 
 
-@profile.command()
-@click.argument("name")
-def delete(name: str) -> None:
-    """Delete a profile and its own store folder (not the active one)."""
+@profile.command(epilog=examples("zenml profile delete other",
+                                 "zenml profile delete other --dry-run",
+                                 "zenml profile delete other -y"))
+@click.argument("name", shell_complete=complete_profiles)
+@yes_option
+@dry_run_option
+@output_option
+def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
+    """Delete a profile and its own store folder (not an active one).
+
+    On a terminal it asks first, saying how many stacks and components go with it.
+    """
+    from zen_core.services.deletion import profile_deletion
+
     client = make_client()
+    plan = profile_deletion(client.context, name)
+    data = _data_of(client, name)
+    if dry_run:
+        _dry_run(plan.plan, data, output_format)
+        return
+    confirm_deletion(plan.question, yes)
     client.delete_profile(name)
-    success(f"Deleted profile '{name}'.")
+    emit_result(f"Deleted profile '{name}'.", data, output_format)
+
+
+def _dry_run(plan: str, data: dict, output_format: str) -> None:
+    """What a ``--dry-run`` prints: the plan (or the record it concerns) on stdout."""
+    if not emit_data(data, output_format):
+        click.echo(plan)
+    info("Dry run: nothing changed.")
+
+
+@profile.command(epilog=examples("zenml profile rename zenml team"))
+@click.argument("old", shell_complete=complete_profiles)
+@click.argument("new")
+@output_option
+def rename(old: str, new: str, output_format: str) -> None:
+    """Rename a profile; the global choice and this repository's follow it.
+
+    A store in the profile's own folder moves with it; a store elsewhere (--url) stays.
+    Other repositories that chose OLD fall back to the global profile when next used.
+    """
+    client = make_client()
+    client.rename_profile(old, new)
+    emit_result(f"Profile '{old}' renamed to '{new}'.", _data_of(client, new), output_format)
 
 
 EXPLAIN = """\
@@ -151,30 +234,49 @@ Inside a repository `zenml profile set` and `zenml stack set` change the local
 choice; `--global` changes the global one instead.
 
 For one shell or one program, `ZENML_ACTIVATED_PROFILE` and
-`ZENML_ACTIVATED_STACK` override both.
+`ZENML_ACTIVATED_STACK` override both. For one command, `--profile P` and
+`--stack S` override everything (`zenml stack list --profile team`), and
+nothing stored changes.
 """
 
 
-@profile.command()
+@profile.command(epilog=examples("zenml profile explain"))
 def explain() -> None:
     """Explain profiles, stacks and local versus global settings."""
     from rich.console import Console
     from rich.markdown import Markdown
 
-    Console().print(Markdown(EXPLAIN))
+    from zen_core.cli.output import no_color
+
+    plain = no_color()
+    Console(color_system=None if plain else "auto", no_color=plain).print(Markdown(EXPLAIN))
 
 
-@profile.command()
-@click.argument("source")
+@profile.command(epilog=examples(
+    "zenml profile copy default team-db --store-type sql --url mysql://zenml:pw@db/zenml",
+    "zenml profile copy default backup --store-type local --dry-run",
+))
+@click.argument("source", shell_complete=complete_profiles)
 @click.argument("target")
 @click.option("--store-type", "--type", "-t", "store_type", required=True,
+              shell_complete=complete_store_types,
               help="The store back-end of the new profile.")
 @click.option("--url", "-u", help="Where the new store lives (default: in its profile folder).")
 @click.option("--token", default=None, help="Access token of a remote zen service.")
-def copy(source: str, target: str, store_type: str, url: str | None, token: str | None) -> None:
+@dry_run_option
+@output_option
+def copy(source: str, target: str, store_type: str, url: str | None, token: str | None,
+         dry_run: bool, output_format: str) -> None:
     """Copy every stack and component of SOURCE into a new profile TARGET."""
-    from zen_core.transfer import copy_profile
+    from zen_core.services.transfer import copy_profile
 
     client = make_client()
-    copy_profile(client, source, target, store_type, url=url, token=token)
-    success(f"Profile '{source}' copied to '{target}' ({store_type}).")
+    profile, notes = copy_profile(client.config, source, target, store_type, url=url,
+                                  token=token, dry_run=dry_run, progress=client.progress)
+    data = _profile_data(profile, profile.store_url or "", False, profile.active_stack)
+    if dry_run:
+        _dry_run("\n".join(notes), data, output_format)
+        return
+    for note in notes:
+        info(note)
+    emit_result(f"Profile '{source}' copied to '{target}' ({store_type}).", data, output_format)

@@ -1,4 +1,5 @@
-"""``zenml stack``: register, list, set, get, describe, update, rename, delete stacks."""
+"""``zenml stack``: register, list, set, get, describe, update, rename, copy, delete, export,
+import stacks."""
 
 from __future__ import annotations
 
@@ -7,15 +8,21 @@ from typing import Any
 
 import click
 
-from zen_core.cli.common import make_client
+from zen_core.cli.accounts import history_options, show_history
+from zen_core.cli.common import confirm_deletion, make_client
+from zen_core.cli.completion import complete_components, complete_profiles, complete_stacks
+from zen_core.cli.listing import list_options, page_caption, parse_list_query
+from zen_core.cli.options import dry_run_option, examples, yes_option
 from zen_core.cli.output import (
     active_mark,
     emit_data,
+    emit_result,
     info,
     output_option,
     print_table,
     success,
 )
+from zen_core.client import Client
 from zen_core.models import REQUIRED_TYPES, ComponentType, Stack
 
 #: (type, short flag) for every component option; long names are --type-name and --type_name.
@@ -39,15 +46,17 @@ def _long_names(ctype: ComponentType) -> list[str]:
     return names
 
 
-def component_options(required: bool) -> Callable[[Any], Any]:
+def component_options(required: bool, what: str = "to use") -> Callable[[Any], Any]:
     """One option per component type naming the component to use."""
+    from zen_core.services.rules import a_or_an
 
     def decorate(func: Any) -> Any:
         for ctype in reversed(list(ComponentType)):
             func = click.option(
                 *_long_names(ctype), _FLAGS[ctype], ctype.value,
-                required=required and ctype in REQUIRED_TYPES,
-                help=f"Name of the {ctype.display} to use.",
+                required=required and ctype in REQUIRED_TYPES, metavar="NAME",
+                shell_complete=complete_components(ctype),
+                help=f"Name of {a_or_an(ctype.display)} {what}.",
             )(func)
         return func
 
@@ -63,19 +72,45 @@ def removal_flags(func: Any) -> Any:
     return func
 
 
-@click.group()
+def no_short_output(func: Any) -> Any:
+    """``--output`` without ``-o``, which names the orchestrator here."""
+    return output_option(short=False)(func)
+
+
+@click.group(epilog=examples("zenml stack list", "zenml stack register local -o default "
+                                                 "-m default -a default"))
 def stack() -> None:
     """Stacks: named sets of components."""
 
 
-@stack.command()
+def _stack_data(s: Stack, active: str | None) -> dict:
+    return {
+        "name": s.name,
+        "active": s.name == active,
+        "revision": s.revision,
+        "created": s.created,
+        "updated": s.updated,
+        "components": {t.value: n for t, n in s.components.items()},
+    }
+
+
+def _active_name(client: Client) -> str | None:
+    return client.active_stack_name
+
+
+@stack.command(epilog=examples(
+    "zenml stack register local -o default -m default -a default",
+    "zenml stack register kf -o kubeflow -m default -a s3 -c registry",
+))
 @click.argument("name")
 @component_options(required=True)
-def register(name: str, **components: str | None) -> None:
+@no_short_output
+def register(name: str, output_format: str, **components: str | None) -> None:
     """Register a stack from registered components."""
     client = make_client()
-    client.register_stack(name, components)
-    success(f"Stack '{name}' successfully registered!")
+    written = client.register_stack(name, components)
+    emit_result(f"Stack '{name}' successfully registered!",
+                _stack_data(written, _active_name(client)), output_format)
 
 
 def _columns(stacks: list[Stack]) -> list[ComponentType]:
@@ -84,25 +119,31 @@ def _columns(stacks: list[Stack]) -> list[ComponentType]:
     return [*core, *(t for t in ComponentType if t in used and t not in REQUIRED_TYPES)]
 
 
-def _stack_data(s: Stack, active: str | None) -> dict:
-    return {
-        "name": s.name,
-        "active": s.name == active,
-        "components": {t.value: n for t, n in s.components.items()},
-    }
-
-
-@stack.command("list")
+@stack.command("list", epilog=examples(
+    "zenml stack list",
+    "zenml stack list --name contains:prod --sort=-updated --limit 10 --page 2",
+    "zenml stack list --flavor kubeflow -o json",
+))
+@list_options("Only stacks with a component of this flavor.")
 @output_option
-def list_stacks(output_format: str) -> None:
+def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str | None,
+                sort: str, limit: str | None, page: str | None) -> None:
     """List the stacks of the active profile; 👉 marks the active one."""
+    from zen_core.services.listing import list_stacks as select
+
+    query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort, limit=limit,
+                             page=page)
     client = make_client()
-    stacks = client.store.list_stacks()
+    found = select(client.store, query)
+    stacks = found.items
     active = client.active_stack_name
     if emit_data([_stack_data(s, active) for s in stacks], output_format):
         return
+    if not found.total:
+        info("No stacks match." if query.filtered else "No stacks registered!")
+        return
+    page_caption(found, "stacks")
     if not stacks:
-        info("No stacks registered!")
         return
     columns = _columns(stacks)
     print_table(
@@ -114,8 +155,8 @@ def list_stacks(output_format: str) -> None:
     )
 
 
-@stack.command()
-@click.argument("name", required=False)
+@stack.command(epilog=examples("zenml stack describe", "zenml stack describe prod -o yaml"))
+@click.argument("name", required=False, shell_complete=complete_stacks)
 @output_option
 def describe(name: str | None, output_format: str) -> None:
     """Show a stack's components (default: the active stack)."""
@@ -129,24 +170,25 @@ def describe(name: str | None, output_format: str) -> None:
         [[t.value.upper(), n] for t, n in s.components.items()],
         title="Stack Configuration",
         caption=f"'{s.name}' stack" + (" (ACTIVE)" if s.name == active else ""),
+        keep=["COMPONENT_TYPE", "COMPONENT_NAME"],
     )
 
 
-@stack.command("set")
-@click.argument("name")
+@stack.command("set", epilog=examples("zenml stack set local", "zenml stack set local --global"))
+@click.argument("name", shell_complete=complete_stacks)
 @click.option("--global", "-g", "global_", is_flag=True,
               help="Set the profile's global active stack, even inside a repository.")
-def set_stack(name: str, global_: bool) -> None:
+@output_option
+def set_stack(name: str, global_: bool, output_format: str) -> None:
     """Activate a stack: in the repository when inside one, else for the profile."""
     client = make_client()
     scope = client.set_stack(name, global_=global_)
-    if global_ and scope == "global":
-        success(f"Active global stack set to: '{name}'")
-    else:
-        success(f"Active stack set to: '{name}'")
+    message = (f"Active global stack set to: '{name}'" if global_ and scope == "global"
+               else f"Active stack set to: '{name}'")
+    emit_result(message, {"name": name, "scope": scope}, output_format)
 
 
-@stack.command()
+@stack.command(epilog=examples("zenml stack get", "zenml stack get -o json"))
 @output_option
 def get(output_format: str) -> None:
     """Show the active stack."""
@@ -156,62 +198,140 @@ def get(output_format: str) -> None:
         click.echo(f"The active stack is: '{name}'")
 
 
-@stack.command()
-@click.argument("name")
-def delete(name: str) -> None:
-    """Delete a stack (its components stay registered)."""
+@stack.command(epilog=examples("zenml stack delete dev", "zenml stack delete dev --dry-run",
+                               "zenml stack delete dev -y"))
+@click.argument("name", shell_complete=complete_stacks)
+@yes_option
+@dry_run_option
+@output_option
+def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
+    """Delete a stack (its components stay registered); asks first on a terminal."""
+    from zen_core.services.deletion import stack_deletion
+
     client = make_client()
+    plan = stack_deletion(client.context, client.store, name)
+    data = _stack_data(client.store.get_stack(name), None)
+    if dry_run:
+        _dry_run(plan.plan, data, output_format)
+        return
+    confirm_deletion(plan.question, yes)
     client.delete_stack(name)
-    success(f"Deleted stack '{name}'.")
+    emit_result(f"Deleted stack '{name}'.", data, output_format)
 
 
-@stack.command()
-@click.argument("name")
-@component_options(required=False)
-def update(name: str, **components: str | None) -> None:
+def _dry_run(plan: str, data: Any, output_format: str) -> None:
+    if not emit_data(data, output_format):
+        click.echo(plan)
+    info("Dry run: nothing changed.")
+
+
+@stack.command(epilog=examples("zenml stack update local -a s3",
+                               "zenml stack update kf -c registry --output json"))
+@click.argument("name", shell_complete=complete_stacks)
+@component_options(required=False, what="to put in the stack")
+@no_short_output
+def update(name: str, output_format: str, **components: str | None) -> None:
     """Replace some components of a stack."""
-    client = make_client()
     if not any(components.values()):
         raise click.UsageError("Name at least one component to change, e.g. -o ORCHESTRATOR.")
-    client.update_stack(name, components)
-    success(f"Stack `{name}` successfully updated!")
-
-
-@stack.command("remove-component")
-@click.argument("name")
-@removal_flags
-def remove_component(name: str, **flags: bool) -> None:
-    """Remove optional components from a stack."""
     client = make_client()
+    written = client.update_stack(name, components)
+    emit_result(f"Stack `{name}` successfully updated!",
+                _stack_data(written, _active_name(client)), output_format)
+
+
+@stack.command("remove-component", epilog=examples("zenml stack remove-component local -c"))
+@click.argument("name", shell_complete=complete_stacks)
+@removal_flags
+@no_short_output
+def remove_component(name: str, output_format: str, **flags: bool) -> None:
+    """Remove optional components from a stack."""
     types = [t for t, chosen in flags.items() if chosen]
     if not types:
         raise click.UsageError("Name at least one component type to remove, e.g. -c.")
-    client.remove_stack_components(name, types)
-    success(f"Stack `{name}` successfully updated!")
+    client = make_client()
+    written = client.remove_stack_components(name, types)
+    emit_result(f"Stack `{name}` successfully updated!",
+                _stack_data(written, _active_name(client)), output_format)
 
 
-@stack.command()
-@click.argument("old")
+@stack.command(epilog=examples("zenml stack rename local dev"))
+@click.argument("old", shell_complete=complete_stacks)
 @click.argument("new")
-def rename(old: str, new: str) -> None:
+@output_option
+def rename(old: str, new: str, output_format: str) -> None:
     """Rename a stack; an active stack stays active under its new name."""
     client = make_client()
-    client.rename_stack(old, new)
-    success(f"Stack `{old}` successfully renamed as `{new}`!")
+    written = client.rename_stack(old, new)
+    emit_result(f"Stack `{old}` successfully renamed as `{new}`!",
+                _stack_data(written, _active_name(client)), output_format)
 
 
-@stack.command("export")
-@click.argument("name")
+@stack.command(epilog=examples(
+    "zenml stack copy local local-gpu",
+    "zenml stack copy prod prod --from-profile team",
+    "zenml stack copy prod prod --from-profile team --dry-run",
+))
+@click.argument("source", shell_complete=complete_stacks)
+@click.argument("target")
+@click.option("--from-profile", "from_profile", metavar="PROFILE",
+              shell_complete=complete_profiles,
+              help="Copy from this profile (default: the active one).")
+@click.option("--rename-components", is_flag=True,
+              help="Register conflicting components under new names instead of refusing.")
+@dry_run_option
+@output_option
+def copy(source: str, target: str, from_profile: str | None, rename_components: bool,
+         dry_run: bool, output_format: str) -> None:
+    """Copy stack SOURCE into the active profile as TARGET.
+
+    Within one profile the copy shares the components; from another profile
+    (--from-profile) the components it needs come along, identical ones reused.
+    """
+    client = make_client()
+    copied, notes = client.copy_stack(source, target, from_profile=from_profile,
+                                      rename_components=rename_components, dry_run=dry_run)
+    data = _stack_data(copied, None)
+    if dry_run:
+        _dry_run("\n".join(notes), data, output_format)
+        return
+    for note in notes:
+        info(note)
+    written = client.store.get_stack(target)
+    emit_result(f"Stack '{source}' copied to '{target}'.",
+                _stack_data(written, _active_name(client)), output_format)
+
+
+EXPORT_FORMATS = ("zen", "zenml")
+
+
+@stack.command("export", epilog=examples(
+    "zenml stack export prod prod.yaml",
+    "zenml stack export prod --include-secrets > prod-with-secrets.yaml",
+    "zenml stack export prod prod-zenml.yaml --format zenml",
+))
+@click.argument("name", shell_complete=complete_stacks)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True), required=False)
 @click.option("--include-secrets", is_flag=True,
               help="Also export secret fields (passwords, keys). Keep the file safe.")
-def export_stack(name: str, file: str | None, include_secrets: bool) -> None:
+@click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS), default="zen",
+              show_default=True,
+              help="zen's format, or ZenML's own (what `zenml stack import` of ZenML reads).")
+def export_stack(name: str, file: str | None, include_secrets: bool, file_format: str) -> None:
     """Write a stack and its components as one YAML document (to FILE or stdout)."""
     from zen_core.fileio import dump_yaml, write_text_atomic
-    from zen_core.transfer import export_stack as export
+    from zen_core.services.transfer import export_stack as export
+    from zen_core.services.transfer import export_stack_zenml
 
     client = make_client()
-    text = dump_yaml(export(client, name, include_secrets=include_secrets))
+    if file_format == "zenml":
+        document, notes = export_stack_zenml(client.access, name,
+                                             include_secrets=include_secrets)
+        for note in notes:
+            info(note)
+    else:
+        document = export(client.access, name, include_secrets=include_secrets)
+    text = dump_yaml(document)
     if file is None:
         click.echo(text, nl=False)
         return
@@ -221,26 +341,53 @@ def export_stack(name: str, file: str | None, include_secrets: bool) -> None:
     success(f"Stack '{name}' exported to {file}.")
 
 
-@stack.command("import")
+@stack.command("import", epilog=examples(
+    "zenml stack import prod.yaml",
+    "zenml stack import prod.yaml --name prod2 --rename-components",
+    "zenml stack import zenml-export.yaml -m default     # a ZenML file has no metadata store",
+    "zenml stack import prod.yaml --dry-run",
+))
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--name", "new_name", help="Register the stack under this name.")
 @click.option("--rename-components", is_flag=True,
               help="Register conflicting components under new names instead of refusing.")
-def import_stack(file: str, new_name: str | None, rename_components: bool) -> None:
-    """Register an exported stack (and its components) in the active profile."""
+@component_options(required=False, what="registered already, to use instead of the file's")
+@dry_run_option
+@no_short_output
+def import_stack(file: str, new_name: str | None, rename_components: bool, dry_run: bool,
+                 output_format: str, **use: str | None) -> None:
+    """Register an exported stack (and its components) in the active profile.
+
+    Reads zen's exports and ZenML's own (`zenml stack export` of ZenML).
+    """
     from pathlib import Path
 
     from zen_core.exceptions import InvalidDataError
     from zen_core.fileio import parse_yaml
-    from zen_core.transfer import import_stack as do_import
+    from zen_core.services.transfer import import_stack as do_import
 
     try:
         text = click.get_text_stream("stdin").read() if file == "-" else Path(file).read_text()
     except OSError as err:
         raise InvalidDataError(f"Cannot read {file}: {err.strerror}.") from None
     client = make_client()
-    imported, notes = do_import(client, parse_yaml(text, file), name=new_name,
-                                rename_components=rename_components, source=file)
+    imported, notes = do_import(client.access, parse_yaml(text, file), name=new_name,
+                                rename_components=rename_components, source=file, use=use,
+                                dry_run=dry_run, progress=client.progress)
+    if dry_run:
+        _dry_run("\n".join(notes), _stack_data(imported, None), output_format)
+        return
     for note in notes:
         info(note)
-    success(f"Stack '{imported.name}' successfully imported!")
+    written = client.store.get_stack(imported.name)
+    emit_result(f"Stack '{imported.name}' successfully imported!",
+                _stack_data(written, _active_name(client)), output_format)
+
+
+@stack.command("history", epilog=examples("zenml stack history prod",
+                                          "zenml stack history prod --output json"))
+@click.argument("name", shell_complete=complete_stacks)
+@history_options
+def stack_history(name: str, limit: int, offset: int, output_format: str) -> None:
+    """The changes to one stack, newest first."""
+    show_history("stack", name, limit, offset, None, output_format)

@@ -7,9 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zen_core.exceptions import InvalidDataError
-
-#: Shown instead of a secret field's value in every listing.
-MASK = "********"
+from zen_core.masking import MASK  # noqa: F401 - re-exported: where flavors find it
 
 #: Keys ZenML 0.7 wrote into component files that are runtime state, not configuration.
 LEGACY_RUNTIME_KEYS = frozenset({"supports_local_execution", "supports_remote_execution"})
@@ -34,6 +32,22 @@ def secret_fields(model: type[BaseModel]) -> set[str]:
         for name, info in model.model_fields.items()
         if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
     }
+
+
+def structured_fields(model: type[BaseModel]) -> set[str]:
+    """The fields whose type is a list or a mapping (also when optional): only their values,
+    given as text on the command line, are read as YAML/JSON."""
+    return {name for name, info in model.model_fields.items() if _structured(info.annotation)}
+
+
+def _structured(annotation: Any) -> bool:
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_structured(arg) for arg in typing.get_args(annotation))
+    return (origin or annotation) in (list, dict, set, tuple, frozenset)
 
 
 def validate_config(

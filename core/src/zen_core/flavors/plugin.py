@@ -13,6 +13,10 @@ from zen_core import hookimpl
 from zen_core.models import ComponentType
 from zen_core.records import Flavor
 
+T = ComponentType
+#: The built-in flavors' stack checks (ZenML 0.7.3's stack validators).
+RULES = "zen_core.flavors.stack_rules"
+
 
 @hookimpl
 def zen_component_flavors() -> Iterator[Flavor]:
@@ -33,6 +37,7 @@ def zen_component_flavors() -> Iterator[Flavor]:
         name="kubeflow",
         config_model="zen_core.flavors.orchestrators:KubeflowOrchestratorConfig",
         description="Runs pipelines on Kubeflow Pipelines.",
+        requires=(T.CONTAINER_REGISTRY,),
     )
     yield Flavor(
         type=ComponentType.ORCHESTRATOR,
@@ -57,6 +62,7 @@ def zen_component_flavors() -> Iterator[Flavor]:
         name="kubeflow",
         config_model="zen_core.flavors.metadata_stores:KubeflowMetadataStoreConfig",
         description="Uses the MySQL metadata database of a Kubeflow Pipelines deployment.",
+        stack_check=f"{RULES}:needs_kubeflow_orchestrator",
     )
     yield Flavor(
         type=ComponentType.ARTIFACT_STORE,
@@ -93,12 +99,16 @@ def zen_component_flavors() -> Iterator[Flavor]:
         name="sagemaker",
         config_model="zen_core.flavors.step_operators:SagemakerStepOperatorConfig",
         description="Runs single steps as AWS SageMaker training jobs.",
+        requires=(T.CONTAINER_REGISTRY,),
+        stack_check=f"{RULES}:needs_local_orchestrator",
     )
     yield Flavor(
         type=ComponentType.STEP_OPERATOR,
         name="vertex",
         config_model="zen_core.flavors.step_operators:VertexStepOperatorConfig",
         description="Runs single steps as Google Cloud Vertex AI custom jobs.",
+        requires=(T.CONTAINER_REGISTRY,),
+        stack_check=f"{RULES}:vertex_step_operator",
     )
     yield Flavor(
         type=ComponentType.STEP_OPERATOR,
@@ -141,6 +151,7 @@ def zen_component_flavors() -> Iterator[Flavor]:
         name="mlflow",
         config_model="zen_core.flavors.experiment_trackers:MLFlowExperimentTrackerConfig",
         description="Tracks experiments with MLflow, locally or on a tracking server.",
+        stack_check=f"{RULES}:mlflow_tracker",
     )
     yield Flavor(
         type=ComponentType.EXPERIMENT_TRACKER,

@@ -5,6 +5,7 @@ Tables are rich ``HEAVY_EDGE`` tables: the first ``┃`` line is the header.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 ACTIVE = "👉"
@@ -47,11 +48,31 @@ def ok(result: Any) -> Any:
     return result
 
 
-def failed(result: Any) -> str:
-    """Assert exit code 1 and exactly one ``Error: ...`` line, the last; return it."""
-    assert result.exit_code == 1, result.output
+def failed(result: Any, exit_code: int = 1) -> str:
+    """Assert exit code 1 (or ``exit_code``) and exactly one ``Error: ...`` line, the last;
+    return it."""
+    assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, result.stderr
     assert result.stderr.rstrip("\n").splitlines()[-1] == errors[0]
     return errors[0]
+
+
+def usage_error(result: Any) -> str:
+    """Assert a usage error: exit code 2 and one ``Error: ...`` line; return it."""
+    return failed(result, exit_code=2)
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file (path -> bytes) and folder (path -> None) under ``root``, to compare
+    before and after a command that must change nothing.
+
+    Lock files and the plugin entry-point cache (``cache/``, derived data that the first
+    real process writes) are not configuration and are left out.
+    """
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+        if not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "cache"
+    }

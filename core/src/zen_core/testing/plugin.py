@@ -2,7 +2,11 @@
 
 - ``zen_home``: an isolated config folder, working folder and environment;
 - ``zen``: run the CLI in-process, ``zen("stack list")``, stdout and stderr apart;
-- ``zen_process``: run the installed ``zenml`` in a subprocess, as a user would.
+- ``zen_process``: run the installed ``zenml`` in a subprocess, as a user would;
+- :func:`run_at_once`: several ``zenml`` processes released together, for races.
+
+and the marker ``zen_needs("zen_service", ...)``: the test needs those import
+packages (see :mod:`zen_core.testing.require`).
 """
 
 from __future__ import annotations
@@ -11,22 +15,33 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from zen_core import env
 from zen_core.plugins import reset_plugin_manager
 
-ZEN_ENVIRONMENT = (
-    "ZENML_CONFIG_PATH",
-    "ZENML_REPOSITORY_PATH",
-    "ZENML_ACTIVATED_PROFILE",
-    "ZENML_ACTIVATED_STACK",
-    "ZENML_DEFAULT_STORE_TYPE",
-    "ZENML_STORE_TOKEN",
-    "ZENML_DEBUG",
-)
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "zen_needs(*modules): the test needs these import packages installed; "
+        "skipped without them, failed instead under ZEN_REQUIRE_PLUGINS=1",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from zen_core.testing.require import require_modules
+
+    for marker in item.iter_markers("zen_needs"):
+        require_modules(*marker.args)
+
+
+#: Every variable zen reads, and NO_COLOR: a test sees none of the person's settings.
+ZEN_ENVIRONMENT = (*env.ALL, "NO_COLOR")
 
 
 @pytest.fixture
@@ -94,3 +109,49 @@ def zen_process():
         return CliResult(p.returncode, p.stdout, p.stderr)
 
     return run
+
+
+#: A ``zenml`` that imports everything first, says it is ready, and waits for the go file:
+#: processes released together then start their work within milliseconds of each other.
+_AT_ONCE = """
+import os, sys, time
+from zen_core.cli.main import main
+import zen_core.client, zen_core.config, zen_core.legacy, zen_core.repository, zen_core.fileio
+import filelock, yaml
+ready, go = sys.argv[1:3]
+open(ready, "w").close()
+deadline = time.monotonic() + 120
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.0005)
+sys.argv = ["zenml", *sys.argv[3:]]
+main()
+"""
+
+
+def run_at_once(
+    commands: list[str | list[str]], cwd: Path | None = None, env: dict | None = None,
+    timeout: float = 120,
+) -> list[CliResult]:
+    """Run each ``zenml`` command in its own process, all released at the same moment
+    (after their imports), so a race between them happens on every run, not by luck."""
+    with tempfile.TemporaryDirectory() as sync:
+        processes = []
+        for i, args in enumerate(commands):
+            argv = shlex.split(args) if isinstance(args, str) else args
+            processes.append(subprocess.Popen(
+                [sys.executable, "-c", _AT_ONCE, f"{sync}/ready{i}", f"{sync}/go", *argv],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                env={**os.environ, **(env or {})},
+            ))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not all(
+            os.path.exists(f"{sync}/ready{i}") or p.poll() is not None
+            for i, p in enumerate(processes)
+        ):
+            time.sleep(0.005)
+        Path(sync, "go").touch()
+        results = []
+        for p in processes:
+            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            results.append(CliResult(p.returncode, out, err))
+    return results

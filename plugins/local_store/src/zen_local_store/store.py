@@ -3,36 +3,52 @@
 ::
 
     <root>/stacks.yaml                  {stacks: {stack: {type: component}},
-                                         stack_components: {type: {component: flavor}}}
-    <root>/<type plural>/<name>.yaml    {name, uuid, <configuration fields>}
+                                         stack_components: {type: {component: flavor}},
+                                         _zen: {stacks: {stack: {revision, created, updated}}}}
+    <root>/<type plural>/<name>.yaml    {name, uuid, <configuration fields>,
+                                         _zen: {revision, created, updated}}
 
-Every change holds a lock on ``stacks.yaml``, re-reads it, writes component
-files and then the index, each atomically. Nothing is cached across calls
-except the parsed index, reused only while the file's bytes are unchanged, so
-a long-running process always sees what another process wrote.
+ZenML 0.7 ignores the ``_zen`` keys, so it can still read a store zen wrote.
+Every write holds a lock on ``stacks.yaml``, re-reads it, applies the writes to
+that fresh copy (:mod:`zen_local_store.transaction`) and then writes the
+component files and the index, each atomically. Readers take no lock; the
+parsed index is reused only while the file's bytes are unchanged, so a
+long-running process always sees what another process wrote.
+
+Every name read from a file is checked like a typed one, and every path is
+checked to lie inside the store before it is written or removed.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_core.fileio import (
-    dump_yaml_as_json,
+    cannot,
+    decode_text,
+    inside,
     locked,
     parse_yaml,
     read_yaml,
-    write_text_atomic,
+    remove_stale_temp_files,
     write_yaml,
 )
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.store import BaseStore
+from zen_core.names import check_name, is_valid_name
+from zen_core.store import BaseStore, StoreContext, StoreRules, Written
+from zen_core.writes import Write
+from zen_local_store.history import HistoryFile
 from zen_local_store.plugin import path_from_url
 
 INDEX_FILE = "stacks.yaml"
+HISTORY_FILE = "history.jsonl"
+#: The key under which zen keeps what ZenML 0.7 has no place for (revisions, times).
+META_KEY = "_zen"
 
 _T = TypeVar("_T")
 
@@ -40,20 +56,38 @@ _T = TypeVar("_T")
 class LocalStore(BaseStore):
     type_name = "local"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, context: StoreContext | None = None) -> None:
+        super().__init__(url, context)
         self.root = path_from_url(url)
         self.index_path = self.root / INDEX_FILE
+        self.history = HistoryFile(self.root / HISTORY_FILE)
         self._cache: tuple[bytes, dict[str, Any]] | None = None
+        #: The index bytes this instance wrote last: their names need no checking again.
+        self._written: bytes | None = None
 
     # --- files -------------------------------------------------------------------
     def initialize(self) -> None:
-        if not self.index_path.exists():
-            with self._lock():  # creates the folder
-                if not self.index_path.exists():
-                    write_yaml(self.index_path, {"stacks": {}, "stack_components": {}})
+        if self.index_path.exists():
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise cannot("create the store folder", self.root, err) from None
+        with locked(self.index_path):
+            if not self.index_path.exists():
+                write_yaml(self.index_path, {"stacks": {}, "stack_components": {}})
 
-    def _read_raw_index(self) -> bytes | None:
+    def missing(self) -> StoreMissingError:
+        profile = self.context.profile
+        fix = (f"Restore it, or remove the profile with `zenml profile delete {profile}` "
+               "(after `zenml profile set` to another profile, if this one is active)."
+               if profile else "Restore it, or point at the right folder.")
+        return StoreMissingError(
+            f"{self.describe()[0].upper()}{self.describe()[1:]} is missing: {self.index_path} "
+            f"does not exist (was its folder moved, deleted or unmounted?). {fix}"
+        )
+
+    def _read_raw_index(self) -> bytes:
         try:
             return self.index_path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
@@ -61,14 +95,13 @@ class LocalStore(BaseStore):
                 raise StoreUnavailableError(
                     f"The store folder {self.root} is not a folder."
                 ) from None
-            return None
+            raise self.missing() from None
         except OSError as err:
-            raise StoreUnavailableError(f"Cannot read {self.index_path}: {err.strerror}.") from None
+            raise cannot("read", self.index_path, err) from None
 
-    def _parse_index(self, raw: bytes | None) -> dict[str, Any]:
-        if raw is None:
-            return {"stacks": {}, "stack_components": {}}
-        data = parse_yaml(raw.decode("utf-8"), self.index_path) or {}
+    def _parse_index(self, raw: bytes, checked: bool = False) -> dict[str, Any]:
+        """The index in ``raw``; ``checked``: these bytes were checked before (skip that)."""
+        data = parse_yaml(decode_text(raw, self.index_path), self.index_path) or {}
         if not isinstance(data, dict):
             raise InvalidDataError(f"{self.index_path} is not a YAML mapping. Fix that file.")
         for key in ("stacks", "stack_components"):
@@ -78,6 +111,11 @@ class LocalStore(BaseStore):
                         f"'{key}' in {self.index_path} is not a mapping. Fix that file."
                     )
                 data[key] = {}
+        try:
+            if not checked:
+                _check_index(data)
+        except InvalidDataError as err:
+            raise InvalidDataError(f"{self.index_path}: {err.message} Fix that file.") from None
         return data
 
     def _read_index(self) -> dict[str, Any]:
@@ -88,87 +126,20 @@ class LocalStore(BaseStore):
         if cache is not None and cache[0] == raw:
             return cache[1]
         data = self._parse_index(raw)
-        if raw is not None:
-            self._cache = (raw, data)
+        self._cache = (raw, data)
         return data
 
-    def _fresh_index(self) -> dict[str, Any]:
-        """A private copy of the index to modify, never shared with readers."""
-        return self._parse_index(self._read_raw_index())
+    def component_path(self, type: ComponentType, name: str) -> Path:
+        """The file of a component, checked to lie inside the store."""
+        return inside(self.root, self.root / type.plural / f"{check_name(name)}.yaml")
 
-    def _write_index(self, data: dict[str, Any]) -> None:
-        # Drop empty per-type maps so the file stays like ZenML 0.7's.
-        data["stack_components"] = {t: c for t, c in data["stack_components"].items() if c}
-        # NOTE: written in JSON syntax (still YAML, as 0.7 reads it): parsing and writing
-        # the index is every operation's main cost, and json is ~30x faster than PyYAML.
-        write_text_atomic(self.index_path, dump_yaml_as_json(data))
+    # --- records -------------------------------------------------------------------
+    def stack_record(self, data: dict[str, Any], name: str) -> Stack:
+        meta = (data.get(META_KEY) or {}).get("stacks", {}).get(name) or {}
+        return Stack(name, data["stacks"][name], **_meta(meta))
 
-    def _component_path(self, type: ComponentType, name: str) -> Path:
-        return self.root / type.plural / f"{name}.yaml"
-
-    def _lock(self):
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreUnavailableError(
-                f"Cannot create or use the store folder {self.root}: {err.strerror}."
-            ) from None
-        return locked(self.index_path)
-
-    # --- stacks ----------------------------------------------------------------------
-    def list_stacks(self) -> list[Stack]:
-        stacks = self._read_index()["stacks"]
-        return [self._stack(name, stacks[name]) for name in sorted(stacks)]
-
-    def _stack(self, name: str, components: Any) -> Stack:
-        if not isinstance(components, dict):
-            raise InvalidDataError(f"Stack '{name}' in {self.index_path} is not a mapping.")
-        return Stack(name, components)
-
-    def get_stack(self, name: str) -> Stack:
-        stacks = self._read_index()["stacks"]
-        if name not in stacks:
-            raise self.stack_not_found(name, stacks)
-        return self._stack(name, stacks[name])
-
-    def _check_components(self, data: dict[str, Any], stack: Stack) -> None:
-        for ctype, cname in stack.components.items():
-            known = data["stack_components"].get(ctype.value) or {}
-            if cname not in known:
-                raise self.component_not_found(ctype, cname, known)
-
-    def register_stack(self, stack: Stack) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            if stack.name in data["stacks"]:
-                raise self.stack_exists(stack.name)
-            self._check_components(data, stack)
-            data["stacks"][stack.name] = {t.value: n for t, n in stack.components.items()}
-            self._write_index(data)
-
-    def update_stack(self, name: str, stack: Stack) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            if name not in data["stacks"]:
-                raise self.stack_not_found(name, data["stacks"])
-            if stack.name != name and stack.name in data["stacks"]:
-                raise self.stack_exists(stack.name)
-            self._check_components(data, stack)
-            del data["stacks"][name]
-            data["stacks"][stack.name] = {t.value: n for t, n in stack.components.items()}
-            self._write_index(data)
-
-    def delete_stack(self, name: str) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            if name not in data["stacks"]:
-                raise self.stack_not_found(name, data["stacks"])
-            del data["stacks"][name]
-            self._write_index(data)
-
-    # --- components ----------------------------------------------------------------
-    def _load_component(self, type: ComponentType, name: str, flavor: str) -> Component:
-        path = self._component_path(type, name)
+    def load_component(self, type: ComponentType, name: str, flavor: str) -> Component:
+        path = self.component_path(type, name)
         content = read_yaml(path, default=None)
         if content is None:
             raise _MissingComponentFile(
@@ -177,8 +148,34 @@ class LocalStore(BaseStore):
             )
         if not isinstance(content, dict):
             raise InvalidDataError(f"{path} is not a YAML mapping. Fix that file.")
-        config = {k: v for k, v in content.items() if k not in ("name", "uuid")}
-        return Component(type, flavor, name, config, uuid=content.get("uuid") or _stable_uuid(path))
+        config = {k: v for k, v in content.items() if k not in ("name", "uuid", META_KEY)}
+        meta = content.get(META_KEY)
+        return Component(type, flavor, name, config,
+                         uuid=str(content.get("uuid") or _stable_uuid(path)),
+                         **_meta(meta if isinstance(meta, dict) else {}))
+
+    def write_component(self, component: Component) -> None:
+        content = {"name": component.name, "uuid": component.uuid, **component.config,
+                   META_KEY: {"revision": component.revision, "created": component.created,
+                              "updated": component.updated}}
+        # NOTE: the temp file goes in the store's root, never in the (big) type folder: the
+        # next write cleans up after a killed writer by listing only the root.
+        write_yaml(self.component_path(component.type, component.name), content,
+                   temp_dir=self.root)
+
+    # --- reads -----------------------------------------------------------------------
+    def list_stacks(self) -> list[Stack]:
+        data = self._read_index()
+        return [self.stack_record(data, name) for name in sorted(data["stacks"])]
+
+    def stack_names(self) -> list[str]:
+        return sorted(self._read_index()["stacks"])
+
+    def get_stack(self, name: str) -> Stack:
+        data = self._read_index()
+        if name not in data["stacks"]:
+            raise self.stack_not_found(name, data["stacks"])
+        return self.stack_record(data, name)
 
     def _read_consistently(self, read: Callable[[], _T]) -> _T:
         """Run ``read`` (the index, then component files) again if a file it needed went away.
@@ -205,7 +202,7 @@ class LocalStore(BaseStore):
             found = []
             for ctype in types:
                 entries = index.get(ctype.value) or {}
-                found.extend(self._load_component(ctype, n, entries[n]) for n in sorted(entries))
+                found.extend(self.load_component(ctype, n, entries[n]) for n in sorted(entries))
             return found
 
         return self._read_consistently(read)
@@ -215,56 +212,9 @@ class LocalStore(BaseStore):
             entries = self._read_index()["stack_components"].get(type.value) or {}
             if name not in entries:
                 raise self.component_not_found(type, name, entries)
-            return self._load_component(type, name, entries[name])
+            return self.load_component(type, name, entries[name])
 
         return self._read_consistently(read)
-
-    def _write_component(self, component: Component) -> None:
-        content = {"name": component.name, "uuid": component.uuid, **component.config}
-        write_yaml(self._component_path(component.type, component.name), content)
-
-    def register_component(self, component: Component) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            entries = data["stack_components"].setdefault(component.type.value, {})
-            if component.name in entries:
-                raise self.component_exists(component.type, component.name)
-            self._write_component(component)
-            entries[component.name] = component.flavor
-            self._write_index(data)
-
-    def update_component(self, type: ComponentType, name: str, component: Component) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            entries = data["stack_components"].setdefault(type.value, {})
-            if name not in entries:
-                raise self.component_not_found(type, name, entries)
-            renamed = component.name != name
-            if renamed and component.name in entries:
-                raise self.component_exists(type, component.name)
-            self._write_component(component)
-            del entries[name]
-            entries[component.name] = component.flavor
-            if renamed:
-                for stack in data["stacks"].values():
-                    if stack.get(type.value) == name:
-                        stack[type.value] = component.name
-            self._write_index(data)
-            if renamed:
-                self._component_path(type, name).unlink(missing_ok=True)
-
-    def delete_component(self, type: ComponentType, name: str) -> None:
-        with self._lock():
-            data = self._fresh_index()
-            entries = data["stack_components"].get(type.value) or {}
-            if name not in entries:
-                raise self.component_not_found(type, name, entries)
-            users = [s for s, comps in data["stacks"].items() if comps.get(type.value) == name]
-            if users:
-                raise self.component_in_use(type, name, users)
-            del entries[name]
-            self._write_index(data)
-            self._component_path(type, name).unlink(missing_ok=True)
 
     def stacks_using(self, type: ComponentType, name: str) -> list[str]:
         stacks = self._read_index()["stacks"]
@@ -272,6 +222,111 @@ class LocalStore(BaseStore):
 
     def is_empty(self) -> bool:
         return not self._read_index()["stacks"]
+
+    # --- accounts and history ------------------------------------------------------------
+    def _accounts(self):
+        from zen_local_store.accounts import Accounts
+
+        try:
+            return Accounts(self._read_index())
+        except InvalidDataError as err:
+            raise InvalidDataError(f"{self.index_path}: {err.message} Fix that file.") from None
+
+    def list_users(self) -> list[User]:
+        return self._accounts().users()
+
+    def list_teams(self) -> list[Team]:
+        return self._accounts().teams()
+
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        return self._accounts().role_assignments()
+
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        return self._accounts().api_keys(user)
+
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        self._read_raw_index()  # a store that has gone is missing, not without history
+        matching = [e for e in reversed(self.history.read())
+                    if (actor is None or e.actor == actor)
+                    and (target is None or e.target == target)
+                    and (name is None or e.name == name)]
+        return matching[offset:offset + limit], len(matching)
+
+    # --- writes ------------------------------------------------------------------------
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
+        from zen_core.history import event_for
+        from zen_local_store.transaction import Transaction
+
+        if not self.root.is_dir():
+            raise self.missing()
+        with locked(self.index_path):
+            remove_stale_temp_files(self.root)
+            raw = self._read_raw_index()
+            # A private copy (never the cached one); unchecked if it is what we wrote last.
+            data = self._parse_index(raw, checked=raw == self._written)
+            transaction = Transaction(self, data, rules)
+            written = [transaction.apply(write) for write in writes]
+            events = [e for w, r in zip(writes, written, strict=True)
+                      if (e := event_for(w, r, actor))]
+            index_text = transaction.commit()
+            if index_text is not None:  # what was written was checked: the next write trusts it
+                self._written = index_text.encode("utf-8")
+                self._cache = (self._written, data)
+            # NOTE: after the commit point: a crash here loses the event, never invents one
+            self.history.append(events)
+        return written
+
+
+_TYPES = {t.value: t for t in ComponentType}
+
+
+def _check_index(data: dict[str, Any]) -> None:
+    """Every name and type in the index, checked as if typed (a bad one names the entry).
+
+    The fast test runs on every name; the message is built only for a bad one: a big
+    store's index holds thousands of names."""
+    for type_name, entries in data["stack_components"].items():
+        ctype = _TYPES.get(type_name) or ComponentType.parse(type_name)
+        if entries is None:
+            continue
+        if not isinstance(entries, dict):
+            raise InvalidDataError(f"'stack_components: {type_name}' is not a mapping.")
+        for name, flavor in entries.items():
+            if not is_valid_name(name):
+                check_name(name, f"{ctype.display} name")
+            if not isinstance(flavor, str) or not flavor:
+                raise InvalidDataError(f"The {ctype.display} '{name}' has no flavor.")
+    for stack_name, members in data["stacks"].items():
+        if not is_valid_name(stack_name):
+            check_name(stack_name, "stack name")
+        if not isinstance(members, dict):
+            raise InvalidDataError(f"Stack '{stack_name}' is not a mapping.")
+        for type_name, name in list(members.items()):
+            ctype = _TYPES.get(type_name) or ComponentType.parse(type_name)
+            if name is None:  # ZenML <0.7 wrote explicit nulls for unused types
+                del members[type_name]
+            elif not is_valid_name(name):
+                check_name(name, f"{ctype.display} name of stack '{stack_name}'")
+    meta = data.get(META_KEY)
+    if meta is not None and not isinstance(meta, dict):
+        raise InvalidDataError(f"'{META_KEY}' is not a mapping.")
+
+
+def _meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """revision/created/updated from a ``_zen`` mapping; what is not of the right type is left
+    out (a hand edit must not make the record unreadable). A record written without zen's
+    metadata (by ZenML 0.7, by hand) has been written once: revision 1, times unknown."""
+    revision = meta.get("revision")
+    created, updated = meta.get("created"), meta.get("updated")
+    return {
+        "revision": revision if isinstance(revision, int) and not isinstance(revision, bool)
+        and revision >= 1 else 1,
+        "created": created if isinstance(created, str) else None,
+        "updated": updated if isinstance(updated, str) else None,
+    }
 
 
 #: How often a read starts over because concurrent writes removed a file it needed.

@@ -42,5 +42,8 @@ def zen_store_types():
         default_url=None,
         check_url=check_url,
         accepts_token=True,
+        uses_tls=True,
+        authorizes=True,
         registers_default_stack=False,
+        servable=False,
     )

@@ -1,94 +1,132 @@
-"""The rest store: the store contract over HTTP, against a zen service.
+"""The rest store: the store contract over HTTP(S), against a zen service.
 
 ::
 
+    from zen_core.store import StoreContext
     from zen_rest_store.store import RestStore
 
-    store = RestStore("http://localhost:8000", token="...")
+    store = RestStore("https://zen.example.com", StoreContext(token="zen_..."))
     for stack in store.list_stacks():
-        print(stack.name, stack.components)
+        print(stack.name, stack.revision, stack.components)
 
-The token is the one given, else ``$ZENML_STORE_TOKEN``, else, when the URL is
-the service this machine runs (``zenml service up``), the token in its state
-file. Error responses become the same ``zen_core`` exception, with the same
-message, that the served store raised; an unreachable service is a
-:class:`StoreUnavailableError` within a few seconds. One ``requests.Session``
-per store instance keeps connections alive between calls.
+The API key is the context's, else ``$ZENML_STORE_TOKEN``, else, when the URL
+is the service this machine runs (``zenml service up``), the key in its state
+file in the context's config folder. That last key is sent only once the
+service at the URL has proved it is the run the state file records
+(:mod:`zen_rest_store.identity`); otherwise nothing is sent and the error says
+so. Over HTTPS the server's certificate is checked against the system's CAs,
+or the context's ``ca_cert``, or not at all with ``insecure``.
+
+Error responses become the same ``zen_core`` exception, with the same message,
+that the service raised (a stale ``If-Match`` is a :class:`ConflictError`, a
+missing role a :class:`NotPermittedError`); an unreachable service, or one that
+speaks another protocol than the URL says, is a :class:`StoreUnavailableError`
+at once. One ``requests.Session`` per store instance keeps connections alive.
+
+Writes (:meth:`RestStore.apply`): one write of a stack or component is one
+request to its own route (``POST``, ``PATCH`` or ``DELETE``, with ``If-Match``
+when it names the revision it expects); several writes, and every write of
+users, teams, roles and keys, are one ``POST /api/v1/batch``, which the service
+applies all or nothing. The service records them in the history as done by the
+key's user: the ``actor`` given to :meth:`apply` is not sent.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 
+from zen_core import env
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
     AlreadyExistsError,
     AuthenticationError,
+    ConflictError,
     InvalidDataError,
     NotFoundError,
+    NotPermittedError,
     StoreUnavailableError,
+    UserNotFoundError,
     ZenError,
     error_class,
 )
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.store import BaseStore
+from zen_core.store import BaseStore, StoreContext, StoreRules, Written
+from zen_core.writes import (
+    AccountWrite,
+    AddTeamMember,
+    AssignRole,
+    CreateApiKey,
+    CreateTeam,
+    CreateUser,
+    DeleteComponent,
+    RegisterComponent,
+    RegisterStack,
+    RemoveTeamMember,
+    UpdateComponent,
+    UpdateStack,
+    Write,
+    to_dict,
+)
 from zen_rest_store import __version__
+from zen_rest_store.identity import (
+    LOCAL_HOSTS,
+    LocalService,
+    check_identity,
+    local_service,
+    local_service_token,
+)
 
-ENV_TOKEN = "ZENML_STORE_TOKEN"
+__all__ = ["RestStore", "local_service", "local_service_token"]
+
+ENV_TOKEN = env.STORE_TOKEN
 API_PREFIX = "/api/v1"
 #: Seconds to connect (a down service fails at once; an unroutable host after this)...
 CONNECT_TIMEOUT = 3.0
 #: ...and to wait for an answer (the service waits up to 30 s for a busy store's lock).
 READ_TIMEOUT = 10.0
-#: The service's state file in the zen config folder (format owned by zen_service.state).
-SERVICE_STATE_FILE = "service.json"
-
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+#: A batch may wait this much longer per write it holds (a profile copy of thousands).
+BATCH_SECONDS_PER_WRITE = 0.01
 
 #: For an error class name we don't know (a newer service): the class by HTTP status.
 _BY_STATUS: dict[int, type[ZenError]] = {
     401: AuthenticationError,
+    403: NotPermittedError,
     404: NotFoundError,
     409: AlreadyExistsError,
+    412: ConflictError,
     422: InvalidDataError,
 }
-
-
-def local_service_token(url: str, config_directory: Path | None = None) -> str | None:
-    """The token of the service this machine runs, if ``url`` points at it.
-
-    The service's state file is looked for in ``config_directory`` (default: the
-    zen config folder of this process).
-    """
-    from zen_core.config import config_dir
-
-    try:
-        folder = config_directory or config_dir()
-        data = json.loads((folder / SERVICE_STATE_FILE).read_text(encoding="utf-8"))
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except (OSError, ValueError, ZenError):
-        return None
-    if not isinstance(data, dict) or data.get("port") != port:
-        return None
-    if parts.hostname not in _LOCAL_HOSTS and parts.hostname != data.get("host"):
-        return None
-    token = data.get("token")
-    return token if isinstance(token, str) and token else None
+#: What cheroot (and so a zen service) answers an http:// request on its HTTPS port.
+_HTTPS_ONLY = "only speaks HTTPS"
+#: What OpenSSL says when the other side does not speak TLS at all.
+_NOT_TLS = ("wrong version number", "wrong_version_number", "record layer failure",
+            "packet length too long", "http request")
 
 
 class RestStore(BaseStore):
+    """The store of a zen service.
+
+    ``rules`` given to :meth:`apply` (and the write helpers) are not sent: the
+    service applies its own, those of the flavors installed where it runs,
+    inside the same lock or transaction, through ``zen_core.services``. So a
+    write through a rest profile is refused exactly as the service's own CLI
+    would refuse it, with the same message. Roles are the service's to check
+    too (the store type ``authorizes``): the domain layer does not check them
+    again on this side.
+    """
+
     type_name = "rest"
 
-    def __init__(self, url: str, token: str | None = None) -> None:
-        super().__init__(url.rstrip("/"))
-        self._token = token
+    def __init__(self, url: str, context: StoreContext | None = None) -> None:
+        super().__init__(url.rstrip("/"), context)
         self._session: requests.Session | None = None
+        #: The local service whose identity was checked (its key may be sent).
+        self._checked: LocalService | None = None
 
     # --- HTTP ---------------------------------------------------------------------------
     @property
@@ -96,11 +134,20 @@ class RestStore(BaseStore):
         if self._session is None:
             session = requests.Session()
             # A proxy from $HTTP_PROXY cannot reach this machine's own service.
-            session.trust_env = urlsplit(self.url).hostname not in _LOCAL_HOSTS
+            session.trust_env = urlsplit(self.url).hostname not in LOCAL_HOSTS
             session.headers.update({
                 "Accept": "application/json",
                 "User-Agent": f"zen-rest-store/{__version__}",
             })
+            if self.context.insecure:
+                import urllib3
+
+                # NOTE: the profile was created with --insecure, after a warning; one per
+                # request would bury every answer.
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+                session.verify = False
+            elif self.context.ca_cert:
+                session.verify = str(self.context.ca_cert)
             self._session = session
         return self._session
 
@@ -110,29 +157,43 @@ class RestStore(BaseStore):
             self._session = None
 
     def _token_and_source(self) -> tuple[str | None, str]:
-        if self._token:
-            return self._token, "the profile's token"
-        env = os.environ.get(ENV_TOKEN)
-        if env:
-            return env, f"the token in ${ENV_TOKEN}"
-        local = local_service_token(self.url, self.config_directory)
-        if local:
-            return local, "the token of the service this machine runs"
+        if self.context.token:
+            return self.context.token, (
+                "the profile's token" if self.context.profile else "the token it was given")
+        token = os.environ.get(ENV_TOKEN)
+        if token:
+            return token, f"the token in ${ENV_TOKEN}"
+        local = local_service(self.url, self.config_directory)
+        if local is not None:
+            if self._checked != local:
+                check_identity(self, local)
+                self._checked = local
+            return local.token, "the key of the service this machine runs"
         return None, (
             f"no token (the profile has none, ${ENV_TOKEN} is not set, and {self.url} is "
             "not the service this machine runs)"
         )
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        token, source = self._token_and_source()
-        headers = {"Authorization": f"Bearer {token}"} if token else None
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                timeout: float | None = None, **kwargs: Any) -> requests.Response:
+        """One HTTP request to the service (no API key added), errors of the connection
+        raised as StoreUnavailableError saying what went wrong."""
+        read_timeout = timeout or READ_TIMEOUT
         try:
-            response = self.session.request(
-                method, self.url + API_PREFIX + path, json=body, headers=headers,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            )
+            return self.session.request(method, self.url + path, headers=headers,
+                                        timeout=(CONNECT_TIMEOUT, read_timeout), **kwargs)
         except requests.RequestException as err:
-            raise self._unreachable(err) from None
+            raise self._unreachable(err, read_timeout) from None
+
+    def _call(self, method: str, path: str, body: Any = None, *,
+              expected_revision: int | None = None, timeout: float | None = None,
+              params: dict[str, Any] | None = None) -> Any:
+        token, source = self._token_and_source()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if expected_revision is not None:
+            headers["If-Match"] = f'"{expected_revision}"'
+        response = self.request(method, API_PREFIX + path, json=body, headers=headers,
+                                timeout=timeout, params=params)
         if response.status_code >= 400:
             raise self._error(response, source)
         if response.status_code == 204 or not response.content:
@@ -145,12 +206,15 @@ class RestStore(BaseStore):
                 "not JSON: is it a zen service?"
             ) from None
 
-    def _unreachable(self, err: requests.RequestException) -> StoreUnavailableError:
+    def _unreachable(self, err: requests.RequestException,
+                     read_timeout: float) -> StoreUnavailableError:
         text = str(err)
+        if isinstance(err, requests.exceptions.SSLError):
+            return self._tls_failure(text)
         if isinstance(err, requests.ConnectTimeout):
             reason = f"no connection within {CONNECT_TIMEOUT:g} s"
         elif isinstance(err, requests.ReadTimeout):
-            reason = f"no answer within {READ_TIMEOUT:g} s"
+            reason = f"no answer within {read_timeout:g} s"
         elif "refused" in text or "Errno 111" in text or "10061" in text:
             reason = "connection refused"
         elif "resolve" in text or "known" in text or "getaddrinfo" in text:
@@ -162,6 +226,35 @@ class RestStore(BaseStore):
             "Check with `zenml service status` on its machine, or fix the profile's URL."
         )
 
+    def _tls_failure(self, text: str) -> StoreUnavailableError:
+        lowered = text.lower()
+        if any(marker in lowered for marker in _NOT_TLS):
+            http_url = "http://" + self.url.split("://", 1)[1]
+            return StoreUnavailableError(
+                f"The server at {self.url} does not speak TLS: it answered in plain HTTP. "
+                f"Use {http_url} in the profile, or start the service with --tls-cert and "
+                "--tls-key."
+            )
+        if "certificate verify failed" in lowered or "certificate_verify_failed" in lowered:
+            reason = text.split("certificate verify failed:", 1)[-1].split("(_ssl")[0]
+            reason = reason.strip(" ')\"") or "not trusted"
+            return StoreUnavailableError(
+                f"The TLS certificate of the zen service at {self.url} is not trusted "
+                f"({reason}). Create the profile with --ca-cert FILE (the CA certificate that "
+                "signed it), or with --insecure for a development set-up only."
+            )
+        return StoreUnavailableError(f"TLS with the zen service at {self.url} failed: {text}")
+
+    def wrong_scheme(self, response: requests.Response) -> StoreUnavailableError | None:
+        """The error for what a service's HTTPS port answers an http:// request, or None."""
+        if response.status_code == 400 and _HTTPS_ONLY in response.text:
+            https_url = "https://" + self.url.split("://", 1)[1]
+            return StoreUnavailableError(
+                f"The zen service at {self.url} speaks HTTPS only: use {https_url} in the "
+                "profile."
+            )
+        return None
+
     def _error(self, response: requests.Response, token_source: str) -> ZenError:
         status = response.status_code
         try:
@@ -172,6 +265,9 @@ class RestStore(BaseStore):
                 return StoreUnavailableError(
                     f"The zen service at {self.url} failed: {status} {response.reason}."
                 )
+            wrong = self.wrong_scheme(response)
+            if wrong is not None:
+                return wrong
             return ZenError(
                 f"The server at {self.url} answered {status} {response.reason}: is it a "
                 "zen service?"
@@ -183,23 +279,13 @@ class RestStore(BaseStore):
             return AuthenticationError(f"{message} This client sent {token_source}.")
         return cls(message)
 
-    # --- stacks -----------------------------------------------------------------------------
+    # --- reads ------------------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:
         return [Stack.from_dict(d) for d in self._call("GET", "/stacks")]
 
     def get_stack(self, name: str) -> Stack:
-        return Stack.from_dict(self._call("GET", f"/stacks/{_q(name)}"))
+        return Stack.from_dict(self._call("GET", _stack_path(name)))
 
-    def register_stack(self, stack: Stack) -> None:
-        self._call("POST", "/stacks", stack.to_dict())
-
-    def update_stack(self, name: str, stack: Stack) -> None:
-        self._call("PUT", f"/stacks/{_q(name)}", stack.to_dict())
-
-    def delete_stack(self, name: str) -> None:
-        self._call("DELETE", f"/stacks/{_q(name)}")
-
-    # --- components -------------------------------------------------------------------------
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
         path = "/components" if type is None else f"/components/{ComponentType.parse(type).value}"
         return [Component.from_dict(d) for d in self._call("GET", path)]
@@ -207,20 +293,125 @@ class RestStore(BaseStore):
     def get_component(self, type: ComponentType, name: str) -> Component:
         return Component.from_dict(self._call("GET", _component_path(type, name)))
 
-    def register_component(self, component: Component) -> None:
-        self._call("POST", "/components", component.to_dict())
+    # --- accounts and history (reads) --------------------------------------------------------
+    def list_users(self) -> list[User]:
+        return [User.from_dict(d) for d in self._call("GET", "/users")]
 
-    def update_component(self, type: ComponentType, name: str, component: Component) -> None:
-        body = component.to_dict()
-        del body["type"]  # the URL names it: a component keeps its type
-        self._call("PUT", _component_path(type, name), body)
+    def list_teams(self) -> list[Team]:
+        return [Team.from_dict(d) for d in self._call("GET", "/teams")]
 
-    def delete_component(self, type: ComponentType, name: str) -> None:
-        self._call("DELETE", _component_path(type, name))
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        return [RoleAssignment.from_dict(d) for d in self._call("GET", "/role-assignments")]
+
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        """The keys (admins only), without their hashes: a service never sends them, so each
+        record's ``secret_hash`` is empty."""
+        if user is None:
+            found = [k for u in self.list_users() for k in self.list_api_keys(u.name)]
+            return sorted(found, key=lambda k: (k.user, k.name))
+        try:
+            data = self._call("GET", f"/users/{_q(user)}/api-keys")
+        except UserNotFoundError:
+            return []  # as every store answers for a user it does not know
+        return [ApiKey.from_dict(d) for d in data]
+
+    def find_api_key(self, key_id: str) -> ApiKey | None:
+        raise NotPermittedError(
+            "A rest store does not look API keys up: the zen service checks the keys it is "
+            "sent, and never sends their hashes."
+        )
+
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        params = {"limit": limit, "offset": offset, "user": actor, "target": target,
+                  "name": name}
+        data = self._call("GET", "/events",
+                          params={k: v for k, v in params.items() if v is not None})
+        return [Event.from_dict(e) for e in data["events"]], int(data["total"])
+
+    def whoami(self) -> dict[str, Any]:
+        """Who the service takes this client for: ``{"user", "roles", "key"}`` (the user of
+        the API key sent, their roles, and the key's name, creation, expiry and last use)."""
+        return self._call("GET", "/me")
+
+    # --- writes -----------------------------------------------------------------------------
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
+        """One write of a stack or component: its own route; several, or any write of
+        accounts: one ``POST /batch``, all or nothing.
+
+        ``rules`` and ``actor`` are not sent: the service applies its own rules and
+        records the key's user (see the class).
+        """
+        writes = list(writes)
+        if not writes:
+            return []
+        if len(writes) == 1 and not isinstance(writes[0], AccountWrite):
+            return [self._apply_one(writes[0])]
+        timeout = READ_TIMEOUT + BATCH_SECONDS_PER_WRITE * len(writes)
+        answer = self._call("POST", "/batch", {"writes": [to_dict(w) for w in writes]},
+                            timeout=timeout)
+        written = answer.get("written") if isinstance(answer, dict) else None
+        if not isinstance(written, list) or len(written) != len(writes):
+            raise StoreUnavailableError(
+                f"The zen service at {self.url} answered a batch of {len(writes)} writes "
+                "with something else than their records: is it a zen service of this version?"
+            )
+        return [_record(write, data) for write, data in zip(writes, written, strict=True)]
+
+    def _apply_one(self, write: Write) -> Written:
+        if isinstance(write, RegisterComponent):
+            body = write.component.to_dict()
+            for key in ("revision", "created", "updated"):
+                del body[key]
+            return Component.from_dict(self._call("POST", "/components", body))
+        if isinstance(write, UpdateComponent):
+            data = self._call("PATCH", _component_path(write.type, write.name),
+                              write.change.to_dict(),
+                              expected_revision=write.change.expected_revision)
+            return Component.from_dict(data)
+        if isinstance(write, DeleteComponent):
+            self._call("DELETE", _component_path(write.type, write.name),
+                       expected_revision=write.expected_revision)
+            return None
+        if isinstance(write, RegisterStack):
+            body = {"name": write.stack.name,
+                    "components": {t.value: n for t, n in write.stack.components.items()}}
+            return Stack.from_dict(self._call("POST", "/stacks", body))
+        if isinstance(write, UpdateStack):
+            data = self._call("PATCH", _stack_path(write.name), write.change.to_dict(),
+                              expected_revision=write.change.expected_revision)
+            return Stack.from_dict(data)
+        self._call("DELETE", _stack_path(write.name), expected_revision=write.expected_revision)
+        return None
+
+
+def _record(write: Write, data: Any) -> Any:
+    """The record the service answered for ``write``."""
+    if data is None:
+        return None
+    if isinstance(write, (RegisterStack, UpdateStack)):
+        return Stack.from_dict(data)
+    if isinstance(write, (RegisterComponent, UpdateComponent)):
+        return Component.from_dict(data)
+    if isinstance(write, CreateUser):
+        return User.from_dict(data)
+    if isinstance(write, (CreateTeam, AddTeamMember, RemoveTeamMember)):
+        return Team.from_dict(data)
+    if isinstance(write, AssignRole):
+        return RoleAssignment.from_dict(data)
+    if isinstance(write, CreateApiKey):
+        return ApiKey.from_dict(data)
+    return None
 
 
 def _q(name: str) -> str:
     return quote(str(name), safe="")
+
+
+def _stack_path(name: str) -> str:
+    return f"/stacks/{_q(name)}"
 
 
 def _component_path(type: ComponentType, name: str) -> str:

@@ -1,8 +1,19 @@
 """zen-service: share a profile's stacks over HTTP.
 
-``zen_service.app.create_app`` builds the Flask app; ``python -m zen_service.daemon``
-serves it with waitress; ``zen_service.manager`` starts and stops that daemon
-(``zenml service up/status/down``, added by ``zen_service.plugin``).
+``zen_service.app.create_app`` builds the Flask app (API keys checked by
+``zen_service.auth``); ``python -m zen_service.daemon`` serves it with cheroot,
+over HTTPS if asked (``zen_service.server``); ``zen_service.manager`` starts and
+stops that daemon (``zenml service up/status/down``, added by ``zen_service.plugin``).
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+
+def __getattr__(name: str) -> str:
+    # The version of every zen distribution is set in one place (zen_core.__version__)
+    # and built into this one's metadata; read on first use, so importing stays cheap.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("zen-service")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,16 +1,23 @@
-"""The Flask app: the store contract as JSON routes under ``/api/v1/``.
+"""The Flask app: a profile's stacks and components as JSON routes under ``/api/v1/``.
 
 ::
 
     from zen_service.app import create_app
 
-    app = create_app("default", token="s3cret")      # serve the profile 'default'
-    app.test_client().get("/api/v1/stacks", headers={"Authorization": "Bearer s3cret"})
+    app = create_app("default")      # serve the profile 'default'
+    app.test_client().get("/api/v1/stacks", headers={"Authorization": "Bearer zen_..."})
 
-Every route but ``/health``, ``/openapi.json`` and ``/docs`` needs the bearer
-token. Errors are JSON ``{"error": "<zen_core exception class>", "message": ...}``
-with the class's ``http_status``, so the ``rest`` store re-raises exactly what
-the served store raised; bad input is a 422, never a 5xx.
+Every route but ``/health``, ``/openapi.json`` and ``/docs`` needs an API key
+of a user of the served store as a bearer token (:mod:`zen_service.auth`).
+Each request acts as that user: the routes (:mod:`zen_service.routes`, one
+module per resource) call ``zen_core.services`` with the user as the actor,
+exactly as the CLI does with its local user, so the domain layer checks the
+role (403 naming the role needed) and masks secret fields for a viewer, and
+the service refuses what the CLI refuses with the same message. Errors are
+JSON ``{"error": "<zen_core exception class>", "message": ...}`` with the
+class's ``http_status`` (:mod:`zen_service.errors`). Reads of one record and
+writes answer with ``ETag: "<revision>"``; ``PATCH`` and ``DELETE`` take
+``If-Match``.
 
 The app keeps no copy of the data: each call goes to the store, which re-reads
 what other processes wrote. Each server thread opens its own store instance, so
@@ -19,65 +26,41 @@ a store class need not be thread-safe.
 
 from __future__ import annotations
 
-import hmac
 import json
-import logging
 import os
+import secrets
 import threading
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
-from flask import Request, Response, request
+from flask import Request, Response, g, request
 from flask.json.provider import DefaultJSONProvider
-from flask_openapi3 import APIBlueprint, Info, OpenAPI, Tag
-from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from flask_openapi3 import Info, OpenAPI, Tag
 
-from zen_core.exceptions import AuthenticationError, InvalidDataError, ZenError
-from zen_core.models import Component as ComponentRecord
-from zen_core.models import ComponentType
-from zen_core.models import Stack as StackRecord
+from zen_core.exceptions import AuthenticationError, InvalidDataError
 from zen_core.store import BaseStore
 from zen_service import __version__
+from zen_service.auth import Authenticator
 from zen_service.docs import register_docs
-from zen_service.models import (
-    Component,
-    ComponentInput,
-    ComponentList,
-    ComponentPath,
-    ComponentTypePath,
-    ComponentUpdate,
-    Error,
-    Health,
-    Stack,
-    StackList,
-    StackPath,
+from zen_service.errors import (
+    MAX_BODY_BYTES,
+    json_response,
+    register_error_handlers,
+    validation_error_response,
 )
+from zen_service.models import Error, Health, HealthQuery
 from zen_service.openapi import finish_document
-from zen_service.state import SERVICE_NAME
+from zen_service.routes import blueprints
+from zen_service.routes.common import SECURITY_SCHEME, operation_id
+from zen_service.state import SERVICE_NAME, instance_id, instance_proof
 
-logger = logging.getLogger(__name__)
-
-API_PREFIX = "/api/v1"
-#: Bigger request bodies are refused (422) before they are read.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 #: Deeper JSON is refused (422): stores and serializers recurse on it.
 MAX_BODY_DEPTH = 64
-SECURITY_SCHEME = "bearerAuth"
 #: Endpoints anyone may call: health, the spec and the docs page with its assets.
 PUBLIC_ENDPOINTS = {"health", "openapi_json", "docs", "docs_asset"}
+#: Methods whose JSON body is read (and checked) before the route runs.
+_BODY_METHODS = ("POST", "PUT", "PATCH")
 
-HOW_TO_GET_A_TOKEN = (
-    "Send the service's token as 'Authorization: Bearer TOKEN'. On the machine that runs "
-    "the service, `zenml service status --show-token` prints it (it is kept in service.json "
-    "in the zen config folder). A `rest` profile on that machine finds it by itself; "
-    "elsewhere give it with `zenml profile create NAME --type rest --url URL --token TOKEN` "
-    "or the ZENML_STORE_TOKEN environment variable."
-)
-
-_stacks_tag = Tag(name="stacks", description="Named sets of components.")
-_components_tag = Tag(name="components", description="Configured stack components.")
 _service_tag = Tag(name="service", description="The service itself.")
 
 
@@ -101,23 +84,54 @@ class StoreProvider:
 
 
 def profile_store_opener(profile_name: str | None) -> tuple[str, Callable[[], BaseStore]]:
-    """The profile to serve (``None``: the active one) and how to open its store."""
+    """The profile to serve (``None``: the active one) and how to open its store: through
+    the profile's store type with its context (``zen_core.services.profiles.open_store``)."""
     from functools import partial
 
     from zen_core.client import Client
+    from zen_core.services.profiles import open_store
     from zen_service.manager import servable_profile
 
     client = Client()
     profile = servable_profile(client, profile_name)
-    kind = client.plugins.store_type(profile.store_type)
-    return profile.name, partial(kind.open, client.store_url(profile), profile.store_token)
+    return profile.name, partial(open_store, client.config, profile)
 
 
-def create_app(source: str | BaseStore | None = None, *, token: str) -> OpenAPI:
+class _NoFlavorRules:
+    """The rules of ``enforce_rules=False``: the flavors' schemas and stack rules are not
+    checked; the installed plugins are still known (to mask secret fields)."""
+
+    def __init__(self) -> None:
+        from zen_core.services.rules import Rules
+
+        self.plugins = Rules().plugins
+
+    def check_component(self, component: Any) -> Any:
+        return component
+
+    def check_stack(self, stack: Any, members: Any) -> None:
+        pass
+
+
+def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = True,
+               instance: str | None = None, authenticator: Authenticator | None = None,
+               ) -> OpenAPI:
     """The service's WSGI app for the profile named ``source`` (default: the active one)
-    or for a store instance, protected by ``token``."""
-    if not token or not isinstance(token, str):
-        raise InvalidDataError("The zen service needs a non-empty access token.")
+    or for a store instance. Requests are authenticated with the API keys of that store.
+
+    ``instance`` is the secret of this run, which ``/health`` proves it knows (the
+    daemon gets it from ``zenml service up``; default: a new one).
+    ``enforce_rules=False`` serves the store's own semantics without the flavors' rules
+    (schemas and stack rules): for the store contract suite only, whose records use
+    made-up configurations. Everything else (authentication, roles, names, revisions)
+    still applies.
+    """
+    from zen_core.services.rules import Rules
+
+    if instance is not None and (not isinstance(instance, str) or len(instance) < 16):
+        raise InvalidDataError("The instance secret of a zen service has 16 characters "
+                               "or more.")
+    instance = instance or secrets.token_urlsafe(32)
     if isinstance(source, BaseStore):
         profile_name = None
         provider = StoreProvider(store=source)
@@ -125,6 +139,8 @@ def create_app(source: str | BaseStore | None = None, *, token: str) -> OpenAPI:
         profile_name, opener = profile_store_opener(source)
         provider = StoreProvider(opener)
         opener().close()  # fail now, not at the first request, if it cannot be opened
+    rules: Any = Rules() if enforce_rules else _NoFlavorRules()
+    rules.plugins.flavors()  # collected once now, not by the first requests at once
 
     app = OpenAPI(
         __name__,
@@ -133,123 +149,60 @@ def create_app(source: str | BaseStore | None = None, *, token: str) -> OpenAPI:
             version=__version__,
             description=(
                 "Stacks and stack components of one zen profile, shared over HTTP. "
-                "Every route under /api/v1 needs the bearer token printed by "
-                "`zenml service status --show-token`. Errors are "
-                '`{"error": <zen_core exception class>, "message": ...}`.'
+                "Every route under /api/v1 needs an API key (`zenml user key create "
+                "USER`) as a bearer token and acts as the key's user: each route names the "
+                "role it needs (`x-zen-role`: viewer reads, with secret fields masked; "
+                "editor writes stacks and components and reads secrets; admin manages "
+                "users, teams, roles and keys); 403 names the role missing. Errors are "
+                '`{"error": <zen_core exception class>, "message": ...}`. Reads of one '
+                'record answer `ETag: "<revision>"`; a PATCH or DELETE with '
+                '`If-Match: "<revision>"` fails with 412 if another write came first.'
             ),
         ),
         security_schemes={SECURITY_SCHEME: {"type": "http", "scheme": "bearer"}},
         doc_ui=False,
         validation_error_status=422,
         validation_error_model=Error,
-        validation_error_callback=_validation_error_response,
-        operation_id_callback=_operation_id,
+        validation_error_callback=validation_error_response,
+        operation_id_callback=operation_id,
     )
     app.request_class = _Request
     app.json = _StrictJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["ZEN_PROFILE"] = profile_name
-    app.extensions["zen_service"] = {"store": provider, "token": token}
+    app.config["ZEN_RULES_ENFORCED"] = enforce_rules
+    authenticator = authenticator or Authenticator()
+    app.extensions["zen_service"] = {"store": provider, "rules": rules, "auth": authenticator}
 
-    _register_error_handlers(app)
-    _register_auth(app, token)
+    register_error_handlers(app)
+    _register_auth(app, provider, authenticator)
     _register_body_check(app)
-    _register_health(app)
-    app.register_api(_api_blueprint(provider))
+    _register_health(app, instance)
+    for blueprint in blueprints():
+        app.register_api(blueprint)
     register_docs(app)
 
     def openapi_json() -> Response:
-        return _json(finish_document(app))
+        return json_response(finish_document(app))
 
     app.add_url_rule("/openapi.json", "openapi_json", openapi_json, methods=["GET"])
 
     return app
 
 
-def _operation_id(name: str, path: str, method: str) -> str:
-    return name  # the view function's name: list_stacks, get_component...
-
-
-# --- responses and errors ----------------------------------------------------------------
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data), status=status, mimetype="application/json")
-
-
-def error_response(error: ZenError) -> Response:
-    response = _json({"error": type(error).__name__, "message": error.message},
-                     error.http_status)
-    if isinstance(error, AuthenticationError):
-        response.headers["WWW-Authenticate"] = 'Bearer realm="zen"'
-    return response
-
-
-def _describe_validation_error(err: ValidationError) -> str:
-    """One clause per field: ``body.name: String should match pattern ...``."""
-    parts = []
-    for item in err.errors(include_url=False):
-        where = ".".join(str(x) for x in item.get("loc", ())) or "body"
-        parts.append(f"{where}: {item.get('msg', 'invalid')}")
-    return "Invalid request: " + "; ".join(parts) + "."
-
-
-def _validation_error_response(err: ValidationError) -> Response:
-    return error_response(InvalidDataError(_describe_validation_error(err)))
-
-
-_HTTP_ERROR_NAMES = {404: "NotFoundError", 405: "MethodNotAllowedError"}
-
-
-def _register_error_handlers(app: OpenAPI) -> None:
-    @app.errorhandler(ZenError)
-    def zen_error(err: ZenError) -> Response:
-        return error_response(err)
-
-    @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException) -> Response:
-        if err.response is not None:  # flask-openapi3's validation errors come ready-made
-            return err.response
-        code = err.code or 500
-        if code == 413:
-            return error_response(InvalidDataError(
-                f"Invalid request: the body is larger than {MAX_BODY_BYTES // 2**20} MiB."))
-        if code in (400, 415):  # unreadable input is invalid data, like pydantic's
-            return error_response(InvalidDataError(f"Invalid request: {err.description}"))
-        response = err.get_response()
-        if code == 404:
-            message = f"No route {request.method} {request.path}. The API is described at /docs."
-        else:
-            message = err.description or HTTPStatus(code).phrase
-        response.set_data(json.dumps({
-            "error": _HTTP_ERROR_NAMES.get(code, "ZenError"), "message": message,
-        }))
-        response.mimetype = "application/json"
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected(err: Exception) -> Response:
-        logger.exception("Unexpected error in %s %s", request.method, request.path)
-        return _json({
-            "error": "InternalError",
-            "message": f"The zen service failed: unexpected {type(err).__name__}. "
-                       "Its log (service.log in the zen config folder) has the details.",
-        }, 500)
-
-
-def _register_auth(app: OpenAPI, token: str) -> None:
-    expected = token.encode()
-
+def _register_auth(app: OpenAPI, provider: StoreProvider,
+                   authenticator: Authenticator) -> None:
     @app.before_request
-    def require_token() -> Response | None:
+    def require_key() -> Response | None:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return None  # unknown routes answer 404; public ones need nothing
-        header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
-        if not header:
-            raise AuthenticationError("No access token given. " + HOW_TO_GET_A_TOKEN)
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode("utf-8", "surrogateescape"), expected
-        ):
-            raise AuthenticationError("The access token is not valid. " + HOW_TO_GET_A_TOKEN)
+        try:
+            g.zen_key, g.zen_actor = authenticator.authenticate(
+                provider.get(), request.headers.get("Authorization", ""))
+        except AuthenticationError as err:
+            authenticator.log_refusal(request.method, request.path, request.remote_addr,
+                                      err.message)
+            raise
         return None
 
 
@@ -301,7 +254,7 @@ def _register_body_check(app: OpenAPI) -> None:
     def read_json_body() -> None:
         # Parsed here, after the token check, so that unreadable bodies are 422s with
         # the reason; the views then get the same (cached) parse.
-        if request.method not in ("POST", "PUT") or request.endpoint is None or \
+        if request.method not in _BODY_METHODS or request.endpoint is None or \
                 request.endpoint in PUBLIC_ENDPOINTS:
             return
         data = request.get_json()
@@ -312,115 +265,15 @@ def _register_body_check(app: OpenAPI) -> None:
             raise InvalidDataError(f"Invalid request: {problem}.")
 
 
-def _register_health(app: OpenAPI) -> None:
-    @app.get("/health", tags=[_service_tag], responses={200: Health},
-             summary="Whether the service runs (no token needed)", endpoint="health")
-    def health() -> Response:
-        return _json({"status": "ok", "service": SERVICE_NAME, "version": __version__,
-                      "pid": os.getpid()})
+def _register_health(app: OpenAPI, instance: str) -> None:
+    public_id = instance_id(instance)
 
-
-# --- the API -------------------------------------------------------------------------------
-#: Every protected route can answer these (those with parameters or a body also 422).
-_COMMON = {401: Error, 500: Error, 503: Error}
-
-
-def _api_blueprint(provider: StoreProvider) -> APIBlueprint:
-    api = APIBlueprint(
-        "api", __name__, url_prefix=API_PREFIX,
-        abp_security=[{SECURITY_SCHEME: []}],
-        abp_responses=_COMMON,
-        operation_id_callback=_operation_id,
-    )
-
-    def store() -> BaseStore:
-        return provider.get()
-
-    # --- stacks ------------------------------------------------------------------------
-    @api.get("/stacks", tags=[_stacks_tag], responses={200: StackList},
-             summary="List stacks, sorted by name")
-    def list_stacks() -> Response:
-        return _json([s.to_dict() for s in store().list_stacks()])
-
-    @api.post("/stacks", tags=[_stacks_tag],
-              responses={201: Stack, 404: Error, 409: Error, 422: Error},
-              summary="Register a stack whose components exist",
-              description="404: a component is not registered. 409: the name is taken.")
-    def register_stack(body: Stack) -> Response:
-        stack = StackRecord.from_dict(body.model_dump(mode="json"))
-        store().register_stack(stack)
-        return _json(stack.to_dict(), 201)
-
-    @api.get("/stacks/<name>", tags=[_stacks_tag], responses={200: Stack, 404: Error},
-             summary="Get a stack")
-    def get_stack(path: StackPath) -> Response:
-        return _json(store().get_stack(path.name).to_dict())
-
-    @api.put("/stacks/<name>", tags=[_stacks_tag],
-             responses={200: Stack, 404: Error, 409: Error, 422: Error},
-             summary="Replace a stack: other components and/or a new name",
-             description="404: the stack or a component is missing. 409: the new name is taken.")
-    def update_stack(path: StackPath, body: Stack) -> Response:
-        stack = StackRecord.from_dict(body.model_dump(mode="json"))
-        store().update_stack(path.name, stack)
-        return _json(stack.to_dict())
-
-    @api.delete("/stacks/<name>", tags=[_stacks_tag], responses={204: None, 404: Error},
-                summary="Delete a stack (not its components)")
-    def delete_stack(path: StackPath) -> Response:
-        store().delete_stack(path.name)
-        return Response(status=204)
-
-    # --- components ----------------------------------------------------------------------
-    @api.get("/components", tags=[_components_tag], responses={200: ComponentList},
-             summary="List every component")
-    def list_components() -> Response:
-        return _json([c.to_dict() for c in store().list_components()])
-
-    @api.get("/components/<type>", tags=[_components_tag],
-             responses={200: ComponentList, 422: Error},
-             summary="List the components of one type")
-    def list_components_of_type(path: ComponentTypePath) -> Response:
-        return _json([c.to_dict() for c in store().list_components(path.type)])
-
-    @api.post("/components", tags=[_components_tag],
-              responses={201: Component, 409: Error, 422: Error},
-              summary="Register a component", description="409: the (type, name) is taken.")
-    def register_component(body: ComponentInput) -> Response:
-        component = _component(body)
-        store().register_component(component)
-        return _json(component.to_dict(), 201)
-
-    @api.get("/components/<type>/<name>", tags=[_components_tag],
-             responses={200: Component, 404: Error, 422: Error}, summary="Get a component")
-    def get_component(path: ComponentPath) -> Response:
-        return _json(store().get_component(path.type, path.name).to_dict())
-
-    @api.put("/components/<type>/<name>", tags=[_components_tag],
-             responses={200: Component, 404: Error, 409: Error, 422: Error},
-             summary="Replace a component's flavor and config, maybe its name",
-             description="Stacks follow a rename. 404: missing. 409: the new name is taken.")
-    def update_component(path: ComponentPath, body: ComponentUpdate) -> Response:
-        component = _component(body, path.type)
-        store().update_component(path.type, path.name, component)
-        return _json(component.to_dict())
-
-    @api.delete("/components/<type>/<name>", tags=[_components_tag],
-                responses={204: None, 404: Error, 409: Error, 422: Error},
-                summary="Delete a component",
-                description="409: a stack uses it.")
-    def delete_component(path: ComponentPath) -> Response:
-        store().delete_component(path.type, path.name)
-        return Response(status=204)
-
-    return api
-
-
-def _component(body: ComponentUpdate, type: ComponentType | None = None) -> ComponentRecord:
-    data = body.model_dump(mode="json")
-    if type is not None:
-        data["type"] = type.value
-    if data.get("uuid") is None:
-        data.pop("uuid", None)
-    return ComponentRecord.from_dict(data)
-
+    @app.get("/health", tags=[_service_tag], responses={200: Health, 422: Error},
+             summary="Whether the service runs, and which run it is (no key needed)",
+             endpoint="health")
+    def health(query: HealthQuery) -> Response:
+        answer = {"status": "ok", "service": SERVICE_NAME, "version": __version__,
+                  "pid": os.getpid(), "instance": public_id}
+        if query.challenge is not None:
+            answer["proof"] = instance_proof(instance, query.challenge)
+        return json_response(answer)

@@ -23,11 +23,30 @@ def service() -> None:
               help="The TCP port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; 0.0.0.0 lets other machines in.")
-def up(profile: str | None, port: int, host: str) -> None:
-    """Start the service in the background; returns once it answers."""
+@click.option("--tls-cert", type=click.Path(dir_okay=False), default=None,
+              help="Serve HTTPS only, with this PEM certificate (chain) file.")
+@click.option("--tls-key", type=click.Path(dir_okay=False), default=None,
+              help="The private key file of --tls-cert.")
+def up(profile: str | None, port: int, host: str, tls_cert: str | None,
+       tls_key: str | None) -> None:
+    """Start the service in the background; returns once it answers.
+
+    The first start makes an admin API key for the profile's active user (the user and
+    the role are created if needed); `zenml service status --show-token` prints it.
+    """
+    from zen_core.cli.output import warning
+    from zen_core.client import Client
+    from zen_core.exceptions import InvalidDataError
     from zen_service import manager
 
-    state, started = manager.start_service(profile, host=host, port=port, report=info)
+    if (tls_cert is None) != (tls_key is None):
+        raise InvalidDataError("Give both --tls-cert and --tls-key, or neither.")
+    # The first-run steps (the default profile...), quietly as before; warnings still show.
+    Client(warn=warning).prepare()
+
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    state, started = manager.start_service(profile, host=host, port=port, report=info,
+                                           tls=tls)
     if not started:
         success(
             f"The zen service is already running at '{state.url}' (pid {state.pid}), serving "
@@ -40,9 +59,9 @@ def up(profile: str | None, port: int, host: str) -> None:
 
 @service.command()
 @click.option("--show-token", is_flag=True,
-              help="Also print the access token clients need (keep it secret).")
+              help="Also print the service's admin API key (keep it secret).")
 @output_option
-def status(show_token: bool, output_format: str) -> None:
+def status(show_token: bool, output_format: str) -> int:
     """Tell whether the service runs, where, and for which profile."""
     from zen_service import manager
     from zen_service.state import state_path
@@ -56,9 +75,9 @@ def status(show_token: bool, output_format: str) -> None:
                 "host": None, "port": None}
     data["state_file"] = str(state_path())
     if show_token:
-        data["token"] = state.token if state is not None else None
+        data["token"] = state.token if state is not None and state.token else None
     if emit_data(data, output_format):
-        return
+        return 0 if status_ == manager.RUNNING else 3  # exit code: 3 = not running (LSB)
     if status_ == manager.RUNNING:
         click.echo(f"The zen service is running at '{state.url}' (pid {state.pid}), "
                    f"serving profile '{state.profile}'.")
@@ -72,10 +91,11 @@ def status(show_token: bool, output_format: str) -> None:
     else:
         click.echo("The zen service is not running. Start it with `zenml service up`.")
     if show_token:
-        if state is None:
-            click.echo("No token yet: `zenml service up` creates one.")
+        if state is None or not state.token:
+            click.echo("No key yet: `zenml service up` creates one.")
         else:
             click.echo(f"Token: {state.token}")
+    return 0 if status_ == manager.RUNNING else 3  # exit code: 3 = not running (LSB)
 
 
 @service.command()

@@ -1,14 +1,14 @@
 """The service process: ``python -m zen_service.daemon --profile P --host H --port N``.
 
-It reads its token from the first line of stdin (not argv, which ``ps``
-shows to everyone), serves the profile with waitress and stops gracefully on
-SIGTERM (CTRL_BREAK on Windows): it stops accepting connections, lets the
-requests in flight finish, then exits 0. Known start-up failures (port in
-use, unknown profile...) are one ``Error: ...`` line on stderr and exit 1, which
-``zenml service up`` shows to the user.
-
-:func:`serve` runs any WSGI app the same way; benchmarks use it to serve a
-baseline app with the very same server settings.
+It reads the secret of this run (what ``/health`` proves it knows, see
+:mod:`zen_service.state`) from the first line of stdin, not argv, which ``ps``
+shows to everyone. It serves the profile with the server of
+:mod:`zen_service.server` (HTTPS with ``--tls-cert`` and ``--tls-key``) and
+stops gracefully on SIGTERM (CTRL_BREAK on Windows): it stops accepting
+connections, lets the requests in flight finish, then exits 0. Known start-up
+failures (port in use, unknown profile, unusable certificate...) are one
+``Error: ...`` line on stderr and exit 1, which ``zenml service up`` shows to
+the user.
 """
 
 from __future__ import annotations
@@ -19,95 +19,29 @@ import os
 import signal
 import sys
 import threading
-import time
 from typing import Any
 
-#: Worker threads of waitress: each opens its own store instance.
-THREADS = 8
-#: How long a stopping service waits for the requests in flight.
-GRACE_SECONDS = 20.0
+from zen_service.server import (
+    GRACE_SECONDS,
+    THREADS,
+    TLSFilesError,
+    make_server,
+    run_until_stopped,
+    serve,
+)
+
+__all__ = ["GRACE_SECONDS", "THREADS", "install_stop_handlers", "main", "serve"]
 
 
-def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> Any:
-    """A waitress server bound to ``host:port`` (not yet serving)."""
-    import logging
-
-    from waitress.server import create_server
-
-    # NOTE: waitress warns on every queued request under load; that is not news.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return create_server(
-        app, map={}, host=host, port=port, threads=threads, ident="zen_service",
-        clear_untrusted_proxy_headers=True, channel_timeout=60,
-    )
-
-
-def run_until_stopped(server: Any, stop: threading.Event,
-                      grace: float = GRACE_SECONDS) -> None:
-    """Serve until ``stop`` is set, then finish the requests in flight and close."""
-    from waitress import wasyncore
-    from waitress.channel import HTTPChannel
-    from waitress.server import BaseWSGIServer
-
-    socket_map = server._map if hasattr(server, "_map") else server.map
-    use_poll = server.adj.asyncore_use_poll
-    while not stop.is_set():
-        wasyncore.loop(timeout=0.5, map=socket_map, use_poll=use_poll, count=1)
-
-    # Stop listening; close idle keep-alive connections; let busy ones finish.
-    for listener in [d for d in list(socket_map.values()) if isinstance(d, BaseWSGIServer)]:
-        listener.accepting = False
-        wasyncore.dispatcher.close(listener)
-
-    def busy(channel: HTTPChannel) -> bool:
-        return bool(channel.requests or channel.total_outbufs_len or channel.request)
-
-    deadline = time.monotonic() + grace
-    while True:
-        channels = [d for d in list(socket_map.values()) if isinstance(d, HTTPChannel)]
-        for channel in channels:
-            if not busy(channel):
-                channel.handle_close()
-        if not any(busy(c) for c in channels) or time.monotonic() > deadline:
-            break
-        wasyncore.loop(timeout=0.05, map=socket_map, use_poll=use_poll, count=1)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    for dispatcher in list(socket_map.values()):
-        try:
-            dispatcher.close()
-        except OSError:
-            pass
-
-
-def install_stop_handlers(server: Any, stop: threading.Event) -> None:
+def install_stop_handlers(stop: threading.Event) -> None:
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
-        try:
-            for trigger in _triggers(server):
-                trigger.pull_trigger()  # wake the loop now
-        except OSError:
-            pass
 
     signals = [signal.SIGTERM, signal.SIGINT]
     if hasattr(signal, "SIGBREAK"):  # pragma: no cover - Windows
         signals.append(signal.SIGBREAK)
     for signum in signals:
         signal.signal(signum, on_signal)
-
-
-def _triggers(server: Any) -> list[Any]:
-    from waitress.trigger import trigger
-
-    socket_map = server._map if hasattr(server, "_map") else server.map
-    return [d for d in list(socket_map.values()) if isinstance(d, trigger)]
-
-
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS) -> None:
-    """Serve ``app`` with waitress until SIGTERM/SIGINT, then stop gracefully."""
-    server = make_server(app, host, port, threads)
-    stop = threading.Event()
-    install_stop_handlers(server, stop)
-    run_until_stopped(server, stop)
 
 
 def bind_error_message(err: OSError, host: str, port: int) -> str:
@@ -122,18 +56,33 @@ def bind_error_message(err: OSError, host: str, port: int) -> str:
     return f"Cannot listen on {host}:{port}: {reason}."
 
 
+def tls_error_message(reason: str, cert: str, key: str) -> str:
+    return (f"Cannot use the TLS certificate {cert} with the key {key}: {reason}. Give a "
+            "PEM certificate (chain) with --tls-cert and its private key with --tls-key.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zen_service.daemon")
     parser.add_argument("--profile", default=None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--tls-cert", default=None)
+    parser.add_argument("--tls-key", default=None)
+    # For the store contract suite only (its records use made-up configurations): serve
+    # without the flavors' schemas and stack rules. Not offered by `zenml service up`.
+    # Authentication and roles apply all the same.
+    parser.add_argument("--without-flavor-rules", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("Error: Give both --tls-cert and --tls-key, or neither.", file=sys.stderr)
+        return 1
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
 
-    token = sys.stdin.readline().strip() if not sys.stdin.isatty() else ""
-    token = token or os.environ.get("ZEN_SERVICE_TOKEN", "")
-    if not token:
-        print("Error: No token on stdin (nor in ZEN_SERVICE_TOKEN).", file=sys.stderr)
+    instance = sys.stdin.readline().strip() if not sys.stdin.isatty() else ""
+    if not instance:
+        print("Error: No instance secret on stdin (`zenml service up` sends one).",
+              file=sys.stderr)
         return 1
 
     import logging
@@ -145,19 +94,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from zen_service.app import create_app
 
-        app = create_app(args.profile, token=token)
-        server = make_server(app, args.host, args.port, args.threads)
+        app = create_app(args.profile, enforce_rules=not args.without_flavor_rules,
+                         instance=instance)
     except ZenError as err:
         print(f"Error: {err.message}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        server = make_server(app, args.host, args.port, args.threads, tls)
+    except TLSFilesError as err:
+        print(f"Error: {tls_error_message(str(err), *tls)}", file=sys.stderr, flush=True)
         return 1
     except OSError as err:
         print(f"Error: {bind_error_message(err, args.host, args.port)}", file=sys.stderr,
               flush=True)
         return 1
     stop = threading.Event()
-    install_stop_handlers(server, stop)
-    print(f"Serving profile '{app.config['ZEN_PROFILE']}' on {args.host}:{args.port} "
-          f"(pid {os.getpid()}).", file=sys.stderr, flush=True)
+    install_stop_handlers(stop)
+    scheme = "https" if tls else "http"
+    print(f"Serving profile '{app.config['ZEN_PROFILE']}' on {scheme}://{args.host}:"
+          f"{args.port} (pid {os.getpid()}).", file=sys.stderr, flush=True)
+    if args.without_flavor_rules:
+        print("Warning: flavor schemas and stack rules are NOT enforced (testing only).",
+              file=sys.stderr, flush=True)
     run_until_stopped(server, stop)
     print("Stopped.", file=sys.stderr, flush=True)
     return 0

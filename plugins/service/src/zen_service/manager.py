@@ -10,13 +10,18 @@ Standard library only, so the commands stay quick::
     manager.stop_service()
 
 Every change of the state file holds its lock; a failed start leaves nothing
-behind (no state file change, no process).
+behind (no state file change, no process). Starting also makes sure the state
+file holds an admin API key of the served profile's active user
+(:func:`zen_core.services.keys.bootstrap_admin_key`), so that the service
+works on one machine with no set-up.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -24,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from zen_core.config import config_dir
 from zen_core.fileio import locked
@@ -31,10 +37,12 @@ from zen_service.state import (
     ServiceError,
     ServiceState,
     daemon_command,
+    instance_id,
+    instance_proof,
     is_service_process,
     kill,
     log_path,
-    new_token,
+    new_instance,
     pid_alive,
     probe_host,
     read_state,
@@ -57,21 +65,46 @@ def _quiet(_: str) -> None:
     pass
 
 
-#: Probes go straight to this machine, whatever $HTTP_PROXY says.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _opener(https: bool) -> urllib.request.OpenerDirector:
+    """Probes go straight to this machine, whatever $HTTP_PROXY says. Over HTTPS the
+    certificate is not checked: the probe sends nothing secret, and the service proves
+    who it is with the instance secret (:func:`is_our_service`)."""
+    handlers: list[Any] = [urllib.request.ProxyHandler({})]
+    if https:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener(*handlers)
 
 
-def health(host: str, port: int, timeout: float = 1.0) -> dict[str, Any] | None:
+def health(host: str, port: int, timeout: float = 1.0, https: bool = False,
+           challenge: str | None = None) -> dict[str, Any] | None:
     """The ``/health`` answer of a service at ``host:port``, or None."""
     address = probe_host(host)
     if ":" in address:
         address = f"[{address}]"
+    url = f"{'https' if https else 'http'}://{address}:{port}/health"
+    if challenge:
+        url += f"?challenge={quote(challenge)}"
     try:
-        with _DIRECT.open(f"http://{address}:{port}/health", timeout=timeout) as r:
+        with _opener(https).open(url, timeout=timeout) as r:
             data = json.loads(r.read())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def is_our_service(state: ServiceState, timeout: float = 1.0) -> bool:
+    """Whether the service answering at the state's address is the run it records."""
+    challenge = secrets.token_urlsafe(24)
+    answer = health(state.host, state.port, timeout, state.tls is not None, challenge)
+    if answer is None or answer.get("pid") != state.pid:
+        return False
+    if not state.instance:  # a state file of an older zen: the pid is all there is
+        return True
+    return answer.get("instance") == instance_id(state.instance) and \
+        answer.get("proof") == instance_proof(state.instance, challenge)
 
 
 def service_status(directory: Path | None = None) -> tuple[str, ServiceState | None]:
@@ -90,8 +123,7 @@ def service_status(directory: Path | None = None) -> tuple[str, ServiceState | N
                 current.pid = None
                 write_state(current, directory)
         return GONE, state
-    answer = health(state.host, state.port)
-    if answer is not None and answer.get("pid") == state.pid:
+    if is_our_service(state):
         return RUNNING, state
     return NOT_RESPONDING, state
 
@@ -100,21 +132,25 @@ def servable_profile(client: Any, profile_name: str | None,
                      last_served: str | None = None) -> Any:
     """The profile a service may serve: ``profile_name`` or the client's active one.
 
-    Refuses an unknown profile, and a ``rest`` profile: a service serves a
-    store, not another service.
+    Refuses an unknown profile, one whose store type is not installed, and one
+    whose store type is not servable (a ``rest`` profile: a service serves a
+    store, not another service).
     """
     from zen_core.exceptions import InvalidDataError
+    from zen_core.plugins import get_plugin_manager
 
     profile = client.get_profile(profile_name) if profile_name else client.profile
-    if profile.store_type == "rest":
+    plugins = get_plugin_manager()
+    kind = plugins.store_type(profile.store_type)  # raises if not installed
+    if not kind.servable:
         hint = ""
         if last_served and last_served != profile.name and client.config.has_profile(last_served):
             hint = f" (`--profile {last_served}` serves the profile it served last time)"
+        servable = " or ".join(sorted(n for n, t in plugins.store_types().items() if t.servable))
         raise InvalidDataError(
-            f"Profile '{profile.name}' uses the rest store type: a zen service serves a "
-            f"local or sql profile, not another service. Choose one with --profile{hint}."
+            f"Profile '{profile.name}' uses the {kind.name} store type: a zen service serves "
+            f"a {servable} profile, not another service. Choose one with --profile{hint}."
         )
-    client.plugins.store_type(profile.store_type)  # the store type is installed
     return profile
 
 
@@ -126,40 +162,88 @@ def start_service(
     directory: Path | None = None,
     timeout: float = START_TIMEOUT,
     report: Reporter = _quiet,
+    enforce_rules: bool = True,
+    tls: tuple[str | Path, str | Path] | None = None,
 ) -> tuple[ServiceState, bool]:
-    """Start the daemon serving ``profile`` (default: the active one).
+    """Start the daemon serving ``profile`` (default: the active one); with ``tls``, the
+    certificate and private key files, over HTTPS only.
 
     Returns the state and whether it was started (False: one already runs and
     is returned). Raises a ``ZenError`` with a one-line message on failure,
-    having stopped the process and left the state file as it was.
+    having stopped the process and left the state file as it was. The profile
+    must exist: creating the default one is the CLI's explicit first-run step
+    (``Client().prepare()``). The state file's admin key is kept while it is
+    valid for the served store, else a new one is made. ``enforce_rules=False``
+    is for the store contract suite only (see :func:`zen_service.app.create_app`).
     """
     directory = directory or config_dir()
+    files = _tls_files(tls) if tls is not None else None
     with locked(state_path(directory)):
         state = read_state(directory)
         if state is not None and state.pid is not None and is_service_process(state.pid):
             return state, False
         from zen_core.client import Client
 
-        name = servable_profile(Client(directory), profile,
-                                state.profile if state else None).name
-        token = state.token if state is not None and state.token else new_token()
+        client = Client(directory)
+        served = servable_profile(client, profile, state.profile if state else None)
+        instance = new_instance()
         report("Provisioning resources for service 'zen_service'.")
-        process = _spawn(name, host, port, token, directory)
+        process = _spawn(served.name, host, port, instance, directory, enforce_rules, files)
         try:
-            _wait_until_ready(process, host, port, timeout, log_path(directory))
+            _wait_until_ready(process, host, port, timeout, log_path(directory),
+                              files is not None)
+            token = admin_key(client, served, state.token if state is not None else "")
         except BaseException:
             _stop_process(process)
             raise
-        new = ServiceState(host=host, port=port, profile=name, token=token, pid=process.pid)
+        new = ServiceState(host=host, port=port, profile=served.name, token=token,
+                           pid=process.pid, instance=instance,
+                           tls_cert=files[0] if files else None,
+                           tls_key=files[1] if files else None)
         write_state(new, directory)
     return new, True
 
 
-def _spawn(profile: str, host: str, port: int, token: str,
-           directory: Path) -> subprocess.Popen:
+def _tls_files(tls: tuple[str | Path, str | Path]) -> tuple[str, str]:
+    """The certificate and key as absolute paths, checked: ServiceError if unusable."""
+    from zen_service.daemon import tls_error_message
+    from zen_service.server import TLSFilesError, tls_adapter
+
+    cert, key = (str(Path(p).expanduser().resolve()) for p in tls)
+    try:
+        tls_adapter(cert, key)
+    except TLSFilesError as err:
+        raise ServiceError(tls_error_message(str(err), cert, key)) from None
+    return cert, key
+
+
+def admin_key(client: Any, profile: Any, previous: str = "") -> str:
+    """An admin API key for the profile's active user on its store: ``previous`` while it
+    is one, else a new one (the user made an admin if needed, see
+    :func:`zen_core.services.keys.bootstrap_admin_key`)."""
+    from zen_core.accounts import Permission
+    from zen_core.exceptions import AuthenticationError
+    from zen_core.services import authz, keys
+    from zen_core.services.access import StoreAccess
+
+    store = client.open_store(profile)
+    if previous:
+        try:
+            _, actor = keys.authenticate(store, previous)
+        except AuthenticationError:
+            pass
+        else:
+            if actor.can(Permission.ADMIN):
+                return previous
+    access = StoreAccess(store, actor=authz.actor_of_profile(store, profile))
+    _, key = keys.bootstrap_admin_key(access)
+    return key
+
+
+def _spawn(profile: str, host: str, port: int, instance: str, directory: Path,
+           enforce_rules: bool = True, tls: tuple[str, str] | None = None) -> subprocess.Popen:
     directory.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ZENML_CONFIG_PATH": str(directory), "PYTHONUNBUFFERED": "1"}
-    env.pop("ZEN_SERVICE_TOKEN", None)
     kwargs: dict[str, Any] = {}
     if os.name == "nt":  # pragma: no cover - its own group, so CTRL_BREAK reaches it alone
         kwargs["creationflags"] = (subprocess.CREATE_NEW_PROCESS_GROUP
@@ -170,13 +254,13 @@ def _spawn(profile: str, host: str, port: int, token: str,
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as log_file:
         process = subprocess.Popen(
-            daemon_command(profile, host, port),
+            daemon_command(profile, host, port, enforce_rules, tls),
             stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
             cwd=str(directory), env=env, close_fds=True, **kwargs,
         )
     assert process.stdin is not None
     try:
-        process.stdin.write(token.encode() + b"\n")
+        process.stdin.write(instance.encode() + b"\n")
         process.stdin.close()
     except OSError:  # it died at once; _wait_until_ready reports why
         pass
@@ -184,13 +268,13 @@ def _spawn(profile: str, host: str, port: int, token: str,
 
 
 def _wait_until_ready(process: subprocess.Popen, host: str, port: int,
-                      timeout: float, log: Path) -> None:
+                      timeout: float, log: Path, https: bool = False) -> None:
     deadline = time.monotonic() + timeout
     while True:
         code = process.poll()
         if code is not None:
             raise ServiceError(_failure_from_log(log, code))
-        answer = health(host, port, timeout=0.5)
+        answer = health(host, port, timeout=0.5, https=https)
         if answer is not None and answer.get("pid") == process.pid:
             return
         if time.monotonic() > deadline:

@@ -1,89 +1,144 @@
-"""The API's pydantic models: request and response bodies, path parameters.
+"""The API's pydantic models: request and response bodies, path and header parameters.
 
-They are the source of the OpenAPI document and validate what clients send.
-Responses are built from ``zen_core`` models with ``to_dict()`` (same shape,
-no pydantic round trip on the hot path); the schemathesis run in the tests
-checks that every response matches these schemas.
+They are the source of the OpenAPI document and check the *shape* of what
+clients send (types, required fields, no unknown fields). What a name, a
+flavor or a configuration may be is the domain's rule (``zen_core.services``,
+``zen_core.names``): the schemas document it (``pattern``, ``propertyNames``)
+but leave the refusing to the domain, so the service refuses with the very
+message the CLI gives. Responses are built from ``zen_core`` records with
+``to_dict()`` (same shape, no pydantic round trip on the hot path); the
+schemathesis run in the tests checks that every response matches these schemas.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from zen_core.models import ComponentType
+from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: What ``If-Match`` takes: ``*`` or one strong entity tag, the revision in quotes.
+IF_MATCH_PATTERN = r'^(\*|"[0-9]{1,18}")$'
 
+# NOTE: the pattern and lengths are documented, not enforced here: zen_core.names.check_name
+# refuses a bad name with the CLI's message.
 Name = Annotated[
     str,
     Field(
-        min_length=1,
-        max_length=MAX_NAME_LENGTH,
-        pattern=NAME_PATTERN,
         description="Letters, digits, '_', '-' and '.', starting with a letter or digit.",
         examples=["default"],
+        json_schema_extra={"pattern": NAME_PATTERN, "minLength": 1,
+                           "maxLength": MAX_NAME_LENGTH},
     ),
 ]
+
+Revision = Annotated[int, Field(ge=0, description="Bumped by every write of the record.")]
+Timestamp = Annotated[str | None, Field(description="UTC, ISO 8601, set by the store.",
+                                        examples=["2026-12-01T09:38:07.123456Z"])]
+
+
+def _ignored(description: str) -> Any:
+    return Field(default=None, description=f"{description} Ignored on input: the store sets it.",
+                 json_schema_extra={"readOnly": True})
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_QUERY_SCHEMAS: dict[type, dict[str, Any]] = {}
+
+
+class QueryModel(_Strict):
+    """The model of a query string. NOTE: flask-openapi3 asks a query model for its JSON
+    schema on every request (to tell lists from single values), which costs more than the
+    rest of a request; the schema is computed once here."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        if cls not in _QUERY_SCHEMAS:
+            _QUERY_SCHEMAS[cls] = super().model_json_schema()
+        return _QUERY_SCHEMAS[cls]
+
+
+class _InputMeta(_Strict):
+    """``revision``, ``created`` and ``updated`` may come along (a record as read) and are
+    ignored: the store sets them."""
+
+    revision: int | None = _ignored("The record's revision.")
+    created: str | None = _ignored("When the record was created.")
+    updated: str | None = _ignored("When the record was last written.")
+
+
+# --- stacks ---------------------------------------------------------------------------------
+Members = Annotated[
+    dict[ComponentType, Name],
+    Field(description="Component name per component type.",
+          examples=[{"orchestrator": "default", "metadata_store": "default",
+                     "artifact_store": "default"}]),
+]
+
+
+class StackInput(_InputMeta):
+    """A stack to register: a name and the registered components it uses, by type (an
+    orchestrator, a metadata store and an artifact store at least)."""
+
+    name: Name
+    # NOTE: documented, refused by the domain (with the CLI's message) when missing.
+    components: Members = Field(default_factory=dict, json_schema_extra={
+        "required": [t.value for t in REQUIRED_TYPES]})
+
+
 class Stack(_Strict):
     """A named set of components, at most one per type, referenced by name."""
 
-    name: Name
-    components: dict[ComponentType, Name] = Field(
-        default_factory=dict,
-        description="Component name per component type.",
-        examples=[{"orchestrator": "default", "metadata_store": "default",
-                   "artifact_store": "default"}],
-    )
+    name: str
+    components: dict[ComponentType, str]
+    revision: Revision
+    created: Timestamp
+    updated: Timestamp
 
 
 class StackList(RootModel[list[Stack]]):
     """Stacks sorted by name."""
 
 
-#: Keys a component's configuration cannot have: they are the component's own fields.
-RESERVED_CONFIG_KEYS = ("name", "uuid")
+class StackPatch(_Strict):
+    """A partial update of a stack, applied atomically: set or replace members, remove
+    optional ones, rename."""
 
+    set: Members = Field(default_factory=dict)
+    remove: list[ComponentType] = Field(
+        default_factory=list, description="Optional component types to remove.",
+        examples=[["container_registry"]])
+    name: Name | None = Field(default=None, description="A new name.")
+
+
+# --- components -----------------------------------------------------------------------------
 Config = Annotated[
     dict[str, Any],
     Field(
-        description="The flavor's configuration ('name' and 'uuid' are not configuration).",
+        description="The flavor's configuration (the keys 'name', 'uuid' and '_zen' are the "
+                    "component's own, not configuration).",
         json_schema_extra={"propertyNames": {"not": {"enum": list(RESERVED_CONFIG_KEYS)}}},
     ),
 ]
 
 
-class ComponentUpdate(_Strict):
-    """The new state of a component (its type is in the URL; its name may change)."""
-
-    flavor: str = Field(min_length=1, max_length=200, examples=["local"])
-    name: Name
-    uuid: str | None = Field(
-        default=None, max_length=200, description="Kept if given, generated if omitted.",
-    )
-    config: Config = Field(default_factory=dict)
-
-    @field_validator("config")
-    @classmethod
-    def _no_reserved_keys(cls, config: dict[str, Any]) -> dict[str, Any]:
-        reserved = sorted(set(RESERVED_CONFIG_KEYS) & set(config))
-        if reserved:
-            raise ValueError(f"'{reserved[0]}' is the component's own field, not configuration")
-        return config
-
-
-class ComponentInput(ComponentUpdate):
+class ComponentInput(_InputMeta):
     """A component to register."""
 
     type: ComponentType
+    flavor: str = Field(examples=["local"])
+    name: Name
+    uuid: str | None = Field(default=None, max_length=200,
+                             description="Kept if given, generated if omitted.")
+    config: Config = Field(default_factory=dict)
 
 
 class Component(_Strict):
@@ -94,12 +149,26 @@ class Component(_Strict):
     name: str
     uuid: str
     config: dict[str, Any]
+    revision: Revision
+    created: Timestamp
+    updated: Timestamp
 
 
 class ComponentList(RootModel[list[Component]]):
     """Components sorted by type (in the order of the ComponentType enum), then name."""
 
 
+class ComponentPatch(_Strict):
+    """A partial update of a component, applied atomically: keys to set, keys to unset (back
+    to their default), a new flavor, a new name (the stacks using it follow)."""
+
+    set: Config = Field(default_factory=dict, examples=[{"synchronous": True}])
+    unset: list[str] = Field(default_factory=list, examples=[["kubernetes_context"]])
+    flavor: str | None = Field(default=None, description="A new flavor.")
+    name: Name | None = Field(default=None, description="A new name.")
+
+
+# --- the rest -----------------------------------------------------------------------------------
 class Error(_Strict):
     """Every error: the zen_core exception class and a message a person can act on."""
 
@@ -112,6 +181,18 @@ class Health(_Strict):
     service: str = Field(examples=["zen_service"])
     version: str
     pid: int = Field(description="The serving process, so a client can tell which one answers.")
+    instance: str = Field(description="This run of the service: a public id, new at each "
+                                      "start.", examples=["3f2a9c0d41b7e865"])
+    proof: str | None = Field(default=None, description=(
+        "With ?challenge=C: HMAC-SHA256 of C under this run's secret (hex), which only the "
+        "service and the state file on its machine know. A client on that machine checks "
+        "it before it sends the service's key."))
+
+
+class HealthQuery(QueryModel):
+    challenge: str | None = Field(default=None, min_length=16, max_length=128,
+                                  pattern=r"^[A-Za-z0-9_-]+$",
+                                  description="A random string the answer's proof is for.")
 
 
 class StackPath(BaseModel):
@@ -125,3 +206,18 @@ class ComponentTypePath(BaseModel):
 class ComponentPath(BaseModel):
     type: ComponentType
     name: str = Field(description="The component's name.")
+
+
+class IfMatch(BaseModel):
+    """The revision a write expects (``ETag`` of a read): stale is a 412."""
+
+    if_match: str | None = Field(
+        default=None, alias="If-Match",
+        description='The record\'s revision as an entity tag, `"3"` (the ETag of a read), or '
+                    "`*`. A write to a record at another revision fails with 412.",
+    )
+
+
+#: Documented in /openapi.json (the schemas the routes name are there by themselves).
+DOCUMENTED = (Health, Error, Stack, StackList, StackInput, StackPatch, Component,
+              ComponentList, ComponentInput, ComponentPatch)

@@ -8,7 +8,9 @@
   or not it can happen; our routes declare their real 422 (the
   :class:`~zen_service.models.Error` body) where a parameter or body can be
   invalid, so the generated ones are dropped.
-* The 401 responses document the ``WWW-Authenticate`` header.
+* The 401 responses document the ``WWW-Authenticate`` header, the answers that
+  carry one record its ``ETag``; the ``If-Match`` parameter is a plain string
+  with the pattern the routes check.
 """
 
 from __future__ import annotations
@@ -16,7 +18,22 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from zen_service.models import IF_MATCH_PATTERN
+
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+#: Answers holding one record (not a list, not a batch) carry its ETag.
+_RECORD_SCHEMAS = {"#/components/schemas/Stack", "#/components/schemas/Component"}
+_ETAG = {
+    "description": 'The record\'s revision as an entity tag ("3"): send it back as If-Match.',
+    "schema": {"type": "string"},
+}
+
+
+def _is_record(response: dict[str, Any] | None) -> bool:
+    if not response:
+        return False
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema.get("$ref") in _RECORD_SCHEMAS
 
 
 def finish_document(app: Any) -> dict[str, Any]:
@@ -30,11 +47,9 @@ def finish_document(app: Any) -> dict[str, Any]:
 def _model_schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    from zen_service import models
+    from zen_service import account_models, batch_models, models
 
-    documented = [models.Health, models.Error, models.Stack, models.StackList,
-                  models.Component, models.ComponentList, models.ComponentInput,
-                  models.ComponentUpdate]
+    documented = models.DOCUMENTED + account_models.DOCUMENTED + batch_models.DOCUMENTED
     _, top = models_json_schema(
         [(model, "validation") for model in documented],
         ref_template="#/components/schemas/{model}",
@@ -60,5 +75,11 @@ def _finish(document: dict[str, Any]) -> dict[str, Any]:
                         "schema": {"type": "string"},
                     }
                 }
+            for code in ("200", "201"):
+                if _is_record(responses.get(code)):
+                    responses[code]["headers"] = {"ETag": _ETAG}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                    parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
             operation["responses"] = dict(sorted(responses.items()))
     return document

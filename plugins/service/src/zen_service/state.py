@@ -3,16 +3,25 @@
 ``<config dir>/service.json``, mode 0600, replaced atomically::
 
     {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
-     "profile": "default", "pid": 1234, "token": "..."}
+     "profile": "default", "pid": 1234, "token": "zen_...", "instance": "...",
+     "tls_cert": null, "tls_key": null}
 
-``pid`` is null while the service is stopped; the token stays, so the clients
-that have it keep working after a restart. The ``rest`` store reads this file
-(its own small reader: it must not depend on this distribution) to find the
-token of the service on the same machine.
+``token`` is an admin API key of the served store's local user, made by the
+first ``zenml service up``; it stays while the service is stopped and is used
+again at the next start while it is valid, so the clients that have it keep
+working. ``instance`` is the secret of the current run: ``/health?challenge=C``
+answers :func:`instance_proof` of it, so that a client on this machine can
+tell the service from another program listening on its port before it sends
+the key. ``pid`` is null while the service is stopped.
+
+The ``rest`` store reads this file (its own small reader: it must not depend
+on this distribution) to find the key of the service on the same machine.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -45,13 +54,23 @@ class ServiceState:
     host: str
     port: int
     profile: str
+    #: The admin API key of the service's local user ("" before one was made).
     token: str
     pid: int | None = None
+    #: The secret of the current run ("" for a state file written by an older zen).
+    instance: str = ""
+    #: The certificate and key files of a service that speaks HTTPS.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    @property
+    def tls(self) -> tuple[str, str] | None:
+        return (self.tls_cert, self.tls_key) if self.tls_cert and self.tls_key else None
 
     @property
     def url(self) -> str:
         """Where people and clients reach it: ``http://localhost:8000/``."""
-        return display_url(self.host, self.port)
+        return display_url(self.host, self.port, https=self.tls is not None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"url": self.url, **asdict(self)}
@@ -66,11 +85,22 @@ class ServiceState:
                 profile=str(data["profile"]),
                 token=str(data["token"]),
                 pid=int(pid) if pid is not None else None,
+                instance=str(data.get("instance") or ""),
+                tls_cert=_optional_text(data.get("tls_cert")),
+                tls_key=_optional_text(data.get("tls_key")),
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             raise InvalidDataError(
                 f"{source} is not a zen service state file. Fix or remove that file."
             ) from None
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value or None
 
 
 def state_path(directory: Path | None = None) -> Path:
@@ -100,16 +130,27 @@ def write_state(state: ServiceState, directory: Path | None = None) -> None:
     write_text_atomic(state_path(directory), json.dumps(state.to_dict(), indent=2) + "\n")
 
 
-def new_token() -> str:
+def new_instance() -> str:
+    """The secret of a new run of the service."""
     return secrets.token_urlsafe(32)
 
 
-def display_url(host: str, port: int) -> str:
+def instance_id(instance: str) -> str:
+    """The public id of a run (``/health``'s ``instance``), which does not reveal its secret."""
+    return hashlib.sha256(b"zen-service-instance:" + instance.encode()).hexdigest()[:16]
+
+
+def instance_proof(instance: str, challenge: str) -> str:
+    """What ``/health?challenge=C`` answers: HMAC-SHA256 of C under the run's secret."""
+    return hmac.new(instance.encode(), challenge.encode(), hashlib.sha256).hexdigest()
+
+
+def display_url(host: str, port: int, https: bool = False) -> str:
     if host in _LOCAL_HOSTS:
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}/"
+    return f"{'https' if https else 'http'}://{host}:{port}/"
 
 
 def probe_host(host: str) -> str:
@@ -196,6 +237,10 @@ def kill(pid: int) -> None:
         pass
 
 
-def daemon_command(profile: str, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
-            "--host", host, "--port", str(port)]
+def daemon_command(profile: str, host: str, port: int, enforce_rules: bool = True,
+                   tls: tuple[str, str] | None = None) -> list[str]:
+    command = [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
+               "--host", host, "--port", str(port)]
+    if tls is not None:
+        command += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+    return command if enforce_rules else [*command, "--without-flavor-rules"]

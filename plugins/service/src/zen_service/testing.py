@@ -1,24 +1,35 @@
-"""Helpers to run a real service from tests and benchmarks::
+"""Helpers to run a real service from tests and benchmarks, and to give users keys::
 
-    from zen_service.testing import running_service
+    from zen_service.testing import add_user_key, running_service
 
     with running_service(config_directory, profile="default") as state:
         requests.get(state.url + "api/v1/stacks",
                      headers={"Authorization": f"Bearer {state.token}"})
 
-The daemon is the one ``zenml service up`` starts (waitress, same settings),
-with its state file in ``config_directory``; it is stopped gracefully on exit.
+    viewer_key = add_user_key(store, "vi", role="viewer")
+
+The daemon is the one ``zenml service up`` starts (same server, same
+settings), with its state file in ``config_directory``; its ``token`` is the
+admin key it bootstrapped. It is stopped gracefully on exit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
+import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+from zen_core.accounts import ApiKey, RoleAssignment, User
+from zen_core.store import BaseStore
+from zen_core.writes import AssignRole, CreateApiKey, CreateUser, Write
 from zen_service.manager import start_service, stop_service
 from zen_service.state import ServiceState
+
+_KEY = re.compile(r"zen_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -28,16 +39,49 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def add_user_key(store: BaseStore, user: str, role: str | None = None, *,
+                 name: str = "test", key: str | None = None,
+                 expires: str | None = None) -> str:
+    """Give ``user`` (created if needed; with ``role`` if given) an API key and return it:
+    ``key`` if given (``zen_<12 hex>_<secret>``, so a test can fix it), else a new one.
+    ``expires`` is a stored expiry time (in the past for an expired key). Written directly
+    to the store: a test's set-up, not an admin's action."""
+    key = key or f"zen_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise ValueError(f"not a zen API key: {key!r}")
+    writes: list[Write] = []
+    if user not in {u.name for u in store.list_users()}:
+        writes.append(CreateUser(User(user)))
+    if role is not None and RoleAssignment(role, user) not in store.list_role_assignments():
+        writes.append(AssignRole(RoleAssignment(role, user)))
+    digest = hashlib.sha256(match.group(2).encode()).hexdigest()
+    writes.append(CreateApiKey(ApiKey(user, name, match.group(1), digest, expires=expires)))
+    store.apply(writes, actor="test set-up")
+    return key
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
 @contextlib.contextmanager
 def running_service(
     config_directory: Path,
     profile: str | None = None,
     host: str = "127.0.0.1",
     port: int | None = None,
+    enforce_rules: bool = True,
+    tls: tuple[str | Path, str | Path] | None = None,
 ) -> Iterator[ServiceState]:
-    """Start a daemon serving ``profile`` of ``config_directory``; stop it on exit."""
+    """Start a daemon serving ``profile`` of ``config_directory``; stop it on exit.
+
+    ``enforce_rules=False``: without the flavors' schemas and stack rules, for the store
+    contract suite, whose records use made-up configurations. ``tls``: the certificate
+    and key files of an HTTPS service."""
     state, started = start_service(profile, host=host, port=port or free_port(host),
-                                   directory=Path(config_directory))
+                                   directory=Path(config_directory),
+                                   enforce_rules=enforce_rules, tls=tls)
     if not started:
         raise RuntimeError(f"A zen service already runs for {config_directory}: {state.url}")
     try:

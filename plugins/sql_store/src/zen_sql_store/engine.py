@@ -4,9 +4,12 @@
   a missing one is reported with the ``pip install`` that adds it.
 * Connecting takes seconds at most: connect timeouts are set unless the URL's
   query sets them itself.
-* SQLite: the database's folder and file (mode 0600) are created; every connection uses WAL, a busy
-  timeout and foreign keys, and a writing transaction starts with
-  ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing.
+* SQLite: connections open the file read-write and never create it (a SQLite
+  URI with ``mode=rw``): only :func:`prepare_sqlite_file`, which
+  ``initialize()`` calls, creates the folder and the file (mode 0600, in WAL mode). Every
+  connection uses WAL, a busy timeout and foreign keys, and a writing
+  transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue
+  instead of failing.
 * A server that is down, refuses the credentials or lacks the database gives a
   :class:`StoreUnavailableError` of one line naming host and database, never
   the password.
@@ -15,12 +18,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
+import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError
+from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_sql_store.urls import DRIVER_HINTS, SqlUrl
 
 if TYPE_CHECKING:
@@ -54,9 +61,10 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
     options: dict[str, Any] = {}
     connect_args: dict[str, Any] = {}
     if parsed.is_sqlite:
-        path = parsed.sqlite_path
-        url = url.set(database=path)
-        _prepare_sqlite_file(path)
+        # A SQLite URI (uri=true), so that "mode=rw" makes a missing file an error instead
+        # of a new empty database; the path is percent-encoded as URIs want it.
+        url = url.set(database="file:" + quote(parsed.sqlite_path))
+        url = url.update_query_dict({"mode": "rw", "uri": "true"})
         connect_args["check_same_thread"] = False  # the pool hands a connection to one thread
     else:
         options["pool_pre_ping"] = True  # servers close idle connections
@@ -87,9 +95,11 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
     return engine
 
 
-def _prepare_sqlite_file(path: str) -> None:
+def prepare_sqlite_file(path: str) -> None:
     """Create the database's folder, and the file readable by its owner only: component
-    configurations may hold secrets. (SQLite gives its -wal and -shm files the same mode.)"""
+    configurations may hold secrets. (SQLite gives its -wal and -shm files the same mode.)
+
+    Only ``initialize()`` calls this: every other open of a missing file is an error."""
     folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)
@@ -98,14 +108,48 @@ def _prepare_sqlite_file(path: str) -> None:
             f"Cannot create the folder {folder} of the SQLite database {path}: "
             f"{err.strerror or err}."
         ) from None
+    if os.path.exists(path):
+        return
+    # NOTE: turning a database to WAL needs exclusive access, and SQLite does not wait
+    # for it (no busy handler): processes opening one new file at once failed with
+    # "database is locked". So the file is made in WAL mode under a name of its own and
+    # published with a hard link, which fails if another process published first.
+    new = f"{path}.{uuid.uuid4().hex[:12]}.new"
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+        os.close(os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            connection = sqlite3.connect(new, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                connection.close()
+            os.link(new, path)
+        except FileExistsError:
+            pass  # another process's file won: it is in WAL mode too
+        except (OSError, sqlite3.Error):
+            # No hard links here (some network or FAT file systems): an empty file,
+            # which _use_wal converts, waiting for the lock as it must.
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(new)
     except OSError as err:
         raise StoreUnavailableError(
             f"Cannot create the SQLite database {path}: {err.strerror or err}."
         ) from None
+    if os.path.getsize(path) == 0:  # no hard links made it: switch the empty file to WAL
+        try:
+            connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            try:
+                _use_wal(connection.cursor())
+            finally:
+                connection.close()
+        except sqlite3.Error as err:
+            raise StoreUnavailableError(
+                f"Cannot create the SQLite database {path}: {err}."
+            ) from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -116,9 +160,38 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+        # Readers never wait for the writer. Not on an empty file (one that is no
+        # database yet): that would write to it; prepare_sqlite_file sets it for a new one.
+        if cursor.execute("PRAGMA page_count").fetchone()[0]:
+            _use_wal(cursor)
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode (a property of the file, so usually it already is).
+
+    The switch needs exclusive access and SQLite does not wait for it: on "database is
+    locked", or when the switch is refused, try again for up to the busy timeout.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err):
+                raise
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked (cannot switch to WAL)")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -154,8 +227,12 @@ _HINTS = {
 }
 
 
-def unavailable(parsed: SqlUrl, err: BaseException) -> StoreUnavailableError:
-    """One line for a database that cannot be used: where, why, what to do; no password."""
+def unavailable(parsed: SqlUrl, err: BaseException, *,
+                initializing: bool = True) -> StoreUnavailableError:
+    """One line for a database that cannot be used: where, why, what to do; no password.
+
+    A server database that does not exist is a :class:`StoreMissingError` unless the
+    store is being initialized (it is then still to be made, not gone)."""
     reason, kind = _reason(err)
     if parsed.is_sqlite and kind == "other":
         kind = "locked" if "locked" in reason else "sqlite"
@@ -163,9 +240,8 @@ def unavailable(parsed: SqlUrl, err: BaseException) -> StoreUnavailableError:
         hint = "Check that the file is a zen SQLite database and that you may write to it."
     else:
         hint = _HINTS[kind].format(database=parsed.database)
-    return StoreUnavailableError(
-        f"Cannot use the {parsed.describe()}: {scrub(reason, parsed)}. {hint}"
-    )
+    error = StoreMissingError if kind == "database" and not initializing else StoreUnavailableError
+    return error(f"Cannot use the {parsed.describe()}: {scrub(reason, parsed)}. {hint}")
 
 
 def scrub(text: str, parsed: SqlUrl) -> str:

@@ -5,8 +5,12 @@ version table, renamed so that it cannot clash with an application's own
 Alembic in a shared database). Opening a store:
 
 * at :data:`HEAD` -> nothing to do (one cheap query; Alembic is not imported);
-* empty, or at an older revision -> upgrade to :data:`HEAD`, under a lock so that
-  two processes opening a new database do not both create the tables;
+* at an older revision -> upgrade to :data:`HEAD`, under a lock so that two
+  processes opening it do not both upgrade;
+* without zen tables -> create them, but only when the store is being
+  initialized (``create=True``): any other open raises :class:`NoZenTables`, as the
+  store's database has gone (dropped or re-created), and nothing is created in
+  its place;
 * at a revision this code does not know (a newer zen wrote it) -> refuse with
   :class:`StoreUnavailableError` before touching anything.
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     from zen_sql_store.urls import SqlUrl
 
 #: The newest revision in ``migrations/versions`` (a test keeps the two equal).
-HEAD = "0001"
+HEAD = "0003"
 VERSION_TABLE = "zen_schema_version"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,6 +46,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_LOCK_KEY = 0x7A656E5F73716C  # "zen_sql"
 _MYSQL_LOCK = "zen_sql_store_schema"
 _LOCK_TIMEOUT = 60
+
+
+class NoZenTables(Exception):
+    """The database has no zen tables, and the store is not being initialized."""
 
 
 def alembic_config(extra_locations: Sequence[str | Path] = ()) -> Config:
@@ -73,18 +81,26 @@ def ensure_schema(
     where: SqlUrl,
     head: str = HEAD,
     extra_locations: Sequence[str | Path] = (),
+    *,
+    create: bool,
 ) -> None:
-    """Bring the database to ``head``, or refuse it if a newer zen wrote it."""
+    """Bring the database to ``head``, or refuse it if a newer zen wrote it.
+
+    ``create``: make the tables in a database that has none (only
+    ``initialize()`` does); else such a database raises :class:`NoZenTables`.
+    """
     with engine.connect() as connection:
         revisions = current_revisions(connection)
         connection.rollback()
     if revisions == {head}:
         return
-    _upgrade(engine, where, head, extra_locations)
+    if revisions is None and not create:
+        raise NoZenTables()
+    _upgrade(engine, where, head, extra_locations, create)
 
 
 def _upgrade(engine: Engine, where: SqlUrl, head: str,
-             extra_locations: Sequence[str | Path]) -> None:
+             extra_locations: Sequence[str | Path], create: bool) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -100,6 +116,8 @@ def _upgrade(engine: Engine, where: SqlUrl, head: str,
             revisions = current_revisions(connection)  # again: another process may have won
             if revisions == {head}:
                 return
+            if revisions is None and not create:
+                raise NoZenTables()
             unknown = sorted((revisions or set()) - known)
             if unknown:
                 raise StoreUnavailableError(

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from zen_core import hookimpl
 from zen_core.records import StoreType
-from zen_sql_store.urls import check_url
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL the SQL store cannot use (the parser is imported only for this)."""
+    from zen_sql_store.urls import check_url as check
+
+    check(url)
 
 DATABASE_FILE = "zenml.db"
 

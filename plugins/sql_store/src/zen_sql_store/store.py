@@ -1,53 +1,99 @@
 """The SQL store: stacks and components in a database, through SQLAlchemy 2.
 
-Every operation runs in one transaction. The database enforces the rules
-(unique names, one component per type in a stack, no deletion of a used
-component), so a race between processes ends in an ``IntegrityError``: the
-operation then runs again, and its checks now see the other process's commit
-and raise the contract's error (already exists, not found, in use). Deadlocks
-and lock timeouts are retried the same way.
+Every read runs one query (or two, for a not-found message) in one
+transaction, with Core statements: records are built once, from the rows.
+Every :meth:`SqlStore.apply` is ONE transaction, all or nothing, in which the
+writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`,
+:mod:`zen_sql_store.accounts`), the rules run on what is about to be committed,
+and the history records each write (:mod:`zen_sql_store.history`): a write and
+its event are committed together or not at all.
 
-The engine is made on first use, and the schema checked (and upgraded) then;
-nothing is cached between operations, so every read sees every commit.
+The database enforces the rules too (unique names, one component per type in
+a stack, no deletion of a used component), so a race between processes ends
+in an ``IntegrityError``: the transaction then runs again, rules and all, and
+its checks now see the other process's commit and raise the contract's error
+(already exists, not found, in use). Deadlocks, lock timeouts and
+serialization failures are retried the same way.
+
+Only :meth:`SqlStore.initialize` creates storage: a SQLite file, or the tables
+in a server's database. Any other operation on a store whose file or tables
+have gone raises :class:`~zen_core.exceptions.StoreMissingError` and creates
+nothing. The engine is made on first use, and the schema checked (and
+upgraded) then; nothing is cached between operations, so every read sees
+every commit.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, delete, exc, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exc, select
 
-from zen_core.exceptions import InvalidDataError, StoreUnavailableError, ZenError
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.exceptions import (
+    InvalidDataError,
+    StoreMissingError,
+    StoreUnavailableError,
+    ZenError,
+)
+from zen_core.history import event_for
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.store import BaseStore
+from zen_core.store import BaseStore, StoreContext, StoreRules, Written
+from zen_core.writes import Write
+from zen_sql_store import history
+from zen_sql_store.accounts import (
+    api_key_records,
+    api_keys_query,
+    role_assignment_records,
+    role_assignments_query,
+    team_names,
+    team_records,
+    teams_query,
+    user_names,
+    user_records,
+    users_query,
+)
 from zen_sql_store.engine import (
     WRITE_OPTION,
     create_store_engine,
     is_retryable,
     missing_driver,
+    prepare_sqlite_file,
     scrub,
     unavailable,
 )
-from zen_sql_store.migrate import HEAD, ensure_schema
-from zen_sql_store.schema import ComponentRow, StackComponentRow, StackRow
+from zen_sql_store.migrate import HEAD, NoZenTables, current_revisions, ensure_schema
+from zen_sql_store.queries import (
+    API_KEYS,
+    COMPONENT_COLUMNS,
+    COMPONENTS,
+    MEMBERS,
+    STACKS,
+    USERS,
+    component_names,
+    component_record,
+    sort_components,
+    stack_names,
+    stack_records,
+    stacks_query,
+)
+from zen_sql_store.transaction import RetryTransaction, SqlTransaction
 from zen_sql_store.urls import parse
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 _T = TypeVar("_T")
 
-#: How often an operation runs before a conflict with other writers is reported.
+#: How often a transaction runs before a conflict with other writers is reported.
 ATTEMPTS = 8
-_TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
 
 
 class SqlStore(BaseStore):
@@ -58,17 +104,25 @@ class SqlStore(BaseStore):
     schema_head: str = HEAD
     migration_locations: tuple[str | Path, ...] = ()
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, context: StoreContext | None = None) -> None:
+        super().__init__(url, context)
         self.location = parse(url)
         self._engine: Engine | None = None
         self._writer: Engine | None = None
         self._lock = threading.Lock()
+        #: How many transactions of this instance ran again after losing a race
+        #: (a unique key taken meanwhile, a deadlock...): for tests and benchmarks.
+        self.retries = 0
+
+    def describe(self) -> str:
+        if self.context.profile:
+            return super().describe()
+        return f"the store at {self.location.masked}"  # never the password
 
     # --- life cycle ------------------------------------------------------------------
     def initialize(self) -> None:
         """Create the database file (SQLite) and the tables, or upgrade them."""
-        self._ready()
+        self._ready(initializing=True)
 
     def close(self) -> None:
         with self._lock:
@@ -76,44 +130,110 @@ class SqlStore(BaseStore):
                 self._engine.dispose()
             self._engine = self._writer = None
 
-    def _ready(self) -> Engine:
-        if self._engine is not None:
-            return self._engine
+    def _ready(self, initializing: bool = False) -> Engine:
+        """The engine, once the schema is checked. Only ``initializing`` creates storage."""
+        engine = self._engine
+        if engine is not None and not initializing:
+            if self.location.is_sqlite and not os.path.exists(self.location.sqlite_path):
+                raise self.missing_file()
+            return engine
         with self._lock:
-            if self._engine is None:
+            if self.location.is_sqlite:
+                if initializing:
+                    prepare_sqlite_file(self.location.sqlite_path)
+                elif not os.path.exists(self.location.sqlite_path):
+                    raise self.missing_file()
+            engine = self._engine
+            new = engine is None
+            if engine is None:
                 engine = create_store_engine(self.location)
-                try:
-                    ensure_schema(
-                        engine, self.location, self.schema_head, self.migration_locations
-                    )
-                except BaseException as err:
+            try:
+                ensure_schema(engine, self.location, self.schema_head,
+                              self.migration_locations, create=initializing)
+            except BaseException as err:
+                if new:
                     engine.dispose()
-                    if isinstance(err, ImportError):
-                        raise missing_driver(self.location, err) from None
-                    if isinstance(err, exc.SQLAlchemyError):
-                        raise unavailable(self.location, err) from None
-                    raise
+                if isinstance(err, NoZenTables):
+                    raise self.missing_tables() from None
+                if isinstance(err, ImportError):
+                    raise missing_driver(self.location, err) from None
+                if isinstance(err, exc.SQLAlchemyError):
+                    raise self._failure(err, initializing=initializing) from None
+                raise
+            if new:
                 self._writer = engine.execution_options(**{WRITE_OPTION: True})
                 self._engine = engine
-        return self._engine
+        return engine
 
+    # --- a store that has gone --------------------------------------------------------
+    def _missing(self, what: str) -> StoreMissingError:
+        profile = self.context.profile
+        if profile:
+            where = f"The store of profile '{profile}'"
+            fix = f"Restore it, or remove the profile with `zenml profile delete {profile}`."
+        else:
+            where, fix = "The SQL store", "Restore it, or fix the store URL."
+        end = "" if what.endswith("?") else "."
+        return StoreMissingError(f"{where} is missing: {what}{end} {fix}")
+
+    def missing_file(self) -> StoreMissingError:
+        return self._missing(
+            f"the SQLite database {self.location.sqlite_path} does not exist (was it moved, "
+            "deleted or its disk unmounted?)"
+        )
+
+    def missing_tables(self) -> StoreMissingError:
+        return self._missing(
+            f"the {self.location.describe()} has no zen tables: was it dropped or re-created?"
+        )
+
+    def _failure(self, err: exc.SQLAlchemyError, *, initializing: bool = False) -> ZenError:
+        """The zen error for a database error: missing when the store has gone meanwhile."""
+        if not initializing:
+            gone = self._gone()
+            if gone is not None:
+                return gone
+        return unavailable(self.location, err, initializing=initializing)
+
+    def _gone(self) -> StoreMissingError | None:
+        """Whether the file or the tables went away (after a query failed)."""
+        if self.location.is_sqlite:
+            return None if os.path.exists(self.location.sqlite_path) else self.missing_file()
+        engine = self._engine
+        if engine is None:
+            return None
+        try:
+            with engine.connect() as connection:
+                revisions = current_revisions(connection)
+        except exc.SQLAlchemyError:
+            return None
+        return self.missing_tables() if revisions is None else None
+
+    # --- transactions -------------------------------------------------------------------
     def _run(
         self,
-        work: Callable[[Session], _T],
+        work: Callable[[Connection], _T],
         *,
         write: bool = False,
-        conflict: Callable[[], ZenError] | None = None,
+        conflict: Callable[[], ZenError | None] | None = None,
     ) -> _T:
-        """``work(session)`` in one transaction, again after a lost race (see the module doc)."""
+        """``work(connection)`` in one transaction, again after a lost race (module doc).
+
+        ``conflict``: the contract's error if a unique key is still refused after
+        every attempt (it is asked after the last one)."""
         self._ready()
         bind = self._writer if write else self._engine
-        error: exc.DBAPIError | None = None
+        assert bind is not None
+        error: BaseException | None = None
         for attempt in range(ATTEMPTS):
             if attempt:
+                self.retries += 1
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             try:
-                with Session(bind, expire_on_commit=False) as session, session.begin():
-                    return work(session)
+                with bind.begin() as connection:
+                    return work(connection)
+            except RetryTransaction as err:
+                error = err
             except exc.IntegrityError as err:
                 error = err
             except exc.DataError as err:
@@ -123,253 +243,134 @@ class SqlStore(BaseStore):
                 ) from None
             except exc.OperationalError as err:
                 if not is_retryable(err):
-                    raise unavailable(self.location, err) from None
+                    raise self._failure(err) from None
                 error = err
             except exc.SQLAlchemyError as err:
-                raise unavailable(self.location, err) from None
-        if conflict is not None:
-            raise conflict()
+                raise self._failure(err) from None
+        found = conflict() if conflict is not None else None
+        if found is not None:
+            raise found
         raise StoreUnavailableError(
             f"The {self.location.describe()} kept refusing a change because of concurrent "
             f"changes ({scrub(str(getattr(error, 'orig', error)), self.location)}); try again."
         )
 
-    # --- queries ----------------------------------------------------------------------
-    @staticmethod
-    def _stack_names(session: Session) -> list[str]:
-        return sorted(session.scalars(select(StackRow.name)))
+    # --- writes ---------------------------------------------------------------------------
+    def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
+              actor: str | None = None) -> list[Written]:
+        last: list[SqlTransaction] = []
 
-    @staticmethod
-    def _component_names(session: Session, type: ComponentType) -> list[str]:
-        return sorted(session.scalars(select(ComponentRow.name).where(
-            ComponentRow.type == type.value)))
+        def work(connection: Connection) -> list[Written]:
+            transaction = SqlTransaction(self, connection, rules)
+            last[:] = [transaction]
+            written = [transaction.apply(write) for write in writes]
+            transaction.conflict = None
+            # Last: it takes the history's lock, held until the commit (history.py).
+            history.record(connection, [
+                e for w, r in zip(writes, written, strict=True) if (e := event_for(w, r, actor))])
+            return written
 
-    @staticmethod
-    def _component_id(session: Session, type: ComponentType, name: str) -> int | None:
-        return session.scalar(select(ComponentRow.id).where(
-            ComponentRow.type == type.value, ComponentRow.name == name))
+        def conflict() -> ZenError | None:
+            return last[0].conflict() if last and last[0].conflict else None
 
-    @staticmethod
-    def _stacks(session: Session, name: str | None = None) -> dict[str, dict[str, str]]:
-        """``{stack: {type: component}}`` of every stack, or of stack ``name``."""
-        query = (
-            select(StackRow.name, StackComponentRow.component_type, ComponentRow.name)
-            .select_from(StackRow)
-            .outerjoin(StackComponentRow, StackComponentRow.stack_id == StackRow.id)
-            .outerjoin(ComponentRow, ComponentRow.id == StackComponentRow.component_id)
-        )
-        if name is not None:
-            query = query.where(StackRow.name == name)
-        stacks: dict[str, dict[str, str]] = {}
-        for stack_name, component_type, component_name in session.execute(query):
-            members = stacks.setdefault(stack_name, {})
-            if component_type is not None:
-                members[component_type] = component_name
-        return stacks
+        if not writes:
+            return []
+        return self._run(work, write=True, conflict=conflict)
 
-    def _member_ids(self, session: Session, stack: Stack) -> dict[ComponentType, int]:
-        """The id of each component of ``stack``; ComponentNotFoundError for a missing one."""
-        if not stack.components:
-            return {}
-        wanted = [
-            and_(ComponentRow.type == t.value, ComponentRow.name == n)
-            for t, n in stack.components.items()
-        ]
-        found = {
-            (ctype, cname): cid
-            for cid, ctype, cname in session.execute(
-                select(ComponentRow.id, ComponentRow.type, ComponentRow.name).where(or_(*wanted))
-            )
-        }
-        ids = {}
-        for ctype, cname in stack.components.items():
-            if (ctype.value, cname) not in found:
-                raise self.component_not_found(
-                    ctype, cname, self._component_names(session, ctype)
-                )
-            ids[ctype] = found[(ctype.value, cname)]
-        return ids
-
-    @staticmethod
-    def _add_members(session: Session, stack_id: int, ids: dict[ComponentType, int]) -> None:
-        session.add_all(
-            StackComponentRow(stack_id=stack_id, component_type=t.value, component_id=i)
-            for t, i in ids.items()
-        )
-
-    def _component(self, type: str, name: str, flavor: str, uuid: str, config: str) -> Component:
-        ctype = ComponentType.parse(type)
-        try:
-            data = json.loads(config)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise InvalidDataError(
-                f"The configuration of {ctype.display} '{name}' in the "
-                f"{self.location.describe()} is not a JSON object. Fix or delete that row."
-            )
-        return Component(ctype, flavor, name, data, uuid=uuid)
-
-    # --- stacks ---------------------------------------------------------------------------
+    # --- reads ------------------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:
-        stacks = self._run(self._stacks)
-        return [Stack(name, stacks[name]) for name in sorted(stacks)]
-
-    def stack_names(self) -> list[str]:
-        return self._run(self._stack_names)
-
-    def is_empty(self) -> bool:
-        return self._run(lambda s: s.scalar(select(StackRow.id).limit(1)) is None)
+        return self._run(lambda connection: stack_records(connection.execute(stacks_query())))
 
     def get_stack(self, name: str) -> Stack:
-        def work(session: Session) -> Stack:
-            stacks = self._stacks(session, name)
-            if name not in stacks:
-                raise self.stack_not_found(name, self._stack_names(session))
-            return Stack(name, stacks[name])
+        def work(connection: Connection) -> Stack:
+            found = stack_records(connection.execute(stacks_query(name)))
+            if not found:
+                raise self.stack_not_found(name, stack_names(connection))
+            return found[0]
 
         return self._run(work)
 
-    def register_stack(self, stack: Stack) -> None:
-        def work(session: Session) -> None:
-            if session.scalar(select(StackRow.id).where(StackRow.name == stack.name)) is not None:
-                raise self.stack_exists(stack.name)
-            ids = self._member_ids(session, stack)
-            row = StackRow(name=stack.name)
-            session.add(row)
-            session.flush()
-            self._add_members(session, row.id, ids)
+    def stack_names(self) -> list[str]:
+        return self._run(stack_names)
 
-        self._run(work, write=True, conflict=lambda: self.stack_exists(stack.name))
-
-    def update_stack(self, name: str, stack: Stack) -> None:
-        def work(session: Session) -> None:
-            row = session.scalars(
-                select(StackRow).where(StackRow.name == name).with_for_update()
-            ).one_or_none()
-            if row is None:
-                raise self.stack_not_found(name, self._stack_names(session))
-            if stack.name != name and session.scalar(
-                select(StackRow.id).where(StackRow.name == stack.name)
-            ) is not None:
-                raise self.stack_exists(stack.name)
-            ids = self._member_ids(session, stack)
-            row.name = stack.name
-            session.execute(delete(StackComponentRow).where(StackComponentRow.stack_id == row.id))
-            self._add_members(session, row.id, ids)
-
-        self._run(work, write=True, conflict=lambda: self.stack_exists(stack.name))
-
-    def delete_stack(self, name: str) -> None:
-        def work(session: Session) -> None:
-            # The stack's rows in zen_stack_components go with it (ON DELETE CASCADE).
-            deleted = session.execute(delete(StackRow).where(StackRow.name == name)).rowcount
-            if not deleted:
-                raise self.stack_not_found(name, self._stack_names(session))
-
-        self._run(work, write=True)
+    def is_empty(self) -> bool:
+        return self._run(
+            lambda connection: connection.execute(select(STACKS.c.id).limit(1)).first() is None)
 
     def stacks_using(self, type: ComponentType, name: str) -> list[str]:
         query = (
-            select(StackRow.name)
-            .join(StackComponentRow, StackComponentRow.stack_id == StackRow.id)
-            .join(ComponentRow, ComponentRow.id == StackComponentRow.component_id)
-            .where(ComponentRow.type == type.value, ComponentRow.name == name)
+            select(STACKS.c.name)
+            .join(MEMBERS, MEMBERS.c.stack_id == STACKS.c.id)
+            .join(COMPONENTS, COMPONENTS.c.id == MEMBERS.c.component_id)
+            .where(COMPONENTS.c.type == ComponentType.parse(type).value,
+                   COMPONENTS.c.name == name)
         )
-        return self._run(lambda session: sorted(session.scalars(query)))
-
-    # --- components ----------------------------------------------------------------------
-    _COLUMNS = (ComponentRow.type, ComponentRow.name, ComponentRow.flavor, ComponentRow.uuid,
-                ComponentRow.config)
+        return self._run(lambda connection: sorted(connection.execute(query).scalars()))
 
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
-        query = select(*self._COLUMNS)
+        query = select(*COMPONENT_COLUMNS)
         if type is not None:
-            query = query.where(ComponentRow.type == type.value)
-        rows = self._run(lambda session: session.execute(query).all())
-        components = [self._component(*row) for row in rows]
-        components.sort(key=lambda c: (_TYPE_ORDER[c.type], c.name))
-        return components
+            query = query.where(COMPONENTS.c.type == ComponentType.parse(type).value)
+        where = self.location.describe()
+        rows = self._run(lambda connection: connection.execute(query).all())
+        return sort_components([component_record(row, where) for row in rows])
 
     def get_component(self, type: ComponentType, name: str) -> Component:
-        def work(session: Session) -> Any:
-            row = session.execute(select(*self._COLUMNS).where(
-                ComponentRow.type == type.value, ComponentRow.name == name)).first()
+        ctype = ComponentType.parse(type)
+
+        def work(connection: Connection) -> Any:
+            row = connection.execute(select(*COMPONENT_COLUMNS).where(
+                COMPONENTS.c.type == ctype.value, COMPONENTS.c.name == name)).first()
             if row is None:
-                raise self.component_not_found(type, name, self._component_names(session, type))
+                raise self.component_not_found(ctype, name, component_names(connection, ctype))
             return row
 
-        return self._component(*self._run(work))
+        return component_record(self._run(work), self.location.describe())
 
-    def register_component(self, component: Component) -> None:
-        config = self._dump(component)
+    # --- accounts and history ---------------------------------------------------------------
+    def list_users(self) -> list[User]:
+        return self._run(lambda connection: user_records(connection.execute(users_query())))
 
-        def work(session: Session) -> None:
-            if self._component_id(session, component.type, component.name) is not None:
-                raise self.component_exists(component.type, component.name)
-            session.add(ComponentRow(
-                type=component.type.value, name=component.name, flavor=component.flavor,
-                uuid=component.uuid, config=config,
-            ))
-            session.flush()
+    def get_user(self, name: str) -> User:
+        def work(connection: Connection) -> User:
+            found = user_records(connection.execute(users_query(name)))
+            if not found:
+                raise self.user_not_found(name, user_names(connection))
+            return found[0]
 
-        self._run(work, write=True,
-                  conflict=lambda: self.component_exists(component.type, component.name))
+        return self._run(work)
 
-    def update_component(self, type: ComponentType, name: str, component: Component) -> None:
-        if component.type is not type:
-            raise InvalidDataError(
-                f"The {type.display} '{name}' cannot become a {component.type.display}: "
-                "register a new component instead."
-            )
-        config = self._dump(component)
+    def list_teams(self) -> list[Team]:
+        return self._run(lambda connection: team_records(connection.execute(teams_query())))
 
-        def work(session: Session) -> None:
-            row = session.scalars(select(ComponentRow).where(
-                ComponentRow.type == type.value, ComponentRow.name == name,
-            ).with_for_update()).one_or_none()
-            if row is None:
-                raise self.component_not_found(type, name, self._component_names(session, type))
-            if component.name != name and self._component_id(
-                session, type, component.name
-            ) is not None:
-                raise self.component_exists(type, component.name)
-            # Stacks refer to the row's id: a rename needs nothing more.
-            row.name = component.name
-            row.flavor = component.flavor
-            row.uuid = component.uuid
-            row.config = config
-            session.flush()
+    def get_team(self, name: str) -> Team:
+        def work(connection: Connection) -> Team:
+            found = team_records(connection.execute(teams_query(name)))
+            if not found:
+                raise self.team_not_found(name, team_names(connection))
+            return found[0]
 
-        self._run(work, write=True, conflict=lambda: self.component_exists(type, component.name))
+        return self._run(work)
 
-    def delete_component(self, type: ComponentType, name: str) -> None:
-        def work(session: Session) -> None:
-            component_id = session.scalar(select(ComponentRow.id).where(
-                ComponentRow.type == type.value, ComponentRow.name == name,
-            ).with_for_update())
-            if component_id is None:
-                raise self.component_not_found(type, name, self._component_names(session, type))
-            users = self._stacks_with(session, component_id)
-            if users:
-                raise self.component_in_use(type, name, users)
-            session.execute(delete(ComponentRow).where(ComponentRow.id == component_id))
+    def list_role_assignments(self) -> list[RoleAssignment]:
+        return self._run(lambda connection: role_assignment_records(
+            connection.execute(role_assignments_query())))
 
-        self._run(work, write=True)
+    def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        query = api_keys_query()
+        if user is not None:
+            query = query.where(USERS.c.name == user)
+        return self._run(lambda connection: api_key_records(connection.execute(query)))
 
-    @staticmethod
-    def _stacks_with(session: Session, component_id: int) -> list[str]:
-        return sorted(session.scalars(
-            select(StackRow.name)
-            .join(StackComponentRow, StackComponentRow.stack_id == StackRow.id)
-            .where(StackComponentRow.component_id == component_id)
-        ))
+    def find_api_key(self, key_id: str) -> ApiKey | None:
+        """One lookup in the keys' primary key (and the user's, for the name): the
+        service's path for every request."""
+        query = api_keys_query().where(API_KEYS.c.key_id == key_id)
+        row = self._run(lambda connection: connection.execute(query).first())
+        return None if row is None else ApiKey(*row)
 
-    def _dump(self, component: Component) -> str:
-        try:
-            return json.dumps(component.config, ensure_ascii=False, separators=(",", ":"))
-        except (TypeError, ValueError) as err:
-            raise InvalidDataError(
-                f"The configuration of {component.type.display} '{component.name}' cannot be "
-                f"stored: {err}."
-            ) from None
+    def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
+                    target: str | None = None, name: str | None = None,
+                    ) -> tuple[list[Event], int]:
+        return self._run(lambda connection: history.read_page(
+            connection, limit=limit, offset=offset, actor=actor, target=target, name=name))

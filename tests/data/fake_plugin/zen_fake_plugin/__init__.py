@@ -26,6 +26,9 @@ def zen_component_flavors():
         name="fake_orchestrator",
         config_model="zen_fake_plugin.flavors:FakeOrchestratorConfig",
         description="Runs pipelines on a fake cluster.",
+        # a third party's stack rules, declared the way the built-in flavors do
+        requires=(ComponentType.SECRETS_MANAGER,),
+        stack_check="zen_fake_plugin.flavors:needs_cloud_artifacts",
     )
 
 

@@ -1,4 +1,4 @@
-from zen_core.flavors.base import FlavorConfig
+from zen_core.flavors.base import FlavorConfig, SecretField
 
 
 class FakeOrchestratorConfig(FlavorConfig):
@@ -6,3 +6,12 @@ class FakeOrchestratorConfig(FlavorConfig):
 
     cluster: str
     replicas: int = 1
+    # A declared secret whose name does not look secret: masked because it is declared.
+    credentials: str | None = SecretField(None, description="Login for the fake cluster.")
+
+
+def needs_cloud_artifacts(stack):
+    """The fake cluster cannot read a local artifact store."""
+    if stack.flavor("artifact_store") == "local":
+        return "the fake cluster cannot read a local artifact store"
+    return None

@@ -1,0 +1,23 @@
+"""Every environment variable zen reads, in one place."""
+
+from __future__ import annotations
+
+#: The global config folder (default: the platform's user config folder for zenml).
+CONFIG_PATH = "ZENML_CONFIG_PATH"
+#: The repository root, exactly (no search of parent folders).
+REPOSITORY_PATH = "ZENML_REPOSITORY_PATH"
+#: The profile in effect for this shell or program, over the repository's and the global one.
+ACTIVATED_PROFILE = "ZENML_ACTIVATED_PROFILE"
+#: The stack in effect, over the repository's and the profile's.
+ACTIVATED_STACK = "ZENML_ACTIVATED_STACK"
+#: The store type of profiles created without ``--store-type``.
+DEFAULT_STORE_TYPE = "ZENML_DEFAULT_STORE_TYPE"
+#: The access token of a rest profile that has none of its own.
+STORE_TOKEN = "ZENML_STORE_TOKEN"
+#: Show tracebacks instead of one-line errors.
+DEBUG = "ZENML_DEBUG"
+#: The ``--output`` format of commands run without one: ``table``, ``json`` or ``yaml``.
+DEFAULT_OUTPUT = "ZENML_DEFAULT_OUTPUT"
+
+ALL = (CONFIG_PATH, REPOSITORY_PATH, ACTIVATED_PROFILE, ACTIVATED_STACK, DEFAULT_STORE_TYPE,
+       STORE_TOKEN, DEBUG, DEFAULT_OUTPUT)

@@ -1,0 +1,105 @@
+"""The history of changes: one :class:`~zen_core.accounts.Event` per write.
+
+Every store records, in the same lock or transaction as the write itself, the
+event :func:`event_for` builds, so every store type's history reads the same.
+An event says who did what to which record and at which revision, and names
+changed keys and members, never a value: a secret never reaches the history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zen_core.accounts import Event
+from zen_core.models import Component, Stack, utc_now
+from zen_core.writes import (
+    AddTeamMember,
+    AssignRole,
+    CreateApiKey,
+    CreateTeam,
+    CreateUser,
+    DeleteComponent,
+    DeleteStack,
+    DeleteTeam,
+    DeleteUser,
+    RegisterComponent,
+    RegisterStack,
+    RemoveTeamMember,
+    RevokeApiKey,
+    RevokeRole,
+    TouchApiKey,
+    UpdateComponent,
+    UpdateStack,
+    Write,
+    op_name,
+)
+
+
+def event_for(write: Write, written: Any, actor: str | None) -> Event | None:
+    """The event recording ``write`` (``written``: what the store returned for it)."""
+    target, name, details = _describe(write)
+    if target is None:
+        return None
+    revision = written.revision if isinstance(written, (Stack, Component)) else None
+    if isinstance(written, (Stack, Component)):
+        name = written.name  # a rename is recorded under the new name
+    return Event(utc_now(), actor, op_name(write), target, name, revision, details)
+
+
+def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
+    """(target kind, record name, details) of a write; target None: not recorded."""
+    if isinstance(write, RegisterComponent):
+        c = write.component
+        details = {"flavor": c.flavor}
+        if c.config:
+            details["keys"] = sorted(c.config)
+        return c.type.cli_name, c.name, details
+    if isinstance(write, UpdateComponent):
+        change = write.change
+        details: dict[str, Any] = {}
+        if change.set:
+            details["set"] = sorted(change.set)
+        if change.unset:
+            details["unset"] = sorted(change.unset)
+        if change.flavor:
+            details["flavor"] = change.flavor
+        if change.name and change.name != write.name:
+            details["renamed_from"] = write.name
+        return write.type.cli_name, write.name, details
+    if isinstance(write, DeleteComponent):
+        return write.type.cli_name, write.name, {}
+    if isinstance(write, RegisterStack):
+        s = write.stack
+        return "stack", s.name, {"components": {t.value: n for t, n in s.components.items()}}
+    if isinstance(write, UpdateStack):
+        change = write.change
+        details = {}
+        if change.set:
+            details["set"] = {t.value: n for t, n in change.set.items()}
+        if change.remove:
+            details["remove"] = [t.value for t in change.remove]
+        if change.name and change.name != write.name:
+            details["renamed_from"] = write.name
+        return "stack", write.name, details
+    if isinstance(write, DeleteStack):
+        return "stack", write.name, {}
+    if isinstance(write, CreateUser):
+        return "user", write.user.name, {}
+    if isinstance(write, DeleteUser):
+        return "user", write.name, {}
+    if isinstance(write, CreateTeam):
+        return "team", write.team.name, {}
+    if isinstance(write, DeleteTeam):
+        return "team", write.name, {}
+    if isinstance(write, (AddTeamMember, RemoveTeamMember)):
+        return "team", write.team, {"user": write.user}
+    if isinstance(write, (AssignRole, RevokeRole)):
+        a = write.assignment
+        return "role", a.role, {"user": a.user} if a.user else {"team": a.team}
+    if isinstance(write, CreateApiKey):
+        return "api key", write.key.name, {"user": write.key.user, "expires": write.key.expires}
+    if isinstance(write, RevokeApiKey):
+        return "api key", write.name, {"user": write.user}
+    if isinstance(write, TouchApiKey):
+        return None, "", {}
+    raise TypeError(f"not a write: {write!r}")

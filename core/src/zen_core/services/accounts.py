@@ -1,0 +1,152 @@
+"""Users, teams and roles: creating, listing and removing them (admins only), and never
+leaving a store without an admin.
+
+The first role assigned in a store also makes the assigning user an admin (and
+creates that user if needed): until then every local user is one
+(:mod:`zen_core.services.authz`), and this keeps it so for whoever starts
+assigning roles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zen_core.accounts import ROLES, Permission, RoleAssignment, Team, User, check_role
+from zen_core.exceptions import InUseError, InvalidDataError
+from zen_core.names import check_name
+from zen_core.writes import (
+    AddTeamMember,
+    AssignRole,
+    CreateTeam,
+    CreateUser,
+    DeleteTeam,
+    DeleteUser,
+    RemoveTeamMember,
+    RevokeRole,
+    Write,
+)
+
+if TYPE_CHECKING:
+    from zen_core.services.access import StoreAccess
+
+
+# --- users ------------------------------------------------------------------------------------
+def create_user(access: StoreAccess, name: str) -> User:
+    [user] = access.write([CreateUser(User(check_name(name, "user name")))], Permission.ADMIN)
+    return user
+
+
+def list_users(access: StoreAccess) -> list[User]:
+    access.require(Permission.READ)
+    return access.store.list_users()
+
+
+def delete_user(access: StoreAccess, name: str) -> None:
+    """Delete a user with their team memberships, roles and API keys."""
+    access.require(Permission.ADMIN)
+    store = access.store
+    store.get_user(name)
+    _keep_an_admin(access, assignments=[a for a in store.list_role_assignments()
+                                        if a.user != name],
+                   teams=[Team(t.name, [m for m in t.members if m != name])
+                          for t in store.list_teams()],
+                   what=f"delete user '{name}'")
+    access.write([DeleteUser(name)], Permission.ADMIN)
+
+
+# --- teams ------------------------------------------------------------------------------------
+def create_team(access: StoreAccess, name: str) -> Team:
+    [team] = access.write([CreateTeam(Team(check_name(name, "team name")))], Permission.ADMIN)
+    return team
+
+
+def list_teams(access: StoreAccess) -> list[Team]:
+    access.require(Permission.READ)
+    return access.store.list_teams()
+
+
+def delete_team(access: StoreAccess, name: str) -> None:
+    access.require(Permission.ADMIN)
+    access.store.get_team(name)
+    _keep_an_admin(access, assignments=[a for a in access.store.list_role_assignments()
+                                        if a.team != name],
+                   teams=access.store.list_teams(), what=f"delete team '{name}'")
+    access.write([DeleteTeam(name)], Permission.ADMIN)
+
+
+def add_member(access: StoreAccess, team: str, user: str) -> Team:
+    [written] = access.write([AddTeamMember(team, user)], Permission.ADMIN)
+    return written
+
+
+def remove_member(access: StoreAccess, team: str, user: str) -> Team:
+    access.require(Permission.ADMIN)
+    teams = [Team(t.name, [m for m in t.members if not (t.name == team and m == user)])
+             for t in access.store.list_teams()]
+    _keep_an_admin(access, access.store.list_role_assignments(), teams,
+                   f"remove user '{user}' from team '{team}'")
+    [written] = access.write([RemoveTeamMember(team, user)], Permission.ADMIN)
+    return written
+
+
+# --- roles ------------------------------------------------------------------------------------
+def list_roles() -> list[dict[str, object]]:
+    """The built-in roles, what each may do and what it is for."""
+    return [{"name": name, "permissions": [p.value for p in sorted(allowed, key=list(
+        Permission).index)], "description": description}
+            for name, (allowed, description) in ROLES.items()]
+
+
+def assignment(role: str, user: str | None, team: str | None) -> RoleAssignment:
+    check_role(role)
+    if (user is None) == (team is None):
+        raise InvalidDataError("Name one holder of the role: --user USER or --team TEAM.")
+    return RoleAssignment(role, user, team)
+
+
+def assign(access: StoreAccess, role: str, user: str | None = None,
+           team: str | None = None) -> list[RoleAssignment]:
+    """Give ``role`` to a user or a team. The first assignment in a store also makes the
+    acting user an admin. Returns what was assigned."""
+    wanted = assignment(role, user, team)
+    access.require(Permission.ADMIN)
+    writes: list[Write] = []
+    store = access.store
+    me = access.actor.name
+    if not store.list_role_assignments() and me is not None:
+        if me not in {u.name for u in store.list_users()}:
+            writes.append(CreateUser(User(me)))
+        if wanted != RoleAssignment("admin", me):
+            writes.append(AssignRole(RoleAssignment("admin", me)))
+    writes.append(AssignRole(wanted))
+    return [w for w in access.write(writes, Permission.ADMIN) if isinstance(w, RoleAssignment)]
+
+
+def revoke(access: StoreAccess, role: str, user: str | None = None,
+           team: str | None = None) -> None:
+    wanted = assignment(role, user, team)
+    access.require(Permission.ADMIN)
+    _keep_an_admin(access, [a for a in access.store.list_role_assignments() if a != wanted],
+                   access.store.list_teams(),
+                   f"take the role '{role}' from the {wanted.holder}")
+    access.write([RevokeRole(wanted)], Permission.ADMIN)
+
+
+def list_assignments(access: StoreAccess) -> list[RoleAssignment]:
+    access.require(Permission.READ)
+    return access.store.list_role_assignments()
+
+
+def _keep_an_admin(access: StoreAccess, assignments: list[RoleAssignment], teams: list[Team],
+                   what: str) -> None:
+    """Refuse a change after which roles are assigned but no one is an admin."""
+    if not assignments:
+        return
+    admin_teams = {a.team for a in assignments if a.role == "admin" and a.team}
+    admins = {a.user for a in assignments if a.role == "admin" and a.user}
+    admins |= {m for t in teams if t.name in admin_teams for m in t.members}
+    if not admins:
+        raise InUseError(
+            f"Cannot {what}: no one would be an admin of this store any more. "
+            "Give another user the admin role first (`zenml role assign admin --user USER`)."
+        )

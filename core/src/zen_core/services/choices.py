@@ -1,0 +1,166 @@
+"""The active profile and stack: setting them, keeping them right, and what they protect.
+
+Inside a repository ``set`` changes the repository's choice, else (or with
+``global_``) the global config. Renaming a stack moves the choices that name
+it; an active profile or stack cannot be deleted. :func:`repair` rewrites
+choices that name something gone, which resolving (:mod:`zen_core.context`)
+only reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zen_core import env
+from zen_core.context import ENVIRONMENT, LOCAL, Context
+from zen_core.exceptions import InUseError, StackNotFoundError
+from zen_core.services.access import Reporter, quiet
+from zen_core.services.profiles import active_stack_of, open_store
+
+if TYPE_CHECKING:
+    from zen_core.models import Stack
+    from zen_core.store import BaseStore
+
+
+def set_profile(context: Context, name: str, global_: bool = False) -> tuple[str, bool]:
+    """Activate profile ``name`` in the repository (inside one) or globally.
+
+    Returns the scope (``local`` or ``global``) and whether anything changed.
+    """
+    config, repository = context.config, context.repository
+    profile = config.get_profile(name)
+    if repository is not None and not global_:
+        changed = repository.active_profile_name != name
+        if changed:
+            with open_store(config, profile) as store:
+                stack = active_stack_of(store, profile)
+            repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
+        return "local", changed
+    changed = config.activated_profile != name
+    if changed:
+        config.activate_profile(name)
+    return "global", changed
+
+
+def active_stack(context: Context, store: BaseStore) -> Stack:
+    """The effective stack's record; StackNotFoundError when the profile has none."""
+    name = context.stack_choice(store.stack_names()).name
+    if name is None:
+        raise StackNotFoundError(
+            "No active stack is configured. Register one with `zenml stack register` "
+            "and activate it with `zenml stack set STACK`.")
+    return store.get_stack(name)
+
+
+def set_stack(context: Context, store: BaseStore, name: str, global_: bool = False) -> str:
+    """Activate stack ``name`` of the effective profile in the repository or the profile."""
+    store.get_stack(name)
+    profile, repository = context.profile, context.repository
+    if repository is not None and not global_ and context.profile_scope == LOCAL:
+        repository.set_active(stack=name)
+        if not profile.active_stack:
+            context.config.set_profile_stack(profile.name, name)
+        return "local"
+    context.config.set_profile_stack(profile.name, name)
+    return "global"
+
+
+def follow_stack_rename(context: Context, old: str, new: str) -> None:
+    """The active choices that named stack ``old`` name ``new``."""
+    profile, repository = context.profile, context.repository
+    if profile.active_stack == old:
+        context.config.set_profile_stack(profile.name, new)
+    if (repository is not None and repository.active_stack_name == old
+            and repository.active_profile_name == profile.name):
+        repository.set_active(stack=new)
+
+
+def follow_profile_rename(context: Context, old: str, new: str) -> None:
+    """The repository's choice of profile ``old`` names ``new`` (the global choice is moved
+    by :func:`zen_core.services.profiles.rename`; other repositories are repaired when next
+    used there)."""
+    repository = context.repository
+    if repository is not None and repository.active_profile_name == old:
+        repository.set_active(profile=new)
+
+
+def check_stack_deletable(context: Context, store: BaseStore, name: str) -> None:
+    """Refuse to delete the profile's active stack or the effective one (as stored or set in
+    the environment: a stack named for one command protects nothing)."""
+    store.get_stack(name)
+    profile = context.profile  # whose store it is
+    stored = context.without_named()
+    if profile.active_stack == name:
+        raise InUseError(
+            f"Stack '{name}' cannot be deleted while it is globally active. Please choose "
+            "a different active global stack first by running "
+            "'zenml stack set --global STACK'."
+        )
+    if stored.profile.name == profile.name and (
+            stored.stack_choice(store.stack_names()).name == name):
+        raise InUseError(
+            f"Stack '{name}' cannot be deleted while it is active. Please choose a "
+            "different active stack first by running 'zenml stack set STACK'."
+        )
+
+
+def check_profile_deletable(context: Context, name: str) -> None:
+    """Refuse to delete the global profile or the effective one (as stored or set in the
+    environment: a profile named for one command protects nothing)."""
+    context = context.without_named()
+    context.config.get_profile(name)
+    if context.config.activated_profile == name:
+        raise InUseError(
+            f"Profile '{name}' cannot be deleted because it's globally active. Please "
+            "choose a different active global profile first by running "
+            "'zenml profile set --global PROFILE'."
+        )
+    if context.profile.name == name and context.profile_scope == ENVIRONMENT:
+        raise InUseError(
+            f"Profile '{name}' cannot be deleted because {env.ACTIVATED_PROFILE} "
+            "activates it. Unset that variable or point it at another profile first."
+        )
+    if context.profile.name == name:
+        raise InUseError(
+            f"Profile '{name}' cannot be deleted because it's locally active. Please "
+            "choose a different active profile first by running 'zenml profile set PROFILE'."
+        )
+
+
+def repair(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
+    """Rewrite choices that name a profile or stack that has gone, with a warning for each.
+    Returns whether anything was rewritten (then resolve the context again). A command
+    that names its profile or stack repairs nothing: it changes no stored choice."""
+    if context.names_choices:
+        return False
+    choice, repository, config = context.profile_choice, context.repository, context.config
+    repaired = False
+    if choice.stale and repository is not None:
+        warn(f"Profile `{choice.stale}` not found. Switching repository to the global "
+             f"active profile `{choice.profile.name}`.")
+        repository.set_active(profile=choice.profile.name, clear_stack=True)
+        repaired = True
+    stack = context.stack_choice(store.stack_names())
+    if stack.stale is None:
+        return repaired
+    profile = choice.profile
+    if stack.scope == LOCAL and repository is not None:
+        warn(f"Stack `{stack.stale}` not found. Switching the repository active stack to "
+             f"`{stack.name}`." if stack.name else
+             f"Stack `{stack.stale}` not found and profile '{profile.name}' has no stacks "
+             "left. Register one with `zenml stack register`.")
+        repository.set_active(stack=stack.name, clear_stack=stack.name is None)
+    else:
+        warn(f"Stack `{stack.stale}` not found. Switching the active stack of profile "
+             f"'{profile.name}' to `{stack.name}`." if stack.name else
+             f"Stack `{stack.stale}` not found and profile '{profile.name}' has no stacks "
+             "left. Register one with `zenml stack register`.")
+        config.set_profile_stack(profile.name, stack.name)
+    return True
+
+
+def set_user(context: Context, store: BaseStore, name: str) -> None:
+    """Make the effective profile act as user ``name`` (who must exist in its store)."""
+    store.get_user(name)
+    with context.config.edit() as data:
+        data["profiles"][context.profile.name]["active_user"] = name

@@ -1,0 +1,165 @@
+"""Components: register, update, rename, delete; and which of their fields are secret.
+
+Each write goes to the store with the rules (:mod:`zen_core.services.rules`),
+which the store runs inside the write: a flavor's schema, and the stack rules
+of every stack that uses the component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from zen_core import masking
+from zen_core.accounts import Permission
+from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.models import Component, ComponentChange, ComponentType
+from zen_core.names import check_name
+from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
+
+if TYPE_CHECKING:
+    from zen_core.plugins import PluginManager
+    from zen_core.services.access import StoreAccess
+
+#: Config keys masked even when the flavor's schema is not installed.
+SECRET_NAME = masking.SECRET_NAME
+
+
+def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
+             config: Mapping[str, Any], *, uuid: str | None = None) -> Component:
+    """Register a component (its ``uuid`` kept if given, else a new one)."""
+    type = ComponentType.parse(type)
+    check_name(name, f"{type.display} name")
+    kept = {"uuid": uuid} if uuid else {}
+    [written] = access.write([RegisterComponent(Component(type, flavor, name, dict(config),
+                                                          **kept))])
+    access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
+    return written
+
+
+def update(access: StoreAccess, type: ComponentType | str, name: str, *,
+           set: Mapping[str, Any] | None = None, unset: Collection[str] = (),
+           flavor: str | None = None, new_name: str | None = None,
+           expected_revision: int | None = None) -> Component:
+    """Set and unset configuration keys (unset ones go back to their default), change the
+    flavor and/or the name, atomically in the store. The result must fit the flavor's
+    schema and every stack using the component must still run; stacks follow a rename."""
+    type = ComponentType.parse(type)
+    for key in ("name", "uuid"):
+        if key in (set or {}) or key in unset:
+            raise InvalidDataError(
+                f"Cannot update mandatory property '{key}' of {type.display} '{name}'."
+                + (" Use `rename` instead." if key == "name" else "")
+            )
+    if new_name is not None:
+        check_name(new_name, f"{type.display} name")
+    change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
+                             name=new_name, expected_revision=expected_revision)
+    if change.is_empty:
+        raise InvalidDataError(f"Nothing to change in {type.display} '{name}'.")
+    if new_name == name and not (change.set or change.unset or change.flavor):
+        access.require(Permission.WRITE)
+        access.store.get_component(type, name)  # not found first, as for any other name
+        raise access.store.component_exists(type, name)
+    [written] = access.write([UpdateComponent(type, name, change)])
+    return written
+
+
+def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
+           expected_revision: int | None = None) -> Component:
+    """Rename a component; the stacks that use it follow."""
+    return update(access, type, old, new_name=new, expected_revision=expected_revision)
+
+
+def delete(access: StoreAccess, type: ComponentType | str, name: str,
+           expected_revision: int | None = None) -> None:
+    """Delete a component; refused (InUseError, naming them) while stacks use it."""
+    access.write([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
+
+
+def get(access: StoreAccess, type: ComponentType | str, name: str) -> Component:
+    """The component; its secret values masked unless the actor may read secrets."""
+    access.require(Permission.READ)
+    return _visible(access, access.store.get_component(ComponentType.parse(type), name))
+
+
+def list_(access: StoreAccess, type: ComponentType | str | None = None) -> list[Component]:
+    """Every component (of one type); secrets masked unless the actor may read them."""
+    access.require(Permission.READ)
+    found = access.store.list_components(None if type is None else ComponentType.parse(type))
+    return [_visible(access, c) for c in found]
+
+
+def _visible(access: StoreAccess, component: Component) -> Component:
+    if access.actor.can(Permission.READ_SECRETS):
+        return component
+    return replace(component, config=masked_config(component, access.rules.plugins))
+
+
+def parse_text_values(type: ComponentType | str, flavor: str, values: Mapping[str, str],
+                      plugins: PluginManager | None = None) -> dict[str, Any]:
+    """Configuration typed as text (``--key=value``) as the flavor's schema wants it: the
+    value of a list or mapping field is read as YAML/JSON, every other value stays text
+    (the schema coerces it), so a password like ``{x`` or ``[1]`` is never reinterpreted.
+    A value that cannot be read is refused without echoing it (it may be a secret)."""
+    type = ComponentType.parse(type)
+    try:
+        from zen_core.flavors.base import structured_fields
+
+        if plugins is None:
+            from zen_core.plugins import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        structured = structured_fields(plugins.flavor(type, flavor).load_model())
+    except ZenError:
+        structured = set()  # flavor not installed: registering says so
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        parsed[key] = _read_structured(key, value) if key in structured else value
+    return parsed
+
+
+def parse_text_changes(access: StoreAccess, type: ComponentType | str, name: str,
+                       flavor: str | None, values: Mapping[str, str]) -> dict[str, Any]:
+    """:func:`parse_text_values` for an update: against the new flavor, else the
+    component's own."""
+    type = ComponentType.parse(type)
+    target = flavor or access.store.get_component(type, name).flavor
+    return parse_text_values(type, target, values, access.rules.plugins)
+
+
+def _read_structured(key: str, value: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise InvalidDataError(
+            f"The value of --{key} is not a valid list or mapping. Write it as JSON, for "
+            'example --labels=\'{"team": "ml"}\'.'
+        ) from None
+
+
+def secret_keys(component: Component, plugins: PluginManager | None = None) -> set[str]:
+    """The config keys of ``component`` to mask: its flavor's secret fields, and keys
+    named like secrets (all that is known when the flavor is not installed)."""
+    keys = {k for k in component.config if SECRET_NAME.search(k)}
+    try:
+        from zen_core.flavors.base import secret_fields
+
+        if plugins is None:
+            from zen_core.plugins import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        keys |= secret_fields(plugins.flavor(component.type, component.flavor).load_model())
+    except ZenError:
+        pass  # flavor not installed: the name heuristic alone
+    return keys
+
+
+def masked_config(component: Component, plugins: PluginManager | None = None) -> dict[str, Any]:
+    """The configuration with every secret value (that is set) shown as ``********``."""
+    secrets = secret_keys(component, plugins)
+    return {k: (masking.MASK if k in secrets and v is not None else v)
+            for k, v in component.config.items()}

@@ -1,0 +1,341 @@
+"""Moving stacks around: export a stack to YAML (zen's format or ZenML's), import it, copy a
+stack, a component or a whole profile.
+
+These work through the store contract only, so they work across store types
+(export from a local profile, import into a SQL or REST one). Everything is
+checked first and then written as one batch (:meth:`BaseStore.batch`): all or
+nothing, under one lock or in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from zen_core.accounts import Permission
+from zen_core.exceptions import AlreadyExistsError, InvalidDataError, StoreUnavailableError
+from zen_core.masking import mask_url
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.names import check_name
+from zen_core.services import profiles, stacks, zenml_format
+from zen_core.services.components import secret_keys
+from zen_core.services.progress import Progress, no_progress
+from zen_core.services.rules import count
+from zen_core.writes import RegisterComponent, RegisterStack
+
+if TYPE_CHECKING:
+    from zen_core.config import GlobalConfig, Profile
+    from zen_core.services.access import StoreAccess
+    from zen_core.store import BaseStore
+
+EXPORT_FORMAT = "zen-stack/v1"
+
+
+def export_stack(access: StoreAccess, name: str,
+                 include_secrets: bool = False) -> dict[str, Any]:
+    """The stack and its components as one plain document (secrets left out by default)."""
+    access.require(Permission.READ_SECRETS if include_secrets else Permission.READ)
+    stack = access.store.get_stack(name)
+    components = []
+    for ctype, cname in stack.components.items():
+        component = access.store.get_component(ctype, cname)
+        config = dict(component.config)
+        omitted = [] if include_secrets else sorted(
+            secret_keys(component, access.rules.plugins))
+        for key in omitted:
+            config.pop(key, None)
+        entry = {"type": ctype.value, "name": cname, "flavor": component.flavor,
+                 "uuid": component.uuid, "config": config}
+        if omitted:
+            entry["omitted_secrets"] = omitted
+        components.append(entry)
+    return {"format": EXPORT_FORMAT, "stack": stack.name, "components": components}
+
+
+def export_stack_zenml(access: StoreAccess, name: str,
+                       include_secrets: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The stack as ZenML's own ``zenml stack export`` writes it, and notes on what a ZenML
+    file cannot hold (or, without ``include_secrets``, what was left out)."""
+    stack = access.store.get_stack(name)
+    components, notes = [], []
+    for ctype, cname in stack.components.items():
+        component = access.store.get_component(ctype, cname)
+        if not include_secrets:
+            omitted = sorted(secret_keys(component, access.rules.plugins) & set(component.config))
+            if omitted:
+                notes.append(f"Left out the secret fields of {ctype.display} '{cname}' "
+                             f"({', '.join(omitted)}): export with --include-secrets to keep "
+                             "them.")
+                component = Component(component.type, component.flavor, component.name,
+                                      {k: v for k, v in component.config.items()
+                                       if k not in omitted}, uuid=component.uuid)
+        components.append(component)
+    document, more = zenml_format.write(stack, components)
+    return document, [*more, *notes]
+
+
+def _parse_export(
+    document: Any, source: str, notes: list[str] | None = None,
+) -> tuple[str, list[Component], dict[tuple[ComponentType, str], list[str]]]:
+    """A zen export, or ZenML's own (what it cannot bring in goes to ``notes``)."""
+    if zenml_format.is_zenml_document(document):
+        name, components, skipped = zenml_format.read(document, source)
+        if notes is not None:
+            notes.extend(skipped)
+        return name, components, {}
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise InvalidDataError(
+            f"{source} is not a zen stack export (expected `format: {EXPORT_FORMAT}`) nor a "
+            "ZenML one (with `stack_name` and `components`)."
+        )
+    try:
+        components = [
+            Component(c["type"], c["flavor"], c["name"], dict(c.get("config") or {}),
+                      uuid=c.get("uuid") or str(uuid.uuid4()))
+            for c in document["components"]
+        ]
+        omitted = {(ComponentType.parse(c["type"]), c["name"]): list(c.get("omitted_secrets") or [])
+                   for c in document["components"]}
+        return check_name(document["stack"], "stack name"), components, omitted
+    except (KeyError, TypeError, AttributeError) as err:
+        raise InvalidDataError(
+            f"{source} is not a valid stack export: bad or missing {err}."
+        ) from None
+
+
+def import_stack(
+    access: StoreAccess,
+    document: Any,
+    name: str | None = None,
+    rename_components: bool = False,
+    source: str = "the export",
+    *,
+    use: Mapping[ComponentType | str, str | None] | None = None,
+    dry_run: bool = False,
+    progress: Progress = no_progress,
+) -> tuple[Stack, list[str]]:
+    """Register an exported stack (zen's format or ZenML's) in the active profile; return it
+    and notes for the user.
+
+    Identical components (same flavor and configuration) are reused; a
+    different one with a taken name is refused, or renamed with
+    ``rename_components``. ``use`` names registered components to take for
+    some types instead of the file's (a ZenML file has no metadata store). All
+    or nothing; with ``dry_run`` everything is checked, the notes say what
+    would be registered, and nothing is.
+    """
+    notes: list[str] = []
+    exported_name, components, omitted = _parse_export(document, source, notes)
+    stack_name = check_name(name or exported_name, "stack name")
+    store = access.store
+    if stack_name in store.stack_names():
+        raise store.stack_exists(stack_name)
+    chosen = stacks.members(use or {})
+    plan: list[Component] = []  # components to register
+    members: dict[ComponentType, str] = {}
+    for ctype, cname in chosen.items():
+        store.get_component(ctype, cname)  # must be registered
+        members[ctype] = cname
+        notes.append(f"Using the registered {ctype.display} '{cname}'.")
+    components = [c for c in components if c.type not in chosen]
+    conflicts: list[str] = []
+    with progress(f"Checking the components of stack '{stack_name}'",
+                  len(components)) as advance:
+        for component in components:
+            _plan_component(access, component, omitted, rename_components, plan, members,
+                            notes, conflicts)
+            advance(1)
+    if conflicts:
+        raise AlreadyExistsError(
+            f"Cannot import stack '{stack_name}': {', '.join(conflicts)} already "
+            f"{'exists' if len(conflicts) == 1 else 'exist'} with a different configuration. "
+            "Use --rename-components to import "
+            f"{'it under a new name' if len(conflicts) == 1 else 'them under new names'}."
+        )
+    stack = Stack(stack_name, members)
+    missing = stack.missing_required()
+    if missing:
+        raise InvalidDataError(
+            f"{source} has no {missing[0].display}, which every zen stack needs: name a "
+            f"registered one to use with --{missing[0].cli_name} NAME (e.g. "
+            f"--{missing[0].cli_name} default)."
+        )
+    if dry_run:
+        planned = {c.type: c for c in plan}
+        access.rules.check_stack(stack, {t: planned.get(t) or store.get_component(t, n)
+                                         for t, n in stack.components.items()})
+        notes.extend(f"Would register {c.type.display} '{c.name}' ({c.flavor} flavor)."
+                     for c in plan)
+        notes.append(f"Would register stack '{stack_name}'.")
+        return stack, notes
+    with progress(f"Writing stack '{stack_name}'", None):
+        access.write([*(RegisterComponent(c) for c in plan), RegisterStack(stack)])
+    return stack, notes
+
+
+def _plan_component(access: StoreAccess, component: Component,
+                    omitted: dict[tuple[ComponentType, str], list[str]],
+                    rename_components: bool, plan: list[Component],
+                    members: dict[ComponentType, str], notes: list[str],
+                    conflicts: list[str]) -> None:
+    """Decide what to do with one exported component: register it, reuse an identical one,
+    register it renamed, or (a conflict) refuse."""
+    store = access.store
+    try:
+        config = access.rules.validated_config(component.type, component.flavor,
+                                               component.config)
+    except InvalidDataError as err:
+        left_out = omitted.get((component.type, component.name))
+        if not left_out:
+            raise
+        raise InvalidDataError(
+            f"{err.message} The export left out its secret fields ({', '.join(left_out)}): "
+            "export again with --include-secrets."
+        ) from None
+    wanted = Component(component.type, component.flavor, component.name, config,
+                       uuid=component.uuid)
+    existing = _find(store, wanted.type, wanted.name)
+    if existing is None:
+        plan.append(wanted)
+    elif existing.flavor == wanted.flavor and existing.config == wanted.config:
+        notes.append(f"Reusing the identical {wanted.type.display} '{wanted.name}'.")
+    elif rename_components:
+        twin = _renamed_twin(store, wanted)
+        if twin is not None:
+            notes.append(f"Reusing the identical {wanted.type.display} '{twin}'.")
+            wanted = Component(wanted.type, wanted.flavor, twin, wanted.config)
+        else:
+            new_name = _free_name(store, wanted.type, wanted.name)
+            notes.append(
+                f"Registering {wanted.type.display} '{wanted.name}' as '{new_name}'."
+            )
+            wanted = Component(wanted.type, wanted.flavor, new_name, wanted.config)
+            plan.append(wanted)
+    else:
+        conflicts.append(f"{wanted.type.display} '{wanted.name}'")
+    members[wanted.type] = wanted.name
+
+
+def _find(store: BaseStore, ctype: ComponentType, name: str) -> Component | None:
+    try:
+        return store.get_component(ctype, name)
+    except KeyError:
+        return None
+
+
+def _renamed_twin(store: BaseStore, wanted: Component) -> str | None:
+    """An identical component an earlier ``--rename-components`` import registered."""
+    pattern = re.compile(rf"{re.escape(wanted.name)}_\d+")
+    for existing in store.list_components(wanted.type):
+        if (pattern.fullmatch(existing.name) and existing.flavor == wanted.flavor
+                and existing.config == wanted.config):
+            return existing.name
+    return None
+
+
+def _free_name(store: BaseStore, ctype: ComponentType, name: str) -> str:
+    taken = {c.name for c in store.list_components(ctype)}
+    n = 2
+    while f"{name}_{n}" in taken:
+        n += 1
+    return f"{name}_{n}"
+
+
+def copy_profile(
+    config: GlobalConfig,
+    source: str,
+    target: str,
+    store_type: str,
+    url: str | None = None,
+    token: str | None = None,
+    *,
+    dry_run: bool = False,
+    progress: Progress = no_progress,
+) -> tuple[Profile, list[str]]:
+    """Create profile ``target`` on the given store with every stack and component of
+    ``source`` and its active stack; return it and notes. All or nothing: on failure
+    ``target`` is not left. With ``dry_run`` everything is checked and nothing created."""
+    source_profile = config.get_profile(source)
+    with progress(f"Reading profile '{source}'", None), \
+            profiles.open_store(config, source_profile) as source_store:
+        stacks = source_store.list_stacks()
+        components = source_store.list_components()
+        active = profiles.active_stack_of(source_store, source_profile)
+    what = f"{count(len(stacks), 'stack')} and {count(len(components), 'component')}"
+    if dry_run:
+        profile = profiles.check_new(config, target, store_type, url, token)
+        _check_empty_target(config, profile)
+        profile.active_stack = active
+        return profile, [
+            f"Would create profile '{target}' ({profile.store_type} store at "
+            f"{mask_url(profile.store_url or '')}) with {what} of profile '{source}', "
+            f"active stack '{active}'."
+        ]
+    profile, store = profiles.create(
+        config, target, store_type=store_type, url=url, token=token,
+        register_default_stack=False, record=False,
+    )
+    try:
+        if not store.is_empty() or store.list_components():
+            raise InvalidDataError(
+                f"The store at {mask_url(profile.store_url or '')} is not empty: copy into a "
+                "new store."
+            )
+        # NOTE: no rules: a copy keeps what the source holds, even flavors not installed here.
+        with progress(f"Writing {what} to profile '{target}'", None), store.batch() as batch:
+            for component in components:
+                batch.register_component(component)
+            for stack in stacks:
+                batch.register_stack(stack)
+        profile.active_stack = active
+        profiles.record(config, profile)
+    except BaseException:
+        profiles.discard_storage(config, profile, store)
+        raise
+    store.close()
+    return profile, [f"Copied {what}."]
+
+
+def _check_empty_target(config: GlobalConfig, profile: Profile) -> None:
+    """Refuse a target store that already holds records (read-only: a missing one is fine)."""
+    try:
+        with profiles.open_store(config, profile) as store:
+            if not store.is_empty() or store.list_components():
+                raise InvalidDataError(
+                    f"The store at {mask_url(profile.store_url or '')} is not empty: copy into "
+                    "a new store."
+                )
+    except StoreUnavailableError:
+        pass  # not there yet (or not reachable): creating it will tell
+
+
+def copy_stack(source: StoreAccess, target: StoreAccess, name: str, new_name: str | None = None,
+               *, rename_components: bool = False, dry_run: bool = False,
+               progress: Progress = no_progress) -> tuple[Stack, list[str]]:
+    """Copy stack ``name`` of ``source`` into ``target`` as ``new_name``, with the components
+    it needs (secrets included: nothing leaves zen). Within one store the stack's components
+    are shared; across stores identical ones are reused, as by :func:`import_stack`."""
+    document = export_stack(source, name, include_secrets=True)
+    return import_stack(target, document, name=new_name or name,
+                        rename_components=rename_components, source=f"stack '{name}'",
+                        dry_run=dry_run, progress=progress)
+
+
+def copy_component(source: StoreAccess, target: StoreAccess, type: ComponentType | str,
+                   name: str, new_name: str | None = None, *,
+                   dry_run: bool = False) -> Component:
+    """Register a copy of a component of ``source`` in ``target`` as ``new_name`` (a new
+    uuid, the same flavor and configuration, checked against ``target``'s flavors)."""
+    ctype = ComponentType.parse(type)
+    original = source.store.get_component(ctype, name)
+    new_name = check_name(new_name or name, f"{ctype.display} name")
+    if dry_run:
+        if _find(target.store, ctype, new_name) is not None:
+            raise target.store.component_exists(ctype, new_name)
+        config = target.rules.validated_config(ctype, original.flavor, original.config)
+        return Component(ctype, original.flavor, new_name, config)
+    from zen_core.services import components
+
+    return components.register(target, ctype, new_name, original.flavor, original.config)

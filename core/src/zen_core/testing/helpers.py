@@ -1,0 +1,97 @@
+"""Records and assertions the contract suite and store tests share."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.store import BaseStore
+
+T = ComponentType
+
+def component(ctype: ComponentType, name: str, config: dict[str, Any] | None = None,
+              flavor: str | None = None) -> Component:
+    flavors = {T.METADATA_STORE: "sqlite", T.CONTAINER_REGISTRY: "default"}
+    return Component(ctype, flavor or flavors.get(ctype, "local"), name, dict(config or {}))
+
+
+def register_stack_with_components(store: BaseStore, name: str, prefix: str | None = None,
+                                   *extra: ComponentType) -> Stack:
+    """Register a stack over new components named ``prefix`` (default: the stack name)."""
+    prefix = prefix or name
+    types = (T.ORCHESTRATOR, T.METADATA_STORE, T.ARTIFACT_STORE, *extra)
+    for ctype in types:
+        store.register_component(component(ctype, prefix))
+    stack = Stack(name, {ctype: prefix for ctype in types})
+    store.register_stack(stack)
+    return stack
+
+
+@contextlib.contextmanager
+def raises_named(error: type[ZenError], *names: str) -> Iterator[pytest.ExceptionInfo]:
+    """Expect ``error`` (exactly a zen_core class) with a message naming each of ``names``."""
+    with pytest.raises(error) as info:
+        yield info
+    message = str(info.value)
+    assert message.strip(), f"{error.__name__} has an empty message"
+    assert isinstance(info.value, ZenError)
+    for name in names:
+        assert f"'{name}'" in message, f"{message!r} does not name {name!r}"
+
+
+RICH_CONFIG: dict[str, Any] = {
+    "path": "/tmp/zen artifacts/é",
+    "empty": "",
+    "looks_like_bool": "true",
+    "looks_like_int": "123",
+    "looks_like_null": "null",
+    "with_colon": "a: b # not a comment",
+    "multiline": "first\nsecond\n",
+    "count": 3,
+    "negative": -7,
+    "big": 2**40,
+    "ratio": 0.25,
+    "enabled": True,
+    "disabled": False,
+    "nothing": None,
+    "tags": ["a", "b", 1, None, True],
+    "empty_list": [],
+    "nested": {"inner": {"deep": [1, {"x": "y"}]}, "flag": False, "none": None},
+    "empty_dict": {},
+}
+
+
+
+class RecordingRules:
+    """Store rules for tests: record every check; refuse what ``refuse`` names.
+
+    ``refuse_component`` / ``refuse_stack`` hold names whose check raises
+    :class:`InvalidDataError`; ``check_component`` marks what it returns with
+    ``config["checked"] = True`` so a test can see the store kept its result.
+    """
+
+    def __init__(self, refuse_component: set[str] | None = None,
+                 refuse_stack: set[str] | None = None) -> None:
+        self.refuse_component = refuse_component or set()
+        self.refuse_stack = refuse_stack or set()
+        self.components: list[Component] = []
+        self.stacks: list[tuple[Stack, dict[ComponentType, Component]]] = []
+
+    def check_component(self, component: Component) -> Component:
+        self.components.append(component)
+        if component.name in self.refuse_component:
+            raise InvalidDataError(f"Refused component '{component.name}'.")
+        return Component(component.type, component.flavor, component.name,
+                         {**component.config, "checked": True}, uuid=component.uuid,
+                         revision=component.revision, created=component.created,
+                         updated=component.updated)
+
+    def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
+        self.stacks.append((stack, dict(members)))
+        if stack.name in self.refuse_stack:
+            raise InvalidDataError(f"Refused stack '{stack.name}'.")

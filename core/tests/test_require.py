@@ -1,0 +1,42 @@
+"""zen_core.testing.require: a missing prerequisite skips, or fails where a switch is on."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from zen_core.testing.require import PLUGINS, require_modules, skip_or_fail
+
+
+@pytest.mark.parametrize("value", ["", "0"])
+def test_a_missing_plugin_skips_without_the_switch(monkeypatch, value):
+    monkeypatch.setenv(PLUGINS, value)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "zen_service" else real(name, *a))
+    with pytest.raises(pytest.skip.Exception, match=r"^needs zen-service, which is not installed$"):
+        require_modules("zen_core", "zen_service")
+
+
+def test_a_missing_plugin_fails_under_the_switch(monkeypatch):
+    monkeypatch.setenv(PLUGINS, "1")
+    with pytest.raises(pytest.fail.Exception) as info:
+        require_modules("zen_no_such_module")
+    assert str(info.value) == (
+        "needs zen_no_such_module, which is not installed, and ZEN_REQUIRE_PLUGINS is set: "
+        "this test must run.")
+
+
+def test_installed_modules_pass(monkeypatch):
+    monkeypatch.setenv(PLUGINS, "1")
+    require_modules("zen_core", "zen_local_store")
+
+
+def test_any_switch(monkeypatch):
+    monkeypatch.setenv("ZEN_REQUIRE_SOMETHING", "yes")
+    with pytest.raises(pytest.fail.Exception, match="port 8000 is taken"):
+        skip_or_fail("port 8000 is taken", "ZEN_REQUIRE_SOMETHING")
+    monkeypatch.delenv("ZEN_REQUIRE_SOMETHING")
+    with pytest.raises(pytest.skip.Exception):
+        skip_or_fail("port 8000 is taken", "ZEN_REQUIRE_SOMETHING")

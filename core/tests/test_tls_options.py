@@ -1,0 +1,57 @@
+"""TLS options of store types that use TLS: refused for the others, recorded in the
+profile, given to the store in its context."""
+
+from __future__ import annotations
+
+import pytest
+
+from zen_core import hookimpl
+from zen_core.client import Client
+from zen_core.exceptions import InvalidDataError
+from zen_core.plugins import get_plugin_manager
+from zen_core.records import StoreType
+from zen_core.store import StoreContext
+from zen_local_store.store import LocalStore
+
+
+class _TlsStore(LocalStore):
+    """A local store that says it uses TLS, to see what the context brings it."""
+
+
+@hookimpl
+def zen_store_types():
+    yield StoreType(name="tlsish", description="A store over TLS (test).",
+                    store_class=_TlsStore, uses_tls=True,
+                    default_url=lambda folder: f"file://{folder}")
+
+
+def test_tls_options_are_refused_for_store_types_without_tls(zen_home, tmp_path):
+    client = Client().prepare()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not checked here")
+    for options in ({"ca_cert": ca}, {"insecure": True}):
+        with pytest.raises(InvalidDataError, match="'local' does not use TLS"):
+            client.create_profile("p", store_type="local", **options)
+    assert not client.config.has_profile("p")
+    with pytest.raises(InvalidDataError, match="does not use TLS"):
+        get_plugin_manager().store_type("local").open("file:///x", StoreContext(insecure=True))
+
+
+def test_tls_options_are_recorded_and_reach_the_store(zen_home, tmp_path):
+    get_plugin_manager().register(__import__(__name__), name="tls-test")
+    client = Client().prepare()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----")
+    client.create_profile("a", store_type="tlsish", ca_cert=str(ca))
+    client.create_profile("b", store_type="tlsish", insecure=True)
+    with pytest.raises(InvalidDataError, match="not both"):
+        client.create_profile("c", store_type="tlsish", ca_cert=ca, insecure=True)
+    with pytest.raises(InvalidDataError, match="Cannot read the CA certificate"):
+        client.create_profile("d", store_type="tlsish", ca_cert=tmp_path / "missing.pem")
+    reread = Client()
+    a, b = reread.get_profile("a"), reread.get_profile("b")
+    assert (a.store_ca_cert, a.store_insecure) == (str(ca), False)
+    assert (b.store_ca_cert, b.store_insecure) == (None, True)
+    assert reread.open_store(a).context.ca_cert == ca
+    assert reread.open_store(b).context.insecure is True
+    assert "store_insecure" not in reread.get_profile("default").to_dict()

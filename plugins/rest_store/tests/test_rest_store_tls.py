@@ -1,0 +1,142 @@
+"""TLS end to end: ``zenml service up --tls-cert --tls-key`` with a certificate trustme
+makes, and rest profiles with ``--ca-cert``, ``--insecure``, or neither; a wrong scheme on
+either side fails at once, saying what to change."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from zen_core.testing.require import require_modules
+
+# Skipped without zen-service; failed instead under ZEN_REQUIRE_PLUGINS=1 (CI).
+require_modules("zen_service")
+
+from zen_core.testing.cli import ok  # noqa: E402
+from zen_service.state import read_state  # noqa: E402
+from zen_service.testing import free_port  # noqa: E402
+
+trustme = pytest.importorskip("trustme")
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
+
+
+def errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A CA and a certificate it signed for localhost: (ca.pem, cert.pem, key.pem)."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    paths = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(paths[0])
+    cert.cert_chain_pems[0].write_to_path(paths[1])
+    cert.private_key_pem.write_to_path(paths[2])
+    return paths
+
+
+@pytest.fixture
+def tls_service(zenml, zen_home, pki):
+    _, cert, key = pki
+    port = free_port()
+    up = zenml(f"service up --port {port} --tls-cert {cert} --tls-key {key}")
+    assert up.exit_code == 0, up.output
+    assert up.stderr.splitlines()[-1] == f"Zenml Service running at 'https://localhost:{port}/'."
+    state = read_state(zen_home)
+    assert (state.tls_cert, state.tls_key) == (str(cert), str(key))
+    return port
+
+
+def test_a_profile_trusting_the_ca_works_and_records_it(zenml, zen_home, tls_service, pki):
+    port, ca = tls_service, pki[0]
+    assert f"running at 'https://localhost:{port}/'" in ok(zenml("service status")).stdout
+    ok(zenml(f"profile create secure --type rest --url https://localhost:{port} "
+             f"--ca-cert {ca}"))
+    listed = ok(zenml("stack list", env={"ZENML_ACTIVATED_PROFILE": "secure"}))
+    assert "default" in listed.stdout
+    me = ok(zenml("whoami", env={"ZENML_ACTIVATED_PROFILE": "secure"})).stdout
+    assert me.startswith("User 'default' (admin) on profile 'secure'")
+    from zen_core.config import GlobalConfig
+
+    assert GlobalConfig(zen_home).get_profile("secure").store_ca_cert == str(ca)
+
+
+def test_a_client_elsewhere_with_the_key_and_the_ca(zenml, zen_home, tls_service, pki,
+                                                    tmp_path):
+    port, ca = tls_service, pki[0]
+    key = read_state(zen_home).token
+    elsewhere = {"ZENML_CONFIG_PATH": str(tmp_path / "laptop")}
+    ok(zenml(f"profile create team --type rest --url https://127.0.0.1:{port} --ca-cert {ca} "
+             f"--token {key}", env=elsewhere))
+    assert "default" in ok(zenml("stack list", env={**elsewhere,
+                                                    "ZENML_ACTIVATED_PROFILE": "team"})).stdout
+
+
+def test_an_untrusted_certificate_is_one_line_at_once(zenml, tls_service):
+    started = time.monotonic()
+    refused = zenml(f"profile create plain --type rest --url https://localhost:{tls_service}")
+    assert time.monotonic() - started < 5
+    assert refused.exit_code == 1
+    [error] = errors(refused)
+    assert error.startswith(f"Error: The TLS certificate of the zen service at "
+                            f"https://localhost:{tls_service} is not trusted (")
+    assert "--ca-cert FILE" in error and "--insecure" in error
+    assert "Traceback" not in refused.output
+
+
+def test_insecure_works_with_a_warning(zenml, tls_service):
+    created = ok(zenml(f"profile create dev --type rest --url https://localhost:{tls_service} "
+                       "--insecure"))
+    assert ("Warning: Profile 'dev' does not check the TLS certificate of its store"
+            in created.stderr)
+    listed = ok(zenml("stack list", env={"ZENML_ACTIVATED_PROFILE": "dev"}))
+    assert "default" in listed.stdout and "InsecureRequestWarning" not in listed.output
+
+
+def test_http_to_an_https_service_says_so(zenml, tls_service):
+    started = time.monotonic()
+    refused = zenml(f"profile create wrong --type rest --url http://localhost:{tls_service}")
+    assert time.monotonic() - started < 5
+    assert errors(refused) == [
+        f"Error: The zen service at http://localhost:{tls_service} speaks HTTPS only: use "
+        f"https://localhost:{tls_service} in the profile."]
+
+
+def test_https_to_a_plain_service_says_so_at_once(zenml, zen_home):
+    port = free_port()
+    ok(zenml(f"service up --port {port}"))
+    started = time.monotonic()
+    refused = zenml(f"profile create wrong --type rest --url https://localhost:{port}")
+    took = time.monotonic() - started
+    assert took < 5, took  # the issue: it hung 10 s, then said "no answer"
+    assert errors(refused) == [
+        f"Error: The server at https://localhost:{port} does not speak TLS: it answered in "
+        f"plain HTTP. Use http://localhost:{port} in the profile, or start the service with "
+        "--tls-cert and --tls-key."]
+
+
+def test_tls_options_are_refused_for_a_local_profile(zenml, pki):
+    ok(zenml("profile list"))
+    for option in (f"--ca-cert {pki[0]}", "--insecure"):
+        refused = zenml(f"profile create p {option}")
+        assert errors(refused) == [
+            "Error: Store type 'local' does not use TLS: it takes no --ca-cert or --insecure."]
+
+
+def test_unusable_tls_files_are_one_line_and_nothing_starts(zenml, zen_home, pki, tmp_path):
+    ca, cert, key = pki
+    port = free_port()
+    for args, words in [(f"--tls-cert {cert}", "Give both --tls-cert and --tls-key"),
+                        (f"--tls-cert {tmp_path / 'nope.pem'} --tls-key {key}",
+                         "Cannot use the TLS certificate"),
+                        (f"--tls-cert {cert} --tls-key {ca}", "Cannot use the TLS certificate")]:
+        up = zenml(f"service up --port {port} {args}")
+        assert up.exit_code == 1, args
+        [error] = errors(up)
+        assert words in error, error
+        assert "Traceback" not in up.output
+    assert not (zen_home / "service.json").exists()

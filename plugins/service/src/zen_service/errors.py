@@ -1,0 +1,88 @@
+"""Errors as the service answers them: ``{"error": <zen_core exception class>, "message": ...}``.
+
+The status is the class's ``http_status`` (404, 409, 412, 422, 401, 403, 503),
+so the ``rest`` store re-raises exactly what the domain layer raised, with the
+same message the CLI prints. Bad input is a 422, never a 5xx; a bug is a 500
+whose body says where the details are (the log), not what they are.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from zen_core.exceptions import AuthenticationError, InvalidDataError, ZenError
+
+logger = logging.getLogger("zen_service.app")
+
+#: Bigger request bodies are refused (422) before they are read.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+_HTTP_ERROR_NAMES = {404: "NotFoundError", 405: "MethodNotAllowedError"}
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def error_response(error: ZenError) -> Response:
+    response = json_response({"error": type(error).__name__, "message": error.message},
+                             error.http_status)
+    if isinstance(error, AuthenticationError):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="zen"'
+    return response
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One clause per field: ``body.name: Input should be a valid string``."""
+    parts = []
+    for item in err.errors(include_url=False):
+        where = ".".join(str(x) for x in item.get("loc", ())) or "body"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "Invalid request: " + "; ".join(parts) + "."
+
+
+def validation_error_response(err: ValidationError) -> Response:
+    return error_response(InvalidDataError(describe_validation_error(err)))
+
+
+def register_error_handlers(app: Any) -> None:
+    @app.errorhandler(ZenError)
+    def zen_error(err: ZenError) -> Response:
+        return error_response(err)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> Response:
+        if err.response is not None:  # flask-openapi3's validation errors come ready-made
+            return err.response
+        code = err.code or 500
+        if code == 413:
+            return error_response(InvalidDataError(
+                f"Invalid request: the body is larger than {MAX_BODY_BYTES // 2**20} MiB."))
+        if code in (400, 415):  # unreadable input is invalid data, like pydantic's
+            return error_response(InvalidDataError(f"Invalid request: {err.description}"))
+        response = err.get_response()
+        if code == 404:
+            message = f"No route {request.method} {request.path}. The API is described at /docs."
+        else:
+            message = err.description or HTTPStatus(code).phrase
+        response.set_data(json.dumps({
+            "error": _HTTP_ERROR_NAMES.get(code, "ZenError"), "message": message,
+        }))
+        response.mimetype = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception) -> Response:
+        logger.exception("Unexpected error in %s %s", request.method, request.path)
+        return json_response({
+            "error": "InternalError",
+            "message": f"The zen service failed: unexpected {type(err).__name__}. "
+                       "Its log (service.log in the zen config folder) has the details.",
+        }, 500)

@@ -1,0 +1,87 @@
+"""What the API routes share: the served store as the domain layer sees it (acting as the
+request's key's user), records with their ``ETag``, the ``If-Match`` a write may carry,
+and the role each route needs, as the spec documents it (``x-zen-role``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Response, current_app, g
+from flask_openapi3 import APIBlueprint, Tag
+
+from zen_core.exceptions import InvalidDataError
+from zen_core.models import Component, Stack
+from zen_core.services.access import StoreAccess
+from zen_service.errors import json_response
+from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
+
+API_PREFIX = "/api/v1"
+SECURITY_SCHEME = "bearerAuth"
+#: Every protected route can answer these (those with parameters or a body also 422):
+#: 403 for a user without the role the route needs.
+COMMON = {401: Error, 403: Error, 500: Error, 503: Error}
+#: The spec's extension naming the weakest role an operation needs ("any": a valid key).
+ROLE_EXTENSION = "x-zen-role"
+
+
+def role(name: str) -> dict[str, Any]:
+    """``openapi_extensions`` of a route that needs the role ``name``."""
+    return {ROLE_EXTENSION: name}
+
+
+VIEWER, EDITOR, ADMIN, ANY = role("viewer"), role("editor"), role("admin"), role("any")
+
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
+def operation_id(name: str, path: str, method: str) -> str:
+    return name  # the view function's name: list_stacks, update_component...
+
+
+def api_blueprint(name: str, import_name: str) -> APIBlueprint:
+    """A blueprint under ``/api/v1`` whose routes need the token and document ``COMMON``."""
+    return APIBlueprint(
+        name, import_name, url_prefix=API_PREFIX,
+        abp_security=[{SECURITY_SCHEME: []}],
+        abp_responses=COMMON,
+        operation_id_callback=operation_id,
+    )
+
+
+def tag(name: str, description: str) -> Tag:
+    return Tag(name=name, description=description)
+
+
+def access() -> StoreAccess:
+    """The served store for this request's thread, with the rules every write obeys,
+    acting as the user of the request's API key."""
+    service = current_app.extensions["zen_service"]
+    return StoreAccess(service["store"].get(), service["rules"], actor=g.zen_actor)
+
+
+def record_response(record: Stack | Component, status: int = 200) -> Response:
+    """The record as JSON, with ``ETag: "<revision>"``."""
+    response = json_response(record.to_dict(), status)
+    response.set_etag(str(record.revision))
+    return response
+
+
+def records_response(records: list[Any]) -> Response:
+    return json_response([r.to_dict() for r in records])
+
+
+def expected_revision(header: IfMatch) -> int | None:
+    """The revision ``If-Match`` names: None without one or for ``*`` (any revision)."""
+    value = header.if_match
+    if value is None:
+        return None
+    match = _IF_MATCH.fullmatch(value)
+    if match is None:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise InvalidDataError(
+            f"Invalid request: the If-Match header {shown!r} is not a revision. Send the "
+            'ETag of a read, the revision in double quotes ("3"), or * for any revision.'
+        )
+    tag_ = match.group(1)
+    return None if tag_ == "*" else int(tag_.strip('"'))

@@ -1,0 +1,126 @@
+"""The tables as SQLAlchemy Core, and the records built from their rows, for reads and writes.
+
+Reads and writes run Core statements on a connection: no ORM objects are
+loaded, and each record is built once, straight from its row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, select, type_coerce
+from sqlalchemy.engine import Connection
+
+from zen_core.exceptions import InvalidDataError
+from zen_core.models import Component, ComponentType, Stack
+from zen_sql_store.schema import (
+    ApiKeyRow,
+    ComponentRow,
+    EventRow,
+    LockRow,
+    RawTimestamp,
+    StackComponentRow,
+    StackRow,
+    TeamMemberRow,
+    TeamRoleRow,
+    TeamRow,
+    UserRoleRow,
+    UserRow,
+    time_text,
+)
+
+COMPONENTS = ComponentRow.__table__
+STACKS = StackRow.__table__
+MEMBERS = StackComponentRow.__table__
+USERS = UserRow.__table__
+TEAMS = TeamRow.__table__
+TEAM_MEMBERS = TeamMemberRow.__table__
+USER_ROLES = UserRoleRow.__table__
+TEAM_ROLES = TeamRoleRow.__table__
+API_KEYS = ApiKeyRow.__table__
+EVENTS = EventRow.__table__
+LOCKS = LockRow.__table__
+
+#: The columns a Component is built from (:func:`component_record`), in its argument order.
+COMPONENT_COLUMNS = (
+    COMPONENTS.c.type, COMPONENTS.c.name, COMPONENTS.c.flavor, COMPONENTS.c.uuid,
+    COMPONENTS.c.config, COMPONENTS.c.revision, COMPONENTS.c.created, COMPONENTS.c.updated,
+)
+#: A stack's own columns, then one member per row (none: NULLs) for :func:`stack_records`.
+STACK_COLUMNS = (
+    STACKS.c.name, STACKS.c.revision,
+    # on every member row: converted once per stack, in stack_records
+    type_coerce(STACKS.c.created, RawTimestamp()), type_coerce(STACKS.c.updated, RawTimestamp()),
+    MEMBERS.c.component_type, COMPONENTS.c.name,
+)
+
+TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
+
+
+def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
+    """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database."""
+    type, name, flavor, uuid, config, revision, created, updated = row
+    try:
+        data = json.loads(config)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidDataError(
+            f"The configuration of {ComponentType.parse(type).display} '{name}' in the "
+            f"{where} is not a JSON object. Fix or delete that row."
+        )
+    return Component(type, flavor, name, data, uuid=uuid, revision=revision,
+                     created=created, updated=updated)
+
+
+def dump_config(component: Component) -> str:
+    try:
+        return json.dumps(component.config, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as err:
+        raise InvalidDataError(
+            f"The configuration of {component.type.display} '{component.name}' cannot be "
+            f"stored: {err}."
+        ) from None
+
+
+def stacks_query(name: str | None = None) -> Any:
+    """Every stack with its members (one row per member), or the stack ``name``."""
+    query = (
+        select(*STACK_COLUMNS)
+        .select_from(STACKS)
+        .outerjoin(MEMBERS, MEMBERS.c.stack_id == STACKS.c.id)
+        .outerjoin(COMPONENTS, COMPONENTS.c.id == MEMBERS.c.component_id)
+    )
+    if name is not None:
+        query = query.where(STACKS.c.name == name)
+    return query
+
+
+def stack_records(rows: Iterable[Row[Any]]) -> list[Stack]:
+    """The stacks of rows of :func:`stacks_query`, sorted by name."""
+    found: dict[str, tuple[int, str | None, str | None, dict[str, str]]] = {}
+    for name, revision, created, updated, component_type, component_name in rows:
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = (revision, time_text(created), time_text(updated), {})
+        if component_type is not None:
+            entry[3][component_type] = component_name
+    return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2])
+            for name, entry in sorted(found.items())]
+
+
+def sort_components(components: list[Component]) -> list[Component]:
+    components.sort(key=lambda c: (TYPE_ORDER[c.type], c.name))
+    return components
+
+
+# --- names, for the "Available ..." of not-found errors ------------------------------------
+def stack_names(connection: Connection) -> list[str]:
+    return sorted(connection.execute(select(STACKS.c.name)).scalars())
+
+
+def component_names(connection: Connection, type: ComponentType) -> list[str]:
+    return sorted(connection.execute(
+        select(COMPONENTS.c.name).where(COMPONENTS.c.type == type.value)).scalars())

@@ -1,0 +1,328 @@
+"""Applying writes inside one database transaction, with the rows they depend on locked.
+
+A :class:`SqlTransaction` lives on one connection, inside a transaction that
+:meth:`zen_sql_store.store.SqlStore.apply` commits when every write succeeded
+and rolls back otherwise (a batch is all or nothing). Each write goes to the
+database at once, so the next one (and the rules) read what it wrote.
+
+Locks, so that the rules always judge committed state and nothing is lost:
+
+* a record a write changes or deletes is read ``FOR UPDATE`` and merged then
+  (SQLite has no row locks: every writing transaction takes the database's
+  write lock at ``BEGIN IMMEDIATE``);
+* a stack write takes a share lock (``FOR SHARE`` / ``LOCK IN SHARE MODE``) on
+  the components it will refer to: a concurrent update of one of them waits for
+  it, and then checks the stack as written; or the stack write waits, and then
+  sees the updated component;
+* a component update that renames (stacks follow) or runs rules first locks the
+  stacks using it, then the component (``FOR UPDATE``) and, with rules, those
+  stacks' other members (share), the components in id order. Every write locks
+  stacks before components, and components in one order, so two such writes
+  wait for each other instead of deadlocking.
+
+What a write read before taking its locks is read again under them; if it
+changed (a stack began or stopped using the component meanwhile), the
+transaction runs again (:class:`RetryTransaction`), as after a deadlock.
+
+The account writes (users, teams, roles, API keys) are in
+:mod:`zen_sql_store.accounts`; they lean on the database's keys instead of
+locks. The events of all the writes are inserted after the last one
+(:mod:`zen_sql_store.history`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy.engine import Connection
+
+from zen_core.exceptions import ZenError
+from zen_core.models import Component, ComponentType, Stack, utc_now
+from zen_core.writes import (
+    AccountWrite,
+    DeleteComponent,
+    DeleteStack,
+    RegisterComponent,
+    RegisterStack,
+    UpdateComponent,
+    UpdateStack,
+    Write,
+)
+from zen_sql_store.accounts import AccountWrites
+from zen_sql_store.queries import (
+    COMPONENT_COLUMNS,
+    COMPONENTS,
+    MEMBERS,
+    STACKS,
+    component_names,
+    component_record,
+    dump_config,
+    stack_names,
+    stack_records,
+    stacks_query,
+)
+
+if TYPE_CHECKING:
+    from zen_core.store import StoreRules, Written
+    from zen_sql_store.store import SqlStore
+
+C, S, M = COMPONENTS.c, STACKS.c, MEMBERS.c
+
+
+class RetryTransaction(Exception):
+    """What a write read before locking changed under it: run the transaction again."""
+
+
+class SqlTransaction(AccountWrites):
+    def __init__(self, store: SqlStore, connection: Connection,
+                 rules: StoreRules | None) -> None:
+        self.store = store
+        self.connection = connection
+        self.rules = rules
+        self.where = store.location.describe()
+        #: The contract's error for a unique constraint that the current write breaks
+        #: (the database refused what another transaction committed meanwhile).
+        self.conflict: Callable[[], ZenError] | None = None
+
+    def apply(self, write: Write) -> Written:
+        self.conflict = None
+        if isinstance(write, AccountWrite):
+            return self.apply_account(write)  # zen_sql_store.accounts
+        if isinstance(write, RegisterComponent):
+            return self._register_component(write.component)
+        if isinstance(write, UpdateComponent):
+            return self._update_component(write)
+        if isinstance(write, DeleteComponent):
+            return self._delete_component(write)
+        if isinstance(write, RegisterStack):
+            return self._register_stack(write.stack)
+        if isinstance(write, UpdateStack):
+            return self._update_stack(write)
+        return self._delete_stack(write)
+
+    # --- reading -------------------------------------------------------------------------
+    def _component_id(self, ctype: ComponentType, name: str) -> int | None:
+        return self._execute(select(C.id).where(C.type == ctype.value, C.name == name)).scalar()
+
+    def _stack_id(self, name: str) -> int | None:
+        return self._execute(select(S.id).where(S.name == name)).scalar()
+
+    def _component_not_found(self, ctype: ComponentType, name: str) -> ZenError:
+        return self.store.component_not_found(ctype, name,
+                                              component_names(self.connection, ctype))
+
+    def _stack_not_found(self, name: str) -> ZenError:
+        return self.store.stack_not_found(name, stack_names(self.connection))
+
+    def _stacks_using(self, component_id: int) -> list[int]:
+        return sorted(self._execute(
+            select(M.stack_id).where(M.component_id == component_id)).scalars())
+
+    def _lock_components(self, ids: list[int], *, share: bool) -> None:
+        if ids:
+            self._execute(select(C.id).where(C.id.in_(ids)).order_by(C.id)
+                          .with_for_update(read=share)).all()
+
+    def _members(self, components: Mapping[ComponentType, str]
+                 ) -> dict[ComponentType, tuple[int, Component]]:
+        """The components a stack will refer to, share-locked; not found if one is missing."""
+        if not components:
+            return {}
+        wanted = or_(*(and_(C.type == t.value, C.name == n) for t, n in components.items()))
+        rows = self._execute(select(C.id, *COMPONENT_COLUMNS).where(wanted).order_by(C.id)
+                             .with_for_update(read=True)).all()
+        found = {(row[1], row[2]): row for row in rows}
+        members = {}
+        for ctype, name in components.items():
+            row = found.get((ctype.value, name))
+            if row is None:
+                raise self._component_not_found(ctype, name)
+            members[ctype] = (row[0], component_record(row[1:], self.where))
+        return members
+
+    def _check_stacks(self, stack_ids: list[int]) -> None:
+        """Run the stack rules on the stacks ``stack_ids`` as they are now (all locked)."""
+        if self.rules is None or not stack_ids:
+            return
+        stacks = stack_records(self._execute(stacks_query().where(S.id.in_(stack_ids))))
+        members: dict[str, dict[ComponentType, Component]] = {s.name: {} for s in stacks}
+        rows = self._execute(
+            select(S.name, *COMPONENT_COLUMNS)
+            .select_from(STACKS)
+            .join(MEMBERS, M.stack_id == S.id)
+            .join(COMPONENTS, C.id == M.component_id)
+            .where(S.id.in_(stack_ids))
+        )
+        for row in rows:
+            member = component_record(row[1:], self.where)
+            members[row[0]][member.type] = member
+        for stack in stacks:
+            self.rules.check_stack(stack, members[stack.name])
+
+    # --- components ----------------------------------------------------------------------
+    def _register_component(self, component: Component) -> Component:
+        ctype, name = component.type, component.name
+        if self._component_id(ctype, name) is not None:
+            raise self.store.component_exists(ctype, name)
+        self.conflict = lambda: self.store.component_exists(ctype, name)
+        if self.rules is not None:
+            component = self.rules.check_component(component)
+        written = component.stamped()
+        self._execute(insert(COMPONENTS).values(
+            type=written.type.value, name=written.name, flavor=written.flavor,
+            uuid=written.uuid, config=dump_config(written), revision=written.revision,
+            created=written.created, updated=written.updated,
+        ))
+        return written
+
+    def _update_component(self, write: UpdateComponent) -> Component:
+        ctype, name, change = write.type, write.name, write.change
+        renaming = change.name is not None and change.name != name
+        stack_ids: list[int] = []
+        later: list[int] = []  # members to share-lock after the component (higher ids)
+        if renaming or self.rules is not None:
+            # The stacks it is in, locked first (see the module doc); then, with rules,
+            # their members before and after it in id order.
+            component_id = self._component_id(ctype, name)
+            if component_id is None:
+                raise self._component_not_found(ctype, name)
+            stack_ids = self._stacks_using(component_id)
+            if stack_ids:
+                self._execute(select(S.id).where(S.id.in_(stack_ids)).order_by(S.id)
+                              .with_for_update(read=not renaming)).all()
+                if self.rules is not None:
+                    others = sorted(set(self._execute(
+                        select(M.component_id).where(M.stack_id.in_(stack_ids))).scalars())
+                        - {component_id})
+                    self._lock_components([i for i in others if i < component_id], share=True)
+                    later = [i for i in others if i > component_id]
+        row = self._execute(
+            select(C.id, *COMPONENT_COLUMNS)
+            .where(C.type == ctype.value, C.name == name).with_for_update()
+        ).first()
+        if row is None:  # renamed or deleted since we read its id: this write comes after
+            raise self._component_not_found(ctype, name)
+        component_id = row[0]
+        if renaming or self.rules is not None:
+            self._lock_components(later, share=True)
+            if self._stacks_using(component_id) != stack_ids:
+                raise RetryTransaction(
+                    f"a stack began or stopped using {ctype.display} '{name}' meanwhile")
+        current = component_record(row[1:], self.where)
+        self.store.check_revision(f"{ctype.display} '{name}'", current,
+                                  change.expected_revision)
+        new = change.apply(current)
+        if renaming:
+            if self._component_id(ctype, new.name) is not None:
+                raise self.store.component_exists(ctype, new.name)
+            self.conflict = lambda: self.store.component_exists(ctype, new.name)
+        if self.rules is not None:
+            new = self.rules.check_component(new)
+        written = new.stamped(current)
+        self._execute(update(COMPONENTS).where(C.id == component_id).values(
+            name=written.name, flavor=written.flavor, uuid=written.uuid,
+            config=dump_config(written), revision=written.revision,
+            created=written.created, updated=written.updated,
+        ))
+        if renaming and stack_ids:
+            # The stacks follow by themselves (they refer to the id), and get a new revision.
+            now = utc_now()
+            self._execute(update(STACKS).where(S.id.in_(stack_ids)).values(
+                revision=S.revision + 1, updated=now,
+                created=func.coalesce(S.created, literal(now, S.created.type)),
+            ))
+        self._check_stacks(stack_ids)
+        return written
+
+    def _delete_component(self, write: DeleteComponent) -> None:
+        ctype, name = write.type, write.name
+        row = self._execute(
+            select(C.id, *COMPONENT_COLUMNS)
+            .where(C.type == ctype.value, C.name == name).with_for_update()
+        ).first()
+        if row is None:
+            raise self._component_not_found(ctype, name)
+        current = component_record(row[1:], self.where)
+        self.store.check_revision(f"{ctype.display} '{name}'", current,
+                                  write.expected_revision)
+        users = self._execute(
+            select(S.name).join(MEMBERS, M.stack_id == S.id).where(M.component_id == row[0])
+        ).scalars().all()
+        if users:
+            raise self.store.component_in_use(ctype, name, users)
+        self._execute(delete(COMPONENTS).where(C.id == row[0]))
+
+    # --- stacks ---------------------------------------------------------------------------
+    def _register_stack(self, stack: Stack) -> Stack:
+        if self._stack_id(stack.name) is not None:
+            raise self.store.stack_exists(stack.name)
+        self.conflict = lambda: self.store.stack_exists(stack.name)
+        members = self._members(stack.components)
+        written = stack.stamped()
+        if self.rules is not None:
+            self.rules.check_stack(written, {t: c for t, (_, c) in members.items()})
+        stack_id = self._execute(insert(STACKS).values(
+            name=written.name, revision=written.revision, created=written.created,
+            updated=written.updated,
+        )).inserted_primary_key[0]
+        if members:
+            self._execute(insert(MEMBERS), [
+                {"stack_id": stack_id, "component_type": t.value, "component_id": i}
+                for t, (i, _) in members.items()
+            ])
+        return written
+
+    def _locked_stack(self, name: str) -> tuple[int, Stack, dict[str, int]]:
+        """The stack ``name`` locked for update: its id, record, and member ids by type."""
+        row = self._execute(select(S.id, S.revision, S.created, S.updated)
+                            .where(S.name == name).with_for_update()).first()
+        if row is None:
+            raise self._stack_not_found(name)
+        members = self._execute(
+            select(M.component_type, C.name, M.component_id)
+            .join(COMPONENTS, C.id == M.component_id).where(M.stack_id == row[0])
+        ).all()
+        stack = Stack(name, {t: n for t, n, _ in members}, revision=row[1], created=row[2],
+                      updated=row[3])
+        return row[0], stack, {t: i for t, _, i in members}
+
+    def _update_stack(self, write: UpdateStack) -> Stack:
+        name, change = write.name, write.change
+        stack_id, current, old_ids = self._locked_stack(name)
+        self.store.check_revision(f"stack '{name}'", current, change.expected_revision)
+        new = change.apply(current)
+        if new.name != name:
+            if self._stack_id(new.name) is not None:
+                raise self.store.stack_exists(new.name)
+            self.conflict = lambda: self.store.stack_exists(new.name)
+        members = self._members(new.components)
+        written = new.stamped(current)
+        if self.rules is not None:
+            self.rules.check_stack(written, {t: c for t, (_, c) in members.items()})
+        self._execute(update(STACKS).where(S.id == stack_id).values(
+            name=written.name, revision=written.revision, created=written.created,
+            updated=written.updated,
+        ))
+        new_ids = {t.value: i for t, (i, _) in members.items()}
+        removed = [t for t in old_ids if t not in new_ids]
+        if removed:
+            self._execute(delete(MEMBERS).where(M.stack_id == stack_id,
+                                                M.component_type.in_(removed)))
+        for ctype, component_id in new_ids.items():
+            if ctype in old_ids and old_ids[ctype] != component_id:
+                self._execute(update(MEMBERS)
+                              .where(M.stack_id == stack_id, M.component_type == ctype)
+                              .values(component_id=component_id))
+        added = [{"stack_id": stack_id, "component_type": t, "component_id": i}
+                 for t, i in new_ids.items() if t not in old_ids]
+        if added:
+            self._execute(insert(MEMBERS), added)
+        return written
+
+    def _delete_stack(self, write: DeleteStack) -> None:
+        _, current, _ = self._locked_stack(write.name)
+        self.store.check_revision(f"stack '{write.name}'", current, write.expected_revision)
+        # Its rows in zen_stack_components go with it (ON DELETE CASCADE).
+        self._execute(delete(STACKS).where(S.name == write.name))
