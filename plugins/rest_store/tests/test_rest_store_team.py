@@ -70,5 +70,6 @@ def test_a_team_works_with_users_keys_and_roles(zenml, zen_home, tmp_path):
     assert '"actor": "alice"' in history and "s3cr3t" not in history
 
     ok(zenml("user key revoke alice laptop", env=admin))
+    time.sleep(1.1)  # a revoked key is refused within a second
     assert error(zenml("stack list", env=laptop)).startswith(
         "Error: The API key is not valid (unknown, revoked or mistyped).")
