@@ -48,7 +48,8 @@ class Stub:
     run would (and is not recorded)."""
 
     def __init__(self) -> None:
-        self.answer: tuple[int, bytes, str] = (200, b"[]", "application/json")
+        self.answer: tuple[int, bytes, str] = (
+            200, b'{"items": [], "total": 0, "offset": 0, "limit": null}', "application/json")
         self.instance: str | None = None
         self.delay = 0.0
         self.requests: list[dict] = []
@@ -253,8 +254,9 @@ def test_reads_return_records_with_their_revision(stub, zen_home):
     got = store.get_stack("s")
     assert got == Stack("s", {T.ORCHESTRATOR: "o"})
     assert (got.revision, got.created, got.updated) == (4, stack["created"], stack["updated"])
-    _answer(stub, [{"type": "orchestrator", "flavor": "local", "name": "o", "uuid": "u",
-                    "config": {}, "revision": 2, "created": None, "updated": None}])
+    _answer(stub, {"items": [{"type": "orchestrator", "flavor": "local", "name": "o",
+                              "uuid": "u", "config": {}, "revision": 2, "created": None,
+                              "updated": None}], "total": 1, "offset": 0, "limit": None})
     [component] = store.list_components(T.ORCHESTRATOR)
     assert component.revision == 2
     assert [r["path"] for r in stub.requests] == ["/api/v1/stacks/s",

@@ -198,7 +198,8 @@ def test_stacks_round_trip(raw_client, store):
     assert stored == Stack("s", components)
     assert response.json == stored.to_dict()
     assert response.json["revision"] == 1 and response.json["created"]
-    assert call(client, "GET", "/api/v1/stacks").json == [response.json]
+    assert call(client, "GET", "/api/v1/stacks").json == {
+        "items": [response.json], "total": 1, "offset": 0, "limit": None}
     assert call(client, "GET", "/api/v1/stacks/s").json == response.json
 
     renamed = call(client, "PATCH", "/api/v1/stacks/s", {"name": "t"})
@@ -218,9 +219,11 @@ def test_components_round_trip(raw_client, store):
     stored = store.get_component(T.ORCHESTRATOR, "o")
     assert stored == expected
     assert call(client, "GET", "/api/v1/components/orchestrator/o").json == stored.to_dict()
-    assert call(client, "GET", "/api/v1/components").json == [stored.to_dict()]
-    assert call(client, "GET", "/api/v1/components/orchestrator").json == [stored.to_dict()]
-    assert call(client, "GET", "/api/v1/components/artifact_store").json == []
+    assert call(client, "GET", "/api/v1/components").json["items"] == [stored.to_dict()]
+    assert call(client, "GET", "/api/v1/components/orchestrator").json["items"] == [
+        stored.to_dict()]
+    assert call(client, "GET", "/api/v1/components/artifact_store").json == {
+        "items": [], "total": 0, "offset": 0, "limit": None}
 
     update = {"name": "o2", "set": {"v": 2}, "unset": ["nested"]}
     response = call(client, "PATCH", "/api/v1/components/orchestrator/o", update)
@@ -432,9 +435,10 @@ def test_a_bug_is_a_500_with_a_json_body_and_no_details(tmp_path, caplog):
 # --- no stale copy -----------------------------------------------------------------------
 def test_writes_by_another_process_are_visible_at_once(client, store):
     other = LocalStore(store.url)
-    assert call(client, "GET", "/api/v1/stacks").json == []
+    assert call(client, "GET", "/api/v1/stacks").json["items"] == []
     register_stack_with_components(other, "from-cli")
-    assert [s["name"] for s in call(client, "GET", "/api/v1/stacks").json] == ["from-cli"]
+    assert [s["name"] for s in call(client, "GET", "/api/v1/stacks").json["items"]] == [
+        "from-cli"]
     other.update_stack("from-cli", StackChange(name="renamed"))
     assert call(client, "GET", "/api/v1/stacks/from-cli").status_code == 404
     assert call(client, "GET", "/api/v1/stacks/renamed").status_code == 200
@@ -446,7 +450,7 @@ def test_create_app_serves_the_active_profile(zen_home):
     served_profile_key()
     app = create_app()
     assert app.config["ZEN_PROFILE"] == "default"
-    stacks = app.test_client().get("/api/v1/stacks", headers=AUTH).json
+    stacks = app.test_client().get("/api/v1/stacks", headers=AUTH).json["items"]
     assert [s["name"] for s in stacks] == client.store.stack_names() == ["default"]
 
 

@@ -105,7 +105,7 @@ def test_exact_codes_of_some_operations(document):
         "delete": ["204", "401", "403", "404", "409", "412", "422", "500", "503"],
     }
     assert sorted(paths["/api/v1/stacks"]["get"]["responses"]) == [
-        "200", "401", "403", "500", "503"]
+        "200", "401", "403", "422", "500", "503"]
     assert sorted(paths["/api/v1/batch"]["post"]["responses"]) == [
         "200", "401", "403", "404", "409", "412", "422", "500", "503"]
     assert sorted(paths["/api/v1/events"]["get"]["responses"]) == [

@@ -60,7 +60,7 @@ def test_records_carry_their_revision_and_times(client, store):
     for listing in ("/api/v1/stacks", "/api/v1/components", "/api/v1/components/orchestrator"):
         answer = call(client, "GET", listing)
         assert "ETag" not in answer.headers
-        assert all(r["revision"] == 1 for r in answer.json)
+        assert all(r["revision"] == 1 for r in answer.json["items"])
 
 
 def test_every_write_answer_carries_the_new_etag(client):

@@ -21,6 +21,7 @@ from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 if TYPE_CHECKING:
     from zen_core.plugins import PluginManager
     from zen_core.services.access import StoreAccess
+    from zen_core.services.listing import ListQuery, Page
 
 #: Config keys masked even when the flavor's schema is not installed.
 SECRET_NAME = masking.SECRET_NAME
@@ -89,6 +90,17 @@ def list_(access: StoreAccess, type: ComponentType | str | None = None) -> list[
     access.require(Permission.READ)
     found = access.store.list_components(None if type is None else ComponentType.parse(type))
     return [_visible(access, c) for c in found]
+
+
+def page(access: StoreAccess, type: ComponentType | str | None,
+         query: ListQuery) -> Page[Component]:
+    """The components ``query`` asks for (of one type, or all), one page, secrets masked
+    unless the actor may read them."""
+    from zen_core.services.listing import list_components
+
+    access.require(Permission.READ)
+    found = list_components(access.store, type, query)
+    return replace(found, items=[_visible(access, c) for c in found.items])
 
 
 def _visible(access: StoreAccess, component: Component) -> Component:

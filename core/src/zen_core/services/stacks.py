@@ -18,6 +18,7 @@ from zen_core.writes import DeleteStack, RegisterStack, UpdateStack
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
+    from zen_core.services.listing import ListQuery, Page
 
 
 def members(components: Mapping[ComponentType | str, str | None]) -> dict[ComponentType, str]:
@@ -79,3 +80,11 @@ def get(access: StoreAccess, name: str) -> Stack:
 def list_(access: StoreAccess) -> list[Stack]:
     access.require(Permission.READ)
     return access.store.list_stacks()
+
+
+def page(access: StoreAccess, query: ListQuery) -> Page[Stack]:
+    """The stacks ``query`` asks for (filtered, sorted, one page) and how many match."""
+    from zen_core.services.listing import list_stacks
+
+    access.require(Permission.READ)
+    return list_stacks(access.store, query)

@@ -281,14 +281,14 @@ class RestStore(BaseStore):
 
     # --- reads ------------------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:
-        return [Stack.from_dict(d) for d in self._call("GET", "/stacks")]
+        return [Stack.from_dict(d) for d in self._call("GET", "/stacks")["items"]]
 
     def get_stack(self, name: str) -> Stack:
         return Stack.from_dict(self._call("GET", _stack_path(name)))
 
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
         path = "/components" if type is None else f"/components/{ComponentType.parse(type).value}"
-        return [Component.from_dict(d) for d in self._call("GET", path)]
+        return [Component.from_dict(d) for d in self._call("GET", path)["items"]]
 
     def get_component(self, type: ComponentType, name: str) -> Component:
         return Component.from_dict(self._call("GET", _component_path(type, name)))

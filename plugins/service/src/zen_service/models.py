@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
@@ -104,8 +104,29 @@ class Stack(_Strict):
     updated: Timestamp
 
 
-class StackList(RootModel[list[Stack]]):
-    """Stacks sorted by name."""
+class ListQuery(QueryModel):
+    """Filters, order and paging of a list (bad values: 422)."""
+
+    name: str | None = Field(default=None, max_length=200,
+                             description="`contains:TEXT`, `prefix:TEXT` or a name (exact), "
+                                         "e.g. `contains:prod`.")
+    flavor: str | None = Field(default=None, max_length=200,
+                               description="Only records of this flavor (stacks: with a "
+                                           "member of it).")
+    sort: str | None = Field(default=None, max_length=20,
+                             description="`name` (default), `created` or `updated`; a "
+                                         "leading `-` reverses (`-updated`).")
+    limit: int | None = Field(default=None, description="At most this many (1-10000).")
+    offset: int | None = Field(default=None, description="Skip this many first.")
+
+
+class StackList(_Strict):
+    """One page of stacks and how many match in all."""
+
+    items: list[Stack]
+    total: int
+    offset: int
+    limit: int | None
 
 
 class StackPatch(_Strict):
@@ -154,8 +175,13 @@ class Component(_Strict):
     updated: Timestamp
 
 
-class ComponentList(RootModel[list[Component]]):
-    """Components sorted by type (in the order of the ComponentType enum), then name."""
+class ComponentList(_Strict):
+    """One page of components (by default sorted by type, then name) and how many match."""
+
+    items: list[Component]
+    total: int
+    offset: int
+    limit: int | None
 
 
 class ComponentPatch(_Strict):

@@ -67,8 +67,18 @@ def record_response(record: Stack | Component, status: int = 200) -> Response:
     return response
 
 
-def records_response(records: list[Any]) -> Response:
-    return json_response([r.to_dict() for r in records])
+def page_response(page: Any) -> Response:
+    """A page of records: ``{"items": [...], "total": N, "offset": K, "limit": L}``."""
+    return json_response({"items": [r.to_dict() for r in page.items], "total": page.total,
+                          "offset": page.offset, "limit": page.limit})
+
+
+def list_query(query: Any) -> Any:
+    """The domain's checked query from the route's query string (InvalidDataError: 422)."""
+    from zen_core.services.listing import parse_query
+
+    return parse_query(name=query.name, flavor=query.flavor, sort=query.sort,
+                       limit=query.limit, offset=query.offset)
 
 
 def expected_revision(header: IfMatch) -> int | None:

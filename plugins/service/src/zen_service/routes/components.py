@@ -15,6 +15,7 @@ from zen_service.models import (
     ComponentTypePath,
     Error,
     IfMatch,
+    ListQuery,
 )
 from zen_service.routes.common import (
     EDITOR,
@@ -22,8 +23,9 @@ from zen_service.routes.common import (
     access,
     api_blueprint,
     expected_revision,
+    list_query,
+    page_response,
     record_response,
-    records_response,
     tag,
 )
 
@@ -33,17 +35,19 @@ _TAG = tag("components", "Configured stack components.")
 def blueprint() -> APIBlueprint:
     api = api_blueprint("components", __name__)
 
-    @api.get("/components", tags=[_TAG], responses={200: ComponentList},
-             summary="List every component (secret fields masked for a viewer)",
+    @api.get("/components", tags=[_TAG], responses={200: ComponentList, 422: Error},
+             summary="List components: a page, filtered and sorted, with the total "
+                     "(secret fields masked for a viewer)",
+             description="422: a bad filter, sort key, limit or offset.",
              openapi_extensions=VIEWER)
-    def list_components() -> Response:
-        return records_response(components.list_(access()))
+    def list_components(query: ListQuery) -> Response:
+        return page_response(components.page(access(), None, list_query(query)))
 
     @api.get("/components/<type>", tags=[_TAG], responses={200: ComponentList, 422: Error},
-             summary="List the components of one type (secret fields masked for a viewer)",
-             openapi_extensions=VIEWER)
-    def list_components_of_type(path: ComponentTypePath) -> Response:
-        return records_response(components.list_(access(), path.type))
+             summary="List the components of one type: a page, with the total (secret "
+                     "fields masked for a viewer)", openapi_extensions=VIEWER)
+    def list_components_of_type(path: ComponentTypePath, query: ListQuery) -> Response:
+        return page_response(components.page(access(), path.type, list_query(query)))
 
     @api.post("/components", tags=[_TAG], responses={201: Component, 409: Error, 422: Error},
               summary="Register a component",

@@ -6,15 +6,25 @@ from flask import Response
 from flask_openapi3 import APIBlueprint
 
 from zen_core.services import stacks
-from zen_service.models import Error, IfMatch, Stack, StackInput, StackList, StackPatch, StackPath
+from zen_service.models import (
+    Error,
+    IfMatch,
+    ListQuery,
+    Stack,
+    StackInput,
+    StackList,
+    StackPatch,
+    StackPath,
+)
 from zen_service.routes.common import (
     EDITOR,
     VIEWER,
     access,
     api_blueprint,
     expected_revision,
+    list_query,
+    page_response,
     record_response,
-    records_response,
     tag,
 )
 
@@ -24,10 +34,12 @@ _TAG = tag("stacks", "Named sets of components.")
 def blueprint() -> APIBlueprint:
     api = api_blueprint("stacks", __name__)
 
-    @api.get("/stacks", tags=[_TAG], responses={200: StackList},
-             summary="List stacks, sorted by name", openapi_extensions=VIEWER)
-    def list_stacks() -> Response:
-        return records_response(stacks.list_(access()))
+    @api.get("/stacks", tags=[_TAG], responses={200: StackList, 422: Error},
+             summary="List stacks: a page, filtered and sorted, with the total",
+             description="422: a bad filter, sort key, limit or offset.",
+             openapi_extensions=VIEWER)
+    def list_stacks(query: ListQuery) -> Response:
+        return page_response(stacks.page(access(), list_query(query)))
 
     @api.post("/stacks", tags=[_TAG],
               responses={201: Stack, 404: Error, 409: Error, 422: Error},
