@@ -11,10 +11,6 @@ import pytest
 
 from zen_core.testing.cli import failed, ok, usage_error
 
-#: Commands a plugin adds whose help has no example yet (zen-service is being rewritten;
-#: its engineer adds them). The test below fails once they have one: then empty this.
-PLUGIN_COMMANDS_WITHOUT_EXAMPLE = {"service", "service up", "service status", "service down"}
-
 
 def all_commands() -> list[tuple[str, click.Command]]:
     """Every command and group under ``zenml``, by path (``stack list``), core and plugins."""
@@ -46,8 +42,7 @@ def test_a_group_without_its_subcommand_prints_its_help(zen, path):
     assert "Error" not in result.output
     assert result.stdout.startswith(f"Usage: zenml {path}".rstrip() + " ")
     assert "\nCommands:\n" in result.stdout
-    if path not in PLUGIN_COMMANDS_WITHOUT_EXAMPLE:
-        assert "Example" in result.stdout
+    assert "Example" in result.stdout
 
 
 def test_every_command_has_an_example():
@@ -56,7 +51,7 @@ def test_every_command_has_an_example():
         ctx = click.Context(command, info_name=path)
         if not re.search(r"Examples?:\n +.*\bzenml ", command.get_help(ctx)):
             missing.add(path)
-    assert missing == PLUGIN_COMMANDS_WITHOUT_EXAMPLE & {p for p, _ in all_commands()}
+    assert missing == set()
 
 
 def test_examples_are_shown_as_written(zen):

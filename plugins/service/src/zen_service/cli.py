@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import click
 
+from zen_core.cli.options import examples
 from zen_core.cli.output import emit_data, info, output_option, success
 
 
-@click.group()
+@click.group(epilog=examples("zenml service up", "zenml service status",
+                             "zenml service down"))
 def service() -> None:
     """Share a profile's stacks over HTTP with a background zen service."""
 
 
-@service.command()
+@service.command(epilog=examples(
+    "zenml service up",
+    "zenml service up --profile team --host 0.0.0.0 --port 8080",
+    "zenml service up --tls-cert cert.pem --tls-key key.pem"))
 @click.option("--profile", "profile", default=None,
               help="The profile to serve (default: the active one).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
@@ -57,7 +62,9 @@ def up(profile: str | None, port: int, host: str, tls_cert: str | None,
     success(f"Zenml Service running at '{state.url}'.")
 
 
-@service.command()
+@service.command(epilog=examples("zenml service status",
+                                 "zenml service status --output json",
+                                 "zenml service status --show-token"))
 @click.option("--show-token", is_flag=True,
               help="Also print the service's admin API key (keep it secret).")
 @output_option
@@ -98,7 +105,7 @@ def status(show_token: bool, output_format: str) -> int:
     return 0 if status_ == manager.RUNNING else 3  # exit code: 3 = not running (LSB)
 
 
-@service.command()
+@service.command(epilog=examples("zenml service down"))
 def down() -> None:
     """Stop the service gracefully (requests in flight complete)."""
     from zen_service import manager
