@@ -171,7 +171,11 @@ def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
 
 
 def ms(series) -> str:
-    return "-" if series.median_s is None else f"{series.median_s * 1000:.0f} ms"
+    if series.median_s is None:
+        return "-"
+    if series.median_s >= 10:
+        return f"{series.median_s:.1f} s"
+    return f"{series.median_s * 1000:.0f} ms"
 
 
 def fmt_ratio(value: float | None) -> str:
@@ -231,11 +235,12 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     data = {"runs": runs, "commands": {k: v.to_dict() for k, v in series.items()}}
     ctx.results["copy"] = data
     lite = series["profile copy local -> SQLite"]
-    figures = {"d-sqlite": Figure(lite.median_s, lite.errors, f"median of {runs}: {ms(lite)}")}
+    figures = {"d-sqlite": Figure(lite.median_s, lite.errors,
+                                  f"median of {runs} run(s): {ms(lite)}")}
     if ctx.postgres is not None:
         pgs = series["profile copy local -> PostgreSQL"]
         figures["d-postgres"] = Figure(pgs.median_s, pgs.errors,
-                                       f"median of {runs}: {ms(pgs)}")
+                                       f"median of {runs} run(s): {ms(pgs)}")
     else:
         figures["d-postgres"] = Figure(skipped=ctx.postgres_note)
     lines = series_lines(f"Profile copy of 10,000 components + 2,000 stacks (whole command), "
