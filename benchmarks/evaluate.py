@@ -69,6 +69,10 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:g} {unit}"
 
 
+def _clients(n: int) -> str:
+    return f"{n} client" + ("s" if n != 1 else "")
+
+
 def _targets() -> dict[str, Target]:
     rows = [
         Target("a", "zenml stack list, local, 50 stacks / python -c 'import click'",
@@ -82,12 +86,12 @@ def _targets() -> dict[str, Target]:
         Target("e", "local store, one Python API write, at 10,000 / at 100 components",
                "<=", 3.0, "x", "e"),
     ]
-    rows += [Target(f"f-{n}", f"service GET one stack, PostgreSQL / ceiling, {n} clients",
+    rows += [Target(f"f-{n}", f"service GET one stack, PostgreSQL / ceiling, {_clients(n)}",
                     ">=", 0.5, "x", "f") for n in CLIENTS]
-    rows += [Target(f"g-local-{n}", f"service GET 50 stacks, local / ceiling, {n} clients",
+    rows += [Target(f"g-local-{n}", f"service GET 50 stacks, local / ceiling, {_clients(n)}",
                     ">=", 0.5, "x", "g") for n in CLIENTS]
     rows += [Target(f"g-postgres-{n}",
-                    f"service GET 50 stacks, PostgreSQL / ceiling, {n} clients",
+                    f"service GET 50 stacks, PostgreSQL / ceiling, {_clients(n)}",
                     ">=", 0.35, "x", "g") for n in CLIENTS]
     rows.append(Target("h", f"service, {STORM_CLIENTS} clients at once: clients without "
                        "an answer", "==", 0, "clients", "h"))
@@ -162,9 +166,11 @@ class ClientResult:
     errors: int = 0
     #: Seconds of every request that got an HTTP answer.
     latencies: list[float] = field(default_factory=list)
-    #: When the client's last request ended, seconds after the common start.
+    #: When the client sent its first request and when its last one ended (seconds of
+    #: ``time.monotonic``, one clock for every process of the machine).
+    started: float = 0.0
     ended: float = 0.0
-    #: Seconds from the start to the client's first answer (None: never answered).
+    #: Seconds from its first request to its first answer (None: never answered).
     first_answer: float | None = None
     error_samples: list[str] = field(default_factory=list)
 
@@ -173,13 +179,14 @@ def summarize_load(clients: Iterable[ClientResult | Mapping]) -> dict:
     """Figures of one load case from its clients' results.
 
     Throughput is the successful answers divided by the *measured* elapsed time
-    (from the common start to the end of the last request, which may be after the
-    nominal deadline), not by the nominal duration. Every failed request (an HTTP
+    (from the first request of any client to the end of the last one, which may be
+    after the nominal deadline), not by the nominal duration. Every failed request (an HTTP
     status other than 200, a connection error, a timeout) is counted in ``errors``;
     a client that never got any answer is counted in ``unanswered``."""
     results = [c if isinstance(c, ClientResult) else ClientResult(**c) for c in clients]
     latencies = sorted(x for c in results for x in c.latencies)
-    elapsed = max((c.ended for c in results), default=0.0)
+    began = [c.started for c in results if c.ended]
+    elapsed = max(c.ended for c in results) - min(began) if began else 0.0
     ok = sum(c.ok for c in results)
     samples: list[str] = []
     for c in results:
@@ -241,15 +248,17 @@ def evaluate(figures: Mapping[str, Figure], keys: Iterable[str] | None = None) -
 
 def final_table(rows: Sequence[Row]) -> list[str]:
     """The closing table: figure, target and verdict of every target."""
+    key_w = max([len(r.key) for r in rows] + [3]) + 1
     what_w = max([len(r.what) for r in rows] + [6])
     fig_w = max([len(r.figure) for r in rows] + [6])
     tgt_w = max([len(r.target) for r in rows] + [6])
-    lines = [f"   {'':<11}{'what':<{what_w}}  {'figure':>{fig_w}}  {'target':<{tgt_w}}  verdict",]
+    lines = [f"   {'':<{key_w}}{'what':<{what_w}}  {'figure':>{fig_w}}  "
+             f"{'target':<{tgt_w}}  verdict"]
     for r in rows:
-        lines.append(f"   {r.key:<11}{r.what:<{what_w}}  {r.figure:>{fig_w}}  "
+        lines.append(f"   {r.key:<{key_w}}{r.what:<{what_w}}  {r.figure:>{fig_w}}  "
                      f"{r.target:<{tgt_w}}  {r.verdict}")
         if r.detail:
-            lines.append(f"   {'':<11}  {r.detail}")
+            lines.append(f"   {'':<{key_w}}  {r.detail}")
     counts = {v: sum(1 for r in rows if r.verdict == v) for v in (MET, MISSED, SKIPPED, ERROR)}
     lines.append("   " + ", ".join(f"{n} {v}" for v, n in counts.items() if n))
     return lines

@@ -69,8 +69,11 @@ def _client_thread(url: str, headers: dict, start_at: float, seconds: float, tim
     if delay > 0:
         time.sleep(delay)
     deadline = start_at + seconds
+    result.started = time.monotonic()
     try:
-        while time.monotonic() < deadline:
+        # at least one request, even if this thread started late: a client is never
+        # counted as unanswered for not having asked
+        while not result.answered + result.errors or time.monotonic() < deadline:
             begin = time.monotonic()
             try:
                 response = session.get(url, headers=headers, timeout=timeout)
@@ -85,7 +88,7 @@ def _client_thread(url: str, headers: dict, start_at: float, seconds: float, tim
                 result.answered += 1
                 result.latencies.append(end - begin)
                 if result.first_answer is None:
-                    result.first_answer = end - start_at
+                    result.first_answer = end - result.started
                 if response.status_code == 200:
                     result.ok += 1
                 else:
@@ -93,7 +96,7 @@ def _client_thread(url: str, headers: dict, start_at: float, seconds: float, tim
                     if len(result.error_samples) < 2:
                         result.error_samples.append(
                             f"HTTP {response.status_code}: {response.text[:200]}")
-            result.ended = end - start_at
+            result.ended = end
     finally:
         session.close()
         out[slot] = result.__dict__
@@ -103,6 +106,7 @@ def _client_process(commands, results) -> None:
     """Run the cases it is sent (threads, one per client) until sent None."""
     import requests  # noqa: F401 - imported before the first case is timed
 
+    results.put("ready")
     while True:
         command = commands.get()
         if command is None:
@@ -130,6 +134,10 @@ class ClientPool:
                                           daemon=True) for q in self.commands]
         for p in self.processes:
             p.start()
+        for _ in self.processes:  # every process has imported requests: none starts late
+            ready = self.results.get(timeout=120)
+            if ready != "ready":
+                raise RuntimeError(f"a client process sent {ready!r} before 'ready'")
 
     def run(self, url: str, headers: dict, clients: int, seconds: float,
             timeout: float = 30.0) -> dict:
@@ -264,8 +272,8 @@ def service_figures(data: dict, postgres) -> dict[str, Figure]:
         value=storm["unanswered"], errors=storm["errors"],
         detail=(f"{storm['clients'] - storm['unanswered']}/{storm['clients']} clients "
                 f"answered, {storm['errors']} errors, {storm['ok']} answers in "
-                f"{storm['elapsed_s']:.1f} s, p50 {storm['p50_ms']} ms, p99 "
-                f"{storm['p99_ms']} ms, slowest first answer "
+                f"{storm['elapsed_s']:.1f} s, p50 {storm['p50_ms']:.0f} ms, p99 "
+                f"{storm['p99_ms']:.0f} ms, slowest first answer "
                 f"{storm['slowest_first_answer_ms']} ms"),
         extra={"p99_ms": storm["p99_ms"], "p50_ms": storm["p50_ms"]})
     return figures
@@ -282,8 +290,8 @@ def case_figure(ceiling: dict, case: dict) -> Figure:
     ceiling_errors = sum(r["errors"] + r["unanswered"] for r in [ceiling["warmup"],
                                                                   *ceiling["rounds"]] if r)
     value = zen / top if top > 0 else None
-    p99 = statistics.median(r["p99_ms"] for r in case["rounds"] if r["p99_ms"] is not None) \
-        if any(r["p99_ms"] is not None for r in case["rounds"]) else None
+    p99s = [r["p99_ms"] for r in case["rounds"] if r["p99_ms"] is not None]
+    p99 = round(statistics.median(p99s), 1) if p99s else None
     return Figure(
         value=value, errors=errors + ceiling_errors,
         detail=f"{zen:.0f} vs {top:.0f} req/s (medians of {len(zen_rps)}), p99 {p99} ms",
@@ -314,7 +322,7 @@ def report_service(data: dict) -> list[str]:
     s = data["storm"]
     lines += ["", f"   storm: {s['clients']} clients, {s['url']}, {data['storm_seconds']:g} s: "
               f"{s['clients'] - s['unanswered']} answered, {s['errors']} errors, "
-              f"{s['rps']:.0f} req/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms"]
+              f"{s['rps']:.0f} req/s, p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms"]
     for sample in s["error_samples"]:
         lines.append(f"     error: {sample}")
     return lines

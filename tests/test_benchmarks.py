@@ -90,25 +90,28 @@ def test_the_final_table_has_figure_target_and_verdict(ev):
 
 
 def _client(**kwargs):
-    return {"answered": 0, "ok": 0, "errors": 0, "latencies": [], "ended": 0.0,
+    return {"answered": 0, "ok": 0, "errors": 0, "latencies": [], "started": 0.0, "ended": 0.0,
             "first_answer": None, "error_samples": [], **kwargs}
 
 
 def test_load_counts_failures_and_divides_by_the_measured_time(ev):
     clients = [
-        _client(answered=10, ok=10, latencies=[0.01] * 10, ended=2.5, first_answer=0.01),
+        _client(answered=10, ok=10, latencies=[0.01] * 10, started=100.2, ended=102.6,
+                first_answer=0.01),
         # 4 answered, 2 of them with an error status, and 3 connection errors
-        _client(answered=4, ok=2, errors=5, latencies=[0.02] * 4, ended=1.0,
+        _client(answered=4, ok=2, errors=5, latencies=[0.02] * 4, started=100.1, ended=101.0,
                 first_answer=0.5, error_samples=["HTTP 500: boom", "ConnectionError: x"]),
-        _client(errors=1, ended=2.0, error_samples=["ReadTimeout: y"]),  # never answered
+        _client(errors=1, started=100.3, ended=102.0,  # never answered
+                error_samples=["ReadTimeout: y"]),
     ]
     load = ev.summarize_load(clients)
     assert load["ok"] == 12
     assert load["errors"] == 6
     assert load["requests"] == 18
     assert load["unanswered"] == 1
-    # 12 successful answers over the measured 2.5 s (the nominal time was, say, 2 s)
-    assert load["elapsed_s"] == 2.5
+    # 12 successful answers over the measured 2.5 s, from the first client's start to the
+    # end of the last answer (the nominal time was, say, 2 s)
+    assert load["elapsed_s"] == pytest.approx(2.5)
     assert load["rps"] == pytest.approx(12 / 2.5)
     assert load["p50_ms"] == pytest.approx(10.0)
     assert load["slowest_first_answer_ms"] == 500.0
@@ -145,3 +148,35 @@ def test_interleaving_lets_a_harness_error_through(timing):
 
     with pytest.raises(KeyError):
         timing.interleave({"x": timing.Step(broken)}, 2)
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    return importlib.import_module("run")
+
+
+def test_missed_targets_exit_0_and_a_broken_harness_exits_1(run_module, monkeypatch, capsys,
+                                                            tmp_path):
+    ev = importlib.import_module("evaluate")
+
+    def missed(_ctx):
+        return ["write: made up"], {"e": ev.Figure(9.7, detail="made up")}
+
+    def broken(_ctx):
+        raise KeyError("harness bug")
+
+    monkeypatch.setattr(run_module.stores, "postgres", lambda: (None, "not here"))
+    monkeypatch.setitem(run_module.PART_FUNCTIONS, "write", missed)
+    report = tmp_path / "bench.json"
+    assert run_module.main(["--only", "write", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "9.70x" in out and "MISSED" in out
+    import json
+
+    data = json.loads(report.read_text())
+    assert [(r["key"], r["verdict"]) for r in data["verdicts"]] == [("e", "MISSED")]
+
+    monkeypatch.setitem(run_module.PART_FUNCTIONS, "write", broken)
+    assert run_module.main(["--only", "write"]) == 1
+    assert "ERROR" in capsys.readouterr().out
