@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -225,8 +226,9 @@ def bench_service(work: Path, seconds: float, rounds: int, storm_seconds: float,
         one_local = f"{base}/api/v1/stacks/stack-000"
         if not isinstance(postgres, str):
             pg_config = stores.with_stacks(work / "postgres", stacks)
-            url = postgres.create("zen_bench_service")
-            stack.callback(postgres.drop, "zen_bench_service")
+            database = f"zen_bench_service_{uuid.uuid4().hex[:8]}"
+            url = postgres.create(database)
+            stack.callback(postgres.drop, database)
             copy_profile(pg_config.client.config, "default", "postgres", "sql", url=url)
             pg_served = stack.enter_context(
                 running_service(pg_config.directory, profile="postgres"))
