@@ -5,6 +5,7 @@ Synthetic figures only: no timing is asserted here (the targets live in
 
 from __future__ import annotations
 
+import copy
 import importlib
 import sys
 from pathlib import Path
@@ -180,3 +181,44 @@ def test_missed_targets_exit_0_and_a_broken_harness_exits_1(run_module, monkeypa
     monkeypatch.setitem(run_module.PART_FUNCTIONS, "write", broken)
     assert run_module.main(["--only", "write"]) == 1
     assert "ERROR" in capsys.readouterr().out
+
+
+def _slice(rps, errors=0, unanswered=0):
+    return {"rps": rps, "errors": errors, "unanswered": unanswered, "p50_ms": 1.0,
+            "p99_ms": 2.0}
+
+
+def test_service_figures_skip_postgres_and_count_failures(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    service = importlib.import_module("service")
+    ev = importlib.import_module("evaluate")
+
+    def case(rounds, warmup=None):
+        return {str(n): copy.deepcopy({"warmup": warmup or _slice(1.0), "rounds": rounds})
+                for n in ev.CLIENTS}
+
+    data = {
+        "cases": {
+            service.CEILING: case([_slice(1000), _slice(800), _slice(900)]),
+            # medians 450 / 900: 0.5x, within >= 0.5x, but a warm-up answer failed
+            service.LIST_LOCAL: case([_slice(400), _slice(450), _slice(500)],
+                                     warmup=_slice(1.0, errors=1)),
+        },
+        "storm": {"clients": 128, "unanswered": 3, "errors": 0, "ok": 10, "elapsed_s": 20.4,
+                  "p50_ms": 5.0, "p99_ms": 900.0, "slowest_first_answer_ms": 20000.0},
+    }
+    figures = service.service_figures(data, "PostgreSQL unreachable")
+    rows = {r.key: r for r in ev.evaluate(figures)
+            if r.key.startswith(("f-", "g-", "h"))}
+    assert rows["f-8"].verdict == rows["g-postgres-1"].verdict == "SKIPPED"
+    assert rows["f-8"].detail == "PostgreSQL unreachable"
+    assert figures["g-local-8"].value == pytest.approx(0.5)
+    assert figures["g-local-8"].errors == 1
+    assert rows["g-local-8"].verdict == "MISSED"
+    assert rows["h"].verdict == "MISSED" and "125/128 clients answered" in rows["h"].detail
+
+    data["cases"][service.LIST_LOCAL] = case([_slice(400), _slice(450), _slice(500)])
+    data["cases"][service.CEILING]["1"]["rounds"][0]["unanswered"] = 1  # baseline failed
+    figures = service.service_figures(data, "PostgreSQL unreachable")
+    assert ev.verdict(ev.TARGETS["g-local-8"], figures["g-local-8"]) == "MET"
+    assert ev.verdict(ev.TARGETS["g-local-1"], figures["g-local-1"]) == "MISSED"
