@@ -1,9 +1,12 @@
-"""zen benchmarks: CLI start-up cost and how store operations scale with the store's size.
+"""zen benchmarks: every target of issue 12, measured and judged MET, MISSED or SKIPPED.
 
 Run ``python benchmarks/run.py`` (or ``nox -s benchmarks -- ARGS``); ``--help`` lists
-the options. Everything happens in a temporary config folder (``ZENML_CONFIG_PATH``),
-never in the user's. Figures are medians of repeated runs after one warm-up run;
-ratios compare figures taken in the same run on the same machine.
+the options and README.md says what each figure is. Everything happens in a temporary
+folder (``ZENML_CONFIG_PATH`` points there), never in the user's config. Baselines are
+measured interleaved with what they calibrate, after a warm-up; figures are medians.
+
+The exit status is 0 when every figure was measured, whether its target is met or not
+(the report says), and 1 if the harness itself broke (a figure whose verdict is ERROR).
 """
 
 from __future__ import annotations
@@ -17,42 +20,26 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from targets import (
-    FACTORIES,
-    StoreFactory,
-    StoreTarget,
-    available_targets,
-    new_config,
-    subprocess_env,
-)
-from timing import CommandFailed, Summary, run_command, time_interleaved, time_repeated
+import stores
+from evaluate import TARGETS, Figure, evaluate, final_table, harness_failed, paired_ratio, ratio
+from timing import Step, interleave, run_command
 
-from zen_core.exceptions import ZenError
+from zen_core.client import Client
 from zen_core.models import Component, ComponentType
 
 PYTHON = sys.executable
 ZENML = str(Path(sys.executable).parent / "zenml")
-TARGET_MS = 150.0
-FILL_WARNING_SECONDS = 120.0
-#: A measurement whose max/min exceeds this is marked noisy ("~") in the report.
+PARTS = {"startup": ("a", "b", "c"), "copy": ("d-sqlite", "d-postgres"), "write": ("e",),
+         "service": tuple(k for k in TARGETS if k[0] in "fgh")}
+#: A series whose max/min exceeds this is marked noisy ("~") in the report.
 NOISY_SPREAD = 1.3
-NOISE_NOTE = (
-    f"   ~ = noisy (max/min > {NOISY_SPREAD}): other load on the machine? "
-    "Re-run, or raise --runs."
-)
-
-
-def noisy(summary: dict) -> bool:
-    return summary["max_ms"] > NOISY_SPREAD * summary["min_ms"]
-
-
-def mark(summary: dict) -> str:
-    return "~" if noisy(summary) else " "
 
 
 def log(message: str) -> None:
@@ -60,192 +47,272 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-# --- 1. start-up ---------------------------------------------------------------------
-def setup_startup_profile(work: Path, stacks: int) -> tuple[dict[str, str], Path]:
-    """A config folder whose default (local) profile holds ``stacks`` stacks."""
-    config_dir, cwd, client = new_config(work)
-    existing = len(client.store.stack_names())  # the default stack
-    for i in range(stacks - existing):
-        client.register_stack(
-            f"stack-{i:03d}",
-            {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"},
-        )
-    count = len(client.store.stack_names())
-    if count != stacks:
-        raise RuntimeError(f"expected {stacks} stacks in the benchmark profile, found {count}")
-    return subprocess_env(config_dir), cwd
+def has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
-def bench_startup(work: Path, runs: int, stacks: int) -> dict:
-    env, cwd = setup_startup_profile(work, stacks)
-    commands = {
-        "python -c pass": [PYTHON, "-c", "pass"],
-        'python -c "import click"': [PYTHON, "-c", "import click"],
-        "zenml stack list": [ZENML, "stack", "list"],
-        "zenml profile list": [ZENML, "profile", "list"],
-    }
-    actions = {
-        label: (lambda _i, argv=argv: run_command(argv, env, cwd))
-        for label, argv in commands.items()
-    }
-    log(f"start-up: {len(commands)} commands x {runs} runs (+1 warm-up), interleaved")
-    results = time_interleaved(actions, runs)
-    return {"stacks": stacks, "commands": {k: v.to_dict() for k, v in results.items()}}
+class Context:
+    """What the parts share: the options, the work folder, the big store (built once),
+    the PostgreSQL server (or why there is none), and the raw figures for the JSON."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self._big: stores.Config | None = None
+        self.results: dict = {}
+        self.postgres, self.postgres_note = (None, "not checked")
+        if has("zen_sql_store"):
+            self.postgres, self.postgres_note = stores.postgres()
+        else:
+            self.postgres_note = "zen-sql-store is not installed"
+
+    def big(self) -> stores.Config:
+        if self._big is None:
+            log("building the big local store: 10,000 components, 2,000 stacks (one batch)")
+            start = time.perf_counter()
+            self._big = stores.big(self.work / "big")
+            self.results["big_store_build_seconds"] = round(time.perf_counter() - start, 2)
+            log(f"  built in {time.perf_counter() - start:.1f} s")
+        return self._big
+
+    def close(self) -> None:
+        if self.postgres is not None:
+            self.postgres.close()
 
 
-def report_startup(data: dict) -> list[str]:
-    cmds = {k: v["median_ms"] for k, v in data["commands"].items()}
-    base = cmds["python -c pass"]
-    click = cmds['python -c "import click"']
-    lines = [
-        f"1. Start-up: medians of subprocess wall time, local profile with {data['stacks']} stacks",
-        "",
-        f"   {'command':<28}{'median':>10}{'min':>9}{'max':>9}{'x pass':>9}{'x click':>9}",
-    ]
-    for label, s in data["commands"].items():
-        lines.append(
-            f"   {label:<28}{s['median_ms']:>7.1f} ms{mark(s)}{s['min_ms']:>8.1f}"
-            f"{s['max_ms']:>9.1f}{s['median_ms'] / base:>8.2f}x{s['median_ms'] / click:>8.2f}x"
-        )
-    if any(noisy(s) for s in data["commands"].values()):
-        lines.append(NOISE_NOTE)
-    stack_list = cmds["zenml stack list"]
-    verdict = "MET" if stack_list < TARGET_MS else "NOT MET"
-    lines += [
-        "",
-        f"   zenml stack list over `import click`: {stack_list - click:+.1f} ms;"
-        f" over `python -c pass`: {stack_list - base:+.1f} ms",
-        f"   Target: zenml stack list < {TARGET_MS:.0f} ms median -> {verdict}"
-        f" ({stack_list:.1f} ms)",
-    ]
-    data["target"] = {"metric": "zenml stack list median_ms", "below_ms": TARGET_MS,
-                      "value_ms": stack_list, "met": stack_list < TARGET_MS}
+def summary(series) -> dict:
+    return series.to_dict()
+
+
+def marked(ms: float | None, data: dict) -> str:
+    if ms is None:
+        return "      -   "
+    noisy = data["min_ms"] and data["max_ms"] > NOISY_SPREAD * data["min_ms"]
+    return f"{ms:8.1f} ms{'~' if noisy else ' '}"
+
+
+def series_lines(title: str, series: dict[str, dict]) -> list[str]:
+    lines = [title, "", f"   {'':<44}{'median':>12}{'min':>10}{'max':>10}{'errors':>8}"]
+    for label, s in series.items():
+        lines.append(f"   {label:<44}{marked(s['median_ms'], s)}"
+                     f"{s['min_ms'] or 0:>10.1f}{s['max_ms'] or 0:>10.1f}{s['errors']:>8}")
+        for sample in s["error_samples"][:1]:
+            lines.append(f"     error: {sample.splitlines()[0][:200] if sample else ''}")
+    if any(s["min_ms"] and s["max_ms"] > NOISY_SPREAD * s["min_ms"] for s in series.values()):
+        lines.append(f"   ~ = noisy (max/min > {NOISY_SPREAD}): other load on the machine?")
     return lines
 
 
-# --- 2. scaling ----------------------------------------------------------------------
-def count_components(target: StoreTarget) -> int:
-    return len(target.store.list_components())
+def cli_step(argv: list[str], config: stores.Config) -> Step:
+    env, cwd = config.env, config.cwd
+    return Step(lambda _i: run_command(argv, env, cwd))
 
 
-def fill(target: StoreTarget, current: int, size: int) -> tuple[int, float]:
-    """Register orchestrators through the Python API until the store holds ``size``."""
-    store = target.store
-    start = time.perf_counter()
-    step = max(500, (size - current) // 10)
-    for i in range(current, size):
-        store.register_component(Component(ComponentType.ORCHESTRATOR, "local", f"o{i}"))
-        done = i + 1 - current
-        if done % step == 0:
-            log(f"  filled {i + 1}/{size} components ({time.perf_counter() - start:.0f} s)")
-    return max(current, size), time.perf_counter() - start
+def check_output(argv: list[str], config: stores.Config, expected: str) -> None:
+    """Run the command once and check it shows ``expected`` (a sanity check, untimed)."""
+    import subprocess
+
+    done = subprocess.run(argv, env=config.env, cwd=config.cwd, capture_output=True,
+                          stdin=subprocess.DEVNULL, check=False, text=True)
+    if done.returncode != 0 or expected not in done.stdout:
+        raise RuntimeError(f"{' '.join(argv)} (exit {done.returncode}) does not show "
+                           f"{expected!r}: {(done.stdout + done.stderr)[-500:]}")
 
 
-def measure_at_size(target: StoreTarget, size: int, runs: int) -> dict[str, Summary]:
-    """The timed operations, each leaving the store at ``size`` components."""
-    env, cwd, store = target.env, target.cwd, target.store
+def combined(*series) -> int:
+    return sum(s.errors for s in series)
+
+
+# --- a, b, c: start-up -----------------------------------------------------------------
+def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    """`import click`, `zenml stack list` on 50 stacks (local and SQLite) and on 2,000
+    stacks (local), one loop, interleaved."""
+    args = ctx.args
+    small = stores.with_stacks(ctx.work / "startup-local", 50)
+    big = ctx.big()
+    steps = {'python -c "import click"': cli_step([PYTHON, "-c", "import click"], small),
+             "zenml stack list, local, 50 stacks": cli_step([ZENML, "stack", "list"], small),
+             "zenml stack list, local, 2,000 stacks": cli_step([ZENML, "stack", "list"], big)}
+    check_output([ZENML, "stack", "list"], small, "stack-048")
+    check_output([ZENML, "stack", "list"], big, "stack-1998")
+    sql = has("zen_sql_store")
+    if sql:
+        sqlite = stores.with_stacks(ctx.work / "startup-sqlite", 50)
+        stores.sqlite_copy(sqlite)
+        check_output([ZENML, "stack", "list"], sqlite, "stack-048")
+        steps["zenml stack list, SQLite, 50 stacks"] = cli_step([ZENML, "stack", "list"],
+                                                                 sqlite)
+    log(f"start-up: {len(steps)} commands x {args.runs} runs (+1 warm-up round), interleaved")
+    series = interleave(steps, args.runs)
+    click, local, large = (series[k] for k in list(steps)[:3])
+    data = {"runs": args.runs, "commands": {k: v.to_dict() for k, v in series.items()}}
+    ctx.results["startup"] = data
+    click_ms = click.median_s * 1000 if click.median_s else None
+    figures = {
+        "a": Figure(ratio(local.median_s, click.median_s), combined(local, click),
+                    f"{ms(local)} vs {ms(click)} (`import click`)",
+                    extra={"paired_ratio": paired_ratio(local.samples_s, click.samples_s)}),
+        "b": Figure(large.median_s, combined(large),
+                    f"{ms(large)}; {fmt_ratio(ratio(large.median_s, click.median_s))} "
+                    f"`import click` ({click_ms and round(click_ms, 1)} ms)",
+                    extra={"ratio_to_import_click": ratio(large.median_s, click.median_s)}),
+    }
+    if sql:
+        lite = series["zenml stack list, SQLite, 50 stacks"]
+        figures["c"] = Figure(ratio(lite.median_s, local.median_s), combined(lite, local),
+                              f"{ms(lite)} vs {ms(local)} (local)",
+                              extra={"paired_ratio": paired_ratio(lite.samples_s,
+                                                                  local.samples_s)})
+    else:
+        figures["c"] = Figure(skipped="zen-sql-store is not installed")
+    lines = series_lines(f"Start-up: subprocess wall time, {args.runs} interleaved rounds "
+                         "after 1 warm-up round", data["commands"])
+    return lines, figures
+
+
+def ms(series) -> str:
+    if series.median_s is None:
+        return "-"
+    if series.median_s >= 10:
+        return f"{series.median_s:.1f} s"
+    return f"{series.median_s * 1000:.0f} ms"
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+# --- d: profile copy -------------------------------------------------------------------
+def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    """`zenml profile copy` of the big store to a new SQLite profile and to a new
+    PostgreSQL database, interleaved; each run's target is deleted (untimed) after it."""
+    if not has("zen_sql_store"):
+        skip = Figure(skipped="zen-sql-store is not installed")
+        return ["Profile copy: skipped (zen-sql-store is not installed)"], {
+            "d-sqlite": skip, "d-postgres": skip}
+    big = ctx.big()
+    runs = ctx.args.copy_runs
+    tag = uuid.uuid4().hex[:6]
+
+    def source(i: int) -> str:
+        return "tiny" if i < 0 else "default"  # the warm-up copies a tiny profile
+
+    def copy(name: str, url: Callable[[int], str | None]) -> Callable[[int], None]:
+        def action(i: int) -> None:
+            argv = [ZENML, "profile", "copy", source(i), f"{name}-{i + 1}", "-t", "sql"]
+            target = url(i)
+            run_command(argv + (["--url", target] if target else []), big.env, big.cwd)
+        return action
+
+    def forget(name: str, drop: bool) -> Callable[[int], None]:
+        def after(i: int) -> None:
+            profile = f"{name}-{i + 1}"
+            client = Client(config_directory=big.directory, cwd=big.cwd)
+            if any(p.name == profile for p in client.list_profiles()):
+                if i == 0:  # check the first timed copy holds everything
+                    stores.check_size(stores.Config(big.directory, big.cwd, client),
+                                      stacks=2000, components=10_000, profile=profile)
+                client.delete_profile(profile)
+            if drop:
+                ctx.postgres.drop(database(i))
+        return after
+
+    def database(i: int) -> str:
+        return f"zen_bench_copy_{tag}_{i + 2}"
+
+    steps = {"profile copy local -> SQLite": Step(copy("copy-sqlite", lambda i: None),
+                                                   after=forget("copy-sqlite", False))}
+    if ctx.postgres is not None:
+        pg = ctx.postgres
+        steps["profile copy local -> PostgreSQL"] = Step(
+            copy("copy-pg", lambda i: pg_urls[i]),
+            before=lambda i: pg_urls.__setitem__(i, pg.create(database(i))),
+            after=forget("copy-pg", True))
+    pg_urls: dict[int, str] = {}
+    log(f"profile copy: {len(steps)} targets x {runs} runs (+1 warm-up copy of a tiny "
+        "profile), interleaved")
+    series = interleave(steps, runs)
+    data = {"runs": runs, "commands": {k: v.to_dict() for k, v in series.items()}}
+    ctx.results["copy"] = data
+    lite = series["profile copy local -> SQLite"]
+    figures = {"d-sqlite": Figure(lite.median_s, lite.errors,
+                                  f"median of {runs} run(s): {ms(lite)}")}
+    if ctx.postgres is not None:
+        pgs = series["profile copy local -> PostgreSQL"]
+        figures["d-postgres"] = Figure(pgs.median_s, pgs.errors,
+                                       f"median of {runs} run(s): {ms(pgs)}")
+    else:
+        figures["d-postgres"] = Figure(skipped=ctx.postgres_note)
+    lines = series_lines(f"Profile copy of 10,000 components + 2,000 stacks (whole command), "
+                         f"{runs} interleaved rounds after 1 warm-up round", data["commands"])
+    if ctx.postgres is None:
+        lines.append(f"   local -> PostgreSQL SKIPPED: {ctx.postgres_note}")
+    return lines, figures
+
+
+# --- e: one write through the Python API -----------------------------------------------
+def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    """`store.register_component` on a local store of 100 and of 10,000 components, one
+    loop, interleaved; every write is undone (untimed) after it."""
+    runs = ctx.args.write_runs
+    small = stores.with_components(ctx.work / "write-100", 100)
+    log("write: building a local store of 10,000 components (one batch)")
+    large = stores.with_components(ctx.work / "write-10000", 10_000)
     orchestrator = ComponentType.ORCHESTRATOR
 
-    def cli_register(i: int) -> None:
-        run_command([ZENML, "orchestrator", "register", f"cli-{i + 1}", "-t", "local"], env, cwd)
+    def step(config: stores.Config) -> Step:
+        store = config.client.store
 
-    def undo_cli(i: int) -> None:
-        store.delete_component(orchestrator, f"cli-{i + 1}")
+        def action(i: int) -> None:
+            store.register_component(Component(orchestrator, "local", f"written-{i + 2}"))
 
-    def api_register(i: int) -> None:
-        store.register_component(Component(orchestrator, "local", f"api-{i + 1}"))
+        def after(i: int) -> None:
+            store.delete_component(orchestrator, f"written-{i + 2}")
 
-    def undo_api(i: int) -> None:
-        store.delete_component(orchestrator, f"api-{i + 1}")
+        return Step(action, after=after)
 
-    def cli_list(_: int) -> None:
-        run_command([ZENML, "stack", "list"], env, cwd)
-
-    def api_list(_: int) -> None:
-        with target.open_store() as fresh:
-            fresh.list_stacks()
-
-    return {
-        "zenml stack list (CLI)": time_repeated(cli_list, runs),
-        "list_stacks (API, fresh store)": time_repeated(api_list, runs),
-        "zenml orchestrator register (CLI)": time_repeated(cli_register, runs, after=undo_cli),
-        "store.register_component (API)": time_repeated(api_register, runs, after=undo_api),
-    }
-
-
-def bench_scaling(
-    factory: StoreFactory, work: Path, sizes: Sequence[int], runs: int,
-    measure: Callable[[StoreTarget, int, int], dict[str, Summary]] = measure_at_size,
-) -> dict:
-    """Measure the operations at each store size (filled incrementally, smallest first)."""
-    target = factory(work)
-    try:
-        count = count_components(target)
-        per_size = {}
-        for size in sorted(sizes):
-            log(f"scaling ({target.label}): filling to {size} components (from {count})")
-            before = count
-            count, fill_seconds = fill(target, count, size)
-            log(f"scaling ({target.label}): measuring at {size} components, {runs} runs each")
-            results = measure(target, size, runs)
-            actual = count_components(target)
-            if actual != size:
-                raise RuntimeError(f"store holds {actual} components, expected {size}")
-            per_size[size] = {
-                "fill_seconds": round(fill_seconds, 2),
-                "filled_from": before,
-                "operations": {k: v.to_dict() for k, v in results.items()},
-            }
-        return {"store": target.label, "sizes": per_size}
-    finally:
-        target.close()
+    steps = {"register_component, 100 components": step(small),
+             "register_component, 10,000 components": step(large)}
+    log(f"write: 2 stores x {runs} runs (+1 warm-up round), interleaved")
+    series = interleave(steps, runs, failures=(Exception,))
+    stores.check_size(small, components=100)
+    stores.check_size(large, components=10_000)
+    data = {"runs": runs, "calls": {k: v.to_dict() for k, v in series.items()}}
+    ctx.results["write"] = data
+    a, b = series.values()
+    figures = {"e": Figure(ratio(b.median_s, a.median_s), combined(a, b),
+                           f"{b.median_s * 1000:.1f} ms vs {a.median_s * 1000:.1f} ms"
+                           if a.median_s and b.median_s else "",
+                           extra={"paired_ratio": paired_ratio(b.samples_s, a.samples_s)})}
+    lines = series_lines(f"One write through the Python API (local store), {runs} interleaved "
+                         "rounds after 1 warm-up round", data["calls"])
+    return lines, figures
 
 
-def report_scaling(data: dict) -> list[str]:
-    sizes = sorted(data["sizes"])
-    small, large = sizes[0], sizes[-1]
-    s_ops = data["sizes"][small]["operations"]
-    l_ops = data["sizes"][large]["operations"]
-    lines = [
-        f"2. Scaling ({data['store']}): medians at {small} vs {large} components"
-        " (one stack; orchestrators added through the Python API)",
-        "",
-        f"   {'operation':<36}{f'@{small}':>11}{f'@{large}':>11}{'ratio':>9}"
-        f"{'ms/1k comp.':>13}  verdict",
-    ]
-    ratios = {}
-    for label in s_ops:
-        a, b = s_ops[label]["median_ms"], l_ops[label]["median_ms"]
-        ratio = b / a if a else float("inf")
-        slope = (b - a) / ((large - small) / 1000)
-        ratios[label] = {"small_ms": a, "large_ms": b, "ratio": round(ratio, 3),
-                         "ms_per_1000_components": round(slope, 3)}
-        verdict = "flat" if ratio <= 1.25 else ("mild growth" if ratio <= 2 else "grows")
-        if noisy(s_ops[label]) or noisy(l_ops[label]):
-            verdict += " (noisy)"
-        lines.append(
-            f"   {label:<36}{a:>8.1f} ms{mark(s_ops[label])}{b:>7.1f} ms{mark(l_ops[label])}"
-            f"{ratio:>7.2f}x{slope:>+13.2f}  {verdict}"
-        )
-    if any(noisy(ops[label]) for ops in (s_ops, l_ops) for label in ops):
-        lines.append(NOISE_NOTE)
-    lines.append("")
-    for size in sizes:
-        fill_s = data["sizes"][size]["fill_seconds"]
-        lines.append(f"   Filling the store up to {size} components (Python API): {fill_s:.1f} s")
-    total_fill = sum(data["sizes"][s]["fill_seconds"] for s in sizes)
-    if total_fill > FILL_WARNING_SECONDS:
-        lines.append(
-            f"   NOTE: filling took {total_fill:.0f} s (> {FILL_WARNING_SECONDS:.0f} s): "
-            "each register rewrites the whole store index, so filling is quadratic."
-        )
-    lines.append("   (ratio = large/small; 'flat' means ratio <= 1.25; nothing is asserted)")
-    data["ratios"] = ratios
-    data["fill_seconds_total"] = round(total_fill, 2)
-    return lines
+# --- f, g, h: the service --------------------------------------------------------------
+def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    if not (has("zen_service") and has("requests")):
+        skip = Figure(skipped="zen-service or requests is not installed")
+        return ["Service: skipped (zen-service or requests is not installed)"], {
+            k: skip for k in PARTS["service"]}
+    from service import bench_service, report_service
+
+    args = ctx.args
+    postgres = ctx.postgres if ctx.postgres is not None else ctx.postgres_note
+    data, figures = bench_service(ctx.work / "service", args.service_seconds,
+                                  args.service_rounds, args.storm_seconds, postgres, log=log)
+    ctx.results["service"] = data
+    lines = report_service(data)
+    if ctx.postgres is None:
+        lines.append(f"   PostgreSQL cases SKIPPED: {ctx.postgres_note}")
+    return lines, figures
 
 
-# --- main -----------------------------------------------------------------------------
+PART_FUNCTIONS = {"startup": part_startup, "copy": part_copy, "write": part_write,
+                  "service": part_service}
+
+
+# --- main ------------------------------------------------------------------------------
 def machine() -> dict:
     from zen_core import __version__
 
@@ -256,52 +323,62 @@ def machine() -> dict:
         "platform": platform.platform(),
         "executable": PYTHON,
         "zen_core": __version__,
-        "load_average_at_start": _load_average(),
+        "load_average_at_start": load_average(),
     }
 
 
-def _load_average() -> list[float] | None:
+def load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):  # not on Windows
         return None
 
 
+def parse_parts(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(
+            f"unknown part {', '.join(unknown) or text!r}: choose from {', '.join(PARTS)}")
+    return parts
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=None,
-                        help="timed runs per measurement (default 15; 5 with --quick)")
     parser.add_argument("--quick", action="store_true",
-                        help="fewer runs and a smaller large store (1,000 instead of 5,000)")
-    parser.add_argument("--stacks", type=int, default=50,
-                        help="stacks in the start-up benchmark's profile (default 50)")
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                        help="store sizes for the scaling benchmark (default 100,5000)")
-    parser.add_argument("--stores", type=lambda s: s.split(","), default=None,
-                        help="comma-separated targets for the scaling benchmark, from "
-                        f"{', '.join(FACTORIES)} (default: every one available here)")
+                        help="a smoke run of a few minutes: fewer runs, shorter service "
+                        "phases (the stores keep their sizes)")
+    parser.add_argument("--only", type=parse_parts, default=None, metavar="PART",
+                        help=f"run these parts only (comma-separated): {', '.join(PARTS)}")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="interleaved rounds of the start-up commands (default 15; 5 "
+                        "with --quick)")
+    parser.add_argument("--copy-runs", type=int, default=None,
+                        help="rounds of profile copies (default 3; 1 with --quick)")
+    parser.add_argument("--write-runs", type=int, default=None,
+                        help="rounds of API writes (default 40; 10 with --quick)")
     parser.add_argument("--service-seconds", type=float, default=None,
-                        help="seconds per service load case (default 5; 2 with --quick)")
-    parser.add_argument("--only", choices=["startup", "scaling", "service"], default=None,
-                        help="run one part only")
+                        help="seconds per service load slice (default 3; 1 with --quick)")
+    parser.add_argument("--service-rounds", type=int, default=None,
+                        help="rounds of service slices per number of clients (default 3; "
+                        "2 with --quick)")
+    parser.add_argument("--storm-seconds", type=float, default=None,
+                        help="seconds of the 128-client storm (default 20; 5 with --quick)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
-                        help="also write the figures as JSON to PATH")
+                        help="also write every figure, sample and verdict as JSON to PATH")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary config folders (their path is printed)")
+                        help="keep the temporary folder (its path is printed)")
     args = parser.parse_args(argv)
-    if args.runs is None:
-        args.runs = 5 if args.quick else 15
-    if args.sizes is None:
-        args.sizes = [100, 1000] if args.quick else [100, 5000]
-    if args.service_seconds is None:
-        args.service_seconds = 2.0 if args.quick else 5.0
-    if args.runs < 1 or len(args.sizes) < 2 or min(args.sizes) < 10:
-        parser.error("--runs must be >= 1 and --sizes must name two sizes >= 10")
-    if args.stores is None:
-        args.stores = available_targets()
-    unknown = sorted(set(args.stores) - set(FACTORIES))
-    if unknown:
-        parser.error(f"unknown --stores {unknown}: choose from {', '.join(FACTORIES)}")
+    quick = args.quick
+    defaults = {"runs": (15, 5), "copy_runs": (3, 1), "write_runs": (40, 10),
+                "service_seconds": (3.0, 1.0), "service_rounds": (3, 2),
+                "storm_seconds": (20.0, 5.0)}
+    for name, (full, short) in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, short if quick else full)
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    args.only = args.only or list(PARTS)
     return args
 
 
@@ -313,61 +390,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="zen-bench-"))
     info = machine()
-    results: dict = {"machine": info, "runs": args.runs}
+    results: dict = {"machine": info, "options": {k: (str(v) if isinstance(v, Path) else v)
+                                                   for k, v in vars(args).items()}}
     lines = [
-        "zen benchmarks",
+        "zen benchmarks (issue 12's targets)" + (" -- QUICK run" if args.quick else ""),
         f"   machine: {info['cpu_count']} CPUs (os.cpu_count()), Python {info['python']} "
-        f"({info['implementation']}), {info['platform']}",
-        f"   zen-core {info['zen_core']}; {args.runs} timed runs per figure after 1 warm-up;"
-        " figures are medians",
-        "   subprocesses: fresh ZENML_CONFIG_PATH in a temp folder, cwd outside any repository,"
-        " no ZENML_* variables, bytecode caching on",
+        f"({info['implementation']}), {info['platform']}; zen-core {info['zen_core']}",
+        "   subprocesses: fresh ZENML_CONFIG_PATH in a temp folder, cwd outside any "
+        "repository, no ZENML_* variables, bytecode caching on",
         "",
     ]
+    print("\n".join(lines), flush=True)
+    figures: dict[str, Figure] = {}
+    ctx = Context(args, work)
+    if ctx.postgres is None:
+        log(f"PostgreSQL: SKIPPED ({ctx.postgres_note})")
     try:
-        if args.only in (None, "startup"):
-            results["startup"] = bench_startup(work / "startup", args.runs, args.stacks)
-            lines += [*report_startup(results["startup"]), ""]
-        if args.only in (None, "scaling"):
-            results["scaling"] = []
-            for name in args.stores:
-                log(f"scaling: {name}")
-                data = bench_scaling(FACTORIES[name], work / f"scaling-{name}", args.sizes,
-                                     args.runs)
-                results["scaling"].append(data)
-                lines += [*report_scaling(data), ""]
-        if args.only in (None, "service") and importlib.util.find_spec("zen_service"):
-            from service import bench_rest_cli, bench_service, report_rest_cli, report_service
-
-            log("service: load cases")
-            results["service"] = bench_service(work / "service", args.service_seconds)
-            lines += [*report_service(results["service"]), ""]
-            log("service: zenml stack list, rest vs local")
-            results["rest_cli"] = bench_rest_cli(work / "rest-cli", args.runs)
-            lines += [*report_rest_cli(results["rest_cli"]), ""]
-    except (ZenError, CommandFailed) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        for part in args.only:
+            part_start = time.perf_counter()
+            try:
+                part_lines, part_figures = PART_FUNCTIONS[part](ctx)
+            except Exception as err:  # the harness broke: ERROR verdicts, exit 1
+                trace = traceback.format_exc()
+                print(trace, file=sys.stderr)
+                first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+                message = f"harness error in part {part}: {type(err).__name__}: {first}"[:300]
+                part_lines = [f"{part}: {message}"]
+                part_figures = {k: Figure(error=message) for k in PARTS[part]}
+                ctx.results.setdefault("errors", {})[part] = trace
+            elapsed = time.perf_counter() - part_start
+            ctx.results.setdefault("part_seconds", {})[part] = round(elapsed, 1)
+            figures.update(part_figures)
+            # each part's report as it comes; the verdicts in one table at the end
+            print("\n".join([*part_lines, f"   ({part}: {elapsed:.0f} s)", ""]), flush=True)
     finally:
+        ctx.close()
         if args.keep:
             log(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    keys = [k for part in args.only for k in PARTS[part]]
+    rows = evaluate(figures, keys)
     total = time.perf_counter() - started
+    results.update(ctx.results)
     results["total_seconds"] = round(total, 1)
-    results["load_average_at_end"] = _load_average()
+    results["load_average_at_end"] = load_average()
+    results["verdicts"] = [r.to_dict() for r in rows]
     loads = [info["load_average_at_start"], results["load_average_at_end"]]
-    load_text = (
-        f"; load average (1/5/15 min) at start {loads[0]}, at end {loads[1]}"
-        if all(loads) else ""
-    )
-    lines.append(f"Total benchmark time: {total:.0f} s{load_text}")
-    print("\n".join(lines))
+    print("\n".join([
+        "=" * 100,
+        f"Targets of issue 12 ({total:.0f} s"
+        + (f"; load average at start {loads[0]}, at end {loads[1]}" if all(loads) else "")
+        + ")",
+        "",
+        *final_table(rows),
+    ]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n",
+                             encoding="utf-8")
         print(f"JSON written to {args.json}")
-    return 0
+    return 1 if harness_failed(rows) else 0
 
 
 if __name__ == "__main__":
