@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.names import check_name
+from zen_core.names import check_name, is_valid_name
 
 
 class ComponentType(str, Enum):
@@ -157,14 +157,25 @@ class Stack:
     updated: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        check_name(self.name, "stack name")
+        # NOTE: runs for every stack every store reads (50 per list request): a name is
+        # checked with one regex match; check_name only builds the message of a bad one.
+        if not is_valid_name(self.name):
+            check_name(self.name, "stack name")
         parsed: dict[ComponentType, str] = {}
+        ordered = True
+        last = -1
         for ctype, cname in self.components.items():
             if cname is None:  # ZenML <0.7 wrote explicit nulls for unused types
                 continue
-            ctype = ComponentType.parse(ctype)
-            parsed[ctype] = check_name(cname, f"{ctype.display} name")
-        self.components = dict(sorted(parsed.items(), key=lambda kv: _TYPE_ORDER[kv[0]]))
+            ctype = _TYPE_OF.get(ctype) or ComponentType.parse(ctype)
+            if not is_valid_name(cname):
+                check_name(cname, f"{ctype.display} name")
+            parsed[ctype] = cname
+            order = _TYPE_ORDER[ctype]
+            ordered = ordered and order > last
+            last = order
+        self.components = parsed if ordered else \
+            dict(sorted(parsed.items(), key=lambda kv: _TYPE_ORDER[kv[0]]))
 
     def missing_required(self) -> list[ComponentType]:
         return [t for t in REQUIRED_TYPES if t not in self.components]
@@ -190,6 +201,8 @@ class Stack:
 
 
 _TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
+#: A type by itself or by its value (a str enum: both hash alike), without Enum's lookup.
+_TYPE_OF: dict[Any, ComponentType] = {t: t for t in ComponentType}
 
 
 def _meta_dict(record: Component | Stack) -> dict[str, Any]:

@@ -4,7 +4,9 @@ The key is checked by :func:`zen_core.services.keys.authenticate` against the
 served store, so every service over one database knows the same keys. What
 it found is kept for at most :data:`CACHE_SECONDS` (a second), so a revoked or
 expired key, or a role taken away, is refused by every service within that
-time; an expiry time is checked on every request. ``last_used`` is recorded at
+time; an expiry time is checked on every request. When an entry is due, one
+request reads the key again while the others with that key wait for its answer
+(not all of a busy service's threads at once). ``last_used`` is recorded at
 most once every :data:`TOUCH_SECONDS` per key and service: it is a write, and
 not one every request should pay for.
 
@@ -63,6 +65,8 @@ class Authenticator:
         self._lock = threading.Lock()
         self._cache: dict[bytes, _Entry] = {}
         self._touched: dict[str, float] = {}
+        #: Per key being read again: the lock its other requests wait on meanwhile.
+        self._refreshing: dict[bytes, threading.Lock] = {}
         self._log_second = 0
         self._logged = 0
         self._unlogged = 0
@@ -80,21 +84,43 @@ class Authenticator:
         now = time.monotonic()
         with self._lock:
             entry = self._cache.get(digest)
-        if entry is None or now - entry.read_at >= self.cache_seconds or \
-                keys.is_expired(entry.key):
-            try:
-                key, actor = keys.authenticate(store, presented)
-            except AuthenticationError as err:
-                with self._lock:
-                    self._cache.pop(digest, None)
-                raise AuthenticationError(f"{err.message} {HOW_TO_GET_A_KEY}") from None
-            entry = _Entry(key, actor, now)
+        if entry is None:
+            entry = self._read(store, presented, digest, now)
+        elif not self._fresh(entry, now):
+            # One thread reads the key again; the others busy with the same key wait for
+            # it (milliseconds) instead of all reading it at once as the second turns.
             with self._lock:
-                if len(self._cache) >= MAX_CACHED:
-                    self._drop_stale(now)
-                self._cache[digest] = entry
+                refreshing = self._refreshing.setdefault(digest, threading.Lock())
+            with refreshing:
+                with self._lock:
+                    entry = self._cache.get(digest)
+                now = time.monotonic()
+                if entry is None or not self._fresh(entry, now):
+                    try:
+                        entry = self._read(store, presented, digest, now)
+                    finally:
+                        with self._lock:
+                            self._refreshing.pop(digest, None)
         self._touch(store, entry.key, now)
         return entry.key, entry.actor
+
+    def _fresh(self, entry: _Entry, now: float) -> bool:
+        return now - entry.read_at < self.cache_seconds and not keys.is_expired(entry.key)
+
+    def _read(self, store: BaseStore, presented: str, digest: bytes, now: float) -> _Entry:
+        """The key read from the store and cached; AuthenticationError if it is not valid."""
+        try:
+            key, actor = keys.authenticate(store, presented)
+        except AuthenticationError as err:
+            with self._lock:
+                self._cache.pop(digest, None)
+            raise AuthenticationError(f"{err.message} {HOW_TO_GET_A_KEY}") from None
+        entry = _Entry(key, actor, now)
+        with self._lock:
+            if len(self._cache) >= MAX_CACHED:
+                self._drop_stale(now)
+            self._cache[digest] = entry
+        return entry
 
     def _drop_stale(self, now: float) -> None:
         stale = [d for d, e in self._cache.items() if now - e.read_at >= self.cache_seconds]

@@ -10,6 +10,13 @@
   connection uses WAL, a busy timeout and foreign keys, and a writing
   transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue
   instead of failing.
+* Server databases: a connection is not pinged before each use (a round trip per
+  read); a read or a write whose connection turns out dead before its commit
+  (the server restarted, or closed it while idle) runs once more on a new one
+  (:func:`is_disconnect`, ``SqlStore._run``). PostgreSQL reads run in autocommit
+  (:func:`read_options`): each is one statement, or statements that each see the
+  latest commits as they would in PostgreSQL's READ COMMITTED transaction, so a
+  BEGIN and a COMMIT per read bought nothing.
 * A server that is down, refuses the credentials or lacks the database gives a
   :class:`StoreUnavailableError` of one line naming host and database, never
   the password.
@@ -67,7 +74,8 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
         url = url.update_query_dict({"mode": "rw", "uri": "true"})
         connect_args["check_same_thread"] = False  # the pool hands a connection to one thread
     else:
-        options["pool_pre_ping"] = True  # servers close idle connections
+        # No pool_pre_ping: a dead connection is found by the statement that uses it,
+        # and the read or write runs again (SqlStore._run, is_disconnect).
         options["pool_recycle"] = 3600
         driver = url.get_driver_name()
         if "connect_timeout" not in query and driver in _TAKES_CONNECT_TIMEOUT:
@@ -93,6 +101,13 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def read_options(parsed: SqlUrl) -> dict[str, Any]:
+    """Execution options of the connections that only read: autocommit on PostgreSQL
+    (whose driver switches it without a round trip); none elsewhere (on MySQL
+    switching autocommit costs a statement each way; SQLite begins its own)."""
+    return {"isolation_level": "AUTOCOMMIT"} if parsed.dialect == "postgresql" else {}
 
 
 def prepare_sqlite_file(path: str) -> None:
@@ -278,6 +293,12 @@ def _reason(err: BaseException) -> tuple[str, str]:
             kind = "down"
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return (first.rstrip(".") or type(orig).__name__), kind
+
+
+def is_disconnect(err: BaseException) -> bool:
+    """Whether the connection was found dead (the pool has dropped it and those opened
+    before it): what ran on it can run again on a new one, unless it was committing."""
+    return isinstance(err, exc.DBAPIError) and bool(err.connection_invalidated)
 
 
 def is_retryable(err: BaseException) -> bool:

@@ -25,6 +25,7 @@ every commit.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import threading
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import exc, select
+from sqlalchemy import bindparam, exc, select
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
@@ -61,9 +62,11 @@ from zen_sql_store.accounts import (
 from zen_sql_store.engine import (
     WRITE_OPTION,
     create_store_engine,
+    is_disconnect,
     is_retryable,
     missing_driver,
     prepare_sqlite_file,
+    read_options,
     scrub,
     unavailable,
 )
@@ -96,6 +99,29 @@ _T = TypeVar("_T")
 ATTEMPTS = 8
 
 
+def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
+    """``work(connection)`` in one transaction; once more on a new connection if the
+    pooled one is found dead before the commit (no ping before use: engine.py)."""
+    committing = False
+    try:
+        with bind.begin() as connection:
+            result = work(connection)
+            committing = True  # a failure from here on may have committed
+        return result
+    except exc.DBAPIError as err:
+        if committing or not is_disconnect(err):
+            raise
+    with bind.begin() as connection:  # the pool has dropped the dead connection(s)
+        return work(connection)
+
+
+@functools.cache
+def _stack_queries() -> tuple[Any, Any]:
+    """Every stack, and the stack named ``:stack_name``: built once, not per read (the
+    service reads a stack per request)."""
+    return stacks_query(), stacks_query(bindparam("stack_name"))
+
+
 class SqlStore(BaseStore):
     type_name = "sql"
 
@@ -109,6 +135,7 @@ class SqlStore(BaseStore):
         self.location = parse(url)
         self._engine: Engine | None = None
         self._writer: Engine | None = None
+        self._reader: Engine | None = None
         self._lock = threading.Lock()
         #: How many transactions of this instance ran again after losing a race
         #: (a unique key taken meanwhile, a deadlock...): for tests and benchmarks.
@@ -128,7 +155,7 @@ class SqlStore(BaseStore):
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()
-            self._engine = self._writer = None
+            self._engine = self._writer = self._reader = None
 
     def _ready(self, initializing: bool = False) -> Engine:
         """The engine, once the schema is checked. Only ``initializing`` creates storage."""
@@ -162,6 +189,8 @@ class SqlStore(BaseStore):
                 raise
             if new:
                 self._writer = engine.execution_options(**{WRITE_OPTION: True})
+                options = read_options(self.location)
+                self._reader = engine.execution_options(**options) if options else engine
                 self._engine = engine
         return engine
 
@@ -222,7 +251,7 @@ class SqlStore(BaseStore):
         ``conflict``: the contract's error if a unique key is still refused after
         every attempt (it is asked after the last one)."""
         self._ready()
-        bind = self._writer if write else self._engine
+        bind = self._writer if write else self._reader
         assert bind is not None
         error: BaseException | None = None
         for attempt in range(ATTEMPTS):
@@ -230,8 +259,7 @@ class SqlStore(BaseStore):
                 self.retries += 1
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             try:
-                with bind.begin() as connection:
-                    return work(connection)
+                return _transaction(bind, work)
             except RetryTransaction as err:
                 error = err
             except exc.IntegrityError as err:
@@ -279,11 +307,14 @@ class SqlStore(BaseStore):
 
     # --- reads ------------------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:
-        return self._run(lambda connection: stack_records(connection.execute(stacks_query())))
+        query = _stack_queries()[0]
+        return self._run(lambda connection: stack_records(connection.execute(query).all()))
 
     def get_stack(self, name: str) -> Stack:
+        query = _stack_queries()[1]
+
         def work(connection: Connection) -> Stack:
-            found = stack_records(connection.execute(stacks_query(name)))
+            found = stack_records(connection.execute(query, {"stack_name": name}).all())
             if not found:
                 raise self.stack_not_found(name, stack_names(connection))
             return found[0]
