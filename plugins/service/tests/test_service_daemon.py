@@ -242,36 +242,52 @@ def test_a_bad_port_is_a_usage_error(zenml):
 
 def test_down_lets_the_request_in_flight_finish(zenml, zen_home):
     """A request waiting for the store's lock when `down` comes still completes."""
+    import http.client
+
     from filelock import FileLock
 
     port = free_port()
     assert zenml(f"service up --port {port}").exit_code == 0
     state = read_state(zen_home)
     lock = FileLock(str(zen_home / "profiles" / "default" / "stacks.yaml") + ".lock")
-    results: list[requests.Response] = []
-    body = {"type": "orchestrator", "flavor": "local", "name": "in-flight"}
+    results: list[tuple[int, dict]] = []
+    body = json.dumps({"type": "orchestrator", "flavor": "local", "name": "in-flight"})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def answer() -> None:
+        response = connection.getresponse()
+        results.append((response.status, json.loads(response.read())))
+
+    def health_answers() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=5).ok
+        except requests.ConnectionError:
+            return False
 
     with lock:
-        request = threading.Thread(target=lambda: results.append(requests.post(
-            f"http://127.0.0.1:{port}/api/v1/components", json=body, timeout=30,
-            headers={"Authorization": f"Bearer {state.token}"})))
+        connection.request("POST", "/api/v1/components", body=body, headers={
+            "Authorization": f"Bearer {state.token}", "Content-Type": "application/json"})
+        request = threading.Thread(target=answer)
         request.start()
-        time.sleep(0.5)  # the request now waits for the lock in the service
+        # A connection made after the request's is answered: the request has been taken
+        # by a worker, which now waits for the lock (no fixed sleep: the machine may be slow).
+        assert health_answers()
         down = subprocess.Popen(
             [str(Path(sys.executable).parent / "zenml"), "service", "down"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "ZENML_CONFIG_PATH": str(zen_home)},
         )
-        time.sleep(1.0)
+        deadline = time.monotonic() + 30
+        while health_answers():  # until the stop has begun: no new connections
+            assert time.monotonic() < deadline, "the service still takes new connections"
+            time.sleep(0.1)
         assert down.poll() is None, "down did not wait for the request in flight"
         assert is_service_process(state.pid)
-        with pytest.raises(requests.ConnectionError):  # no new connections meanwhile
-            requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
     request.join(30)
     _, err = down.communicate(timeout=30)
     assert down.returncode == 0, err
-    assert results and results[0].status_code == 201, results
-    assert results[0].json()["name"] == "in-flight"
+    assert results and results[0][0] == 201, results
+    assert results[0][1]["name"] == "in-flight"
     assert not is_service_process(state.pid)
     from zen_local_store.store import LocalStore
 
