@@ -93,14 +93,14 @@ def test_database_refuses_to_delete_a_used_component(store, raw):
 def test_insert_race_is_reported_as_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced", {"first": True}))
     # Another process commits between our check and our insert: the check saw nothing.
-    real = SqlTransaction._component_id
+    real = SqlTransaction._existing_components
     calls = []
 
-    def blind_once(self, type, name):
-        calls.append(name)
-        return None if len(calls) == 1 else real(self, type, name)
+    def blind_once(self, keys):
+        calls.append(keys)
+        return set() if len(calls) == 1 else real(self, keys)
 
-    monkeypatch.setattr(SqlTransaction, "_component_id", blind_once)
+    monkeypatch.setattr(SqlTransaction, "_existing_components", blind_once)
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
     assert len(calls) == 2  # the insert failed, the transaction ran again and saw the row
@@ -155,7 +155,7 @@ def test_a_real_insert_race_is_reported_as_already_exists(store, store_url, back
 
 def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced"))
-    monkeypatch.setattr(SqlTransaction, "_component_id", lambda *a: None)
+    monkeypatch.setattr(SqlTransaction, "_existing_components", lambda *a: set())
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
     assert len(store.list_components()) == 1
@@ -164,15 +164,15 @@ def test_insert_race_that_never_resolves_still_says_already_exists(store, monkey
 def test_a_lost_race_in_a_batch_reruns_the_whole_batch(store, monkeypatch):
     """The rerun applies every write again, rules included, on what the other committed."""
     store.register_component(component(T.ORCHESTRATOR, "raced"))
-    real = SqlTransaction._stack_id
+    real = SqlTransaction._existing_stacks
     calls = []
 
-    def blind_once(self, name):
-        calls.append(name)
-        return None if len(calls) == 1 else real(self, name)
+    def blind_once(self, names):
+        calls.append(names)
+        return set() if len(calls) == 1 else real(self, names)
 
     register_stack_with_components(store, "taken", "c")
-    monkeypatch.setattr(SqlTransaction, "_stack_id", blind_once)
+    monkeypatch.setattr(SqlTransaction, "_existing_stacks", blind_once)
     rules = RecordingRules()
     with pytest.raises(StackExistsError, match="'taken'"):
         store.apply([
