@@ -154,6 +154,11 @@ class UtcTimestamp(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Any) -> datetime | str | None:
         if value is None:
             return None
+        if (dialect.name == "sqlite" and isinstance(value, str) and len(value) == 27
+                and value[10] == "T" and value[26] == "Z"):
+            # utc_now()'s own format, on every row a batch writes: string operations
+            # (what time_text undoes), no parse and format.
+            return f"{value[:10]} {value[11:26]}"
         moment = value if isinstance(value, datetime) else parse_time(value)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
