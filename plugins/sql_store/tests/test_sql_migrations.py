@@ -30,7 +30,7 @@ from zen_core.testing.contract import (
 from zen_core.testing.contract_concurrency import _register_then_delete
 from zen_core.writes import CreateTeam, CreateUser, DeleteStack
 from zen_sql_store.migrate import HEAD, VERSION_TABLE, alembic_config
-from zen_sql_store.schema import Base
+from zen_sql_store.schema import metadata
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
 
@@ -101,7 +101,7 @@ def test_the_models_match_the_migrations(empty_database):
             context = MigrationContext.configure(
                 connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
             )
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
 

@@ -20,7 +20,7 @@ from zen_core.store import StoreContext
 from zen_core.testing.contract import component, register_stack_with_components
 from zen_core.writes import CreateUser, TouchApiKey
 from zen_sql_store.migrate import VERSION_TABLE
-from zen_sql_store.schema import Base
+from zen_sql_store.schema import metadata
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
 
@@ -138,7 +138,7 @@ def drop_zen_tables(url: str) -> None:
     engine = engine_for(url)
     try:
         with engine.begin() as connection:
-            for table in [*reversed(Base.metadata.sorted_tables), VERSION_TABLE]:
+            for table in [*reversed(metadata.sorted_tables), VERSION_TABLE]:
                 connection.execute(text(f"DROP TABLE {table}"))
     finally:
         engine.dispose()

@@ -93,14 +93,14 @@ def test_database_refuses_to_delete_a_used_component(store, raw):
 def test_insert_race_is_reported_as_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced", {"first": True}))
     # Another process commits between our check and our insert: the check saw nothing.
-    real = SqlTransaction._component_id
+    real = SqlTransaction._existing_components
     calls = []
 
-    def blind_once(self, type, name):
-        calls.append(name)
-        return None if len(calls) == 1 else real(self, type, name)
+    def blind_once(self, keys):
+        calls.append(keys)
+        return set() if len(calls) == 1 else real(self, keys)
 
-    monkeypatch.setattr(SqlTransaction, "_component_id", blind_once)
+    monkeypatch.setattr(SqlTransaction, "_existing_components", blind_once)
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
     assert len(calls) == 2  # the insert failed, the transaction ran again and saw the row
@@ -155,7 +155,7 @@ def test_a_real_insert_race_is_reported_as_already_exists(store, store_url, back
 
 def test_insert_race_that_never_resolves_still_says_already_exists(store, monkeypatch):
     store.register_component(component(T.ORCHESTRATOR, "raced"))
-    monkeypatch.setattr(SqlTransaction, "_component_id", lambda *a: None)
+    monkeypatch.setattr(SqlTransaction, "_existing_components", lambda *a: set())
     with pytest.raises(ComponentExistsError, match="'raced'"):
         store.register_component(component(T.ORCHESTRATOR, "raced", {"second": True}))
     assert len(store.list_components()) == 1
@@ -164,15 +164,15 @@ def test_insert_race_that_never_resolves_still_says_already_exists(store, monkey
 def test_a_lost_race_in_a_batch_reruns_the_whole_batch(store, monkeypatch):
     """The rerun applies every write again, rules included, on what the other committed."""
     store.register_component(component(T.ORCHESTRATOR, "raced"))
-    real = SqlTransaction._stack_id
+    real = SqlTransaction._existing_stacks
     calls = []
 
-    def blind_once(self, name):
-        calls.append(name)
-        return None if len(calls) == 1 else real(self, name)
+    def blind_once(self, names):
+        calls.append(names)
+        return set() if len(calls) == 1 else real(self, names)
 
     register_stack_with_components(store, "taken", "c")
-    monkeypatch.setattr(SqlTransaction, "_stack_id", blind_once)
+    monkeypatch.setattr(SqlTransaction, "_existing_stacks", blind_once)
     rules = RecordingRules()
     with pytest.raises(StackExistsError, match="'taken'"):
         store.apply([
@@ -388,3 +388,51 @@ def test_a_component_update_waits_for_an_uncommitted_stack_write_using_it(store)
     stack, members = rules.stacks[-1]
     assert stack.name == "s" and members[T.CONTAINER_REGISTRY].config == {"v": 2, "checked": True}
     assert store.get_component(T.CONTAINER_REGISTRY, "reg").revision == 2
+
+
+# --- batches: runs of registrations go set-wise ----------------------------------------------
+def test_a_big_batch_of_registrations_is_written_whole_with_rules_and_history(store):
+    """More records than one IN list takes (transaction.CHUNK): every record, its members,
+    revision and times, one event each; the rules ran once per record."""
+    n = 1000
+    writes = [RegisterComponent(component(T.ORCHESTRATOR, f"o{i}")) for i in range(n)]
+    writes += [RegisterComponent(component(T.ARTIFACT_STORE, f"a{i}", {"path": f"/a/{i}"}))
+               for i in range(n)]
+    writes.append(RegisterComponent(component(T.METADATA_STORE, "m")))
+    writes += [RegisterStack(Stack(f"s{i}", {T.ORCHESTRATOR: f"o{i}", T.ARTIFACT_STORE: f"a{i}",
+                                             T.METADATA_STORE: "m"})) for i in range(n)]
+    rules = RecordingRules()
+    written = store.apply(writes, rules)
+    assert len(written) == len(writes) and all(w.revision == 1 and w.created for w in written)
+    assert len(rules.components) == 2 * n + 1 and len(rules.stacks) == n
+    stacks = store.list_stacks()
+    assert [s.name for s in stacks] == sorted(f"s{i}" for i in range(n))
+    assert store.get_stack("s999").components == {
+        T.ORCHESTRATOR: "o999", T.ARTIFACT_STORE: "a999", T.METADATA_STORE: "m"}
+    assert store.get_component(T.ARTIFACT_STORE, "a7").config == {"path": "/a/7", "checked": True}
+    assert store.get_component(T.ARTIFACT_STORE, "a7").updated == written[n + 7].updated
+    assert sorted(store.stacks_using(T.METADATA_STORE, "m")) == sorted(s.name for s in stacks)
+    events, total = store.list_events(limit=1)
+    assert total == len(writes) and events[0].name == "s999"
+
+
+@pytest.mark.parametrize("bad", ["duplicate component", "duplicate stack", "missing member"])
+def test_a_big_batch_with_one_bad_write_writes_nothing(store, bad):
+    store.register_component(component(T.METADATA_STORE, "m"))
+    writes = [RegisterComponent(component(T.ORCHESTRATOR, f"o{i}")) for i in range(1000)]
+    stacks = [RegisterStack(Stack(f"s{i}", {T.ORCHESTRATOR: f"o{i}", T.METADATA_STORE: "m"}))
+              for i in range(1000)]
+    if bad == "duplicate component":
+        writes.insert(950, RegisterComponent(component(T.ORCHESTRATOR, "o3")))
+        error, match = ComponentExistsError, "'o3'"
+    elif bad == "duplicate stack":
+        stacks.insert(990, RegisterStack(Stack("s4", {T.ORCHESTRATOR: "o5"})))
+        error, match = StackExistsError, "'s4'"
+    else:
+        stacks.insert(500, RegisterStack(Stack("lost", {T.ORCHESTRATOR: "nowhere"})))
+        error, match = KeyError, "'nowhere'"
+    with pytest.raises(error, match=match):
+        store.apply(writes + stacks)
+    assert [c.name for c in store.list_components()] == ["m"]
+    assert store.list_stacks() == []
+    assert store.list_events()[1] == 1

@@ -16,32 +16,34 @@ from sqlalchemy.engine import Connection
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentType, Stack
 from zen_sql_store.schema import (
-    ApiKeyRow,
-    ComponentRow,
-    EventRow,
-    LockRow,
+    API_KEYS,
+    COMPONENTS,
+    EVENTS,
+    LOCKS,
+    MEMBERS,
+    STACKS,
+    TEAM_MEMBERS,
+    TEAM_ROLES,
+    TEAMS,
+    USER_ROLES,
+    USERS,
     RawTimestamp,
-    StackComponentRow,
-    StackRow,
-    TeamMemberRow,
-    TeamRoleRow,
-    TeamRow,
-    UserRoleRow,
-    UserRow,
     time_text,
 )
 
-COMPONENTS = ComponentRow.__table__
-STACKS = StackRow.__table__
-MEMBERS = StackComponentRow.__table__
-USERS = UserRow.__table__
-TEAMS = TeamRow.__table__
-TEAM_MEMBERS = TeamMemberRow.__table__
-USER_ROLES = UserRoleRow.__table__
-TEAM_ROLES = TeamRoleRow.__table__
-API_KEYS = ApiKeyRow.__table__
-EVENTS = EventRow.__table__
-LOCKS = LockRow.__table__
+__all__ = [
+    "API_KEYS",
+    "COMPONENTS",
+    "EVENTS",
+    "LOCKS",
+    "MEMBERS",
+    "STACKS",
+    "TEAMS",
+    "TEAM_MEMBERS",
+    "TEAM_ROLES",
+    "USERS",
+    "USER_ROLES",
+]
 
 #: The columns a Component is built from (:func:`component_record`), in its argument order.
 COMPONENT_COLUMNS = (

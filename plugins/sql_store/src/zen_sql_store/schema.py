@@ -1,4 +1,4 @@
-"""The tables, as SQLAlchemy 2 ORM models. Alembic migrations create and change them.
+"""The tables, as SQLAlchemy Core tables. Alembic migrations create and change them.
 
 ::
 
@@ -40,8 +40,13 @@ assignments are two tables, one per kind of holder, so that each has a real
 foreign key and its primary key says "held once" (one table would need two
 nullable keys and a CHECK, which MySQL refuses on columns with a cascade).
 
-These models must stay equal to what the migrations create; a test compares
+These tables must stay equal to what the migrations create; a test compares
 them. A change here needs a new revision in ``migrations/versions``.
+
+Core only, no ORM: every command on a SQL profile imports this module, and
+SQLAlchemy's ORM would add about a third to SQLAlchemy's import time. The
+MySQL dialect (which imports asyncio and every MySQL driver module) is imported
+only when a MySQL/MariaDB database is used.
 """
 
 from __future__ import annotations
@@ -51,21 +56,25 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 #: MySQL/MariaDB: InnoDB for foreign keys and transactions, and a binary collation so
 #: that names compare as they do everywhere else ('Prod' and 'prod' are two stacks).
+#: The migrations create every table with them; :func:`with_mysql_options` adds them to
+#: the tables below.
 MYSQL_TABLE_OPTIONS = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
@@ -74,23 +83,49 @@ MYSQL_TABLE_OPTIONS = {
 
 NAME_LENGTH = 100  # zen_core.names allows 100 characters
 TYPE_LENGTH = 32
-#: A component's configuration, JSON. MySQL's TEXT stops at 64 KiB.
-CONFIG_TYPE = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+class ConfigText(TypeDecorator[str]):
+    """A component's configuration, JSON text: TEXT, but MEDIUMTEXT on MySQL/MariaDB, whose
+    TEXT stops at 64 KiB."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            return dialect.type_descriptor(mysql.MEDIUMTEXT())
+        return self.impl_instance
+
+
+CONFIG_TYPE = ConfigText()
 
 
 #: The time format of the models (``zen_core.models.utc_now``): ISO 8601, UTC, microseconds.
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-class _SqliteTimeText(sqlite.DATETIME):
+def _sqlite_time_text() -> TypeEngine[Any]:
     """SQLite's DATETIME, handed over as its text: :class:`UtcTimestamp` converts it with
     string operations instead of a parse into a datetime and a format back."""
+    global _SQLITE_TIME_TEXT
+    if _SQLITE_TIME_TEXT is None:
+        from sqlalchemy.dialects import sqlite  # loaded with the engine of a SQLite URL
 
-    def bind_processor(self, dialect: Any) -> None:
-        return None
+        class SqliteTimeText(sqlite.DATETIME):
+            def bind_processor(self, dialect: Any) -> None:
+                return None
 
-    def result_processor(self, dialect: Any, coltype: Any) -> None:
-        return None
+            def result_processor(self, dialect: Any, coltype: Any) -> None:
+                return None
+
+        _SQLITE_TIME_TEXT = SqliteTimeText()
+    return _SQLITE_TIME_TEXT
+
+
+_SQLITE_TIME_TEXT: TypeEngine[Any] | None = None
 
 
 class UtcTimestamp(TypeDecorator[str]):
@@ -109,14 +144,21 @@ class UtcTimestamp(TypeDecorator[str]):
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         if dialect.name == "sqlite":
-            return _SqliteTimeText()
+            return _sqlite_time_text()
         return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: Any, dialect: Any) -> datetime | str | None:
         if value is None:
             return None
+        if (dialect.name == "sqlite" and isinstance(value, str) and len(value) == 27
+                and value[10] == "T" and value[26] == "Z"):
+            # utc_now()'s own format, on every row a batch writes: string operations
+            # (what time_text undoes), no parse and format.
+            return f"{value[:10]} {value[11:26]}"
         moment = value if isinstance(value, datetime) else parse_time(value)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
@@ -163,71 +205,66 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class Base(DeclarativeBase):
-    pass
+#: Every zen table (Alembic compares it with the migrations).
+metadata = MetaData()
 
 
-def _revision() -> Any:
-    return mapped_column(Integer, nullable=False, server_default="1")
+def _revision() -> Column[int]:
+    return Column("revision", Integer, nullable=False, server_default="1")
 
 
-def _time() -> Any:
-    return mapped_column(UtcTimestamp(), nullable=True)
+def _time(name: str) -> Column[str]:
+    return Column(name, UtcTimestamp(), nullable=True)
 
 
-class ComponentRow(Base):
-    __tablename__ = "zen_components"
-    __table_args__ = (
-        UniqueConstraint("type", "name", name="uq_zen_components_type_name"),
-        UniqueConstraint("id", "type", name="uq_zen_components_id_type"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(TYPE_LENGTH))
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    flavor: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    uuid: Mapped[str] = mapped_column(String(NAME_LENGTH))  # a UUID; older files may hold others
-    config: Mapped[str] = mapped_column(CONFIG_TYPE)
-    revision: Mapped[int] = _revision()
-    created: Mapped[str | None] = _time()
-    updated: Mapped[str | None] = _time()
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
-class StackRow(Base):
-    __tablename__ = "zen_stacks"
-    __table_args__ = (
-        UniqueConstraint("name", name="uq_zen_stacks_name"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    revision: Mapped[int] = _revision()
-    created: Mapped[str | None] = _time()
-    updated: Mapped[str | None] = _time()
+def _name(name: str = "name", length: int = NAME_LENGTH) -> Column[str]:
+    return Column(name, String(length), nullable=False)
 
 
-class StackComponentRow(Base):
-    __tablename__ = "zen_stack_components"
-    __table_args__ = (
-        # No ON DELETE: a component that a stack uses cannot be deleted.
-        ForeignKeyConstraint(
-            ["component_id", "component_type"],
-            ["zen_components.id", "zen_components.type"],
-            name="fk_zen_stack_components_component",
-        ),
-        Index("ix_zen_stack_components_component", "component_id", "component_type"),
-        MYSQL_TABLE_OPTIONS,
-    )
+COMPONENTS = Table(
+    "zen_components", metadata,
+    _id(),
+    _name("type", TYPE_LENGTH),
+    _name(),
+    _name("flavor"),
+    _name("uuid"),  # a UUID; older files may hold others
+    Column("config", CONFIG_TYPE, nullable=False),
+    _revision(),
+    _time("created"),
+    _time("updated"),
+    UniqueConstraint("type", "name", name="uq_zen_components_type_name"),
+    UniqueConstraint("id", "type", name="uq_zen_components_id_type"),
+)
 
-    stack_id: Mapped[int] = mapped_column(
-        ForeignKey("zen_stacks.id", name="fk_zen_stack_components_stack", ondelete="CASCADE"),
-        primary_key=True,
-    )
-    component_type: Mapped[str] = mapped_column(String(TYPE_LENGTH), primary_key=True)
-    component_id: Mapped[int] = mapped_column()
+STACKS = Table(
+    "zen_stacks", metadata,
+    _id(),
+    _name(),
+    _revision(),
+    _time("created"),
+    _time("updated"),
+    UniqueConstraint("name", name="uq_zen_stacks_name"),
+)
 
+MEMBERS = Table(
+    "zen_stack_components", metadata,
+    Column("stack_id", Integer, ForeignKey(
+        "zen_stacks.id", name="fk_zen_stack_components_stack", ondelete="CASCADE"),
+        primary_key=True),
+    Column("component_type", String(TYPE_LENGTH), primary_key=True),
+    Column("component_id", Integer, nullable=False),
+    # No ON DELETE: a component that a stack uses cannot be deleted.
+    ForeignKeyConstraint(
+        ["component_id", "component_type"],
+        ["zen_components.id", "zen_components.type"],
+        name="fk_zen_stack_components_component",
+    ),
+    Index("ix_zen_stack_components_component", "component_id", "component_type"),
+)
 
 # --- accounts ------------------------------------------------------------------------------
 ROLE_LENGTH = 32
@@ -235,120 +272,99 @@ KEY_ID_LENGTH = 32  # zen makes 12 hex digits
 HASH_LENGTH = 128  # a SHA-256 in hex is 64
 
 
-class UserRow(Base):
-    __tablename__ = "zen_users"
-    __table_args__ = (
-        UniqueConstraint("name", name="uq_zen_users_name"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    uuid: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    created: Mapped[str | None] = _time()
+def _user_id(table: str, primary_key: bool = False) -> Column[int]:
+    return Column("user_id", Integer, ForeignKey(
+        "zen_users.id", name=f"fk_{table}_user", ondelete="CASCADE"),
+        primary_key=primary_key, nullable=False)
 
 
-class TeamRow(Base):
-    __tablename__ = "zen_teams"
-    __table_args__ = (
-        UniqueConstraint("name", name="uq_zen_teams_name"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    created: Mapped[str | None] = _time()
+def _team_id(table: str) -> Column[int]:
+    return Column("team_id", Integer, ForeignKey(
+        "zen_teams.id", name=f"fk_{table}_team", ondelete="CASCADE"), primary_key=True)
 
 
-def _user_id(table: str, primary_key: bool = False) -> Any:
-    return mapped_column(
-        ForeignKey("zen_users.id", name=f"fk_{table}_user", ondelete="CASCADE"),
-        primary_key=primary_key,
-    )
+USERS = Table(
+    "zen_users", metadata,
+    _id(),
+    _name(),
+    _name("uuid"),
+    _time("created"),
+    UniqueConstraint("name", name="uq_zen_users_name"),
+)
 
+TEAMS = Table(
+    "zen_teams", metadata,
+    _id(),
+    _name(),
+    _time("created"),
+    UniqueConstraint("name", name="uq_zen_teams_name"),
+)
 
-def _team_id(table: str) -> Any:
-    return mapped_column(
-        ForeignKey("zen_teams.id", name=f"fk_{table}_team", ondelete="CASCADE"),
-        primary_key=True,
-    )
+TEAM_MEMBERS = Table(
+    "zen_team_members", metadata,
+    _team_id("zen_team_members"),
+    _user_id("zen_team_members", primary_key=True),
+    # for the cascade from zen_users (the primary key starts with team_id)
+    Index("ix_zen_team_members_user", "user_id"),
+)
 
+USER_ROLES = Table(
+    "zen_user_roles", metadata,
+    _user_id("zen_user_roles", primary_key=True),
+    Column("role", String(ROLE_LENGTH), primary_key=True),
+    _time("created"),
+)
 
-class TeamMemberRow(Base):
-    __tablename__ = "zen_team_members"
-    __table_args__ = (
-        # for the cascade from zen_users (the primary key starts with team_id)
-        Index("ix_zen_team_members_user", "user_id"),
-        MYSQL_TABLE_OPTIONS,
-    )
+TEAM_ROLES = Table(
+    "zen_team_roles", metadata,
+    _team_id("zen_team_roles"),
+    Column("role", String(ROLE_LENGTH), primary_key=True),
+    _time("created"),
+)
 
-    team_id: Mapped[int] = _team_id("zen_team_members")
-    user_id: Mapped[int] = _user_id("zen_team_members", primary_key=True)
-
-
-class UserRoleRow(Base):
-    __tablename__ = "zen_user_roles"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
-
-    user_id: Mapped[int] = _user_id("zen_user_roles", primary_key=True)
-    role: Mapped[str] = mapped_column(String(ROLE_LENGTH), primary_key=True)
-    created: Mapped[str | None] = _time()
-
-
-class TeamRoleRow(Base):
-    __tablename__ = "zen_team_roles"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
-
-    team_id: Mapped[int] = _team_id("zen_team_roles")
-    role: Mapped[str] = mapped_column(String(ROLE_LENGTH), primary_key=True)
-    created: Mapped[str | None] = _time()
-
-
-class ApiKeyRow(Base):
-    """A key's public id and the hash of its secret: the key itself is never stored."""
-
-    __tablename__ = "zen_api_keys"
-    __table_args__ = (
-        UniqueConstraint("user_id", "name", name="uq_zen_api_keys_user_name"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
+#: A key's public id and the hash of its secret: the key itself is never stored.
+API_KEYS = Table(
+    "zen_api_keys", metadata,
     #: The primary key: finding the key a request presents is one lookup in it.
-    key_id: Mapped[str] = mapped_column(String(KEY_ID_LENGTH), primary_key=True)
-    user_id: Mapped[int] = _user_id("zen_api_keys")
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    secret_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    created: Mapped[str | None] = _time()
-    expires: Mapped[str | None] = _time()
-    last_used: Mapped[str | None] = _time()
-
+    Column("key_id", String(KEY_ID_LENGTH), primary_key=True),
+    _user_id("zen_api_keys"),
+    _name(),
+    _name("secret_hash", HASH_LENGTH),
+    _time("created"),
+    _time("expires"),
+    _time("last_used"),
+    UniqueConstraint("user_id", "name", name="uq_zen_api_keys_user_name"),
+)
 
 # --- history -------------------------------------------------------------------------------
-class EventRow(Base):
-    """One change. ``seq`` is given by the store (not a sequence: see history.py)."""
+#: One change. ``seq`` is given by the store (not a sequence: see history.py).
+EVENTS = Table(
+    "zen_events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("time", UtcTimestamp(), nullable=False),
+    Column("actor", String(NAME_LENGTH), nullable=True),
+    _name("action", TYPE_LENGTH),
+    _name("target", TYPE_LENGTH),
+    _name(),
+    Column("revision", Integer, nullable=True),
+    Column("details", JSON, nullable=False),
+    # the filters of list_events, each in newest-first order
+    Index("ix_zen_events_actor", "actor", "seq"),
+    Index("ix_zen_events_target_name", "target", "name", "seq"),
+)
 
-    __tablename__ = "zen_events"
-    __table_args__ = (
-        # the filters of list_events, each in newest-first order
-        Index("ix_zen_events_actor", "actor", "seq"),
-        Index("ix_zen_events_target_name", "target", "name", "seq"),
-        MYSQL_TABLE_OPTIONS,
-    )
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    time: Mapped[str] = mapped_column(UtcTimestamp(), nullable=False)
-    actor: Mapped[str | None] = mapped_column(String(NAME_LENGTH), nullable=True)
-    action: Mapped[str] = mapped_column(String(TYPE_LENGTH))
-    target: Mapped[str] = mapped_column(String(TYPE_LENGTH))
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    details: Mapped[Any] = mapped_column(JSON, nullable=False)
+#: Rows that writers lock to take turns (``events``: numbering the history).
+LOCKS = Table(
+    "zen_locks", metadata,
+    Column("name", String(TYPE_LENGTH), primary_key=True),
+)
 
 
-class LockRow(Base):
-    """Rows that writers lock to take turns (``events``: numbering the history)."""
-
-    __tablename__ = "zen_locks"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
-
-    name: Mapped[str] = mapped_column(String(TYPE_LENGTH), primary_key=True)
+def with_mysql_options() -> MetaData:
+    """:data:`metadata` with :data:`MYSQL_TABLE_OPTIONS` on every table, for Alembic (its
+    comparisons, new revisions). Added on demand: declaring a ``mysql_`` option loads
+    SQLAlchemy's MySQL dialect (every MySQL driver module and asyncio), which a SQLite or
+    PostgreSQL store never needs."""
+    for table in metadata.tables.values():
+        table.dialect_kwargs.update(MYSQL_TABLE_OPTIONS)
+    return metadata

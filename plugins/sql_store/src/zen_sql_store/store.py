@@ -291,8 +291,7 @@ class SqlStore(BaseStore):
         def work(connection: Connection) -> list[Written]:
             transaction = SqlTransaction(self, connection, rules)
             last[:] = [transaction]
-            written = [transaction.apply(write) for write in writes]
-            transaction.conflict = None
+            written = transaction.apply_all(writes)
             # Last: it takes the history's lock, held until the commit (history.py).
             history.record(connection, [
                 e for w, r in zip(writes, written, strict=True) if (e := event_for(w, r, actor))])

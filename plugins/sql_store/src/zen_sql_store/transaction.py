@@ -24,6 +24,15 @@ What a write read before taking its locks is read again under them; if it
 changed (a stack began or stopped using the component meanwhile), the
 transaction runs again (:class:`RetryTransaction`), as after a deadlock.
 
+Registrations go set-wise: a run of consecutive component (or stack)
+registrations in a batch is checked against the database with a few ``IN``
+queries (chunks of :data:`CHUNK` names), the rules run once per record, and
+the rows are inserted with one ``executemany`` (SQLAlchemy's multi-row INSERT
+where the driver wants it). A single registration is a run of one: the same
+queries, the same errors, in write order. A stack run share-locks its members
+chunk by chunk, each chunk in id order (beyond one chunk two writers can
+deadlock; that is retried like any deadlock).
+
 The account writes (users, teams, roles, API keys) are in
 :mod:`zen_sql_store.accounts`; they lean on the database's keys instead of
 locks. The events of all the writes are inserted after the last one
@@ -32,8 +41,8 @@ locks. The events of all the writes are inserted after the last one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
@@ -70,6 +79,14 @@ if TYPE_CHECKING:
 
 C, S, M = COMPONENTS.c, STACKS.c, MEMBERS.c
 
+#: Names per ``IN (...)`` list: far below every database's limit on bound parameters.
+CHUNK = 900
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
 
 class RetryTransaction(Exception):
     """What a write read before locking changed under it: run the transaction again."""
@@ -86,18 +103,40 @@ class SqlTransaction(AccountWrites):
         #: (the database refused what another transaction committed meanwhile).
         self.conflict: Callable[[], ZenError] | None = None
 
+    def apply_all(self, writes: Sequence[Write]) -> list[Written]:
+        """Apply ``writes`` in order; runs of registrations of one kind set-wise."""
+        written: list[Written] = []
+        start = 0
+        while start < len(writes):
+            kind = type(writes[start])
+            end = start + 1
+            if kind in (RegisterComponent, RegisterStack):
+                while end < len(writes) and type(writes[end]) is kind:
+                    end += 1
+            run = writes[start:end]
+            self.conflict = None
+            if kind is RegisterComponent:
+                written.extend(self._register_components([w.component for w in run]))
+            elif kind is RegisterStack:
+                written.extend(self._register_stacks([w.stack for w in run]))
+            else:
+                written.append(self.apply(run[0]))
+            start = end
+        self.conflict = None
+        return written
+
     def apply(self, write: Write) -> Written:
         self.conflict = None
         if isinstance(write, AccountWrite):
             return self.apply_account(write)  # zen_sql_store.accounts
         if isinstance(write, RegisterComponent):
-            return self._register_component(write.component)
+            return self._register_components([write.component])[0]
         if isinstance(write, UpdateComponent):
             return self._update_component(write)
         if isinstance(write, DeleteComponent):
             return self._delete_component(write)
         if isinstance(write, RegisterStack):
-            return self._register_stack(write.stack)
+            return self._register_stacks([write.stack])[0]
         if isinstance(write, UpdateStack):
             return self._update_stack(write)
         return self._delete_stack(write)
@@ -162,20 +201,53 @@ class SqlTransaction(AccountWrites):
             self.rules.check_stack(stack, members[stack.name])
 
     # --- components ----------------------------------------------------------------------
-    def _register_component(self, component: Component) -> Component:
-        ctype, name = component.type, component.name
-        if self._component_id(ctype, name) is not None:
-            raise self.store.component_exists(ctype, name)
-        self.conflict = lambda: self.store.component_exists(ctype, name)
-        if self.rules is not None:
-            component = self.rules.check_component(component)
-        written = component.stamped()
-        self._execute(insert(COMPONENTS).values(
-            type=written.type.value, name=written.name, flavor=written.flavor,
-            uuid=written.uuid, config=dump_config(written), revision=written.revision,
-            created=written.created, updated=written.updated,
-        ))
-        return written
+    def _existing_components(self, keys: Iterable[tuple[ComponentType, str]]
+                             ) -> set[tuple[str, str]]:
+        """Which of ``keys`` are registered, as (type value, name)."""
+        wanted = {(t.value, n) for t, n in keys}
+        names = sorted({n for _, n in wanted})
+        found: set[tuple[str, str]] = set()
+        for chunk in _chunks(names):
+            found.update((t, n) for t, n in self._execute(
+                select(C.type, C.name).where(C.name.in_(chunk))) if (t, n) in wanted)
+        return found
+
+    def _register_components(self, components: Sequence[Component]) -> list[Component]:
+        """Register ``components`` in order (set-wise: see the module doc)."""
+        keys = [(c.type, c.name) for c in components]
+        taken = self._existing_components(keys)
+        written_all: list[Component] = []
+        rows = []
+        for component in components:
+            key = (component.type.value, component.name)
+            if key in taken:
+                raise self.store.component_exists(component.type, component.name)
+            taken.add(key)
+            if self.rules is not None:
+                component = self.rules.check_component(component)
+            written = component.stamped()
+            written_all.append(written)
+            rows.append({
+                "type": key[0], "name": written.name, "flavor": written.flavor,
+                "uuid": written.uuid, "config": dump_config(written),
+                "revision": written.revision, "created": written.created,
+                "updated": written.updated,
+            })
+
+        def conflict(again: SqlTransaction) -> ZenError:
+            taken = again._existing_components(keys)
+            ctype, name = next((k for k in keys if (k[0].value, k[1]) in taken), keys[0])
+            return self.store.component_exists(ctype, name)
+
+        self.conflict = lambda: self._afterwards(conflict)
+        self._execute(insert(COMPONENTS), rows)
+        return written_all
+
+    def _afterwards(self, find: Callable[[SqlTransaction], ZenError]) -> ZenError:
+        """``find`` run in a new read transaction: the contract's error for a key still
+        taken after the last attempt (another writer's commit)."""
+        store = self.store
+        return store._run(lambda connection: find(SqlTransaction(store, connection, None)))
 
     def _update_component(self, write: UpdateComponent) -> Component:
         ctype, name, change = write.type, write.name, write.change
@@ -255,24 +327,70 @@ class SqlTransaction(AccountWrites):
         self._execute(delete(COMPONENTS).where(C.id == row[0]))
 
     # --- stacks ---------------------------------------------------------------------------
-    def _register_stack(self, stack: Stack) -> Stack:
-        if self._stack_id(stack.name) is not None:
-            raise self.store.stack_exists(stack.name)
-        self.conflict = lambda: self.store.stack_exists(stack.name)
-        members = self._members(stack.components)
-        written = stack.stamped()
-        if self.rules is not None:
-            self.rules.check_stack(written, {t: c for t, (_, c) in members.items()})
-        stack_id = self._execute(insert(STACKS).values(
-            name=written.name, revision=written.revision, created=written.created,
-            updated=written.updated,
-        )).inserted_primary_key[0]
+    def _existing_stacks(self, names: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(names))):
+            found.update(self._execute(select(S.name).where(S.name.in_(chunk))).scalars())
+        return found
+
+    def _member_rows(self, keys: Iterable[tuple[ComponentType, str]]
+                     ) -> dict[tuple[str, str], Any]:
+        """The rows (id, *COMPONENT_COLUMNS) of the components ``keys``, share-locked."""
+        wanted = {(t.value, n) for t, n in keys}
+        names = sorted({n for _, n in wanted})
+        found: dict[tuple[str, str], Any] = {}
+        for chunk in _chunks(names):
+            for row in self._execute(select(C.id, *COMPONENT_COLUMNS)
+                                     .where(C.name.in_(chunk)).order_by(C.id)
+                                     .with_for_update(read=True)):
+                if (row[1], row[2]) in wanted:
+                    found[(row[1], row[2])] = row
+        return found
+
+    def _register_stacks(self, stacks: Sequence[Stack]) -> list[Stack]:
+        """Register ``stacks`` in order (set-wise: see the module doc)."""
+        names = [s.name for s in stacks]
+        taken = self._existing_stacks(names)
+        rows = self._member_rows({(t, n) for s in stacks for t, n in s.components.items()})
+        records: dict[tuple[str, str], Component] = {}  # members as records, for the rules
+        written_all: list[Stack] = []
+        members: list[tuple[str, str, int]] = []  # (stack name, type, component id)
+        for stack in stacks:
+            if stack.name in taken:
+                raise self.store.stack_exists(stack.name)
+            taken.add(stack.name)
+            found: dict[ComponentType, Any] = {}
+            for ctype, cname in stack.components.items():
+                row = rows.get((ctype.value, cname))
+                if row is None:
+                    raise self._component_not_found(ctype, cname)
+                found[ctype] = row
+            written = stack.stamped()
+            if self.rules is not None:
+                for row in found.values():
+                    if (row[1], row[2]) not in records:
+                        records[(row[1], row[2])] = component_record(row[1:], self.where)
+                self.rules.check_stack(written, {t: records[(row[1], row[2])]
+                                                 for t, row in found.items()})
+            written_all.append(written)
+            members.extend((stack.name, t.value, row[0]) for t, row in found.items())
+
+        def conflict(again: SqlTransaction) -> ZenError:
+            taken = again._existing_stacks(names)
+            return self.store.stack_exists(next((n for n in names if n in taken), names[0]))
+
+        self.conflict = lambda: self._afterwards(conflict)
+        self._execute(insert(STACKS), [
+            {"name": w.name, "revision": w.revision, "created": w.created, "updated": w.updated}
+            for w in written_all])
         if members:
+            ids: dict[str, int] = {}
+            for chunk in _chunks(names):
+                ids.update(self._execute(select(S.name, S.id).where(S.name.in_(chunk))).all())
             self._execute(insert(MEMBERS), [
-                {"stack_id": stack_id, "component_type": t.value, "component_id": i}
-                for t, (i, _) in members.items()
-            ])
-        return written
+                {"stack_id": ids[name], "component_type": ctype, "component_id": component_id}
+                for name, ctype, component_id in members])
+        return written_all
 
     def _locked_stack(self, name: str) -> tuple[int, Stack, dict[str, int]]:
         """The stack ``name`` locked for update: its id, record, and member ids by type."""

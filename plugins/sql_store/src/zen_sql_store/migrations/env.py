@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from zen_sql_store.migrate import VERSION_TABLE
-from zen_sql_store.schema import Base
+from zen_sql_store.schema import with_mysql_options
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -16,7 +16,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=with_mysql_options(),
     version_table=VERSION_TABLE,
     # SQLite cannot ALTER much: later revisions use batch operations.
     render_as_batch=connection.dialect.name == "sqlite",
