@@ -171,8 +171,11 @@ def test_a_revoked_key_is_refused_within_a_second(tmp_path):
     assert client.get("/api/v1/stacks", headers=bearer(key)).status_code == 200
     store.apply([RevokeApiKey("ann", "test")])  # as another service or the CLI would
     revoked = time.monotonic()
-    while client.get("/api/v1/stacks", headers=bearer(key)).status_code == 200:
-        assert time.monotonic() - revoked < 1.2, "still accepted after a second"
+    while True:  # the promise is about when a request comes, not when a slow one ends
+        asked = time.monotonic()
+        if client.get("/api/v1/stacks", headers=bearer(key)).status_code != 200:
+            break
+        assert asked - revoked < 1.0, "a request a second after the revoke was accepted"
         time.sleep(0.02)
 
 
