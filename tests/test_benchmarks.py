@@ -15,22 +15,23 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.fixture(scope="module")
-def ev():
+def _benchmark_module(name: str):
+    """A module of benchmarks/ (not a package: its scripts import each other by name)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        yield importlib.import_module("evaluate")
+        yield importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def ev():
+    yield from _benchmark_module("evaluate")
 
 
 @pytest.fixture(scope="module")
 def timing():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("timing")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from _benchmark_module("timing")
 
 
 def test_every_row_of_the_issue_has_targets(ev):
