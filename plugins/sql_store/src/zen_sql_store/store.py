@@ -97,6 +97,8 @@ _T = TypeVar("_T")
 
 #: How often a transaction runs before a conflict with other writers is reported.
 ATTEMPTS = 8
+#: How long a write that keeps losing races is tried again (see ``_run``).
+RETRY_SECONDS = 10.0
 
 
 def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
@@ -254,10 +256,17 @@ class SqlStore(BaseStore):
         bind = self._writer if write else self._reader
         assert bind is not None
         error: BaseException | None = None
-        for attempt in range(ATTEMPTS):
+        # A lost race (deadlock, serialization failure) is tried again for RETRY_SECONDS
+        # at least, as SQLite's busy timeout waits: on a loaded machine 8 quick tries
+        # were not always enough. A unique key refused is asked ATTEMPTS times only.
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while attempt < ATTEMPTS or (
+                not isinstance(error, exc.IntegrityError) and time.monotonic() < deadline):
             if attempt:
                 self.retries += 1
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            attempt += 1
             try:
                 return _transaction(bind, work)
             except RetryTransaction as err:
