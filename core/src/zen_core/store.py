@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
@@ -212,6 +212,11 @@ class BaseStore(StoreErrors, ABC):
     def find_api_key(self, key_id: str) -> ApiKey | None:
         """The key whose public id is ``key_id``, or None (stores may look it up faster)."""
         return next((k for k in self.list_api_keys() if k.key_id == key_id), None)
+
+    def whoami(self) -> dict[str, Any] | None:
+        """Whom a store that authorizes its clients itself takes this one for
+        (``{"user", "roles", "key"}``), or None: a store that leaves that to zen."""
+        return None
 
     # --- writes ------------------------------------------------------------------
     @abstractmethod

@@ -322,20 +322,12 @@ def list_assignments(output_format: str) -> None:
 @output_option
 def whoami(output_format: str) -> None:
     """Say which user the active profile acts as, and with which roles."""
+    from zen_core.services.authz import identity_of_profile
+
     client = make_client()
-    # A store that knows who its client is (a service, by the key sent) says so itself.
-    remote = getattr(client.store, "whoami", None)
-    if callable(remote):
-        me = remote()
-        key = me.get("key") or {}
-        data = {"profile": client.profile.name, "user": me["user"],
-                "roles": sorted(me.get("roles") or []),
-                "note": f"as its store knows API key '{key.get('name')}'" if key else ""}
-    else:
-        actor = client.actor
-        data = {"profile": client.profile.name,
-                "user": actor.name or client.profile.active_user,
-                "roles": sorted(actor.roles), "note": actor.reason}
+    actor = identity_of_profile(client.store, client.profile)
+    data = {"profile": client.profile.name, "user": actor.name,
+            "roles": sorted(actor.roles), "note": actor.reason}
     if emit_data(data, output_format):
         return
     roles = ", ".join(data["roles"]) or "no role"

@@ -14,7 +14,7 @@ the key's roles) is used with :data:`DELEGATED`, which checks nothing locally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import ROLES, Permission, weakest_role_with
@@ -73,6 +73,18 @@ def actor_for(store: BaseStore, user: str, bootstrap: bool = True) -> Actor:
     if user not in {u.name for u in store.list_users()}:
         return Actor(user, frozenset(), "not a user of this store")
     return Actor(user, roles_of(store, user))
+
+
+def identity_of_profile(store: BaseStore, profile: Profile) -> Actor:
+    """Whom a profile acts as, for people (``zenml whoami``): what a store that authorizes
+    on its side says of this client, else the profile's active user and their roles."""
+    told = store.whoami()
+    if told is not None:
+        key = told.get("key") or {}
+        return Actor(told["user"], frozenset(told.get("roles") or []),
+                     f"as its store knows API key '{key.get('name')}'" if key else "")
+    actor = actor_of_profile(store, profile)
+    return actor if actor.name else replace(actor, name=profile.active_user)
 
 
 def actor_of_profile(store: BaseStore, profile: Profile) -> Actor:
