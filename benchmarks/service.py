@@ -205,7 +205,7 @@ def bench_service(work: Path, seconds: float, rounds: int, storm_seconds: float,
                   postgres, stacks: int = 50, warmup_seconds: float | None = None,
                   log=lambda message: None) -> tuple[dict, dict[str, Figure]]:
     """The load cases and the storm; returns the raw figures and the verdicts' figures.
-    ``postgres``: a :class:`stores.Postgres` or a reason (str) why it is not here."""
+    ``postgres``: a :class:`targets.Server` or a reason (str) why it is not here."""
     import stores
 
     from zen_core.services.transfer import copy_profile

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from targets import new_config, subprocess_env
+from targets import Server, new_config, subprocess_env
 
 from zen_core.client import Client
 from zen_core.models import Component, ComponentType, Stack
@@ -128,56 +128,7 @@ def sqlite_copy(config: Config, name: str = "sqlite") -> None:
 
 
 # --- PostgreSQL ----------------------------------------------------------------------
-class Postgres:
-    """The server of ``$ZEN_BENCH_POSTGRES_URL`` (default: the local test server): creates
-    and drops the benchmark's own databases there."""
-
-    def __init__(self, url: str) -> None:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        from zen_sql_store.urls import parse
-
-        self.url = url
-        self._make_url = make_url
-        driver = parse(url).sqlalchemy_drivername()
-        self.engine = create_engine(make_url(url).set(drivername=driver),
-                                    isolation_level="AUTOCOMMIT",
-                                    connect_args={"connect_timeout": 5})
-        self.created: list[str] = []
-
-    def check(self) -> None:
-        from sqlalchemy import text
-
-        with self.engine.connect() as c:
-            c.execute(text("SELECT 1"))
-
-    def create(self, name: str) -> str:
-        """A new database ``name``; returns its URL."""
-        from sqlalchemy import text
-
-        with self.engine.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            c.execute(text(f"CREATE DATABASE {name}"))
-        self.created.append(name)
-        return self._make_url(self.url).set(database=name).render_as_string(hide_password=False)
-
-    def drop(self, name: str) -> None:
-        from sqlalchemy import text
-
-        with self.engine.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        if name in self.created:
-            self.created.remove(name)
-
-    def close(self) -> None:
-        for name in list(self.created):
-            with contextlib.suppress(Exception):
-                self.drop(name)
-        self.engine.dispose()
-
-
-def postgres() -> tuple[Postgres | None, str]:
+def postgres() -> tuple[Server | None, str]:
     """The benchmark's PostgreSQL server, or None and why it cannot be used here."""
     import importlib.util
 
@@ -185,7 +136,7 @@ def postgres() -> tuple[Postgres | None, str]:
     if importlib.util.find_spec("zen_sql_store") is None:
         return None, "zen-sql-store is not installed"
     try:
-        server = Postgres(url)
+        server = Server(url)
         server.check()
     except Exception as err:  # any reason: not installed, refused, bad URL, auth
         from zen_core.masking import mask_url

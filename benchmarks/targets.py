@@ -12,6 +12,7 @@ factory (:func:`rest_factory`) also starts its service and stops it in ``close``
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,38 +95,77 @@ def profile_factory(
     return make
 
 
-def server_factory(variable: str) -> StoreFactory:
-    """A sql profile on a new database of the server whose admin URL is in ``$variable``."""
+class Server:
+    """A MySQL/MariaDB or PostgreSQL server (its admin URL) where the benchmarks make
+    databases of their own and drop them again."""
 
-    def make(work: Path) -> StoreTarget:
-        import uuid
-
-        from sqlalchemy import create_engine, text
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
         from sqlalchemy.engine import make_url
 
         from zen_sql_store.urls import parse
 
-        admin_url = os.environ[variable]
-        name = f"zen_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            make_url(admin_url).set(drivername=parse(admin_url).sqlalchemy_drivername()),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as c:
+        self.url = url
+        self._make_url = make_url
+        driver = parse(url).sqlalchemy_drivername()
+        self.engine = create_engine(make_url(url).set(drivername=driver),
+                                    isolation_level="AUTOCOMMIT",
+                                    connect_args={"connect_timeout": 5})
+        self.dialect = self.engine.dialect.name
+        self.created: list[str] = []
+
+    def check(self) -> None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as c:
+            c.execute(text("SELECT 1"))
+
+    def create(self, name: str | None = None) -> str:
+        """A new database ``name`` (default: a unique one); returns its URL."""
+        import uuid
+
+        from sqlalchemy import text
+
+        name = name or f"zen_bench_{uuid.uuid4().hex[:8]}"
+        with self.engine.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name}{self._force}"))
             c.execute(text(f"CREATE DATABASE {name}"))
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        target = profile_factory("sql", url=url)(work)
+        self.created.append(name)
+        return self._make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, name: str) -> None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name}{self._force}"))
+        if name in self.created:
+            self.created.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.created):
+            with contextlib.suppress(Exception):
+                self.drop(name)
+        self.engine.dispose()
+
+    @property
+    def _force(self) -> str:  # PostgreSQL refuses to drop a database still connected
+        return " WITH (FORCE)" if self.dialect == "postgresql" else ""
+
+
+def server_factory(variable: str) -> StoreFactory:
+    """A sql profile on a new database of the server whose admin URL is in ``$variable``."""
+
+    def make(work: Path) -> StoreTarget:
+        server = Server(os.environ[variable])
+        target = profile_factory("sql", url=server.create())(work)
         inner_close = target.close
 
         def close() -> None:
             inner_close()
-            force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
-            with admin.connect() as c:
-                c.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
-            admin.dispose()
+            server.close()
 
         target.close = close
-        target.label = f"sql store ({admin.dialect.name})"
+        target.label = f"sql store ({server.dialect})"
         return target
 
     return make
