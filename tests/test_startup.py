@@ -1,4 +1,5 @@
-"""Start-up stays light: `zenml stack list` on a local profile imports no heavy library."""
+"""Start-up stays light: `zenml stack list` on a local or SQLite profile imports no heavy
+library."""
 
 from __future__ import annotations
 
@@ -35,3 +36,10 @@ def test_stack_list_on_a_local_profile_imports_no_heavy_library():
 def test_the_probe_would_notice_a_heavy_import():
     # Registering a component validates its config with pydantic: the probe sees it.
     assert "pydantic" in loaded_modules("orchestrator", "register", "o", "-t", "local")
+
+
+def test_stack_list_on_a_sqlite_profile_imports_no_heavy_library():
+    """SQLite's stack reads run on the stdlib's sqlite3 (zen_sql_store.sqlite_reads)."""
+    loaded_modules("profile", "create", "db", "--store-type", "sql")
+    assert loaded_modules("--profile", "db", "stack", "list") == []
+    assert loaded_modules("--profile", "db", "stack", "describe", "default") == []

@@ -4,7 +4,8 @@ A database records its revision in the table ``zen_schema_version`` (Alembic's
 version table, renamed so that it cannot clash with an application's own
 Alembic in a shared database). Opening a store:
 
-* at :data:`HEAD` -> nothing to do (one cheap query; Alembic is not imported);
+* at :data:`HEAD` -> nothing to do (one cheap query; Alembic is not imported, nor
+  SQLAlchemy by importing this module: SQLite's reads check the version without it);
 * at an older revision -> upgrade to :data:`HEAD`, under a lock so that two
   processes opening it do not both upgrade;
 * without zen tables -> create them, but only when the store is being
@@ -26,8 +27,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy import inspect, text
 
 from zen_core.exceptions import StoreUnavailableError
 
@@ -71,6 +70,8 @@ def alembic_config(extra_locations: Sequence[str | Path] = ()) -> Config:
 
 def current_revisions(connection: Connection) -> set[str] | None:
     """The revisions the database records; None when it has no version table (new)."""
+    from sqlalchemy import inspect, text
+
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
     return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
@@ -133,6 +134,8 @@ def _upgrade(engine: Engine, where: SqlUrl, head: str,
 @contextmanager
 def _schema_lock(connection: Connection) -> Iterator[None]:
     """MySQL: a named lock around the upgrade (its DDL commits on its own)."""
+    from sqlalchemy import text
+
     if connection.dialect.name not in ("mysql", "mariadb"):
         yield
         return
@@ -156,6 +159,8 @@ def _schema_lock(connection: Connection) -> Iterator[None]:
 
 def _take_transaction_lock(connection: Connection) -> None:
     """PostgreSQL: an advisory lock until commit. (SQLite: BEGIN IMMEDIATE already locks.)"""
+    from sqlalchemy import text
+
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 

@@ -7,14 +7,14 @@ loaded, and each record is built once, straight from its row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import Component, ComponentType, Stack
+from zen_core.models import Component, ComponentType
+from zen_sql_store.rows import stack_records
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -28,7 +28,6 @@ from zen_sql_store.schema import (
     USER_ROLES,
     USERS,
     RawTimestamp,
-    time_text,
 )
 
 __all__ = [
@@ -43,6 +42,7 @@ __all__ = [
     "TEAM_ROLES",
     "USERS",
     "USER_ROLES",
+    "stack_records",
 ]
 
 #: The columns a Component is built from (:func:`component_record`), in its argument order.
@@ -98,19 +98,6 @@ def stacks_query(name: str | None = None) -> Any:
     if name is not None:
         query = query.where(STACKS.c.name == name)
     return query
-
-
-def stack_records(rows: Iterable[Row[Any]]) -> list[Stack]:
-    """The stacks of rows of :func:`stacks_query`, sorted by name."""
-    found: dict[str, tuple[int, str | None, str | None, dict[str, str]]] = {}
-    for name, revision, created, updated, component_type, component_name in rows:
-        entry = found.get(name)
-        if entry is None:
-            entry = found[name] = (revision, time_text(created), time_text(updated), {})
-        if component_type is not None:
-            entry[3][component_type] = component_name
-    return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2])
-            for name, entry in sorted(found.items())]
 
 
 def sort_components(components: list[Component]) -> list[Component]:

@@ -71,6 +71,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+# Re-exported: the conversions live in rows.py, which needs no SQLAlchemy.
+from zen_sql_store.rows import parse_time, time_text
+
 #: MySQL/MariaDB: InnoDB for foreign keys and transactions, and a binary collation so
 #: that names compare as they do everywhere else ('Prod' and 'prod' are two stacks).
 #: The migrations create every table with them; :func:`with_mysql_options` adds them to
@@ -101,10 +104,6 @@ class ConfigText(TypeDecorator[str]):
 
 
 CONFIG_TYPE = ConfigText()
-
-
-#: The time format of the models (``zen_core.models.utc_now``): ISO 8601, UTC, microseconds.
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def _sqlite_time_text() -> TypeEngine[Any]:
@@ -181,28 +180,6 @@ class RawTimestamp(UtcTimestamp):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return value
-
-
-def time_text(value: datetime | str | None) -> str | None:
-    """A timestamp as the database returned it, as ``utc_now()`` writes it."""
-    # NOTE: runs on every row read: string operations and isoformat (C), no strftime.
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite
-        if len(value) == 26 and value[10] == " ":
-            return f"{value[:10]}T{value[11:]}Z"
-        value = datetime.fromisoformat(value)  # written by hand, or by another program
-    if value.tzinfo is None:
-        return value.isoformat(timespec="microseconds") + "Z"
-    if value.utcoffset():
-        value = value.astimezone(timezone.utc)
-    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # without "+00:00"
-
-
-def parse_time(value: str) -> datetime:
-    """A time as the models write it (``...Z``, or any ISO 8601 with a zone) as a datetime."""
-    text = value[:-1] + "+00:00" if value.endswith("Z") else value
-    return datetime.fromisoformat(text)
 
 
 #: Every zen table (Alembic compares it with the migrations).

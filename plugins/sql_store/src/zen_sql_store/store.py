@@ -33,8 +33,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import bindparam, exc, select
-
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
     InvalidDataError,
@@ -42,55 +40,19 @@ from zen_core.exceptions import (
     StoreUnavailableError,
     ZenError,
 )
-from zen_core.history import event_for
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
-from zen_sql_store import history
-from zen_sql_store.accounts import (
-    api_key_records,
-    api_keys_query,
-    role_assignment_records,
-    role_assignments_query,
-    team_names,
-    team_records,
-    teams_query,
-    user_names,
-    user_records,
-    users_query,
-)
-from zen_sql_store.engine import (
-    WRITE_OPTION,
-    create_store_engine,
-    is_disconnect,
-    is_retryable,
-    missing_driver,
-    prepare_sqlite_file,
-    read_options,
-    scrub,
-    unavailable,
-)
-from zen_sql_store.migrate import HEAD, NoZenTables, current_revisions, ensure_schema
-from zen_sql_store.queries import (
-    API_KEYS,
-    COMPONENT_COLUMNS,
-    COMPONENTS,
-    MEMBERS,
-    STACKS,
-    USERS,
-    component_names,
-    component_record,
-    sort_components,
-    stack_names,
-    stack_records,
-    stacks_query,
-)
-from zen_sql_store.transaction import RetryTransaction, SqlTransaction
+from zen_sql_store.migrate import HEAD
+from zen_sql_store.sqlite_reads import NotHere, SqliteReads
 from zen_sql_store.urls import parse
 
+# NOTE: SQLAlchemy and the modules built on it are imported where they are used, not
+# here: on SQLite, the reads every command makes need none of them (sqlite_reads.py).
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sqlalchemy import exc
     from sqlalchemy.engine import Connection, Engine
 
 _T = TypeVar("_T")
@@ -104,6 +66,10 @@ RETRY_SECONDS = 10.0
 def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
     """``work(connection)`` in one transaction; once more on a new connection if the
     pooled one is found dead before the commit (no ping before use: engine.py)."""
+    from sqlalchemy import exc
+
+    from zen_sql_store.engine import is_disconnect
+
     committing = False
     try:
         with bind.begin() as connection:
@@ -121,6 +87,10 @@ def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
 def _stack_queries() -> tuple[Any, Any]:
     """Every stack, and the stack named ``:stack_name``: built once, not per read (the
     service reads a stack per request)."""
+    from sqlalchemy import bindparam
+
+    from zen_sql_store.queries import stacks_query
+
     return stacks_query(), stacks_query(bindparam("stack_name"))
 
 
@@ -161,6 +131,17 @@ class SqlStore(BaseStore):
 
     def _ready(self, initializing: bool = False) -> Engine:
         """The engine, once the schema is checked. Only ``initializing`` creates storage."""
+        from sqlalchemy import exc
+
+        from zen_sql_store.engine import (
+            WRITE_OPTION,
+            create_store_engine,
+            missing_driver,
+            prepare_sqlite_file,
+            read_options,
+        )
+        from zen_sql_store.migrate import NoZenTables, ensure_schema
+
         engine = self._engine
         if engine is not None and not initializing:
             if self.location.is_sqlite and not os.path.exists(self.location.sqlite_path):
@@ -220,6 +201,8 @@ class SqlStore(BaseStore):
 
     def _failure(self, err: exc.SQLAlchemyError, *, initializing: bool = False) -> ZenError:
         """The zen error for a database error: missing when the store has gone meanwhile."""
+        from zen_sql_store.engine import unavailable
+
         if not initializing:
             gone = self._gone()
             if gone is not None:
@@ -228,6 +211,10 @@ class SqlStore(BaseStore):
 
     def _gone(self) -> StoreMissingError | None:
         """Whether the file or the tables went away (after a query failed)."""
+        from sqlalchemy import exc
+
+        from zen_sql_store.migrate import current_revisions
+
         if self.location.is_sqlite:
             return None if os.path.exists(self.location.sqlite_path) else self.missing_file()
         engine = self._engine
@@ -252,6 +239,11 @@ class SqlStore(BaseStore):
 
         ``conflict``: the contract's error if a unique key is still refused after
         every attempt (it is asked after the last one)."""
+        from sqlalchemy import exc
+
+        from zen_sql_store.engine import is_retryable, scrub
+        from zen_sql_store.transaction import RetryTransaction
+
         self._ready()
         bind = self._writer if write else self._reader
         assert bind is not None
@@ -295,6 +287,10 @@ class SqlStore(BaseStore):
     # --- writes ---------------------------------------------------------------------------
     def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
               actor: str | None = None) -> list[Written]:
+        from zen_core.history import event_for
+        from zen_sql_store import history
+        from zen_sql_store.transaction import SqlTransaction
+
         last: list[SqlTransaction] = []
 
         def work(connection: Connection) -> list[Written]:
@@ -314,11 +310,39 @@ class SqlStore(BaseStore):
         return self._run(work, write=True, conflict=conflict)
 
     # --- reads ------------------------------------------------------------------------------
+    def _sqlite_reads(self) -> SqliteReads | None:
+        """The stdlib reads, on SQLite (sqlite_reads.py); None elsewhere."""
+        if not self.location.is_sqlite:
+            return None
+        if not os.path.exists(self.location.sqlite_path):
+            raise self.missing_file()
+        return SqliteReads(self.location.sqlite_path, self.schema_head)
+
     def list_stacks(self) -> list[Stack]:
+        fast = self._sqlite_reads()
+        if fast is not None:
+            try:
+                return fast.list_stacks()
+            except NotHere:
+                pass
+        from zen_sql_store.rows import stack_records
+
         query = _stack_queries()[0]
         return self._run(lambda connection: stack_records(connection.execute(query).all()))
 
     def get_stack(self, name: str) -> Stack:
+        fast = self._sqlite_reads()
+        if fast is not None:
+            try:
+                found = fast.find_stack(name)
+                if found is None:
+                    raise self.stack_not_found(name, fast.stack_names())
+                return found
+            except NotHere:
+                pass
+        from zen_sql_store.queries import stack_names
+        from zen_sql_store.rows import stack_records
+
         query = _stack_queries()[1]
 
         def work(connection: Connection) -> Stack:
@@ -330,13 +354,29 @@ class SqlStore(BaseStore):
         return self._run(work)
 
     def stack_names(self) -> list[str]:
+        fast = self._sqlite_reads()
+        if fast is not None:
+            try:
+                return fast.stack_names()
+            except NotHere:
+                pass
+        from zen_sql_store.queries import stack_names
+
         return self._run(stack_names)
 
     def is_empty(self) -> bool:
+        from sqlalchemy import select
+
+        from zen_sql_store.queries import STACKS
+
         return self._run(
             lambda connection: connection.execute(select(STACKS.c.id).limit(1)).first() is None)
 
     def stacks_using(self, type: ComponentType, name: str) -> list[str]:
+        from sqlalchemy import select
+
+        from zen_sql_store.queries import COMPONENTS, MEMBERS, STACKS
+
         query = (
             select(STACKS.c.name)
             .join(MEMBERS, MEMBERS.c.stack_id == STACKS.c.id)
@@ -347,6 +387,15 @@ class SqlStore(BaseStore):
         return self._run(lambda connection: sorted(connection.execute(query).scalars()))
 
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
+        from sqlalchemy import select
+
+        from zen_sql_store.queries import (
+            COMPONENT_COLUMNS,
+            COMPONENTS,
+            component_record,
+            sort_components,
+        )
+
         query = select(*COMPONENT_COLUMNS)
         if type is not None:
             query = query.where(COMPONENTS.c.type == ComponentType.parse(type).value)
@@ -355,6 +404,15 @@ class SqlStore(BaseStore):
         return sort_components([component_record(row, where) for row in rows])
 
     def get_component(self, type: ComponentType, name: str) -> Component:
+        from sqlalchemy import select
+
+        from zen_sql_store.queries import (
+            COMPONENT_COLUMNS,
+            COMPONENTS,
+            component_names,
+            component_record,
+        )
+
         ctype = ComponentType.parse(type)
 
         def work(connection: Connection) -> Any:
@@ -368,9 +426,13 @@ class SqlStore(BaseStore):
 
     # --- accounts and history ---------------------------------------------------------------
     def list_users(self) -> list[User]:
+        from zen_sql_store.accounts import user_records, users_query
+
         return self._run(lambda connection: user_records(connection.execute(users_query())))
 
     def get_user(self, name: str) -> User:
+        from zen_sql_store.accounts import user_names, user_records, users_query
+
         def work(connection: Connection) -> User:
             found = user_records(connection.execute(users_query(name)))
             if not found:
@@ -380,9 +442,13 @@ class SqlStore(BaseStore):
         return self._run(work)
 
     def list_teams(self) -> list[Team]:
+        from zen_sql_store.accounts import team_records, teams_query
+
         return self._run(lambda connection: team_records(connection.execute(teams_query())))
 
     def get_team(self, name: str) -> Team:
+        from zen_sql_store.accounts import team_names, team_records, teams_query
+
         def work(connection: Connection) -> Team:
             found = team_records(connection.execute(teams_query(name)))
             if not found:
@@ -392,10 +458,15 @@ class SqlStore(BaseStore):
         return self._run(work)
 
     def list_role_assignments(self) -> list[RoleAssignment]:
+        from zen_sql_store.accounts import role_assignment_records, role_assignments_query
+
         return self._run(lambda connection: role_assignment_records(
             connection.execute(role_assignments_query())))
 
     def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
+        from zen_sql_store.accounts import api_key_records, api_keys_query
+        from zen_sql_store.queries import USERS
+
         query = api_keys_query()
         if user is not None:
             query = query.where(USERS.c.name == user)
@@ -404,6 +475,9 @@ class SqlStore(BaseStore):
     def find_api_key(self, key_id: str) -> ApiKey | None:
         """One lookup in the keys' primary key (and the user's, for the name): the
         service's path for every request."""
+        from zen_sql_store.accounts import api_keys_query
+        from zen_sql_store.queries import API_KEYS
+
         query = api_keys_query().where(API_KEYS.c.key_id == key_id)
         row = self._run(lambda connection: connection.execute(query).first())
         return None if row is None else ApiKey(*row)
@@ -411,5 +485,7 @@ class SqlStore(BaseStore):
     def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
                     target: str | None = None, name: str | None = None,
                     ) -> tuple[list[Event], int]:
+        from zen_sql_store import history
+
         return self._run(lambda connection: history.read_page(
             connection, limit=limit, offset=offset, actor=actor, target=target, name=name))

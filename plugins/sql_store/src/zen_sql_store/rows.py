@@ -1,0 +1,53 @@
+"""Records from rows, and the database's times as the models write them: no SQLAlchemy.
+
+Both the SQLAlchemy reads (:mod:`zen_sql_store.queries`) and the stdlib reads of
+SQLite (:mod:`zen_sql_store.sqlite_reads`) build their records here, so the two
+paths cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from zen_core.models import Stack
+
+#: The time format of the models (``zen_core.models.utc_now``): ISO 8601, UTC, microseconds.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def time_text(value: datetime | str | None) -> str | None:
+    """A timestamp as the database returned it, as ``utc_now()`` writes it."""
+    # NOTE: runs on every row read: string operations and isoformat (C), no strftime.
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite
+        if len(value) == 26 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        value = datetime.fromisoformat(value)  # written by hand, or by another program
+    if value.tzinfo is None:
+        return value.isoformat(timespec="microseconds") + "Z"
+    if value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # without "+00:00"
+
+
+def parse_time(value: str) -> datetime:
+    """A time as the models write it (``...Z``, or any ISO 8601 with a zone) as a datetime."""
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    return datetime.fromisoformat(text)
+
+
+def stack_records(rows: Iterable[Any]) -> list[Stack]:
+    """The stacks of rows of ``queries.stacks_query`` (a stack's own columns, then one
+    member per row, NULLs for none), sorted by name."""
+    found: dict[str, tuple[int, str | None, str | None, dict[str, str]]] = {}
+    for name, revision, created, updated, component_type, component_name in rows:
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = (revision, time_text(created), time_text(updated), {})
+        if component_type is not None:
+            entry[3][component_type] = component_name
+    return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2])
+            for name, entry in sorted(found.items())]

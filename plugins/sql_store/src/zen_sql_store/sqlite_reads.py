@@ -1,0 +1,82 @@
+"""The reads of a command like ``zenml stack list`` on SQLite, with the stdlib's sqlite3.
+
+Importing SQLAlchemy costs more than such a whole command does on a local
+profile (~150 ms of ~230 ms here). So the stack reads that every command makes
+(the names, to check the active stack; the list; one stack) run on a plain
+sqlite3 connection, opened the way the engine opens it (``mode=rw``, never
+creating the file; the same busy timeout). Their SQL is the text SQLAlchemy
+compiles from the Core statements of :mod:`zen_sql_store.queries` (a test keeps
+them equal), and the records are built by the same :mod:`zen_sql_store.rows`.
+
+Anything unusual is left to SQLAlchemy's path, which knows how to report or
+repair it: a schema version other than the one this code works with (an
+upgrade is due, or a newer zen wrote it), and any sqlite3 error. So this module
+only ever answers for a database that SQLAlchemy would read the same way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from urllib.parse import quote
+
+from zen_core.models import Stack
+from zen_sql_store.rows import stack_records
+
+#: How long a SQLite connection waits for a writer to finish (the engine's setting too).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: ``queries.stacks_query()`` compiled for SQLite; the same with ``WHERE`` one name.
+STACKS_SQL = (
+    "SELECT zen_stacks.name, zen_stacks.revision, zen_stacks.created AS created, "
+    "zen_stacks.updated AS updated, zen_stack_components.component_type, "
+    "zen_components.name AS name_1 FROM zen_stacks "
+    "LEFT OUTER JOIN zen_stack_components ON zen_stack_components.stack_id = zen_stacks.id "
+    "LEFT OUTER JOIN zen_components ON zen_components.id = zen_stack_components.component_id"
+)
+STACK_SQL = STACKS_SQL + " WHERE zen_stacks.name = ?"
+STACK_NAMES_SQL = "SELECT zen_stacks.name FROM zen_stacks"
+VERSION_SQL = "SELECT version_num FROM zen_schema_version"
+
+
+class NotHere(Exception):
+    """This read is SQLAlchemy's to make (see the module's doc)."""
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection to the existing database at ``path`` (autocommit: each read is one
+    statement, which SQLite runs on one snapshot)."""
+    return sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, isolation_level=None,
+                           timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+
+class SqliteReads:
+    """The stdlib reads of one SQLite database at schema ``head``."""
+
+    def __init__(self, path: str, head: str) -> None:
+        self.path = path
+        self.head = head
+
+    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of ``sql``, after checking the schema; :class:`NotHere` otherwise."""
+        try:
+            connection = connect(self.path)
+            try:
+                versions = {row[0] for row in connection.execute(VERSION_SQL)}
+                if versions != {self.head}:
+                    raise NotHere()
+                return connection.execute(sql, parameters).fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            raise NotHere() from None
+
+    def stack_names(self) -> list[str]:
+        return sorted(row[0] for row in self._query(STACK_NAMES_SQL))
+
+    def list_stacks(self) -> list[Stack]:
+        return stack_records(self._query(STACKS_SQL))
+
+    def find_stack(self, name: str) -> Stack | None:
+        found = stack_records(self._query(STACK_SQL, (name,)))
+        return found[0] if found else None

@@ -1,0 +1,112 @@
+"""SQLite's stack reads without SQLAlchemy (sqlite_reads.py) answer as SQLAlchemy's do."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
+
+from zen_core.exceptions import StackNotFoundError, StoreMissingError, StoreUnavailableError
+from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.testing.contract import register_stack_with_components
+from zen_sql_store import sqlite_reads
+from zen_sql_store.queries import STACKS, stacks_query
+from zen_sql_store.store import SqlStore
+
+
+def compiled(statement) -> str:
+    return " ".join(str(statement.compile(dialect=sqlite.dialect())).split())
+
+
+def test_the_sql_is_what_sqlalchemy_compiles_from_the_core_statements():
+    assert compiled(stacks_query()) == sqlite_reads.STACKS_SQL
+    assert compiled(stacks_query("x")) == sqlite_reads.STACK_SQL
+    assert compiled(select(STACKS.c.name)) == sqlite_reads.STACK_NAMES_SQL
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = SqlStore(f"sqlite:///{tmp_path / 'zenml.db'}")
+    store.initialize()
+    register_stack_with_components(store, "full")
+    store.register_stack(Stack("empty", {}))
+    store.update_stack("full", StackChange(remove={ComponentType.CONTAINER_REGISTRY}))  # rev. 2
+    yield store
+    store.close()
+
+
+def sqlalchemy_reads(store: SqlStore):
+    """The same reads through SQLAlchemy (what every other database uses)."""
+    with store._ready().connect() as connection:
+        from zen_sql_store.rows import stack_records
+
+        every = stack_records(connection.execute(stacks_query()).all())
+        one = stack_records(connection.execute(stacks_query("full")).all())
+        names = sorted(connection.execute(select(STACKS.c.name)).scalars())
+    return every, one, names
+
+
+def test_records_are_those_sqlalchemy_reads(store):
+    every, one, names = sqlalchemy_reads(store)
+    fast = sqlite_reads.SqliteReads(store.location.sqlite_path, store.schema_head)
+    assert fast.list_stacks() == every
+    assert [(s.revision, s.created, s.updated) for s in fast.list_stacks()] == [
+        (s.revision, s.created, s.updated) for s in every]
+    assert fast.find_stack("full") == one[0] and fast.find_stack("nope") is None
+    assert fast.stack_names() == names == ["empty", "full"]
+    assert store.get_stack("full").revision == 2
+
+
+def test_a_missing_stack_names_the_others(store):
+    with pytest.raises(StackNotFoundError, match="Available stacks: 'empty', 'full'\\."):
+        store.get_stack("nope")
+
+
+@pytest.mark.parametrize("version", ["0002", "9999"])
+def test_a_schema_other_than_head_is_left_to_sqlalchemy(store, version):
+    """Upgrading an older schema and refusing a newer one are SQLAlchemy's (and tested
+    through the store in test_sql_migrations.py): the stdlib path does not answer."""
+    store.close()
+    connection = sqlite3.connect(store.location.sqlite_path)
+    connection.execute("UPDATE zen_schema_version SET version_num = ?", (version,))
+    connection.commit()
+    connection.close()
+    fast = sqlite_reads.SqliteReads(store.location.sqlite_path, store.schema_head)
+    for read in (fast.list_stacks, fast.stack_names, lambda: fast.find_stack("full")):
+        with pytest.raises(sqlite_reads.NotHere):
+            read()
+
+
+def test_a_file_that_is_no_database_is_left_to_sqlalchemy(tmp_path):
+    path = tmp_path / "zenml.db"
+    path.write_text("not a database")
+    with pytest.raises(sqlite_reads.NotHere):
+        sqlite_reads.SqliteReads(str(path), "0003").list_stacks()
+    with pytest.raises(StoreUnavailableError):
+        SqlStore(f"sqlite:///{path}").list_stacks()
+
+
+def test_a_deleted_file_is_missing_and_not_recreated(store, tmp_path):
+    store.close()
+    (tmp_path / "zenml.db").unlink()
+    with pytest.raises(StoreMissingError):
+        SqlStore(store.url).list_stacks()
+    assert not (tmp_path / "zenml.db").exists()
+
+
+def test_reading_stacks_does_not_import_sqlalchemy(store):
+    probe = (
+        "import sys\n"
+        "from zen_sql_store.store import SqlStore\n"
+        f"store = SqlStore({store.url!r})\n"
+        "print(len(store.list_stacks()), store.get_stack('full').name, store.stack_names())\n"
+        "print('sqlalchemy' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["2 full ['empty', 'full']", "False"]
