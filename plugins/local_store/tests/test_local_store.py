@@ -164,6 +164,29 @@ def test_unknown_top_level_keys_survive_writes(store):
     assert data["stack_components"]["orchestrator"] == {"s2": "local"}
 
 
+def test_a_failed_write_changes_nothing_this_instance_reads(store):
+    """A write to the index this instance wrote last works on a copy of its parse
+    (not the file again): a batch that fails must leave that parse as it was."""
+    from zen_core.accounts import User
+    from zen_core.exceptions import ComponentExistsError
+    from zen_core.writes import CreateUser
+
+    register_stack_with_components(store, "s")
+    store.apply([CreateUser(User("ann"))])  # accounts are kept in the index too
+    before = (store.list_stacks(), store.list_components(), store.list_users())
+    with pytest.raises(ComponentExistsError), store.batch() as batch:
+        batch.register_component(Component(T.ORCHESTRATOR, "local", "new"))
+        batch.register_stack(Stack("t", {T.ORCHESTRATOR: "new", T.ARTIFACT_STORE: "s",
+                                         T.METADATA_STORE: "s"}))
+        batch.delete_stack("s")
+        batch.writes.append(CreateUser(User("bob")))
+        batch.register_component(Component(T.ORCHESTRATOR, "local", "s"))
+    assert (store.list_stacks(), store.list_components(), store.list_users()) == before
+    store.delete_stack("s")  # and the next write starts from the state on disk
+    assert [s.name for s in store.list_stacks()] == []
+    assert [u.name for u in LocalStore(store.url).list_users()] == ["ann"]
+
+
 def test_broken_index_names_file_and_line(store):
     register_stack_with_components(store, "s")
     index = store.root / "stacks.yaml"
