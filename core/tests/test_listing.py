@@ -94,6 +94,8 @@ def test_filters_apply_before_paging():
     ({"name": "regex:.*"}, "Unknown name filter 'regex:'"),
     ({"name": "contains:"}, "nothing to match"),
     ({"flavor": " "}, "flavor filter is empty"),
+    ({"name": "contains:" + "x" * 192}, r"name filter is too long \(201 characters, at most 200\)"),
+    ({"flavor": "f" * 201}, r"flavor filter is too long \(201 characters, at most 200\)"),
 ])
 def test_bad_values_are_invalid_data(kwargs, message):
     with pytest.raises(InvalidDataError, match=message):
@@ -136,3 +138,8 @@ def test_stores_are_listed_with_flavors():
     assert list_stacks(store, parse_query(flavor="vertex")).total == 0
     assert names(list_components(store, "orchestrator", parse_query(flavor="local"))) == ["o"]
     assert list_components(store, None, parse_query()).total == 4
+
+
+def test_a_filter_of_the_longest_length_is_taken():
+    assert parse_query(name="x" * 200).name == NameFilter("exact", "x" * 200)
+    assert parse_query(flavor="f" * 200).flavor == "f" * 200

@@ -61,6 +61,9 @@ def test_filters_order_and_pages(client):
     ("offset=-1", "The offset must be at least 0"),
     ("name=like:x", "Unknown name filter 'like:'"),
     ("limit=many", "limit"),
+    ("name=contains:" + "x" * 192, "The name filter is too long (201 characters, at most 200)."),
+    ("flavor=" + "f" * 201, "The flavor filter is too long (201 characters, at most 200)."),
+    ("sort=" + "n" * 21, "Cannot sort by"),
 ])
 def test_bad_values_are_a_422_with_the_reason(client, query, says):
     answer = get(client, f"/api/v1/stacks?{query}")

@@ -37,6 +37,9 @@ NAME_MODES = ("contains", "prefix", "exact")
 SORT_KEYS = ("name", "created", "updated")
 #: The largest page one request may ask for.
 MAX_LIMIT = 10_000
+#: The longest name or flavor filter: twice the longest name, prefix and all, bounds what
+#: one request can make the service compare.
+MAX_FILTER_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,10 @@ def parse_query(
     offset: int | str | None = None,
 ) -> ListQuery:
     """A checked :class:`ListQuery` from parameters as typed or as a query string gives them."""
+    for what, text in (("name filter", name), ("flavor filter", flavor)):
+        if text is not None and len(text) > MAX_FILTER_LENGTH:
+            raise InvalidDataError(f"The {what} is too long ({len(text)} characters, at most "
+                                   f"{MAX_FILTER_LENGTH}).")
     sort_key = (sort or "name").strip()
     descending = sort_key.startswith("-")
     sort_key = sort_key.removeprefix("-")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
+from zen_core.services.listing import MAX_FILTER_LENGTH, MAX_LIMIT
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 #: What ``If-Match`` takes: ``*`` or one strong entity tag, the revision in quotes.
@@ -107,16 +108,19 @@ class Stack(_Strict):
 class ListQuery(QueryModel):
     """Filters, order and paging of a list (bad values: 422)."""
 
-    name: str | None = Field(default=None, max_length=200,
+    # NOTE: the values are checked by the domain (zen_core.services.listing.parse_query),
+    # as the CLI's are; here they are only described.
+    name: str | None = Field(default=None,
                              description="`contains:TEXT`, `prefix:TEXT` or a name (exact), "
-                                         "e.g. `contains:prod`.")
-    flavor: str | None = Field(default=None, max_length=200,
+                                         f"e.g. `contains:prod`; at most {MAX_FILTER_LENGTH} "
+                                         "characters.")
+    flavor: str | None = Field(default=None,
                                description="Only records of this flavor (stacks: with a "
                                            "member of it).")
-    sort: str | None = Field(default=None, max_length=20,
+    sort: str | None = Field(default=None,
                              description="`name` (default), `created` or `updated`; a "
                                          "leading `-` reverses (`-updated`).")
-    limit: int | None = Field(default=None, description="At most this many (1-10000).")
+    limit: int | None = Field(default=None, description=f"At most this many (1-{MAX_LIMIT}).")
     offset: int | None = Field(default=None, description="Skip this many first.")
 
 
