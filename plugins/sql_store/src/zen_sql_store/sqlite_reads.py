@@ -10,7 +10,8 @@ them equal), and the records are built by the same :mod:`zen_sql_store.rows`.
 
 Anything unusual is left to SQLAlchemy's path, which knows how to report or
 repair it: a schema version other than the one this code works with (an
-upgrade is due, or a newer zen wrote it), and any sqlite3 error. So this module
+upgrade is due, or a newer zen wrote it; checked until the file is found at
+it), and any sqlite3 error. So this module
 only ever answers for a database that SQLAlchemy would read the same way.
 """
 
@@ -56,15 +57,20 @@ class SqliteReads:
     def __init__(self, path: str, head: str) -> None:
         self.path = path
         self.head = head
+        #: The file was found at ``head``: checked once, as SQLAlchemy's path checks it
+        #: once per engine; any other version is checked again on the next read.
+        self._at_head = False
 
     def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        """The rows of ``sql``, after checking the schema; :class:`NotHere` otherwise."""
+        """The rows of ``sql`` once the schema is at head; :class:`NotHere` otherwise."""
         try:
             connection = connect(self.path)
             try:
-                versions = {row[0] for row in connection.execute(VERSION_SQL)}
-                if versions != {self.head}:
-                    raise NotHere()
+                if not self._at_head:
+                    versions = {row[0] for row in connection.execute(VERSION_SQL)}
+                    if versions != {self.head}:
+                        raise NotHere()
+                    self._at_head = True
                 return connection.execute(sql, parameters).fetchall()
             finally:
                 connection.close()

@@ -109,6 +109,9 @@ class SqlStore(BaseStore):
         self._writer: Engine | None = None
         self._reader: Engine | None = None
         self._lock = threading.Lock()
+        #: The stdlib's reads of a SQLite file (sqlite_reads.py); None on a server.
+        self._sqlite = (SqliteReads(self.location.sqlite_path, self.schema_head)
+                        if self.location.is_sqlite else None)
         #: How many transactions of this instance ran again after losing a race
         #: (a unique key taken meanwhile, a deadlock...): for tests and benchmarks.
         self.retries = 0
@@ -310,59 +313,57 @@ class SqlStore(BaseStore):
         return self._run(work, write=True, conflict=conflict)
 
     # --- reads ------------------------------------------------------------------------------
-    def _sqlite_reads(self) -> SqliteReads | None:
-        """The stdlib reads, on SQLite (sqlite_reads.py); None elsewhere."""
-        if not self.location.is_sqlite:
-            return None
-        if not os.path.exists(self.location.sqlite_path):
-            raise self.missing_file()
-        return SqliteReads(self.location.sqlite_path, self.schema_head)
+    def _read(self, fast: Callable[[SqliteReads], _T], read: Callable[[], _T]) -> _T:
+        """``fast`` with the stdlib's reads on SQLite (sqlite_reads.py), else, or where they
+        do not answer, ``read`` through SQLAlchemy."""
+        if self._sqlite is not None:
+            if not os.path.exists(self.location.sqlite_path):
+                raise self.missing_file()
+            try:
+                return fast(self._sqlite)
+            except NotHere:
+                pass
+        return read()
 
     def list_stacks(self) -> list[Stack]:
-        fast = self._sqlite_reads()
-        if fast is not None:
-            try:
-                return fast.list_stacks()
-            except NotHere:
-                pass
-        from zen_sql_store.rows import stack_records
+        def read() -> list[Stack]:
+            from zen_sql_store.rows import stack_records
 
-        query = _stack_queries()[0]
-        return self._run(lambda connection: stack_records(connection.execute(query).all()))
+            query = _stack_queries()[0]
+            return self._run(lambda connection: stack_records(connection.execute(query).all()))
+
+        return self._read(SqliteReads.list_stacks, read)
 
     def get_stack(self, name: str) -> Stack:
-        fast = self._sqlite_reads()
-        if fast is not None:
-            try:
-                found = fast.find_stack(name)
-                if found is None:
-                    raise self.stack_not_found(name, fast.stack_names())
-                return found
-            except NotHere:
-                pass
-        from zen_sql_store.queries import stack_names
-        from zen_sql_store.rows import stack_records
+        def fast(reads: SqliteReads) -> Stack:
+            found = reads.find_stack(name)
+            if found is None:
+                raise self.stack_not_found(name, reads.stack_names())
+            return found
 
-        query = _stack_queries()[1]
+        def read() -> Stack:
+            from zen_sql_store.queries import stack_names
+            from zen_sql_store.rows import stack_records
 
-        def work(connection: Connection) -> Stack:
-            found = stack_records(connection.execute(query, {"stack_name": name}).all())
-            if not found:
-                raise self.stack_not_found(name, stack_names(connection))
-            return found[0]
+            query = _stack_queries()[1]
 
-        return self._run(work)
+            def work(connection: Connection) -> Stack:
+                found = stack_records(connection.execute(query, {"stack_name": name}).all())
+                if not found:
+                    raise self.stack_not_found(name, stack_names(connection))
+                return found[0]
+
+            return self._run(work)
+
+        return self._read(fast, read)
 
     def stack_names(self) -> list[str]:
-        fast = self._sqlite_reads()
-        if fast is not None:
-            try:
-                return fast.stack_names()
-            except NotHere:
-                pass
-        from zen_sql_store.queries import stack_names
+        def read() -> list[str]:
+            from zen_sql_store.queries import stack_names
 
-        return self._run(stack_names)
+            return self._run(stack_names)
+
+        return self._read(SqliteReads.stack_names, read)
 
     def is_empty(self) -> bool:
         from sqlalchemy import select
