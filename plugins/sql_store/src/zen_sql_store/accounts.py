@@ -53,7 +53,8 @@ from zen_sql_store.queries import (
     USER_ROLES,
     USERS,
 )
-from zen_sql_store.schema import NAME_LENGTH, RawTimestamp, parse_time, time_text
+from zen_sql_store.rows import parse_time, time_text
+from zen_sql_store.schema import NAME_LENGTH, RawTimestamp
 
 if TYPE_CHECKING:
     from collections.abc import Callable

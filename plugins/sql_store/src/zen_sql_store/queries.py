@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentType
-from zen_sql_store.rows import stack_records
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -42,7 +41,6 @@ __all__ = [
     "TEAM_ROLES",
     "USERS",
     "USER_ROLES",
-    "stack_records",
 ]
 
 #: The columns a Component is built from (:func:`component_record`), in its argument order.
@@ -50,10 +48,10 @@ COMPONENT_COLUMNS = (
     COMPONENTS.c.type, COMPONENTS.c.name, COMPONENTS.c.flavor, COMPONENTS.c.uuid,
     COMPONENTS.c.config, COMPONENTS.c.revision, COMPONENTS.c.created, COMPONENTS.c.updated,
 )
-#: A stack's own columns, then one member per row (none: NULLs) for :func:`stack_records`.
+#: A stack's own columns, then one member per row (none: NULLs) for ``rows.stack_records``.
 STACK_COLUMNS = (
     STACKS.c.name, STACKS.c.revision,
-    # on every member row: converted once per stack, in stack_records
+    # on every member row: converted once per stack, in rows.stack_records
     type_coerce(STACKS.c.created, RawTimestamp()), type_coerce(STACKS.c.updated, RawTimestamp()),
     MEMBERS.c.component_type, COMPONENTS.c.name,
 )

@@ -71,7 +71,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-# Re-exported: the conversions live in rows.py, which needs no SQLAlchemy.
 from zen_sql_store.rows import parse_time, time_text
 
 #: MySQL/MariaDB: InnoDB for foreign keys and transactions, and a binary collation so

@@ -69,9 +69,9 @@ from zen_sql_store.queries import (
     component_record,
     dump_config,
     stack_names,
-    stack_records,
     stacks_query,
 )
+from zen_sql_store.rows import stack_records
 
 if TYPE_CHECKING:
     from zen_core.store import StoreRules, Written
