@@ -171,11 +171,11 @@ class Stack:
             if not is_valid_name(cname):
                 check_name(cname, f"{ctype.display} name")
             parsed[ctype] = cname
-            order = _TYPE_ORDER[ctype]
+            order = TYPE_ORDER[ctype]
             ordered = ordered and order > last
             last = order
         self.components = parsed if ordered else \
-            dict(sorted(parsed.items(), key=lambda kv: _TYPE_ORDER[kv[0]]))
+            dict(sorted(parsed.items(), key=lambda kv: TYPE_ORDER[kv[0]]))
 
     def missing_required(self) -> list[ComponentType]:
         return [t for t in REQUIRED_TYPES if t not in self.components]
@@ -201,7 +201,8 @@ class Stack:
         return _stamped(self, previous, changes)
 
 
-_TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
+#: Each component type's place in ComponentType: the order of stack members and of lists.
+TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
 #: A type by itself or by its value (a str enum: both hash alike), without Enum's lookup.
 _TYPE_OF: dict[Any, ComponentType] = {t: t for t in ComponentType}
 _VALUE_OF: dict[ComponentType, str] = {t: t.value for t in ComponentType}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import Component, ComponentType, Stack
+from zen_core.models import TYPE_ORDER, Component, ComponentType, Stack
 
 if TYPE_CHECKING:
     from zen_core.store import BaseStore
@@ -180,12 +180,9 @@ def select(records: Iterable[T], query: ListQuery,
     return Page(matching[query.offset:end], len(matching), query.offset, query.limit, query)
 
 
-_TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
-
-
 def _sort_key(key: str) -> Callable[[Stack | Component], tuple]:
     if key == "name":  # components: by type (in ComponentType's order), then name
-        return lambda r: (_TYPE_ORDER.get(getattr(r, "type", None), -1), r.name)
+        return lambda r: (TYPE_ORDER.get(getattr(r, "type", None), -1), r.name)
     # Records without times (written by ZenML 0.7 or by hand) are the oldest.
     return lambda r: (getattr(r, key) or "", r.name)
 

@@ -13,7 +13,7 @@ from sqlalchemy import Row, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import Component, ComponentType
+from zen_core.models import TYPE_ORDER, Component, ComponentType
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -55,9 +55,6 @@ STACK_COLUMNS = (
     type_coerce(STACKS.c.created, RawTimestamp()), type_coerce(STACKS.c.updated, RawTimestamp()),
     MEMBERS.c.component_type, COMPONENTS.c.name,
 )
-
-TYPE_ORDER = {t: i for i, t in enumerate(ComponentType)}
-
 
 def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
     """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database."""
