@@ -333,6 +333,15 @@ def test_times_are_utc_to_the_microsecond(store, raw):
     assert store.get_component(T.ORCHESTRATOR, "o").created == written.created
 
 
+def test_a_stacks_times_read_as_written(store):
+    """A stack's times are formatted by the database itself (schema.TimeText)."""
+    register_stack_with_components(store, "s")
+    changed = store.update_stack("s", StackChange(remove=[T.CONTAINER_REGISTRY]))
+    assert changed.updated != changed.created
+    for read in (store.get_stack("s"), *store.list_stacks()):
+        assert (read.created, read.updated) == (changed.created, changed.updated)
+
+
 def test_times_do_not_depend_on_the_session_time_zone(store, backend):
     if backend != "postgres":
         pytest.skip("only PostgreSQL converts timestamps to the session's time zone")
@@ -341,6 +350,9 @@ def test_times_do_not_depend_on_the_session_time_zone(store, backend):
     with SqlStore(zoned) as other:
         assert other.get_component(T.ORCHESTRATOR, "o").created == written.created
         again = other.update_component(T.ORCHESTRATOR, "o", ComponentChange(set={"a": 1}))
+        stack = store.register_stack(Stack("s", {T.ORCHESTRATOR: "o"}))
+        assert [(s.created, s.updated) for s in other.list_stacks()] == [
+            (stack.created, stack.updated)]
     assert store.get_component(T.ORCHESTRATOR, "o").updated == again.updated
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Row, select, type_coerce
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
@@ -26,7 +26,7 @@ from zen_sql_store.schema import (
     TEAMS,
     USER_ROLES,
     USERS,
-    RawTimestamp,
+    TimeText,
 )
 
 __all__ = [
@@ -51,8 +51,7 @@ COMPONENT_COLUMNS = (
 #: A stack's own columns, then one member per row (none: NULLs) for ``rows.stack_records``.
 STACK_COLUMNS = (
     STACKS.c.name, STACKS.c.revision,
-    # on every member row: converted once per stack, in rows.stack_records
-    type_coerce(STACKS.c.created, RawTimestamp()), type_coerce(STACKS.c.updated, RawTimestamp()),
+    TimeText(STACKS.c.created).label("created"), TimeText(STACKS.c.updated).label("updated"),
     MEMBERS.c.component_type, COMPONENTS.c.name,
 )
 

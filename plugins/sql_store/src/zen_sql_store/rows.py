@@ -22,7 +22,9 @@ def time_text(value: datetime | str | None) -> str | None:
     # NOTE: runs on every row read: string operations and isoformat (C), no strftime.
     if value is None:
         return None
-    if isinstance(value, str):  # SQLite
+    if isinstance(value, str):  # formatted by the database (schema.TimeText), or SQLite's
+        if len(value) == 27 and value[10] == "T" and value[26] == "Z":
+            return value
         if len(value) == 26 and value[10] == " ":
             return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)  # written by hand, or by another program

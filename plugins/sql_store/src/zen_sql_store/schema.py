@@ -68,7 +68,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
+    literal_column,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 from zen_sql_store.rows import parse_time, time_text
@@ -179,6 +183,38 @@ class RawTimestamp(UtcTimestamp):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return value
+
+
+class TimeText(FunctionElement[str]):
+    """A :class:`UtcTimestamp` column as ``utc_now()``'s text, formatted by the database
+    itself where it can: on a list of stacks the driver then parses no datetimes and
+    :func:`time_text` has nothing left to do (a stack's times repeat on each member row).
+    SQLite stores the text already (:func:`time_text` turns its space into the ``T``)."""
+
+    type = String()
+    name = "time_text"
+    inherit_cache = True
+
+
+@compiles(TimeText)
+def _time_as_stored(element: TimeText, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(TimeText, "postgresql")
+def _time_text_postgresql(element: TimeText, compiler: Any, **kw: Any) -> str:
+    column = func.timezone(literal_column("'UTC'"), *element.clauses)
+    return compiler.process(
+        func.to_char(column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'""")), **kw)
+
+
+@compiles(TimeText, "mysql")
+@compiles(TimeText, "mariadb")
+def _time_text_mysql(element: TimeText, compiler: Any, **kw: Any) -> str:
+    # DATETIME(6) holds the UTC wall time. A literal column, so that the compiler doubles
+    # the percent signs as this driver's parameter style needs.
+    return compiler.process(
+        func.date_format(*element.clauses, literal_column("'%Y-%m-%dT%H:%i:%s.%fZ'")), **kw)
 
 
 #: Every zen table (Alembic compares it with the migrations).
