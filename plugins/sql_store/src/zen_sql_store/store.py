@@ -2,6 +2,9 @@
 
 Every read runs one query (or two, for a not-found message) in one
 transaction, with Core statements: records are built once, from the rows.
+The stack reads a service makes per request run their statements compiled
+once, on the DBAPI cursor (:mod:`zen_sql_store.compiled_reads`); on SQLite
+they skip SQLAlchemy altogether (:mod:`zen_sql_store.sqlite_reads`).
 Every :meth:`SqlStore.apply` is ONE transaction, all or nothing, in which the
 writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`,
 :mod:`zen_sql_store.accounts`), the rules run on what is about to be committed,
@@ -25,7 +28,6 @@ every commit.
 
 from __future__ import annotations
 
-import functools
 import os
 import random
 import threading
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
     from sqlalchemy import exc
     from sqlalchemy.engine import Connection, Engine
 
+    from zen_sql_store.compiled_reads import StackReads
+
 _T = TypeVar("_T")
 
 #: How often a transaction runs before a conflict with other writers is reported.
@@ -83,17 +87,6 @@ def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
         return work(connection)
 
 
-@functools.cache
-def _stack_queries() -> tuple[Any, Any]:
-    """Every stack, and the stack named ``:stack_name``: built once, not per read (the
-    service reads a stack per request)."""
-    from sqlalchemy import bindparam
-
-    from zen_sql_store.queries import stacks_query
-
-    return stacks_query(), stacks_query(bindparam("stack_name"))
-
-
 class SqlStore(BaseStore):
     type_name = "sql"
 
@@ -108,6 +101,8 @@ class SqlStore(BaseStore):
         self._engine: Engine | None = None
         self._writer: Engine | None = None
         self._reader: Engine | None = None
+        #: The stack reads compiled for this database (compiled_reads.py), with the engine.
+        self._stack_reads: StackReads | None = None
         self._lock = threading.Lock()
         #: The stdlib's reads of a SQLite file (sqlite_reads.py); None on a server.
         self._sqlite = (SqliteReads(self.location.sqlite_path, self.schema_head)
@@ -130,12 +125,13 @@ class SqlStore(BaseStore):
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()
-            self._engine = self._writer = self._reader = None
+            self._engine = self._writer = self._reader = self._stack_reads = None
 
     def _ready(self, initializing: bool = False) -> Engine:
         """The engine, once the schema is checked. Only ``initializing`` creates storage."""
         from sqlalchemy import exc
 
+        from zen_sql_store.compiled_reads import StackReads
         from zen_sql_store.engine import (
             WRITE_OPTION,
             create_store_engine,
@@ -177,6 +173,7 @@ class SqlStore(BaseStore):
                 self._writer = engine.execution_options(**{WRITE_OPTION: True})
                 options = read_options(self.location)
                 self._reader = engine.execution_options(**options) if options else engine
+                self._stack_reads = StackReads(engine.dialect)
                 self._engine = engine
         return engine
 
@@ -325,12 +322,18 @@ class SqlStore(BaseStore):
                 pass
         return read()
 
+    @property
+    def _stacks_sql(self) -> StackReads:
+        reads = self._stack_reads
+        assert reads is not None, "only inside _run, which makes the engine"
+        return reads
+
     def list_stacks(self) -> list[Stack]:
         def read() -> list[Stack]:
             from zen_sql_store.rows import stack_records
 
-            query = _stack_queries()[0]
-            return self._run(lambda connection: stack_records(connection.execute(query).all()))
+            return self._run(
+                lambda connection: stack_records(self._stacks_sql.every.rows(connection)))
 
         return self._read(SqliteReads.list_stacks, read)
 
@@ -342,15 +345,13 @@ class SqlStore(BaseStore):
             return found
 
         def read() -> Stack:
-            from zen_sql_store.queries import stack_names
             from zen_sql_store.rows import stack_records
 
-            query = _stack_queries()[1]
-
             def work(connection: Connection) -> Stack:
-                found = stack_records(connection.execute(query, {"stack_name": name}).all())
+                sql = self._stacks_sql
+                found = stack_records(sql.one.rows(connection, stack_name=name))
                 if not found:
-                    raise self.stack_not_found(name, stack_names(connection))
+                    raise self.stack_not_found(name, _names(sql.names.rows(connection)))
                 return found[0]
 
             return self._run(work)
@@ -359,9 +360,7 @@ class SqlStore(BaseStore):
 
     def stack_names(self) -> list[str]:
         def read() -> list[str]:
-            from zen_sql_store.queries import stack_names
-
-            return self._run(stack_names)
+            return self._run(lambda connection: _names(self._stacks_sql.names.rows(connection)))
 
         return self._read(SqliteReads.stack_names, read)
 
@@ -490,3 +489,7 @@ class SqlStore(BaseStore):
 
         return self._run(lambda connection: history.read_page(
             connection, limit=limit, offset=offset, actor=actor, target=target, name=name))
+
+
+def _names(rows: list[tuple[Any, ...]]) -> list[str]:
+    return sorted(row[0] for row in rows)

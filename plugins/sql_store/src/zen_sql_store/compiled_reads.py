@@ -1,0 +1,86 @@
+"""The stack reads of every request, compiled once per database and run on the DBAPI cursor.
+
+A service on PostgreSQL reads a stack or the list of stacks per request.
+SQLAlchemy's statement execution and result objects cost more there than
+the query itself (docs/decisions.md, measured with the benchmarks). So these
+reads still run in ``SqlStore._run``'s transaction, with its retries and
+error handling, but their SQL is compiled once from the same Core statements
+(:mod:`zen_sql_store.queries`) and executed on the connection's DBAPI cursor;
+the rows, plain tuples, go to :mod:`zen_sql_store.rows`. A driver's error is
+raised as SQLAlchemy's execute would raise it: wrapped, and with the
+connection invalidated when it was found dead, so that the read runs again
+on a new one.
+
+None of these columns has a result processor (times are formatted by the
+database: ``schema.TimeText``), and their one parameter, a name, no bind
+processor; the tests compare the rows with SQLAlchemy's on every database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import bindparam, exc, select
+from sqlalchemy.engine import Connection, Dialect
+
+from zen_sql_store.queries import STACKS, stacks_query
+
+
+class CompiledRead:
+    """One read statement as the SQL and parameters of one database's driver."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        self._compiled = statement.compile(dialect=dialect)
+        self.sql = self._compiled.string
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        """The driver's parameters: a tuple for a positional style (SQLite), else a dict.
+        Never None, so that the drivers of the ``format`` styles always undo the
+        doubled percent signs of the SQL (MySQL's ``DATE_FORMAT``)."""
+        compiled = self._compiled
+        bound = compiled.construct_params(values)
+        if compiled.positional:
+            return tuple(bound[name] for name in compiled.positiontup or ())
+        return bound
+
+    def rows(self, connection: Connection, **values: Any) -> list[tuple[Any, ...]]:
+        parameters = self.parameters(values)
+        dbapi_connection = connection.connection.dbapi_connection
+        dialect = connection.dialect
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(self.sql, parameters)
+            return list(cursor.fetchall())  # pymysql gives a tuple
+        except dialect.loaded_dbapi.Error as err:
+            dead = dialect.is_disconnect(err, dbapi_connection, cursor)
+            if dead:
+                connection.invalidate(err)
+            raise exc.DBAPIError.instance(
+                self.sql, parameters, err, dialect.loaded_dbapi.Error,
+                connection_invalidated=dead, dialect=dialect) from err
+        finally:
+            with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
+                cursor.close()
+
+
+class StackReads:
+    """The stack reads of one database, each compiled on first use."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    @cached_property
+    def every(self) -> CompiledRead:
+        """Every stack, one row per member."""
+        return CompiledRead(stacks_query(), self.dialect)
+
+    @cached_property
+    def one(self) -> CompiledRead:
+        """The stack named ``stack_name``."""
+        return CompiledRead(stacks_query(bindparam("stack_name")), self.dialect)
+
+    @cached_property
+    def names(self) -> CompiledRead:
+        return CompiledRead(select(STACKS.c.name), self.dialect)
