@@ -15,6 +15,7 @@ from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
 from zen_sql_store import sqlite_reads
 from zen_sql_store.queries import STACKS, stacks_query
+from zen_sql_store.rows import stack_records
 from zen_sql_store.store import SqlStore
 
 
@@ -42,8 +43,6 @@ def store(tmp_path):
 def sqlalchemy_reads(store: SqlStore):
     """The same reads through SQLAlchemy (what every other database uses)."""
     with store._ready().connect() as connection:
-        from zen_sql_store.rows import stack_records
-
         every = stack_records(connection.execute(stacks_query()).all())
         one = stack_records(connection.execute(stacks_query("full")).all())
         names = sorted(connection.execute(select(STACKS.c.name)).scalars())
@@ -53,8 +52,9 @@ def sqlalchemy_reads(store: SqlStore):
 def test_records_are_those_sqlalchemy_reads(store):
     every, one, names = sqlalchemy_reads(store)
     fast = sqlite_reads.SqliteReads(store.location.sqlite_path, store.schema_head)
-    assert fast.list_stacks() == every
-    assert [(s.revision, s.created, s.updated) for s in fast.list_stacks()] == [
+    listed = stack_records(fast.stack_rows())
+    assert listed == every
+    assert [(s.revision, s.created, s.updated) for s in listed] == [
         (s.revision, s.created, s.updated) for s in every]
     assert fast.find_stack("full") == one[0] and fast.find_stack("nope") is None
     assert fast.stack_names() == names == ["empty", "full"]
@@ -76,7 +76,7 @@ def test_a_schema_other_than_head_is_left_to_sqlalchemy(store, version):
     connection.commit()
     connection.close()
     fast = sqlite_reads.SqliteReads(store.location.sqlite_path, store.schema_head)
-    for read in (fast.list_stacks, fast.stack_names, lambda: fast.find_stack("full")):
+    for read in (fast.stack_rows, fast.stack_names, lambda: fast.find_stack("full")):
         with pytest.raises(sqlite_reads.NotHere):
             read()
 
@@ -85,7 +85,7 @@ def test_a_file_that_is_no_database_is_left_to_sqlalchemy(tmp_path):
     path = tmp_path / "zenml.db"
     path.write_text("not a database")
     with pytest.raises(sqlite_reads.NotHere):
-        sqlite_reads.SqliteReads(str(path), "0003").list_stacks()
+        sqlite_reads.SqliteReads(str(path), "0003").stack_rows()
     with pytest.raises(StoreUnavailableError):
         SqlStore(f"sqlite:///{path}").list_stacks()
 

@@ -80,8 +80,9 @@ class SqliteReads:
     def stack_names(self) -> list[str]:
         return sorted(row[0] for row in self._query(STACK_NAMES_SQL))
 
-    def list_stacks(self) -> list[Stack]:
-        return stack_records(self._query(STACKS_SQL))
+    def stack_rows(self) -> list[Any]:
+        """The rows of every stack, one per member (``rows.stack_records``)."""
+        return self._query(STACKS_SQL)
 
     def find_stack(self, name: str) -> Stack | None:
         found = stack_records(self._query(STACK_SQL, (name,)))

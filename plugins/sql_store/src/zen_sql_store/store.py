@@ -46,6 +46,7 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
 from zen_sql_store.migrate import HEAD
+from zen_sql_store.rows import LastStacks
 from zen_sql_store.sqlite_reads import NotHere, SqliteReads
 from zen_sql_store.urls import parse
 
@@ -104,6 +105,7 @@ class SqlStore(BaseStore):
         #: The stack reads compiled for this database (compiled_reads.py), with the engine.
         self._stack_reads: StackReads | None = None
         self._lock = threading.Lock()
+        self._listed = LastStacks()
         #: The stdlib's reads of a SQLite file (sqlite_reads.py); None on a server.
         self._sqlite = (SqliteReads(self.location.sqlite_path, self.schema_head)
                         if self.location.is_sqlite else None)
@@ -330,12 +332,10 @@ class SqlStore(BaseStore):
 
     def list_stacks(self) -> list[Stack]:
         def read() -> list[Stack]:
-            from zen_sql_store.rows import stack_records
-
             return self._run(
-                lambda connection: stack_records(self._stacks_sql.every.rows(connection)))
+                lambda connection: self._listed.stacks(self._stacks_sql.every.rows(connection)))
 
-        return self._read(SqliteReads.list_stacks, read)
+        return self._read(lambda reads: self._listed.stacks(reads.stack_rows()), read)
 
     def get_stack(self, name: str) -> Stack:
         def fast(reads: SqliteReads) -> Stack:
