@@ -9,8 +9,13 @@ from sqlalchemy import exc, select, text
 from zen_core.exceptions import StackNotFoundError
 from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
+from zen_sql_store.compiled_reads import CompiledRead, pooled_rows
 from zen_sql_store.queries import STACKS, stacks_query
+from zen_sql_store.sqlite_reads import NotHere
 from zen_sql_store.store import SqlStore
+
+#: The server's id of the connection a statement runs on.
+CONNECTION_ID = {"postgres": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECTION_ID()"}
 
 
 @pytest.fixture
@@ -36,6 +41,9 @@ def test_rows_are_those_sqlalchemy_executes(store):
             expected = sorted(tuple(row) for row in connection.execute(statement))
             assert sorted(compiled.rows(connection, **values)) == expected
             assert expected
+            if not store.location.is_sqlite:
+                assert sorted(pooled_rows(store._engine, compiled, values,
+                                          autocommit=store._autocommit_reads)) == expected
         assert reads.one.rows(connection, stack_name="nope") == []
 
 
@@ -50,8 +58,6 @@ def test_the_reads_through_the_store(store):
 
 
 def test_a_driver_error_is_raised_as_sqlalchemy_would(store):
-    from zen_sql_store.compiled_reads import CompiledRead
-
     with store._ready().connect() as connection:
         broken = CompiledRead(text("SELECT no_such_column FROM zen_stacks"), connection.dialect)
         with pytest.raises(exc.DBAPIError) as raised:
@@ -59,3 +65,60 @@ def test_a_driver_error_is_raised_as_sqlalchemy_would(store):
         assert not raised.value.connection_invalidated
         assert raised.value.statement == broken.sql
 
+
+
+@pytest.fixture
+def server_store(backend, store):
+    if backend == "sqlite":
+        pytest.skip("SQLite's reads are the stdlib's (sqlite_reads.py)")
+    return store
+
+
+def _connection_id(store: SqlStore, backend: str) -> int:
+    read = CompiledRead(text(CONNECTION_ID[backend]), store._engine.dialect)
+    return pooled_rows(store._engine, read, {}, autocommit=store._autocommit_reads)[0][0]
+
+
+def test_a_pooled_read_leaves_its_connection_ready_for_a_write(server_store, backend):
+    """PostgreSQL's pooled reads switch autocommit on: it is off again for the next user
+    of the connection (a write, whose transaction must stay one)."""
+    store = server_store
+    assert store._autocommit_reads == (backend == "postgres")
+    before = _connection_id(store, backend)
+    store.list_stacks()
+    store.get_stack("full")
+    assert _connection_id(store, backend) == before  # one pooled connection, reused
+    connection = store._engine.raw_connection()
+    try:
+        if backend == "postgres":
+            assert connection.driver_connection.autocommit is False
+        cursor = connection.cursor()
+        cursor.execute("UPDATE zen_stacks SET revision = 99")
+        connection.rollback()
+    finally:
+        connection.close()
+    assert store.get_stack("full").revision == 2
+
+
+def test_a_driver_error_drops_the_pooled_connection(server_store, backend):
+    store = server_store
+    before = _connection_id(store, backend)
+    broken = CompiledRead(text("SELECT no_such_column FROM zen_stacks"), store._engine.dialect)
+    with pytest.raises(NotHere):
+        pooled_rows(store._engine, broken, {}, autocommit=store._autocommit_reads)
+    assert _connection_id(store, backend) != before
+    assert [s.name for s in store.list_stacks()] == ["empty", "full"]
+
+
+def test_no_server_to_connect_to_is_raised_at_once(server_store):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(str(server_store._engine.url)).set(host="127.0.0.1", port=1)
+    engine = create_engine(url)
+    try:
+        read = CompiledRead(select(STACKS.c.name), engine.dialect)
+        with pytest.raises(exc.OperationalError):
+            pooled_rows(engine, read, {}, autocommit=False)
+    finally:
+        engine.dispose()

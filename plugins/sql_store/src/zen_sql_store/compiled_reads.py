@@ -1,15 +1,19 @@
 """The stack reads of every request, compiled once per database and run on the DBAPI cursor.
 
 A service on PostgreSQL reads a stack or the list of stacks per request.
-SQLAlchemy's statement execution and result objects cost more there than
-the query itself (docs/decisions.md, measured with the benchmarks). So these
-reads still run in ``SqlStore._run``'s transaction, with its retries and
-error handling, but their SQL is compiled once from the same Core statements
-(:mod:`zen_sql_store.queries`) and executed on the connection's DBAPI cursor;
-the rows, plain tuples, go to :mod:`zen_sql_store.rows`. A driver's error is
-raised as SQLAlchemy's execute would raise it: wrapped, and with the
-connection invalidated when it was found dead, so that the read runs again
-on a new one.
+SQLAlchemy's statement execution, result objects and Connection cost more
+there than the query itself (docs/decisions.md, measured with the
+benchmarks). So the SQL of these reads is compiled once from the same Core
+statements (:mod:`zen_sql_store.queries`) and executed on a DBAPI cursor;
+the rows, plain tuples, go to :mod:`zen_sql_store.rows`.
+
+* :func:`pooled_rows` runs a read on a connection of the engine's pool, with
+  no SQLAlchemy Connection or transaction. If the driver raises anything, that
+  connection is dropped and the read is left to
+* :meth:`CompiledRead.rows`, inside ``SqlStore._run``'s transaction with its
+  retries and errors: a driver's error is raised there as SQLAlchemy's execute
+  would raise it, wrapped, and with the connection invalidated when it was
+  found dead, so that the read runs again on a new one.
 
 None of these columns has a result processor (times are formatted by the
 database: ``schema.TimeText``), and their one parameter, a name, no bind
@@ -23,9 +27,10 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, exc, select
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from zen_sql_store.queries import STACKS, stacks_query
+from zen_sql_store.sqlite_reads import NotHere
 
 
 class CompiledRead:
@@ -84,3 +89,39 @@ class StackReads:
     @cached_property
     def names(self) -> CompiledRead:
         return CompiledRead(select(STACKS.c.name), self.dialect)
+
+
+def pooled_rows(engine: Engine, read: CompiledRead, values: dict[str, Any], *,
+                autocommit: bool) -> list[tuple[Any, ...]]:
+    """``read``'s rows on a pooled connection of ``engine``, outside any SQLAlchemy
+    Connection. ``autocommit`` (PostgreSQL): switched on for the read, which is one
+    statement, and off again before the connection goes back to the pool's other users.
+
+    Any driver error drops the connection (it may be dead) and raises
+    :class:`NotHere`: the caller then makes the read through ``SqlStore._run``. Failing
+    to connect at all is raised, wrapped as SQLAlchemy raises it, not tried twice."""
+    dialect = engine.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+    except driver_error as err:
+        raise exc.DBAPIError.instance(None, None, err, driver_error, dialect=dialect) from err
+    clean = False
+    try:
+        driver_connection = connection.driver_connection
+        if autocommit:
+            driver_connection.autocommit = True
+        cursor = connection.cursor()
+        cursor.execute(read.sql, read.parameters(values))
+        rows = list(cursor.fetchall())
+        cursor.close()
+        if autocommit:
+            driver_connection.autocommit = False
+        clean = True
+        return rows
+    except driver_error:
+        raise NotHere() from None
+    finally:
+        if not clean:  # a driver error, or an interrupt: never pooled again half-switched
+            connection.invalidate()
+        connection.close()

@@ -3,8 +3,9 @@
 Every read runs one query (or two, for a not-found message) in one
 transaction, with Core statements: records are built once, from the rows.
 The stack reads a service makes per request run their statements compiled
-once, on the DBAPI cursor (:mod:`zen_sql_store.compiled_reads`); on SQLite
-they skip SQLAlchemy altogether (:mod:`zen_sql_store.sqlite_reads`).
+once, on a pooled DBAPI connection, each one statement
+(:mod:`zen_sql_store.compiled_reads`); on SQLite they skip SQLAlchemy
+altogether (:mod:`zen_sql_store.sqlite_reads`).
 Every :meth:`SqlStore.apply` is ONE transaction, all or nothing, in which the
 writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`,
 :mod:`zen_sql_store.accounts`), the rules run on what is about to be committed,
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from sqlalchemy import exc
     from sqlalchemy.engine import Connection, Engine
 
-    from zen_sql_store.compiled_reads import StackReads
+    from zen_sql_store.compiled_reads import CompiledRead, StackReads
 
 _T = TypeVar("_T")
 
@@ -104,6 +105,8 @@ class SqlStore(BaseStore):
         self._reader: Engine | None = None
         #: The stack reads compiled for this database (compiled_reads.py), with the engine.
         self._stack_reads: StackReads | None = None
+        #: Whether reads run in autocommit (engine.read_options), pooled ones too.
+        self._autocommit_reads = False
         self._lock = threading.Lock()
         self._listed = LastStacks()
         #: The stdlib's reads of a SQLite file (sqlite_reads.py); None on a server.
@@ -175,6 +178,7 @@ class SqlStore(BaseStore):
                 self._writer = engine.execution_options(**{WRITE_OPTION: True})
                 options = read_options(self.location)
                 self._reader = engine.execution_options(**options) if options else engine
+                self._autocommit_reads = options.get("isolation_level") == "AUTOCOMMIT"
                 self._stack_reads = StackReads(engine.dialect)
                 self._engine = engine
         return engine
@@ -324,16 +328,30 @@ class SqlStore(BaseStore):
                 pass
         return read()
 
-    @property
-    def _stacks_sql(self) -> StackReads:
+    def _stack_rows(self, read: Callable[[StackReads], CompiledRead],
+                    **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of one of the compiled stack reads (compiled_reads.py): on a pooled
+        connection of a server database, else, or if that does not answer, in ``_run``."""
+        from sqlalchemy import exc
+
+        from zen_sql_store.compiled_reads import pooled_rows
+
+        engine = self._ready()
         reads = self._stack_reads
-        assert reads is not None, "only inside _run, which makes the engine"
-        return reads
+        assert reads is not None
+        compiled = read(reads)
+        if not self.location.is_sqlite:
+            try:
+                return pooled_rows(engine, compiled, values, autocommit=self._autocommit_reads)
+            except NotHere:
+                pass
+            except exc.SQLAlchemyError as err:
+                raise self._failure(err) from None
+        return self._run(lambda connection: compiled.rows(connection, **values))
 
     def list_stacks(self) -> list[Stack]:
         def read() -> list[Stack]:
-            return self._run(
-                lambda connection: self._listed.stacks(self._stacks_sql.every.rows(connection)))
+            return self._listed.stacks(self._stack_rows(lambda reads: reads.every))
 
         return self._read(lambda reads: self._listed.stacks(reads.stack_rows()), read)
 
@@ -347,20 +365,16 @@ class SqlStore(BaseStore):
         def read() -> Stack:
             from zen_sql_store.rows import stack_records
 
-            def work(connection: Connection) -> Stack:
-                sql = self._stacks_sql
-                found = stack_records(sql.one.rows(connection, stack_name=name))
-                if not found:
-                    raise self.stack_not_found(name, _names(sql.names.rows(connection)))
-                return found[0]
-
-            return self._run(work)
+            found = stack_records(self._stack_rows(lambda reads: reads.one, stack_name=name))
+            if not found:  # the names for the message: a read of their own, as on SQLite
+                raise self.stack_not_found(name, self.stack_names())
+            return found[0]
 
         return self._read(fast, read)
 
     def stack_names(self) -> list[str]:
         def read() -> list[str]:
-            return self._run(lambda connection: _names(self._stacks_sql.names.rows(connection)))
+            return sorted(row[0] for row in self._stack_rows(lambda reads: reads.names))
 
         return self._read(SqliteReads.stack_names, read)
 
@@ -489,7 +503,3 @@ class SqlStore(BaseStore):
 
         return self._run(lambda connection: history.read_page(
             connection, limit=limit, offset=offset, actor=actor, target=target, name=name))
-
-
-def _names(rows: list[tuple[Any, ...]]) -> list[str]:
-    return sorted(row[0] for row in rows)
