@@ -15,6 +15,7 @@ from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
 from zen_service.errors import json_response
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
+from zen_service.record_json import page_json
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
@@ -69,8 +70,7 @@ def record_response(record: Stack | Component, status: int = 200) -> Response:
 
 def page_response(page: Any) -> Response:
     """A page of records: ``{"items": [...], "total": N, "offset": K, "limit": L}``."""
-    return json_response({"items": [r.to_dict() for r in page.items], "total": page.total,
-                          "offset": page.offset, "limit": page.limit})
+    return Response(page_json(page), mimetype="application/json")
 
 
 def list_query(query: Any) -> Any:

@@ -1,0 +1,43 @@
+"""A page's JSON is what json.dumps writes of it, with each record encoded once."""
+
+from __future__ import annotations
+
+import json
+
+from zen_core.models import Component, ComponentType, Stack
+from zen_core.services.listing import Page
+from zen_service import record_json
+from zen_service.record_json import page_json
+
+T = ComponentType
+
+
+def _dumps(page: Page) -> str:
+    return json.dumps({"items": [r.to_dict() for r in page.items], "total": page.total,
+                       "offset": page.offset, "limit": page.limit})
+
+
+def test_a_page_is_what_json_dumps_writes():
+    stacks = [Stack(f"s{i}", {T.ORCHESTRATOR: "o", T.ARTIFACT_STORE: "a"}, revision=i,
+                    created="2026-12-01T17:06:05.855414Z") for i in range(3)]
+    components = [Component(T.ORCHESTRATOR, "local", "o", {"a": [1, 2.5, None], "b": "ü"})]
+    for page in (Page(stacks, 7, 2, 3), Page(stacks, 3), Page(components, 1),
+                 Page([], 0, 10, None)):
+        assert page_json(page) == _dumps(page)
+        assert page_json(page) == _dumps(page)  # again, from the cache
+
+
+def test_another_record_is_encoded_anew_even_if_equal():
+    first = Stack("s", {T.ORCHESTRATOR: "o"}, revision=1)
+    assert '"revision": 1' in page_json(Page([first], 1))
+    changed = Stack("s", {T.ORCHESTRATOR: "o"}, revision=2)  # equal: revision is not compared
+    assert changed == first
+    assert '"revision": 2' in page_json(Page([changed], 1))
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(record_json, "MAX_CACHED", 4)
+    monkeypatch.setattr(record_json, "_cache", {})
+    stacks = [Stack(f"s{i}") for i in range(10)]
+    assert json.loads(page_json(Page(stacks, 10)))["items"][9]["name"] == "s9"
+    assert len(record_json._cache) <= 4
