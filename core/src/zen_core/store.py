@@ -77,6 +77,12 @@ class StoreRules(Protocol):
     def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
         """Refuse a stack (its members given by type) that could not run."""
 
+    def check_accounts(self, writes: Sequence[Write], assignments: Sequence[RoleAssignment],
+                       teams: Sequence[Team]) -> None:
+        """Refuse ``writes``, a batch holding one of ``writes.ADMIN_REMOVALS``, if no one
+        would be an admin: ``assignments`` and ``teams`` are as they would be committed,
+        read after any write that could change them meanwhile has committed."""
+
 
 #: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
 Written = Stack | Component | User | Team | RoleAssignment | ApiKey | None

@@ -143,6 +143,9 @@ AccountWrite = (CreateUser | DeleteUser | CreateTeam | DeleteTeam | AddTeamMembe
                 | RemoveTeamMember | AssignRole | RevokeRole | CreateApiKey | RevokeApiKey
                 | TouchApiKey)
 Write = StackWrite | AccountWrite
+#: The writes that can leave a store without an admin: after them, a store asks its rules'
+#: ``check_accounts`` (``zen_core.store.StoreRules``) inside the write's transaction.
+ADMIN_REMOVALS = (DeleteUser, DeleteTeam, RemoveTeamMember, RevokeRole)
 
 #: The JSON name of each write type and how its fields are (de)serialised.
 _ACCOUNT_WRITES: dict[str, type] = {

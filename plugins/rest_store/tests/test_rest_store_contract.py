@@ -114,6 +114,14 @@ class TestRestStoreContract(StoreContract):
     def test_rules_refuse_a_whole_batch(self):
         pass
 
+    @RULES_RUN_IN_THE_SERVICE
+    def test_a_store_keeps_an_admin(self):
+        pass
+
+    @RULES_RUN_IN_THE_SERVICE
+    def test_two_admins_removing_each_other_at_once_leave_one(self):
+        pass
+
     # --- accounts and history, over HTTP (see the module) ------------------------------------
     def test_a_new_store_has_no_accounts_and_no_history(self, store, me):
         """The service's admin alone, with the admin role and its key."""

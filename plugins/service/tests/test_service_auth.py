@@ -226,3 +226,20 @@ def test_last_used_is_written_once_a_minute_at_most(tmp_path):
     assert record.last_used is not None
     me = client.get("/api/v1/me", headers=bearer(key)).json
     assert me == {"user": "ann", "roles": ["viewer"], "key": record.to_dict(with_hash=False)}
+
+
+def test_a_batch_cannot_leave_the_store_without_an_admin(tmp_path):
+    """Account changes reach the service as batches: the store's rule refuses this one."""
+    from zen_core.accounts import RoleAssignment
+
+    store = LocalStore(f"file://{tmp_path}/store")
+    store.initialize()
+    key = add_user_key(store, "boss", "admin")
+    add_user_key(store, "ann", "viewer")
+    client = create_app(store).test_client()
+    body = {"writes": [{"op": "revoke_role", "assignment": {"role": "admin", "user": "boss"}}]}
+    refused = client.post("/api/v1/batch", json=body, headers=bearer(key))
+    assert refused.status_code == 409, refused.json
+    assert refused.json["message"].startswith(
+        "Cannot take the role 'admin' from the user 'boss': no one would be an admin")
+    assert RoleAssignment("admin", "boss") in store.list_role_assignments()

@@ -1,5 +1,6 @@
 """Users, teams and roles: creating, listing and removing them (admins only), and never
-leaving a store without an admin.
+leaving a store without an admin (a rule the stores run inside the write:
+:func:`check_an_admin_remains`).
 
 The first role assigned in a store also makes the assigning user an admin (and
 creates that user if needed): until then every local user is one
@@ -9,12 +10,14 @@ assigning roles.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import ROLES, Permission, RoleAssignment, Team, User, check_role
 from zen_core.exceptions import InUseError, InvalidDataError
 from zen_core.names import check_name
 from zen_core.writes import (
+    ADMIN_REMOVALS,
     AddTeamMember,
     AssignRole,
     CreateTeam,
@@ -44,13 +47,7 @@ def list_users(access: StoreAccess) -> list[User]:
 def delete_user(access: StoreAccess, name: str) -> None:
     """Delete a user with their team memberships, roles and API keys."""
     access.require(Permission.ADMIN)
-    store = access.store
-    store.get_user(name)
-    _keep_an_admin(access, assignments=[a for a in store.list_role_assignments()
-                                        if a.user != name],
-                   teams=[Team(t.name, [m for m in t.members if m != name])
-                          for t in store.list_teams()],
-                   what=f"delete user '{name}'")
+    access.store.get_user(name)
     access.write([DeleteUser(name)], Permission.ADMIN)
 
 
@@ -68,9 +65,6 @@ def list_teams(access: StoreAccess) -> list[Team]:
 def delete_team(access: StoreAccess, name: str) -> None:
     access.require(Permission.ADMIN)
     access.store.get_team(name)
-    _keep_an_admin(access, assignments=[a for a in access.store.list_role_assignments()
-                                        if a.team != name],
-                   teams=access.store.list_teams(), what=f"delete team '{name}'")
     access.write([DeleteTeam(name)], Permission.ADMIN)
 
 
@@ -80,11 +74,6 @@ def add_member(access: StoreAccess, team: str, user: str) -> Team:
 
 
 def remove_member(access: StoreAccess, team: str, user: str) -> Team:
-    access.require(Permission.ADMIN)
-    teams = [Team(t.name, [m for m in t.members if not (t.name == team and m == user)])
-             for t in access.store.list_teams()]
-    _keep_an_admin(access, access.store.list_role_assignments(), teams,
-                   f"remove user '{user}' from team '{team}'")
     [written] = access.write([RemoveTeamMember(team, user)], Permission.ADMIN)
     return written
 
@@ -124,12 +113,7 @@ def assign(access: StoreAccess, role: str, user: str | None = None,
 
 def revoke(access: StoreAccess, role: str, user: str | None = None,
            team: str | None = None) -> None:
-    wanted = assignment(role, user, team)
-    access.require(Permission.ADMIN)
-    _keep_an_admin(access, [a for a in access.store.list_role_assignments() if a != wanted],
-                   access.store.list_teams(),
-                   f"take the role '{role}' from the {wanted.holder}")
-    access.write([RevokeRole(wanted)], Permission.ADMIN)
+    access.write([RevokeRole(assignment(role, user, team))], Permission.ADMIN)
 
 
 def list_assignments(access: StoreAccess) -> list[RoleAssignment]:
@@ -137,16 +121,34 @@ def list_assignments(access: StoreAccess) -> list[RoleAssignment]:
     return access.store.list_role_assignments()
 
 
-def _keep_an_admin(access: StoreAccess, assignments: list[RoleAssignment], teams: list[Team],
-                   what: str) -> None:
-    """Refuse a change after which roles are assigned but no one is an admin."""
+def check_an_admin_remains(writes: Sequence[Write], assignments: Sequence[RoleAssignment],
+                           teams: Sequence[Team]) -> None:
+    """Refuse a batch after which roles are assigned but no one is an admin.
+
+    The stores run this inside the write (``StoreRules.check_accounts``), on the roles
+    and teams as they would be committed, after any other removal has committed: two
+    admins taking the role from each other at once cannot both succeed."""
     if not assignments:
         return
     admin_teams = {a.team for a in assignments if a.role == "admin" and a.team}
     admins = {a.user for a in assignments if a.role == "admin" and a.user}
     admins |= {m for t in teams if t.name in admin_teams for m in t.members}
     if not admins:
+        what = next((_removal(w) for w in writes if isinstance(w, ADMIN_REMOVALS)),
+                    "make this change")
         raise InUseError(
             f"Cannot {what}: no one would be an admin of this store any more. "
             "Give another user the admin role first (`zenml role assign admin --user USER`)."
         )
+
+
+def _removal(write: Write) -> str:
+    if isinstance(write, DeleteUser):
+        return f"delete user '{write.name}'"
+    if isinstance(write, DeleteTeam):
+        return f"delete team '{write.name}'"
+    if isinstance(write, RemoveTeamMember):
+        return f"remove user '{write.user}' from team '{write.team}'"
+    if isinstance(write, RevokeRole):
+        return f"take the role '{write.assignment.role}' from the {write.assignment.holder}"
+    return "make this change"

@@ -4,19 +4,22 @@
 plugins: a component's flavor must exist and its configuration fit the
 flavor's schema (stored normalised); a stack needs an orchestrator, a metadata
 store and an artifact store, and whatever its members' flavors declare
-(``Flavor.requires`` and ``Flavor.stack_check``).
+(``Flavor.requires`` and ``Flavor.stack_check``); and a store keeps an admin
+(:func:`zen_core.services.accounts.check_an_admin_remains`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from zen_core.exceptions import InvalidDataError, StackRuleError
 from zen_core.models import REQUIRED_TYPES, Component, ComponentType, Stack
 
 if TYPE_CHECKING:
+    from zen_core.accounts import RoleAssignment, Team
     from zen_core.plugins import PluginManager
+    from zen_core.writes import Write
 
 
 def a_or_an(word: str) -> str:
@@ -55,6 +58,12 @@ class Rules:
         return Component(component.type, component.flavor, component.name, config,
                          uuid=component.uuid, revision=component.revision,
                          created=component.created, updated=component.updated)
+
+    def check_accounts(self, writes: Sequence[Write], assignments: Sequence[RoleAssignment],
+                       teams: Sequence[Team]) -> None:
+        from zen_core.services.accounts import check_an_admin_remains
+
+        check_an_admin_remains(writes, assignments, teams)
 
     def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
         from zen_core.records import StackView

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import threading
+
 import pytest
 
 from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,
+    InUseError,
     RoleAssignmentExistsError,
     RoleAssignmentNotFoundError,
     TeamExistsError,
@@ -16,7 +20,12 @@ from zen_core.exceptions import (
     UserNotFoundError,
 )
 from zen_core.models import ComponentChange, ComponentType, StackChange
-from zen_core.testing.helpers import component, raises_named, register_stack_with_components
+from zen_core.testing.helpers import (
+    RecordingRules,
+    component,
+    raises_named,
+    register_stack_with_components,
+)
 from zen_core.writes import (
     AddTeamMember,
     AssignRole,
@@ -164,3 +173,69 @@ class AccountsContract:
             store.apply([CreateUser(User("ann")), AddTeamMember("ops", "ann")])
         assert store.list_events() == before
         assert store.list_users() == []
+
+    def test_a_store_keeps_an_admin(self, store):
+        """With rules, a write after which roles are assigned but no one is an admin is
+        refused, naming it, and changes nothing; without rules the store does not judge."""
+        rules = RecordingRules()
+        _with_people(store)  # bob is in team ops; cy only views
+        store.apply([CreateUser(User("cy")), AssignRole(RoleAssignment("viewer", "cy")),
+                     AssignRole(RoleAssignment("admin", "ann")),
+                     AssignRole(RoleAssignment("admin", team="ops"))])
+        store.apply([RevokeRole(RoleAssignment("admin", "ann"))], rules)  # bob is one
+        for writes, what in [
+            ([RemoveTeamMember("ops", "bob")], "remove user 'bob' from team 'ops'"),
+            ([DeleteTeam("ops")], "delete team 'ops'"),
+            ([DeleteUser("bob")], "delete user 'bob'"),
+            ([CreateUser(User("dee")), RevokeRole(RoleAssignment("admin", team="ops"))],
+             "take the role 'admin' from the team 'ops'"),
+        ]:
+            with pytest.raises(InUseError, match=f"Cannot {re.escape(what)}: no one would be "
+                                                 "an admin of this store any more"):
+                store.apply(writes, rules)
+        cy_views = RoleAssignment("viewer", "cy")
+        assert sorted(store.list_role_assignments(), key=str) == sorted(
+            [RoleAssignment("admin", team="ops"), cy_views], key=str)
+        assert [(t.name, t.members) for t in store.list_teams()] == [("ops", ["bob"])]
+        assert [u.name for u in store.list_users()] == ["ann", "bob", "cy"]
+        # giving the role first, in the same batch, lets the team go
+        store.apply([AssignRole(RoleAssignment("admin", "ann")), DeleteTeam("ops")], rules)
+        assert sorted(store.list_role_assignments(), key=str) == sorted(
+            [RoleAssignment("admin", "ann"), cy_views], key=str)
+        store.apply([RevokeRole(RoleAssignment("admin", "ann"))])  # no rules: not judged
+        assert store.list_role_assignments() == [cy_views]
+        # with no role left at all, there is nothing to keep (every local user is an admin)
+        store.apply([RevokeRole(cy_views)], rules)
+
+    def test_two_admins_removing_each_other_at_once_leave_one(self, store):
+        """The check runs on what the other write committed: both cannot succeed."""
+        store.apply([CreateUser(User("ann")), CreateUser(User("bob")), CreateUser(User("cy")),
+                     AssignRole(RoleAssignment("admin", "ann")),
+                     AssignRole(RoleAssignment("admin", "bob")),
+                     AssignRole(RoleAssignment("viewer", "cy"))])
+        both_checking = threading.Barrier(2)
+
+        class MeetingRules(RecordingRules):
+            def check_accounts(self, writes, assignments, teams):
+                try:  # both writes inside their checks at once, unless one waits
+                    both_checking.wait(timeout=2)
+                except threading.BrokenBarrierError:
+                    pass
+                super().check_accounts(writes, assignments, teams)
+
+        outcomes: dict[str, str] = {}
+
+        def revoke(user: str) -> None:
+            try:
+                store.apply([RevokeRole(RoleAssignment("admin", user))], MeetingRules())
+                outcomes[user] = "revoked"
+            except InUseError:
+                outcomes[user] = "refused"
+
+        threads = [threading.Thread(target=revoke, args=(u,)) for u in ("ann", "bob")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(outcomes.values()) == ["refused", "revoked"]
+        assert sorted(a.role for a in store.list_role_assignments()) == ["admin", "viewer"]

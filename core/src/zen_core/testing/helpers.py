@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 
+from zen_core.accounts import RoleAssignment, Team
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore
@@ -81,6 +82,7 @@ class RecordingRules:
         self.refuse_stack = refuse_stack or set()
         self.components: list[Component] = []
         self.stacks: list[tuple[Stack, dict[ComponentType, Component]]] = []
+        self.accounts: list[tuple[list[RoleAssignment], list[Team]]] = []
 
     def check_component(self, component: Component) -> Component:
         self.components.append(component)
@@ -95,3 +97,11 @@ class RecordingRules:
         self.stacks.append((stack, dict(members)))
         if stack.name in self.refuse_stack:
             raise InvalidDataError(f"Refused stack '{stack.name}'.")
+
+    def check_accounts(self, writes: Sequence[Any], assignments: Sequence[RoleAssignment],
+                       teams: Sequence[Team]) -> None:
+        """Records what it was given, and runs the domain's rule (a store keeps an admin)."""
+        from zen_core.services.accounts import check_an_admin_remains
+
+        self.accounts.append((list(assignments), list(teams)))
+        check_an_admin_remains(writes, assignments, teams)

@@ -296,6 +296,7 @@ class LocalStore(BaseStore):
                 data = self._parse_index(raw)
             transaction = Transaction(self, data, rules)
             written = [transaction.apply(write) for write in writes]
+            transaction.check_accounts(writes)
             events = [e for w, r in zip(writes, written, strict=True)
                       if (e := event_for(w, r, actor))]
             index_text = transaction.commit()

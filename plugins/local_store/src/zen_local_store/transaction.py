@@ -11,11 +11,13 @@ does not grow with the store.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from zen_core.fileio import unlink, write_text_atomic
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.writes import (
+    ADMIN_REMOVALS,
     AccountWrite,
     DeleteComponent,
     DeleteStack,
@@ -82,6 +84,16 @@ class Transaction:
             self.index_changed = True
             return Accounts(self.data).apply(self.store, write)
         return getattr(self, f"_{op_name(write)}")(write)
+
+    def check_accounts(self, writes: Sequence[Write]) -> None:
+        """The rules' check of the accounts after a removal, on them as they will be
+        written (the index's lock is held: no other write can change them meanwhile)."""
+        if self.rules is None or not any(isinstance(w, ADMIN_REMOVALS) for w in writes):
+            return
+        from zen_local_store.accounts import Accounts
+
+        accounts = Accounts(self.data)
+        self.rules.check_accounts(writes, accounts.role_assignments(), accounts.teams())
 
     def _put_component(self, component: Component) -> None:
         key = (component.type, component.name)

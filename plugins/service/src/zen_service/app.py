@@ -99,7 +99,8 @@ def profile_store_opener(profile_name: str | None) -> tuple[str, Callable[[], Ba
 
 class _NoFlavorRules:
     """The rules of ``enforce_rules=False``: the flavors' schemas and stack rules are not
-    checked; the installed plugins are still known (to mask secret fields)."""
+    checked (a store still keeps an admin); the installed plugins are still known (to mask
+    secret fields)."""
 
     def __init__(self) -> None:
         from zen_core.services.rules import Rules
@@ -111,6 +112,11 @@ class _NoFlavorRules:
 
     def check_stack(self, stack: Any, members: Any) -> None:
         pass
+
+    def check_accounts(self, writes: Any, assignments: Any, teams: Any) -> None:
+        from zen_core.services.accounts import check_an_admin_remains
+
+        check_an_admin_remains(writes, assignments, teams)  # no flavor's rule: kept
 
 
 def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = True,

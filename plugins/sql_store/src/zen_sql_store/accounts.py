@@ -33,6 +33,7 @@ from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import utc_now
 from zen_core.writes import (
+    ADMIN_REMOVALS,
     AddTeamMember,
     AssignRole,
     CreateApiKey,
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Connection
 
+    from zen_core.store import StoreRules
+    from zen_core.writes import Write
     from zen_sql_store.store import SqlStore
 
 U, TE, TM, UR, TR, K = (USERS.c, TEAMS.c, TEAM_MEMBERS.c, USER_ROLES.c, TEAM_ROLES.c,
@@ -331,3 +334,19 @@ _HANDLERS: dict[type, Callable[[AccountWrites, Any], Any]] = {
     RevokeApiKey: AccountWrites._revoke_api_key,
     TouchApiKey: AccountWrites._touch_api_key,
 }
+
+
+def check_accounts(connection: Connection, rules: StoreRules | None,
+                   writes: Sequence[Write]) -> None:
+    """The rules' check of the accounts after a removal (``writes.ADMIN_REMOVALS``), on
+    them as this transaction will commit them. Read under the history's lock: a
+    concurrent removal has committed by then, and its effect is seen (READ COMMITTED
+    reads the latest commits; SQLite's writers hold the database's lock), or it waits
+    for this one and then sees this one's."""
+    if rules is None or not any(isinstance(w, ADMIN_REMOVALS) for w in writes):
+        return
+    from zen_sql_store import history
+
+    history.lock(connection)
+    rules.check_accounts(writes, role_assignment_records(connection.execute(
+        role_assignments_query())), team_records(connection.execute(teams_query())))

@@ -43,16 +43,21 @@ LOCK_NAME = "events"
 EVENT_COLUMNS = (E.time, E.actor, E.action, E.target, E.name, E.revision, E.details, E.seq)
 
 
+def lock(connection: Connection) -> None:
+    """Take the history's lock, held until the commit (again if held: a no-op)."""
+    locked = connection.execute(
+        select(LOCKS.c.name).where(LOCKS.c.name == LOCK_NAME).with_for_update()).first()
+    if locked is None:  # removed by hand: put it back (a racing writer fails and runs again)
+        connection.execute(insert(LOCKS).values(name=LOCK_NAME))
+
+
 def record(connection: Connection, events: Sequence[Event]) -> None:
     """Number ``events`` after the newest committed one and insert them (see the module doc).
 
     Call it last in the transaction: it holds the history's lock until the commit."""
     if not events:
         return
-    locked = connection.execute(
-        select(LOCKS.c.name).where(LOCKS.c.name == LOCK_NAME).with_for_update()).first()
-    if locked is None:  # removed by hand: put it back (a racing writer fails and runs again)
-        connection.execute(insert(LOCKS).values(name=LOCK_NAME))
+    lock(connection)
     last = connection.execute(select(func.max(E.seq))).scalar() or 0
     rows = []
     for seq, event in enumerate(events, last + 1):

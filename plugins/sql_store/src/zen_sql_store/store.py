@@ -295,6 +295,7 @@ class SqlStore(BaseStore):
               actor: str | None = None) -> list[Written]:
         from zen_core.history import event_for
         from zen_sql_store import history
+        from zen_sql_store.accounts import check_accounts
         from zen_sql_store.transaction import SqlTransaction
 
         last: list[SqlTransaction] = []
@@ -306,6 +307,7 @@ class SqlStore(BaseStore):
             # Last: it takes the history's lock, held until the commit (history.py).
             history.record(connection, [
                 e for w, r in zip(writes, written, strict=True) if (e := event_for(w, r, actor))])
+            check_accounts(connection, rules, writes)  # under that lock
             return written
 
         def conflict() -> ZenError | None:
