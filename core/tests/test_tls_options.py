@@ -55,3 +55,41 @@ def test_tls_options_are_recorded_and_reach_the_store(zen_home, tmp_path):
     assert reread.open_store(a).context.ca_cert == ca
     assert reread.open_store(b).context.insecure is True
     assert "store_insecure" not in reread.get_profile("default").to_dict()
+
+
+def test_a_copy_to_a_store_over_tls_takes_the_same_options(zen_home, tmp_path):
+    from zen_core.services.transfer import copy_profile
+
+    get_plugin_manager().register(__import__(__name__), name="tls-test")
+    client = Client().prepare()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----")
+    profile, _ = copy_profile(client.config, "default", "dry", "tlsish", ca_cert=ca,
+                                  dry_run=True)
+    assert profile.store_ca_cert == str(ca) and not client.config.has_profile("dry")
+    with pytest.raises(InvalidDataError, match="Cannot read the CA certificate"):
+        copy_profile(client.config, "default", "bad", "tlsish", ca_cert=tmp_path / "no.pem")
+    with pytest.raises(InvalidDataError, match="'local' does not use TLS"):
+        copy_profile(client.config, "default", "plain", "local", insecure=True)
+    copy_profile(client.config, "default", "copied", "tlsish", ca_cert=ca)
+    copy_profile(client.config, "default", "loose", "tlsish", insecure=True)
+    reread = Client()
+    copied, loose = reread.get_profile("copied"), reread.get_profile("loose")
+    assert (copied.store_ca_cert, copied.store_insecure) == (str(ca), False)
+    assert (loose.store_ca_cert, loose.store_insecure) == (None, True)
+    store = reread.open_store(copied)
+    assert store.context.ca_cert == ca and [s.name for s in store.list_stacks()] == ["default"]
+    assert not reread.config.has_profile("bad") and not reread.config.has_profile("plain")
+
+
+def test_profile_copy_takes_ca_cert_and_insecure_on_the_command_line(zen_home, zen, tmp_path):
+    get_plugin_manager().register(__import__(__name__), name="tls-test")
+    Client().prepare()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----")
+    ok = zen(["profile", "copy", "default", "a", "-t", "tlsish", "--ca-cert", str(ca)])
+    assert ok.exit_code == 0, ok.output
+    loose = zen("profile copy default b -t tlsish --insecure")
+    assert loose.exit_code == 0 and "does not check the TLS certificate" in loose.output
+    assert Client().get_profile("a").store_ca_cert == str(ca)
+    assert Client().get_profile("b").store_insecure is True

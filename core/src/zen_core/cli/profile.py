@@ -57,6 +57,23 @@ def _data_of(client: Client, name: str) -> dict:
 STORE_TYPE_HELP = "The store back-end: local, sql, rest, or one a plugin adds."
 
 
+_ca_cert_option = click.option(
+    "--ca-cert", type=click.Path(dir_okay=False), default=None,
+    help="For a store over TLS: trust the server certificates this CA file signed.")
+_insecure_option = click.option(
+    "--insecure", is_flag=True,
+    help="For a store over TLS: check no certificate (development set-ups only).")
+
+
+def _warn_if_insecure(name: str, insecure: bool) -> None:
+    if insecure:
+        from zen_core.cli.output import warning
+
+        warning(f"Profile '{name}' does not check the TLS certificate of its store: anyone "
+                "between this machine and the store can read and change what it sends, its "
+                "key included. Use --ca-cert FILE outside a development set-up.")
+
+
 @profile.command(epilog=examples(
     "zenml profile create zenml",
     'zenml profile create team --store-type sql --url "mysql://zenml:pw@db/zenml"',
@@ -68,10 +85,8 @@ STORE_TYPE_HELP = "The store back-end: local, sql, rest, or one a plugin adds."
               shell_complete=complete_store_types, help=STORE_TYPE_HELP)
 @click.option("--token", default=None,
               help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
-@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
-              help="For a store over TLS: trust the server certificates this CA file signed.")
-@click.option("--insecure", is_flag=True,
-              help="For a store over TLS: check no certificate (development set-ups only).")
+@_ca_cert_option
+@_insecure_option
 @output_option
 def create(name: str, url: str | None, store_type: str | None, token: str | None,
            ca_cert: str | None, insecure: bool, output_format: str) -> None:
@@ -79,12 +94,7 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
     client = make_client()
     client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
                           insecure=insecure)
-    if insecure:
-        from zen_core.cli.output import warning
-
-        warning(f"Profile '{name}' does not check the TLS certificate of its store: anyone "
-                "between this machine and the store can read and change what it sends, its "
-                "key included. Use --ca-cert FILE outside a development set-up.")
+    _warn_if_insecure(name, insecure)
     emit_result(f"Profile '{name}' successfully created.", _data_of(client, name), output_format)
 
 
@@ -263,16 +273,21 @@ def explain() -> None:
               help="The store back-end of the new profile.")
 @click.option("--url", "-u", help="Where the new store lives (default: in its profile folder).")
 @click.option("--token", default=None, help="Access token of a remote zen service.")
+@_ca_cert_option
+@_insecure_option
 @dry_run_option
 @output_option
 def copy(source: str, target: str, store_type: str, url: str | None, token: str | None,
-         dry_run: bool, output_format: str) -> None:
+         ca_cert: str | None, insecure: bool, dry_run: bool, output_format: str) -> None:
     """Copy every stack and component of SOURCE into a new profile TARGET."""
     from zen_core.services.transfer import copy_profile
 
     client = make_client()
     profile, notes = copy_profile(client.config, source, target, store_type, url=url,
-                                  token=token, dry_run=dry_run, progress=client.progress)
+                                  token=token, dry_run=dry_run, progress=client.progress,
+                                  ca_cert=ca_cert, insecure=insecure)
+    if not dry_run:
+        _warn_if_insecure(target, insecure)
     data = _profile_data(profile, profile.store_url or "", False, profile.active_stack)
     if dry_run:
         _dry_run("\n".join(notes), data, output_format)

@@ -26,6 +26,8 @@ from zen_core.services.rules import count
 from zen_core.writes import RegisterComponent, RegisterStack
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from zen_core.config import GlobalConfig, Profile
     from zen_core.services.access import StoreAccess
     from zen_core.store import BaseStore
@@ -253,10 +255,13 @@ def copy_profile(
     *,
     dry_run: bool = False,
     progress: Progress = no_progress,
+    ca_cert: str | Path | None = None,
+    insecure: bool = False,
 ) -> tuple[Profile, list[str]]:
     """Create profile ``target`` on the given store with every stack and component of
     ``source`` and its active stack; return it and notes. All or nothing: on failure
-    ``target`` is not left. With ``dry_run`` everything is checked and nothing created."""
+    ``target`` is not left. With ``dry_run`` everything is checked and nothing created.
+    ``ca_cert`` / ``insecure``: the new profile's TLS options, as for ``profiles.create``."""
     source_profile = config.get_profile(source)
     with progress(f"Reading profile '{source}'", None), \
             profiles.open_store(config, source_profile) as source_store:
@@ -265,7 +270,8 @@ def copy_profile(
         active = profiles.active_stack_of(source_store, source_profile)
     what = f"{count(len(stacks), 'stack')} and {count(len(components), 'component')}"
     if dry_run:
-        profile = profiles.check_new(config, target, store_type, url, token)
+        profile = profiles.check_new(config, target, store_type, url, token,
+                                     ca_cert=ca_cert, insecure=insecure)
         _check_empty_target(config, profile)
         profile.active_stack = active
         return profile, [
@@ -275,7 +281,7 @@ def copy_profile(
         ]
     profile, store = profiles.create(
         config, target, store_type=store_type, url=url, token=token,
-        register_default_stack=False, record=False,
+        register_default_stack=False, record=False, ca_cert=ca_cert, insecure=insecure,
     )
     try:
         if not store.is_empty() or store.list_components():
