@@ -35,9 +35,19 @@ def test_another_record_is_encoded_anew_even_if_equal():
     assert '"revision": 2' in page_json(Page([changed], 1))
 
 
-def test_the_cache_is_bounded(monkeypatch):
+def test_the_cache_is_bounded_in_records_and_in_characters(monkeypatch):
     monkeypatch.setattr(record_json, "MAX_CACHED", 4)
     monkeypatch.setattr(record_json, "_cache", {})
+    monkeypatch.setattr(record_json, "_chars", 0)
     stacks = [Stack(f"s{i}") for i in range(10)]
     assert json.loads(page_json(Page(stacks, 10)))["items"][9]["name"] == "s9"
     assert len(record_json._cache) <= 4
+    monkeypatch.setattr(record_json, "MAX_CACHED", 1000)
+    monkeypatch.setattr(record_json, "MAX_CACHED_CHARS", 1000)
+    big = [Component(T.ORCHESTRATOR, "local", f"c{i}", {"blob": "x" * 300}) for i in range(10)]
+    assert len(json.loads(page_json(Page(big, 10)))["items"]) == 10
+    kept = sum(len(text) for _, text in record_json._cache.values())
+    assert kept == record_json._chars <= 1000
+    huge = Component(T.ORCHESTRATOR, "local", "huge", {"blob": "x" * 2000})
+    assert page_json(Page([huge], 1)) == _dumps(Page([huge], 1))
+    assert all(entry[0] is not huge for entry in record_json._cache.values())

@@ -20,23 +20,34 @@ from typing import Any
 
 from zen_core.models import Component, Stack
 
-#: Records whose JSON is kept (a few times a big store's stacks and components).
+#: Records whose JSON is kept at most, and their texts' characters in all (components'
+#: configurations can be big): a few times a big store's stacks and components.
 MAX_CACHED = 8192
+MAX_CACHED_CHARS = 16 * 1024 * 1024
 
 _cache: dict[int, tuple[Stack | Component, str]] = {}
+_chars = 0
 _lock = threading.Lock()
 
 
 def record_json(record: Stack | Component) -> str:
     """``json.dumps(record.to_dict())``, encoded once per record object."""
+    global _chars
     entry = _cache.get(id(record))
     if entry is not None and entry[0] is record:
         return entry[1]
     text = json.dumps(record.to_dict())
     with _lock:
-        if len(_cache) >= MAX_CACHED:
-            _cache.clear()  # simpler than LRU, and a full cache means records are changing
-        _cache[id(record)] = (record, text)
+        if len(_cache) >= MAX_CACHED or _chars + len(text) > MAX_CACHED_CHARS:
+            # simpler than LRU, and a full cache means records are changing
+            _cache.clear()
+            _chars = 0
+        if len(text) <= MAX_CACHED_CHARS:
+            previous = _cache.get(id(record))
+            if previous is not None:  # another thread encoded this record meanwhile
+                _chars -= len(previous[1])
+            _cache[id(record)] = (record, text)
+            _chars += len(text)
     return text
 
 
