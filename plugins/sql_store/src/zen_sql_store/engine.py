@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
+from zen_sql_store.sqlite_reads import SQLITE_BUSY_TIMEOUT_MS
 from zen_sql_store.urls import DRIVER_HINTS, SqlUrl
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ CONNECT_TIMEOUT = 5
 #: Seconds a MySQL read or write may take (it also bounds the greeting of a server that
 #: accepts connections but does not answer). Our statements take milliseconds.
 MYSQL_IO_TIMEOUT = 30
-#: How long a SQLite writer waits for another one to finish.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: The drivers known to take ``connect_timeout`` (seconds) as we pass it.
 _TAKES_CONNECT_TIMEOUT = {"pymysql", "mysqldb", "mariadbconnector", "psycopg", "psycopg2"}

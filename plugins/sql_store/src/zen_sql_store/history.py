@@ -44,7 +44,8 @@ EVENT_COLUMNS = (E.time, E.actor, E.action, E.target, E.name, E.revision, E.deta
 
 
 def lock(connection: Connection) -> None:
-    """Take the history's lock, held until the commit (again if held: a no-op)."""
+    """Take the history's lock, held until the commit (at once if this transaction holds
+    it already)."""
     locked = connection.execute(
         select(LOCKS.c.name).where(LOCKS.c.name == LOCK_NAME).with_for_update()).first()
     if locked is None:  # removed by hand: put it back (a racing writer fails and runs again)

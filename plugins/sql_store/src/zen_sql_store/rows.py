@@ -13,9 +13,6 @@ from typing import Any
 
 from zen_core.models import Stack
 
-#: The time format of the models (``zen_core.models.utc_now``): ISO 8601, UTC, microseconds.
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def time_text(value: datetime | str | None) -> str | None:
     """A timestamp as the database returned it, as ``utc_now()`` writes it."""

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from zen_core.models import Stack
 from zen_sql_store.rows import stack_records
 
-#: How long a SQLite connection waits for a writer to finish (the engine's setting too).
+#: How long a SQLite connection waits for a writer to finish (the engine's too: engine.py).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: ``queries.stacks_query()`` compiled for SQLite; the same with ``WHERE`` one name.
