@@ -8,6 +8,7 @@ transaction; the REST store sends them as JSON (:func:`to_dict` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +144,14 @@ AccountWrite = (CreateUser | DeleteUser | CreateTeam | DeleteTeam | AddTeamMembe
                 | RemoveTeamMember | AssignRole | RevokeRole | CreateApiKey | RevokeApiKey
                 | TouchApiKey)
 Write = StackWrite | AccountWrite
-#: The writes that can leave a store without an admin: after them, a store asks its rules'
-#: ``check_accounts`` (``zen_core.store.StoreRules``) inside the write's transaction.
+#: The writes that can leave a store without an admin.
 ADMIN_REMOVALS = (DeleteUser, DeleteTeam, RemoveTeamMember, RevokeRole)
+
+
+def may_remove_an_admin(writes: Sequence[Write]) -> bool:
+    """Whether a store must ask its rules' ``check_accounts`` (``zen_core.store.StoreRules``)
+    about ``writes``, inside their transaction: they hold one of :data:`ADMIN_REMOVALS`."""
+    return any(isinstance(write, ADMIN_REMOVALS) for write in writes)
 
 #: The JSON name of each write type and how its fields are (de)serialised.
 _ACCOUNT_WRITES: dict[str, type] = {

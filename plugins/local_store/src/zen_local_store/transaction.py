@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from zen_core.fileio import unlink, write_text_atomic
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.writes import (
-    ADMIN_REMOVALS,
     AccountWrite,
     DeleteComponent,
     DeleteStack,
@@ -26,6 +25,7 @@ from zen_core.writes import (
     UpdateComponent,
     UpdateStack,
     Write,
+    may_remove_an_admin,
     op_name,
 )
 
@@ -88,7 +88,7 @@ class Transaction:
     def check_accounts(self, writes: Sequence[Write]) -> None:
         """The rules' check of the accounts after a removal, on them as they will be
         written (the index's lock is held: no other write can change them meanwhile)."""
-        if self.rules is None or not any(isinstance(w, ADMIN_REMOVALS) for w in writes):
+        if self.rules is None or not may_remove_an_admin(writes):
             return
         from zen_local_store.accounts import Accounts
 

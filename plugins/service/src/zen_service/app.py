@@ -38,6 +38,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI, Tag
 
 from zen_core.exceptions import AuthenticationError, InvalidDataError
+from zen_core.services.rules import Rules
 from zen_core.store import BaseStore
 from zen_service import __version__
 from zen_service.auth import Authenticator
@@ -97,26 +98,16 @@ def profile_store_opener(profile_name: str | None) -> tuple[str, Callable[[], Ba
     return profile.name, partial(open_store, client.config, profile)
 
 
-class _NoFlavorRules:
+class _NoFlavorRules(Rules):
     """The rules of ``enforce_rules=False``: the flavors' schemas and stack rules are not
-    checked (a store still keeps an admin); the installed plugins are still known (to mask
-    secret fields)."""
-
-    def __init__(self) -> None:
-        from zen_core.services.rules import Rules
-
-        self.plugins = Rules().plugins
+    checked; a store still keeps an admin, and the installed plugins are still known (to
+    mask secret fields)."""
 
     def check_component(self, component: Any) -> Any:
         return component
 
     def check_stack(self, stack: Any, members: Any) -> None:
         pass
-
-    def check_accounts(self, writes: Any, assignments: Any, teams: Any) -> None:
-        from zen_core.services.accounts import check_an_admin_remains
-
-        check_an_admin_remains(writes, assignments, teams)  # no flavor's rule: kept
 
 
 def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = True,
@@ -132,8 +123,6 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     made-up configurations. Everything else (authentication, roles, names, revisions)
     still applies.
     """
-    from zen_core.services.rules import Rules
-
     if instance is not None and (not isinstance(instance, str) or len(instance) < 16):
         raise InvalidDataError("The instance secret of a zen service has 16 characters "
                                "or more.")

@@ -33,7 +33,6 @@ from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import utc_now
 from zen_core.writes import (
-    ADMIN_REMOVALS,
     AddTeamMember,
     AssignRole,
     CreateApiKey,
@@ -45,6 +44,7 @@ from zen_core.writes import (
     RevokeApiKey,
     RevokeRole,
     TouchApiKey,
+    may_remove_an_admin,
 )
 from zen_sql_store.queries import (
     API_KEYS,
@@ -343,7 +343,7 @@ def check_accounts(connection: Connection, rules: StoreRules | None,
     concurrent removal has committed by then, and its effect is seen (READ COMMITTED
     reads the latest commits; SQLite's writers hold the database's lock), or it waits
     for this one and then sees this one's."""
-    if rules is None or not any(isinstance(w, ADMIN_REMOVALS) for w in writes):
+    if rules is None or not may_remove_an_admin(writes):
         return
     from zen_sql_store import history
 
