@@ -42,10 +42,8 @@ def record_json(record: Stack | Component) -> str:
             # simpler than LRU, and a full cache means records are changing
             _cache.clear()
             _chars = 0
-        if len(text) <= MAX_CACHED_CHARS:
-            previous = _cache.get(id(record))
-            if previous is not None:  # another thread encoded this record meanwhile
-                _chars -= len(previous[1])
+        # (not if another thread cached this record meanwhile: its id is still its own)
+        if len(text) <= MAX_CACHED_CHARS and id(record) not in _cache:
             _cache[id(record)] = (record, text)
             _chars += len(text)
     return text
