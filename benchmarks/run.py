@@ -208,7 +208,7 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
         def after(i: int) -> None:
             profile = f"{name}-{i + 1}"
             client = Client(config_directory=big.directory, cwd=big.cwd)
-            if any(p.name == profile for p in client.list_profiles()):
+            if profile in client.config.profiles:
                 if i == 0:  # check the first timed copy holds everything
                     stores.check_size(stores.Config(big.directory, big.cwd, client),
                                       stacks=2000, components=10_000, profile=profile)
@@ -261,7 +261,7 @@ def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     orchestrator = ComponentType.ORCHESTRATOR
 
     def step(config: stores.Config) -> Step:
-        store = config.client.store
+        store = stores.raw_store(config.client)
 
         def action(i: int) -> None:
             store.register_component(Component(orchestrator, "local", f"written-{i + 2}"))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from targets import Server, new_config, subprocess_env
+from targets import Server, new_config, raw_store, subprocess_env
 
 from zen_core.client import Client
 from zen_core.models import Component, ComponentType, Stack
@@ -61,10 +61,9 @@ def new(work: Path) -> Config:
 def check_size(config: Config, stacks: int | None = None, components: int | None = None,
                profile: str | None = None) -> None:
     client = config.client
-    store = client.store if profile is None else client.open_store(client.get_profile(profile))
+    store = raw_store(client, profile)
     got_stacks, got_components = len(store.list_stacks()), len(store.list_components())
-    if profile is not None:
-        store.close()
+    store.close()
     if (stacks is not None and got_stacks != stacks) or (
             components is not None and got_components != components):
         raise RuntimeError(f"benchmark store holds {got_stacks} stacks and {got_components} "
@@ -75,7 +74,7 @@ def with_stacks(work: Path, stacks: int) -> Config:
     """The default (local) profile with ``stacks`` stacks (the default one included), all
     of the three default components."""
     config = new(work)
-    store = config.client.store
+    store = raw_store(config.client)
     with no_fsync(), store.batch() as batch:
         for i in range(stacks - len(store.stack_names())):
             batch.register_stack(Stack(f"stack-{i:03d}", DEFAULTS))
@@ -86,7 +85,7 @@ def with_stacks(work: Path, stacks: int) -> Config:
 def with_components(work: Path, components: int) -> Config:
     """The default (local) profile with ``components`` components (orchestrators added)."""
     config = new(work)
-    store = config.client.store
+    store = raw_store(config.client)
     with no_fsync(), store.batch() as batch:
         for i in range(components - len(store.list_components())):
             batch.register_component(Component(T.ORCHESTRATOR, "local", f"orch-{i:05d}"))
@@ -100,7 +99,7 @@ def big(work: Path, stacks: int = 2000, components: int = 10_000) -> Config:
     orchestrators up to the count. A second profile ``tiny`` (the default stack only) is
     what the copy benchmark's warm-up copies."""
     config = new(work)
-    store = config.client.store
+    store = raw_store(config.client)
     count = len(store.list_components())
     with no_fsync(), store.batch() as batch:
         for i in range(stacks - 1):

@@ -67,6 +67,13 @@ def new_config(work: Path) -> tuple[Path, Path, Client]:
     return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd).prepare()
 
 
+def raw_store(client: Client, profile: str | None = None) -> BaseStore:
+    """A profile's store below the door (default: the client's): what the benchmarks fill,
+    and what the store rows time directly."""
+    chosen = client.config.get_profile(profile) if profile else client.profile
+    return profiles.open_store(client.config, chosen)
+
+
 def profile_factory(
     store_type: str = "local", url: Callable[[Path], str] | str | None = None
 ) -> StoreFactory:
@@ -77,7 +84,7 @@ def profile_factory(
         store_url = url(work) if callable(url) else url
         profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
         client.set_profile(PROFILE_NAME, global_=True)
-        store = client.store
+        store = raw_store(client)
 
         def close() -> None:
             store.close()
@@ -188,7 +195,7 @@ def rest_factory(served: str = "local") -> StoreFactory:
             profile = client.create_profile(PROFILE_NAME, store_type="rest",
                                             url=f"http://127.0.0.1:{state.port}")
             client.set_profile(PROFILE_NAME, global_=True)
-            store = client.store
+            store = raw_store(client)
         except BaseException:
             stop_service(config_dir)
             raise

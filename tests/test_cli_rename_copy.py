@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from zen_core.testing.cli import failed, ok, snapshot
+from zen_core.testing.helpers import profile_store
 
 CORE = "-o default -m default -a default"
 
@@ -139,10 +140,9 @@ def test_copy_a_component_from_another_profile(zen, home):
     ok(zen("experiment-tracker copy wandb wandb --from-profile team"))
     data = as_json(zen("experiment-tracker describe wandb -o json"))
     assert data["config"]["api_key"] == "********"  # copied (masked when shown)
-    from zen_core.client import Client
     from zen_core.models import ComponentType
 
-    stored = Client().store.get_component(ComponentType.EXPERIMENT_TRACKER, "wandb")
+    stored = profile_store().get_component(ComponentType.EXPERIMENT_TRACKER, "wandb")
     assert stored.config["api_key"] == "k"
 
 

@@ -12,6 +12,7 @@ import yaml
 from zen_core.masking import mask_text, mask_url
 from zen_core.models import ComponentType
 from zen_core.testing.cli import failed, ok
+from zen_core.testing.helpers import profile_store
 
 HAS_REST = importlib.util.find_spec("zen_rest_store") is not None
 
@@ -91,9 +92,8 @@ def test_a_secret_that_looks_like_yaml_stays_text(zen, value):
     assert value not in result.output
     shown = json.loads(ok(zen("experiment-tracker describe w -o json")).stdout)
     assert shown["config"]["api_key"] == "********"
-    from zen_core.client import Client
 
-    stored = Client().store.get_component(ComponentType.EXPERIMENT_TRACKER, "w")
+    stored = profile_store().get_component(ComponentType.EXPERIMENT_TRACKER, "w")
     assert stored.config["api_key"] == value
 
 

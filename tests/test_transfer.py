@@ -12,6 +12,7 @@ from zen_core.client import Client
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
 from zen_core.testing.cli import ok
+from zen_core.testing.helpers import profile_store
 
 # Without the plugin a kind is skipped; ZEN_REQUIRE_PLUGINS=1 (CI) fails it instead.
 STORE_KINDS = [
@@ -35,9 +36,8 @@ def target_url(tmp_path, zen_home):
             if kind == "rest":
                 from zen_service.testing import running_service
 
-                client = Client()
-                client.create_profile("served")
-                served = client.open_store(client.get_profile("served"))
+                Client().create_profile("served")
+                served = profile_store("served")
                 for name in served.stack_names():
                     served.delete_stack(name)
                 for component in served.list_components():
@@ -103,7 +103,7 @@ def test_import_into_another_profile_reuses_identical_components(zen, mysql_stac
     prod2 = stacks(zen)["prod2"]["components"]
     assert prod2 == {"orchestrator": "default", "metadata_store": "mysql_meta",
                      "artifact_store": "default_2", "container_registry": "reg"}
-    meta = Client().store.get_component(ComponentType.METADATA_STORE, "mysql_meta")
+    meta = profile_store().get_component(ComponentType.METADATA_STORE, "mysql_meta")
     assert meta.config["password"] == "s3cret"
     # Importing again reuses every component, the renamed one included.
     again = ok(zen(f"stack import {export} --name prod3 --rename-components"))
@@ -137,7 +137,7 @@ def test_import_is_all_or_nothing(zen, mysql_stack, tmp_path, monkeypatch):
         patch.setattr(Transaction, "_register_stack", fail)
         result = zen(f"stack import {export} --rename-components")
     assert result.exit_code == 1 and "The disk went away." in result.stderr
-    names = {c.name for c in Client().store.list_components()}
+    names = {c.name for c in profile_store().list_components()}
     assert names == {"default"}
 
 
@@ -159,7 +159,7 @@ def test_profile_copy_moves_everything_to_another_store(zen, mysql_stack, kind, 
     profiles = {p["name"]: p for p in json.loads(zen("profile list --output json").stdout)}
     assert profiles["moved"]["store_type"] == kind
     assert profiles["moved"]["active_stack"] == "prod"
-    source, moved = Client().store, Client().open_store(Client().get_profile("moved"))
+    source, moved = profile_store(), profile_store("moved")
     # the same records (== compares content, not revisions) with their uuids...
     assert moved.list_stacks() == source.list_stacks()
     assert moved.list_components() == source.list_components()
@@ -177,5 +177,5 @@ def test_profile_copy_is_all_or_nothing(zen, mysql_stack, tmp_path, zen_home):
     names = {p["name"] for p in json.loads(zen("profile list --output json").stdout)}
     assert "second" not in names
     assert not (zen_home / "profiles" / "second").exists()
-    first = Client().open_store(Client().get_profile("first"))
+    first = profile_store("first")
     assert first.stack_names() == ["default"]  # the occupied store is untouched

@@ -48,7 +48,7 @@ def test_first_use_creates_and_activates_the_default_profile(zen_home):
     stack = client.active_stack
     assert set(stack.components) == {ComponentType.ORCHESTRATOR, ComponentType.METADATA_STORE,
                                      ComponentType.ARTIFACT_STORE}
-    artifact = client.store.get_component(ComponentType.ARTIFACT_STORE, "default")
+    artifact = client.get_component(ComponentType.ARTIFACT_STORE, "default")
     assert artifact.config["path"].startswith(str(zen_home / "local_stores"))
     assert Client(report=messages.append).prepare().profile.name == "default"
     assert messages.count("Creating default profile...") == 1
@@ -61,7 +61,7 @@ def test_stacks_and_components_round_trip(client):
     fresh = Client()
     assert fresh.active_stack_name == "prod"
     assert fresh.active_stack.components[ComponentType.ARTIFACT_STORE] == "s3"
-    assert fresh.store.get_component(ComponentType.ARTIFACT_STORE, "s3").config == {
+    assert fresh.get_component(ComponentType.ARTIFACT_STORE, "s3").config == {
         "path": "s3://bucket/a"}
 
 
@@ -75,13 +75,13 @@ def test_component_config_is_validated(client):
         client.register_component("artifact_store", "s3", "s3", {"path": "bucket"})
     with pytest.raises(InvalidDataError, match="unknown field 'colour'"):
         client.register_component("orchestrator", "o", "local", {"colour": "red"})
-    assert client.store.list_components(ComponentType.ARTIFACT_STORE)[0].name == "default"
+    assert client.list_components(ComponentType.ARTIFACT_STORE)[0].name == "default"
 
 
 def test_update_component_merges_and_validates(client):
     client.register_component("container_registry", "reg", "default", {"uri": "localhost:5000"})
     client.update_component("container_registry", "reg", {"uri": "localhost:6000"})
-    assert client.store.get_component(ComponentType.CONTAINER_REGISTRY, "reg").config == {
+    assert client.get_component(ComponentType.CONTAINER_REGISTRY, "reg").config == {
         "uri": "localhost:6000"}
     for key in ("name", "uuid"):
         with pytest.raises(InvalidDataError, match=f"mandatory property '{key}'"):
@@ -90,7 +90,7 @@ def test_update_component_merges_and_validates(client):
 
 def test_renaming_a_component_moves_the_stacks_that_use_it(client):
     client.rename_component("orchestrator", "default", "local")
-    assert client.store.get_stack("default").components[ComponentType.ORCHESTRATOR] == "local"
+    assert client.get_stack("default").components[ComponentType.ORCHESTRATOR] == "local"
     client.register_component("artifact_store", "other", "local", {"path": "/tmp/a"})
     with pytest.raises(ComponentExistsError):
         client.rename_component("artifact_store", "default", "other")
@@ -109,7 +109,7 @@ def test_the_active_stack_cannot_be_deleted_and_a_renamed_one_stays_active(clien
     assert Client().active_stack_name == "main"
     client.delete_stack("other")
     with pytest.raises(StackNotFoundError):
-        client.store.get_stack("other")
+        client.get_stack("other")
 
 
 def test_required_components_cannot_be_removed_optional_ones_can(client):
@@ -129,7 +129,7 @@ def test_profiles_are_independent(client):
     client.set_profile("other")
     fresh = Client()
     assert fresh.profile.name == "other"
-    assert fresh.store.stack_names() == ["default"]
+    assert [s.name for s in fresh.list_stacks()] == ["default"]
 
 
 def test_delete_profile_refuses_the_active_one_and_removes_the_folder(client, zen_home):
@@ -139,7 +139,7 @@ def test_delete_profile_refuses_the_active_one_and_removes_the_folder(client, ze
     client.delete_profile("other")
     assert not (zen_home / "profiles" / "other").exists()
     with pytest.raises(ProfileNotFoundError):
-        client.get_profile("other")
+        client.config.get_profile("other")
 
 
 def test_environment_overrides_repository_and_global(client, monkeypatch, tmp_path):

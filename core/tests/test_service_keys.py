@@ -54,4 +54,4 @@ def test_only_an_admin_gets_one(store):
             keys.bootstrap_admin_key(as_local_user(store, user))
     assert [k.user for k in store.list_api_keys()] == []
     with pytest.raises(InvalidDataError, match="named user"):
-        keys.bootstrap_admin_key(StoreAccess(store))  # the delegated actor has no name
+        keys.bootstrap_admin_key(StoreAccess(store, authz.DELEGATED))  # it has no name

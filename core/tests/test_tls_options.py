@@ -10,6 +10,7 @@ from zen_core.client import Client
 from zen_core.exceptions import InvalidDataError
 from zen_core.plugins import get_plugin_manager
 from zen_core.records import StoreType
+from zen_core.services import profiles
 from zen_core.store import StoreContext
 from zen_local_store.store import LocalStore
 
@@ -49,12 +50,12 @@ def test_tls_options_are_recorded_and_reach_the_store(zen_home, tmp_path):
     with pytest.raises(InvalidDataError, match="Cannot read the CA certificate"):
         client.create_profile("d", store_type="tlsish", ca_cert=tmp_path / "missing.pem")
     reread = Client()
-    a, b = reread.get_profile("a"), reread.get_profile("b")
+    a, b = reread.config.get_profile("a"), reread.config.get_profile("b")
     assert (a.store_ca_cert, a.store_insecure) == (str(ca), False)
     assert (b.store_ca_cert, b.store_insecure) == (None, True)
-    assert reread.open_store(a).context.ca_cert == ca
-    assert reread.open_store(b).context.insecure is True
-    assert "store_insecure" not in reread.get_profile("default").to_dict()
+    assert profiles.open_store(reread.config, a).context.ca_cert == ca
+    assert profiles.open_store(reread.config, b).context.insecure is True
+    assert "store_insecure" not in reread.config.get_profile("default").to_dict()
 
 
 def test_a_copy_to_a_store_over_tls_takes_the_same_options(zen_home, tmp_path):
@@ -74,10 +75,10 @@ def test_a_copy_to_a_store_over_tls_takes_the_same_options(zen_home, tmp_path):
     copy_profile(client.config, "default", "copied", "tlsish", ca_cert=ca)
     copy_profile(client.config, "default", "loose", "tlsish", insecure=True)
     reread = Client()
-    copied, loose = reread.get_profile("copied"), reread.get_profile("loose")
+    copied, loose = reread.config.get_profile("copied"), reread.config.get_profile("loose")
     assert (copied.store_ca_cert, copied.store_insecure) == (str(ca), False)
     assert (loose.store_ca_cert, loose.store_insecure) == (None, True)
-    store = reread.open_store(copied)
+    store = profiles.open_store(reread.config, copied)
     assert store.context.ca_cert == ca and [s.name for s in store.list_stacks()] == ["default"]
     assert not reread.config.has_profile("bad") and not reread.config.has_profile("plain")
 
@@ -91,5 +92,5 @@ def test_profile_copy_takes_ca_cert_and_insecure_on_the_command_line(zen_home, z
     assert ok.exit_code == 0, ok.output
     loose = zen("profile copy default b -t tlsish --insecure")
     assert loose.exit_code == 0 and "does not check the TLS certificate" in loose.output
-    assert Client().get_profile("a").store_ca_cert == str(ca)
-    assert Client().get_profile("b").store_insecure is True
+    assert Client().config.get_profile("a").store_ca_cert == str(ca)
+    assert Client().config.get_profile("b").store_insecure is True

@@ -93,6 +93,19 @@ class Team:
             raise InvalidDataError(f"Invalid team data: missing or bad {err}.") from None
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What a store says of one user, to decide what they may do
+    (:meth:`zen_core.store.BaseStore.standing`)."""
+
+    #: Whether any role is assigned in the store (until then every local user is an admin).
+    roles_in_use: bool
+    #: Whether the user is one of the store's users.
+    is_user: bool
+    #: The roles given to the user and to their teams.
+    roles: frozenset[str]
+
+
 @dataclass
 class RoleAssignment:
     """``role`` given to exactly one of ``user`` and ``team``."""

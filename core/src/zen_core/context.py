@@ -20,6 +20,7 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from zen_core import env
 from zen_core.config import GlobalConfig, Profile
@@ -70,6 +71,16 @@ class Context:
         self.repository = repository
         self.named_profile = profile or None
         self.named_stack = stack or None
+
+    @classmethod
+    def here(cls, config: GlobalConfig, cwd: Path | None = None, *, profile: str | None = None,
+             stack: str | None = None) -> Context:
+        """The context of the working directory ``cwd`` (default: the current one): its
+        repository, if it is in one."""
+        from zen_core.repository import find_repository_root
+
+        root = find_repository_root(cwd)
+        return cls(config, Repository(root) if root else None, profile=profile, stack=stack)
 
     @property
     def names_choices(self) -> bool:

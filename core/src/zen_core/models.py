@@ -89,7 +89,9 @@ class Component:
 
     ``revision``, ``created`` and ``updated`` are set by the store (0 and None
     on a record not stored yet); they are not part of equality, which compares
-    what the component is, not when it was written.
+    what the component is, not when it was written. ``masked`` names the config
+    keys whose values were withheld from the reader (shown as ``********``): such
+    a record is for showing, never to be written anywhere as data.
     """
 
     type: ComponentType
@@ -100,6 +102,7 @@ class Component:
     revision: int = field(default=0, compare=False)
     created: str | None = field(default=None, compare=False)
     updated: str | None = field(default=None, compare=False)
+    masked: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
         self.type = ComponentType.parse(self.type)
@@ -122,6 +125,7 @@ class Component:
             "uuid": self.uuid,
             "config": dict(self.config),
             **_meta_dict(self),
+            **({"masked": sorted(self.masked)} if self.masked else {}),
         }
 
     @classmethod
@@ -134,6 +138,7 @@ class Component:
                 config=dict(data.get("config") or {}),
                 uuid=data.get("uuid") or str(_uuid.uuid4()),
                 **_meta_kwargs(data),
+                masked=frozenset(data.get("masked") or ()),
             )
         except (KeyError, TypeError) as err:
             raise InvalidDataError(f"Invalid component data: missing or bad {err}.") from None
@@ -252,12 +257,6 @@ class ComponentChange:
         both = sorted(set(self.set) & set(self.unset))
         if both:
             raise InvalidDataError(f"The key '{both[0]}' cannot be both set and unset.")
-        reserved = sorted(set(RESERVED_CONFIG_KEYS) & (set(self.set) | set(self.unset)))
-        if reserved:
-            raise InvalidDataError(
-                f"'{reserved[0]}' is not a configuration field: it is the component's own"
-                + (" (use rename to change the name)." if reserved[0] == "name" else ".")
-            )
         if self.name is not None:
             check_name(self.name, "component name")
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.store_errors import StoreErrors
 from zen_core.writes import (
@@ -214,6 +214,19 @@ class BaseStore(StoreErrors, ABC):
             if team.name == name:
                 return team
         raise self.team_not_found(name, [t.name for t in teams])
+
+    def standing(self, user: str) -> Standing:
+        """Whether roles are assigned here, whether ``user`` is a user, and their roles
+        (given to them and to their teams): what every checked read and write asks first,
+        so stores may answer it with one query."""
+        assignments = self.list_role_assignments()
+        if not assignments:
+            return Standing(False, user in {u.name for u in self.list_users()}, frozenset())
+        teams = {t.name for t in self.list_teams() if user in t.members}
+        roles = frozenset(a.role for a in assignments
+                          if a.user == user or (a.team is not None and a.team in teams))
+        return Standing(True, bool(roles) or user in {u.name for u in self.list_users()},
+                        roles)
 
     def find_api_key(self, key_id: str) -> ApiKey | None:
         """The key whose public id is ``key_id``, or None (stores may look it up faster)."""

@@ -176,23 +176,25 @@ def _state(zen_home, **fields):
 ])
 def test_the_local_service_token(zen_home, url, host, found):
     _state(zen_home, host=host)
-    assert local_service_token(url) == ("local-token" if found else None)
+    assert local_service_token(url, zen_home) == ("local-token" if found else None)
+    assert local_service_token(url, None) is None  # no config folder given: none found
 
 
 def test_no_or_broken_state_file_means_no_local_token(zen_home):
-    assert local_service_token("http://localhost:8000") is None
+    assert local_service_token("http://localhost:8000", zen_home) is None
     zen_home.mkdir(parents=True, exist_ok=True)
     (zen_home / "service.json").write_text("{not json")
-    assert local_service_token("http://localhost:8000") is None
+    assert local_service_token("http://localhost:8000", zen_home) is None
 
 
 def test_which_token_is_sent(stub, zen_home, monkeypatch):
     _state(zen_home, port=stub.port, token="from-state")
     stub.instance = "the-secret-of-the-run-0123"
-    RestStore(stub.url).list_stacks()
+    opener = StoreContext(config_directory=zen_home)
+    RestStore(stub.url, opener).list_stacks()
     monkeypatch.setenv("ZENML_STORE_TOKEN", "from-env")
-    RestStore(stub.url).list_stacks()
-    RestStore(stub.url, StoreContext(token="explicit")).list_stacks()
+    RestStore(stub.url, opener).list_stacks()
+    RestStore(stub.url, StoreContext(token="explicit", config_directory=zen_home)).list_stacks()
     assert [r["auth"] for r in stub.requests] == [
         "Bearer from-state", "Bearer from-env", "Bearer explicit"]
 
@@ -214,7 +216,7 @@ def test_the_local_key_is_sent_only_to_the_service_that_proves_its_run(stub, zen
     _state(zen_home, port=stub.port, token="the-local-key")
     stub.instance = instance
     with pytest.raises(StoreUnavailableError) as info:
-        RestStore(stub.url).list_stacks()
+        RestStore(stub.url, StoreContext(config_directory=zen_home)).list_stacks()
     assert str(info.value) == (
         f"The program answering at {stub.url} is not the zen service this machine started "
         "(it could not prove the instance recorded in service.json), so its key was not "
@@ -228,14 +230,14 @@ def test_the_local_key_is_sent_only_to_the_service_that_proves_its_run(stub, zen
 def test_a_state_file_without_an_instance_sends_nothing(stub, zen_home):
     _state(zen_home, port=stub.port, token="the-local-key", instance=None)
     with pytest.raises(StoreUnavailableError, match="records no instance to check"):
-        RestStore(stub.url).list_stacks()
+        RestStore(stub.url, StoreContext(config_directory=zen_home)).list_stacks()
     assert stub.requests == []
 
 
 def test_the_check_is_made_once_per_store(stub, zen_home):
     _state(zen_home, port=stub.port, token="the-local-key")
     stub.instance = "the-secret-of-the-run-0123"
-    store = RestStore(stub.url)
+    store = RestStore(stub.url, StoreContext(config_directory=zen_home))
     for _ in range(3):
         store.list_stacks()
     assert [r["auth"] for r in stub.requests] == ["Bearer the-local-key"] * 3
@@ -419,5 +421,5 @@ def test_a_client_with_its_own_config_folder_finds_its_service_token(tmp_path, m
     with running_service(config, profile="default") as state:
         client.create_profile("remote", store_type="rest",
                               url=f"http://127.0.0.1:{state.port}")
-        remote = client.open_store(client.get_profile("remote"))
-        assert remote.stack_names() == ["default"]
+        remote = Client(config_directory=config, cwd=tmp_path, profile="remote")
+        assert [s.name for s in remote.list_stacks()] == ["default"]

@@ -205,8 +205,10 @@ class TestRestStoreContract(StoreContract):
             store.apply([CreateApiKey(_key("ann", "laptop", "b" * 12))])
         with raises_named(UserNotFoundError, "zed"):
             store.apply([CreateApiKey(_key("zed", "k", "c" * 12))])
-        store.apply([TouchApiKey("0123456789ab", "2030-01-01T00:00:00.000000Z")])
-        assert store.list_api_keys("ann")[0].last_used == "2030-01-01T00:00:00.000000Z"
+        # the service records a key's use itself; no client writes it
+        with pytest.raises(NotPermittedError, match="records the use of its API keys itself"):
+            store.apply([TouchApiKey("0123456789ab", "2030-01-01T00:00:00.000000Z")])
+        assert store.list_api_keys("ann")[0].last_used is None
         store.apply([RevokeApiKey("ann", "laptop")])
         assert store.list_api_keys("ann") == []
         with raises_named(ApiKeyNotFoundError, "laptop"):
@@ -220,7 +222,6 @@ class TestRestStoreContract(StoreContract):
         store.update_component(T.ORCHESTRATOR, "s", ComponentChange(set={"password": "hunter2"}))
         store.apply([], actor="ann")  # nothing to record
         store.update_stack("s", StackChange(name="t"))
-        store.apply([TouchApiKey("nothing", "2030-01-01T00:00:00.000000Z")])
         events, total = store.list_events(limit=7)
         assert total == before + 7  # 3 components, the stack, the user, 2 updates
         newest = events[0]

@@ -16,7 +16,9 @@ from zen_core.client import Client
 from zen_core.config import Profile
 from zen_core.exceptions import InvalidDataError, ProfileNotFoundError, StoreUnavailableError
 from zen_core.models import Component, ComponentType, Stack, StackChange
+from zen_core.services.authz import DELEGATED
 from zen_core.testing.contract import register_stack_with_components
+from zen_core.testing.helpers import profile_store
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
 from zen_service.testing import add_user_key, bearer
@@ -37,7 +39,7 @@ def store(tmp_path):
 
 def served_profile_key() -> None:
     """Give the default profile's store the admin key ``AUTH`` sends."""
-    add_user_key(Client().store, "ann", "admin", key=ADMIN_KEY)
+    add_user_key(profile_store(), "ann", "admin", key=ADMIN_KEY)
 
 
 @pytest.fixture
@@ -446,17 +448,18 @@ def test_writes_by_another_process_are_visible_at_once(client, store):
 
 # --- serving a profile ---------------------------------------------------------------------
 def test_create_app_serves_the_active_profile(zen_home):
-    client = Client().prepare()
+    Client().prepare()
     served_profile_key()
     app = create_app()
     assert app.config["ZEN_PROFILE"] == "default"
     stacks = app.test_client().get("/api/v1/stacks", headers=AUTH).json["items"]
-    assert [s["name"] for s in stacks] == client.store.stack_names() == ["default"]
+    assert [s["name"] for s in stacks] == profile_store().stack_names() == ["default"]
 
 
 def test_the_served_store_is_opened_with_the_profiles_context(zen_home):
     Client().prepare()
-    store = create_app("default").extensions["zen_service"]["store"].get()
+    served = create_app("default").extensions["zen_service"]["served"]
+    store = served.access(DELEGATED).bookkeeping()
     assert (store.context.profile, store.context.config_directory) == ("default", zen_home)
 
 
@@ -479,15 +482,18 @@ def test_a_served_store_that_has_gone_is_a_503_naming_the_profile(zen_home):
 
 def test_each_server_thread_opens_its_own_store(zen_home):
     Client().prepare()
-    app = create_app("default")
-    provider = app.extensions["zen_service"]["store"]
+    served = create_app("default").extensions["zen_service"]["served"]
+
+    def store():
+        return served.access(DELEGATED).bookkeeping()
+
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(provider.get()))
+    thread = threading.Thread(target=lambda: seen.append(store()))
     thread.start()
     thread.join()
-    assert provider.get() is provider.get()
-    assert seen[0] is not provider.get()
-    assert seen[0].url == provider.get().url
+    assert store() is store()
+    assert seen[0] is not store()
+    assert seen[0].url == store().url
 
 
 def test_create_app_refuses_unknown_and_rest_profiles(zen_home):
@@ -499,3 +505,16 @@ def test_create_app_refuses_unknown_and_rest_profiles(zen_home):
         create_app("remote")
     assert "a zen service serves a local" in str(info.value)
     assert "profile, not another service" in str(info.value)
+
+
+def test_each_kind_of_error_has_its_status():
+    """The statuses the spec promises, by the class the body names (subclasses included)."""
+    from zen_core import exceptions as e
+    from zen_service.errors import status_of
+
+    expected = {e.StackNotFoundError: 404, e.ProfileNotFoundError: 404,
+                e.ComponentExistsError: 409, e.InUseError: 409, e.InvalidDataError: 422,
+                e.StackRuleError: 422, e.ConflictError: 412, e.NotPermittedError: 403,
+                e.StoreUnavailableError: 503, e.StoreMissingError: 503,
+                e.AuthenticationError: 401, e.PluginError: 400, e.ZenError: 400}
+    assert {cls: status_of(cls("x")) for cls in expected} == expected

@@ -14,6 +14,7 @@ import pytest
 from zen_core.client import Client
 from zen_core.exceptions import ZenError
 from zen_core.testing.cli import ok
+from zen_core.testing.helpers import profile_store
 from zen_service.app import create_app
 from zen_service.testing import add_user_key, bearer
 
@@ -28,14 +29,14 @@ def served(zen_home, zen):
     Client().prepare()
     ok(zen("orchestrator register kf -t kubeflow"))
     ok(zen("container-registry register r -t default --uri=localhost:5000"))
-    store = Client().store
+    store = profile_store()
     add_user_key(store, "default", "admin")  # the CLI's user keeps its rights
     add_user_key(store, "ed", "editor", key=EDITOR_KEY)
     return zen, create_app("default").test_client()
 
 
 def snapshot() -> tuple:
-    store = Client().store
+    store = profile_store()
     return ([s.to_dict() for s in store.list_stacks()],
             [c.to_dict() for c in store.list_components()])
 

@@ -80,6 +80,7 @@ def _machine(folder, store_type, url):
 def test_two_services_share_keys_revocations_and_history(tmp_path, shared, monkeypatch):
     from zen_core.services import accounts, keys
     from zen_core.services.access import StoreAccess
+    from zen_core.services.authz import DELEGATED
     from zen_core.store import StoreContext
     from zen_rest_store.store import RestStore
     from zen_service.testing import bearer, running_service
@@ -90,7 +91,7 @@ def test_two_services_share_keys_revocations_and_history(tmp_path, shared, monke
     _machine(b_folder, *shared)
     with running_service(a_folder, "shared") as a, running_service(b_folder, "shared") as b:
         admin_a = RestStore(a.url, StoreContext(token=a.token))
-        access = StoreAccess(admin_a)  # the service checks the roles
+        access = StoreAccess(admin_a, DELEGATED)  # the service checks the roles
         accounts.create_user(access, "ann")
         accounts.assign(access, "editor", user="ann")
         _, ann_key = keys.create(access, "ann", "laptop")

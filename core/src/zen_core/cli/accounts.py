@@ -39,7 +39,7 @@ def set_user(name: str) -> None:
     from zen_core.services import choices
 
     client = make_client()
-    choices.set_user(client.context, client.store, name)
+    choices.set_user(client.context, client.access, name)
     success(f"Active user of profile '{client.profile.name}' set to '{name}'.")
 
 
@@ -58,12 +58,10 @@ def create_user(name: str) -> None:
 def list_users(output_format: str) -> None:
     """List users with their roles and teams."""
     from zen_core.services import accounts
-    from zen_core.services.authz import roles_of
 
     access = _access()
     teams = accounts.list_teams(access)
-    rows = [{"name": u.name, "created": u.created,
-             "roles": sorted(roles_of(access.store, u.name)),
+    rows = [{"name": u.name, "created": u.created, "roles": accounts.roles_of(access, u.name),
              "teams": [t.name for t in teams if u.name in t.members]}
             for u in accounts.list_users(access)]
     if emit_data(rows, output_format):
@@ -82,12 +80,11 @@ def list_users(output_format: str) -> None:
 def describe_user(name: str, output_format: str) -> None:
     """Show a user's roles, teams and API keys."""
     from zen_core.services import accounts
-    from zen_core.services.authz import roles_of
 
     access = _access()
-    found = access.store.get_user(name)
+    found = accounts.get_user(access, name)
     data = {"name": found.name, "created": found.created,
-            "roles": sorted(roles_of(access.store, name)),
+            "roles": accounts.roles_of(access, name),
             "teams": [t.name for t in accounts.list_teams(access) if name in t.members]}
     if emit_data(data, output_format):
         return
@@ -202,7 +199,7 @@ def describe_team(name: str, output_format: str) -> None:
     from zen_core.services import accounts
 
     access = _access()
-    found = access.store.get_team(name)
+    found = accounts.get_team(access, name)
     data = {**found.to_dict(), "roles": sorted(
         a.role for a in accounts.list_assignments(access) if a.team == name)}
     if emit_data(data, output_format):
@@ -325,7 +322,7 @@ def whoami(output_format: str) -> None:
     from zen_core.services.authz import identity_of_profile
 
     client = make_client()
-    actor = identity_of_profile(client.store, client.profile)
+    actor = identity_of_profile(client.access, client.profile)
     data = {"profile": client.profile.name, "user": actor.name,
             "roles": sorted(actor.roles), "note": actor.reason}
     if emit_data(data, output_format):

@@ -24,6 +24,7 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
     """
     from zen_core.cli.output import info, warning
     from zen_core.repository import Repository
+    from zen_core.services import choices
 
     root = (path or Path.cwd()).resolve()
     named, named_stack = ctx.meta.get(PROFILE), ctx.meta.get(STACK)
@@ -31,7 +32,8 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
                     stack=named_stack).prepare()
     profile = (client.profile if named else
                client.config.get_profile(client.config.activated_profile))
-    stack = client.active_stack_name if named or named_stack else client.active_stack_of(profile)
+    stack = (client.active_stack_name if named or named_stack else
+             choices.active_stack_of(client.access_of(profile.name), profile))
     Repository.initialize(root, profile.name, stack)
     emit_result(
         f"ZenML repository initialized at {root}.\n"
@@ -59,7 +61,7 @@ def status(ctx: click.Context, output_format: str) -> None:
 
     client = Client(report=info, warn=warning, profile=ctx.meta.get(PROFILE),
                     stack=ctx.meta.get(STACK)).prepare()
-    data = summary(client.context, client.store)
+    data = summary(client.context, client.access)
     data["services"] = _plugin_statuses(ctx)
     if emit_data(data, output_format):
         return

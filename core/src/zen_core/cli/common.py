@@ -27,6 +27,12 @@ def make_client(announce: bool = True) -> Client:
     return client
 
 
+def prepare_quietly() -> None:
+    """The first-run steps every command takes (:meth:`Client.prepare`), with warnings
+    only: for a command that works on no profile's records (``zenml service up``)."""
+    Client(warn=warning).prepare()
+
+
 def confirm_deletion(question: str, yes: bool) -> None:
     """Ask ``question`` when a person is at the terminal (stdin is one) and ``--yes`` was
     not given; without a terminal the delete goes ahead, as kubectl and docker do. A "no"

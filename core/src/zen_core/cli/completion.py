@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from zen_core.cli.options import PROFILE, STACK
+from zen_core.cli.meta import PROFILE, STACK
 from zen_core.models import ComponentType
 
 Completer = Callable[[click.Context, click.Parameter, str], list]
@@ -47,7 +47,9 @@ def _profiles(ctx: click.Context) -> Iterable[str]:
 
 
 def _stacks(ctx: click.Context) -> Iterable[str]:
-    return _client(ctx, "from_profile").store.stack_names()
+    from zen_core.services import stacks
+
+    return stacks.names(_client(ctx, "from_profile").access)
 
 
 def _store_types(ctx: click.Context) -> Iterable[str]:
@@ -66,7 +68,10 @@ profiles, stacks = complete_profiles, complete_stacks
 
 def complete_components(ctype: ComponentType) -> Completer:
     def names(ctx: click.Context) -> Iterable[str]:
-        return [c.name for c in _client(ctx, "from_profile").store.list_components(ctype)]
+        from zen_core.services import components
+
+        access = _client(ctx, "from_profile").access
+        return [c.name for c in components.list_(access, ctype)]
 
     return _safe(names)
 

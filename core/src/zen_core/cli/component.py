@@ -91,7 +91,7 @@ def _active_name(client: Client, ctype: ComponentType) -> str | None:
     name = client.active_stack_name
     if name is None:
         return None
-    return client.store.get_stack(name).components.get(ctype)
+    return client.get_stack(name).components.get(ctype)
 
 
 def _data(client: Client, component: Component) -> dict[str, Any]:
@@ -158,13 +158,13 @@ def make_group(ctype: ComponentType) -> click.Group:
     def list_components(output_format: str, name_filter: str | None,
                         flavor_filter: str | None, sort: str, limit: str | None,
                         page: str | None) -> None:
-        from zen_core.services.listing import list_components as select
+        from zen_core.services import components
 
         query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort,
                                  limit=limit, page=page)
         client = make_client()
         active = _active_name(client, ctype)
-        found = select(client.store, ctype, query)
+        found = components.page(client.access, ctype, query)
         rows = [component_data(c, c.name == active) for c in found.items]
         if emit_data(rows, output_format):
             return
@@ -210,7 +210,7 @@ def make_group(ctype: ComponentType) -> click.Group:
                 )
             name = active
             info(f"No component name given, using `{name}` from active stack.")
-        data = component_data(client.store.get_component(ctype, name), name == active)
+        data = component_data(client.get_component(ctype, name), name == active)
         if emit_data(data, output_format):
             return
         print_table(
@@ -234,7 +234,7 @@ def make_group(ctype: ComponentType) -> click.Group:
 
         client = make_client()
         plan = component_deletion(client.access, ctype, name)
-        data = component_data(client.store.get_component(ctype, name), False)
+        data = component_data(client.get_component(ctype, name), False)
         if dry_run:
             _dry_run(plan.plan, data, output_format)
             return

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-#: Where the shared options leave their values (``ctx.meta``, shared down the chain).
-PROFILE, STACK, QUIET = "zen.profile", "zen.stack", "zen.quiet"
+from zen_core.cli.meta import PROFILE, QUIET, STACK
+
 _META = {"zen_profile": PROFILE, "zen_stack": STACK, "zen_quiet": QUIET}
 
 

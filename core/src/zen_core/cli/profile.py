@@ -48,10 +48,12 @@ def _effective_stack(client: Client) -> str | None:
 
 def _data_of(client: Client, name: str) -> dict:
     """``profile list``'s shape for one profile."""
-    p = client.get_profile(name)
+    from zen_core.services.profiles import store_url
+
+    p = client.config.get_profile(name)
     active = p.name == client.profile.name
     stack = _effective_stack(client) if active else p.active_stack
-    return _profile_data(p, client.store_url(p), active, stack)
+    return _profile_data(p, store_url(client.config, p), active, stack)
 
 
 STORE_TYPE_HELP = "The store back-end: local, sql, rest, or one a plugin adds."
@@ -103,7 +105,7 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
 def list_profiles(output_format: str) -> None:
     """List profiles in the order they were created; 👉 marks the active one."""
     client = make_client()
-    rows = [_data_of(client, p.name) for p in client.list_profiles()]
+    rows = [_data_of(client, name) for name in client.config.profiles]
     if emit_data(rows, output_format):
         return
     print_table(

@@ -129,12 +129,12 @@ def _columns(stacks: list[Stack]) -> list[ComponentType]:
 def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str | None,
                 sort: str, limit: str | None, page: str | None) -> None:
     """List the stacks of the active profile; 👉 marks the active one."""
-    from zen_core.services.listing import list_stacks as select
+    from zen_core.services import stacks
 
     query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort, limit=limit,
                              page=page)
     client = make_client()
-    found = select(client.store, query)
+    found = stacks.page(client.access, query)
     stacks = found.items
     active = client.active_stack_name
     if emit_data([_stack_data(s, active) for s in stacks], output_format):
@@ -162,7 +162,7 @@ def describe(name: str | None, output_format: str) -> None:
     """Show a stack's components (default: the active stack)."""
     client = make_client()
     active = client.active_stack_name
-    s = client.store.get_stack(name or active) if (name or active) else client.active_stack
+    s = client.get_stack(name or active) if (name or active) else client.active_stack
     if emit_data(_stack_data(s, active), output_format):
         return
     print_table(
@@ -209,8 +209,8 @@ def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
     from zen_core.services.deletion import stack_deletion
 
     client = make_client()
-    plan = stack_deletion(client.context, client.store, name)
-    data = _stack_data(client.store.get_stack(name), None)
+    plan = stack_deletion(client.context, client.access, name)
+    data = _stack_data(client.get_stack(name), None)
     if dry_run:
         _dry_run(plan.plan, data, output_format)
         return
@@ -297,7 +297,7 @@ def copy(source: str, target: str, from_profile: str | None, rename_components: 
         return
     for note in notes:
         info(note)
-    written = client.store.get_stack(target)
+    written = client.get_stack(target)
     emit_result(f"Stack '{source}' copied to '{target}'.",
                 _stack_data(written, _active_name(client)), output_format)
 
@@ -379,7 +379,7 @@ def import_stack(file: str, new_name: str | None, rename_components: bool, dry_r
         return
     for note in notes:
         info(note)
-    written = client.store.get_stack(imported.name)
+    written = client.get_stack(imported.name)
     emit_result(f"Stack '{imported.name}' successfully imported!",
                 _stack_data(written, _active_name(client)), output_format)
 

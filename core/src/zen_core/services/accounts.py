@@ -35,46 +35,55 @@ if TYPE_CHECKING:
 
 # --- users ------------------------------------------------------------------------------------
 def create_user(access: StoreAccess, name: str) -> User:
-    [user] = access.write([CreateUser(User(check_name(name, "user name")))], Permission.ADMIN)
+    [user] = access.write([CreateUser(User(check_name(name, "user name")))])
     return user
 
 
 def list_users(access: StoreAccess) -> list[User]:
-    access.require(Permission.READ)
-    return access.store.list_users()
+    return access.checked(Permission.READ).list_users()
+
+
+def get_user(access: StoreAccess, name: str) -> User:
+    return access.checked(Permission.READ).get_user(name)
+
+
+def roles_of(access: StoreAccess, user: str) -> list[str]:
+    """The roles ``user`` has: given to them and to their teams."""
+    from zen_core.services.authz import roles_of
+
+    return sorted(roles_of(access.checked(Permission.READ), user))
 
 
 def delete_user(access: StoreAccess, name: str) -> None:
     """Delete a user with their team memberships, roles and API keys."""
-    access.require(Permission.ADMIN)
-    access.store.get_user(name)
-    access.write([DeleteUser(name)], Permission.ADMIN)
+    access.write([DeleteUser(name)])
 
 
 # --- teams ------------------------------------------------------------------------------------
 def create_team(access: StoreAccess, name: str) -> Team:
-    [team] = access.write([CreateTeam(Team(check_name(name, "team name")))], Permission.ADMIN)
+    [team] = access.write([CreateTeam(Team(check_name(name, "team name")))])
     return team
 
 
 def list_teams(access: StoreAccess) -> list[Team]:
-    access.require(Permission.READ)
-    return access.store.list_teams()
+    return access.checked(Permission.READ).list_teams()
+
+
+def get_team(access: StoreAccess, name: str) -> Team:
+    return access.checked(Permission.READ).get_team(name)
 
 
 def delete_team(access: StoreAccess, name: str) -> None:
-    access.require(Permission.ADMIN)
-    access.store.get_team(name)
-    access.write([DeleteTeam(name)], Permission.ADMIN)
+    access.write([DeleteTeam(name)])
 
 
 def add_member(access: StoreAccess, team: str, user: str) -> Team:
-    [written] = access.write([AddTeamMember(team, user)], Permission.ADMIN)
+    [written] = access.write([AddTeamMember(team, user)])
     return written
 
 
 def remove_member(access: StoreAccess, team: str, user: str) -> Team:
-    [written] = access.write([RemoveTeamMember(team, user)], Permission.ADMIN)
+    [written] = access.write([RemoveTeamMember(team, user)])
     return written
 
 
@@ -98,9 +107,8 @@ def assign(access: StoreAccess, role: str, user: str | None = None,
     """Give ``role`` to a user or a team. The first assignment in a store also makes the
     acting user an admin. Returns what was assigned."""
     wanted = assignment(role, user, team)
-    access.require(Permission.ADMIN)
     writes: list[Write] = []
-    store = access.store
+    store = access.checked(Permission.ADMIN)
     me = access.actor.name
     if not store.list_role_assignments() and me is not None:
         if me not in {u.name for u in store.list_users()}:
@@ -108,28 +116,28 @@ def assign(access: StoreAccess, role: str, user: str | None = None,
         if wanted != RoleAssignment("admin", me):
             writes.append(AssignRole(RoleAssignment("admin", me)))
     writes.append(AssignRole(wanted))
-    return [w for w in access.write(writes, Permission.ADMIN) if isinstance(w, RoleAssignment)]
+    return [w for w in access.write(writes) if isinstance(w, RoleAssignment)]
 
 
 def revoke(access: StoreAccess, role: str, user: str | None = None,
            team: str | None = None) -> None:
-    access.write([RevokeRole(assignment(role, user, team))], Permission.ADMIN)
+    access.write([RevokeRole(assignment(role, user, team))])
 
 
 def list_assignments(access: StoreAccess) -> list[RoleAssignment]:
-    access.require(Permission.READ)
-    return access.store.list_role_assignments()
+    return access.checked(Permission.READ).list_role_assignments()
 
 
 def check_an_admin_remains(writes: Sequence[Write], assignments: Sequence[RoleAssignment],
-                           teams: Sequence[Team]) -> None:
-    """Refuse a batch after which roles are assigned but no one is an admin.
+                           teams: Sequence[Team], *, roles_in_use: bool = False) -> None:
+    """Refuse a batch after which roles are assigned but no one is an admin, or, in a
+    store that had roles (``roles_in_use``), after which no role is left at all.
 
     The stores run this inside the write (``StoreRules.check_accounts``), on the roles
     and teams as they would be committed, after any other removal has committed: two
     admins taking the role from each other at once cannot both succeed."""
-    if not assignments:
-        return
+    if not assignments and not roles_in_use:
+        return  # a store without roles: every local user is an admin
     admin_teams = {a.team for a in assignments if a.role == "admin" and a.team}
     admins = {a.user for a in assignments if a.role == "admin" and a.user}
     admins |= {m for t in teams if t.name in admin_teams for m in t.members}

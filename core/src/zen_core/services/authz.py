@@ -22,6 +22,7 @@ from zen_core.exceptions import NotPermittedError
 
 if TYPE_CHECKING:
     from zen_core.config import Profile
+    from zen_core.services.access import StoreAccess
     from zen_core.store import BaseStore
 
 
@@ -60,24 +61,24 @@ DELEGATED = Actor(None, frozenset(ROLES), "checked by the service")
 
 def roles_of(store: BaseStore, user: str) -> frozenset[str]:
     """The roles of ``user``: given to them, and to every team they are in."""
-    teams = {t.name for t in store.list_teams() if user in t.members}
-    return frozenset(a.role for a in store.list_role_assignments()
-                     if a.user == user or (a.team is not None and a.team in teams))
+    return store.standing(user).roles
 
 
 def actor_for(store: BaseStore, user: str, bootstrap: bool = True) -> Actor:
     """``user`` as an actor on ``store``; with ``bootstrap``, an admin while no role is
     assigned to anyone (the local user of a new store; never the user of an API key)."""
-    if bootstrap and not store.list_role_assignments():
+    standing = store.standing(user)
+    if bootstrap and not standing.roles_in_use:
         return Actor(user, frozenset({"admin"}), "no roles assigned in this store yet")
-    if user not in {u.name for u in store.list_users()}:
+    if not standing.is_user:
         return Actor(user, frozenset(), "not a user of this store")
-    return Actor(user, roles_of(store, user))
+    return Actor(user, standing.roles)
 
 
-def identity_of_profile(store: BaseStore, profile: Profile) -> Actor:
+def identity_of_profile(access: StoreAccess, profile: Profile) -> Actor:
     """Whom a profile acts as, for people (``zenml whoami``): what a store that authorizes
     on its side says of this client, else the profile's active user and their roles."""
+    store = access.bookkeeping()
     told = store.whoami()
     if told is not None:
         key = told.get("key") or {}

@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zen_core import env
-from zen_core.context import ENVIRONMENT, LOCAL, Context
+from zen_core.context import ENVIRONMENT, LOCAL, Context, StackChoice
 from zen_core.exceptions import InUseError, StackNotFoundError
+from zen_core.services import profiles, stacks
 from zen_core.services.access import Reporter, quiet
-from zen_core.services.profiles import active_stack_of, open_store
+from zen_core.services.profiles import open_store
 
 if TYPE_CHECKING:
+    from zen_core.config import Profile
     from zen_core.models import Stack
+    from zen_core.services.access import StoreAccess
     from zen_core.store import BaseStore
 
 
@@ -33,7 +36,7 @@ def set_profile(context: Context, name: str, global_: bool = False) -> tuple[str
         changed = repository.active_profile_name != name
         if changed:
             with open_store(config, profile) as store:
-                stack = active_stack_of(store, profile)
+                stack = profiles.active_stack_of(store, profile)
             repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
         return "local", changed
     changed = config.activated_profile != name
@@ -42,19 +45,30 @@ def set_profile(context: Context, name: str, global_: bool = False) -> tuple[str
     return "global", changed
 
 
-def active_stack(context: Context, store: BaseStore) -> Stack:
+def stack_choice(context: Context, access: StoreAccess) -> StackChoice:
+    """The effective stack of the context's profile (``access``: its store), and where
+    the choice comes from."""
+    return context.stack_choice(access.bookkeeping().stack_names())
+
+
+def active_stack_of(access: StoreAccess, profile: Profile) -> str | None:
+    """The profile's recorded active stack, or its fallback if that one is gone."""
+    return profiles.active_stack_of(access.bookkeeping(), profile)
+
+
+def active_stack(context: Context, access: StoreAccess) -> Stack:
     """The effective stack's record; StackNotFoundError when the profile has none."""
-    name = context.stack_choice(store.stack_names()).name
+    name = stack_choice(context, access).name
     if name is None:
         raise StackNotFoundError(
             "No active stack is configured. Register one with `zenml stack register` "
             "and activate it with `zenml stack set STACK`.")
-    return store.get_stack(name)
+    return stacks.get(access, name)
 
 
-def set_stack(context: Context, store: BaseStore, name: str, global_: bool = False) -> str:
+def set_stack(context: Context, access: StoreAccess, name: str, global_: bool = False) -> str:
     """Activate stack ``name`` of the effective profile in the repository or the profile."""
-    store.get_stack(name)
+    stacks.get(access, name)
     profile, repository = context.profile, context.repository
     if repository is not None and not global_ and context.profile_scope == LOCAL:
         repository.set_active(stack=name)
@@ -63,6 +77,19 @@ def set_stack(context: Context, store: BaseStore, name: str, global_: bool = Fal
         return "local"
     context.config.set_profile_stack(profile.name, name)
     return "global"
+
+
+def rename_stack(context: Context, access: StoreAccess, old: str, new: str) -> Stack:
+    """Rename a stack; the active choices that named it follow."""
+    stack = stacks.rename(access, old, new)
+    follow_stack_rename(context, old, new)
+    return stack
+
+
+def delete_stack(context: Context, access: StoreAccess, name: str) -> None:
+    """Delete a stack unless it is active (:func:`check_stack_deletable`)."""
+    check_stack_deletable(context, access, name)
+    stacks.delete(access, name)
 
 
 def follow_stack_rename(context: Context, old: str, new: str) -> None:
@@ -75,6 +102,20 @@ def follow_stack_rename(context: Context, old: str, new: str) -> None:
         repository.set_active(stack=new)
 
 
+def rename_profile(context: Context, old: str, new: str) -> Profile:
+    """Rename a profile; the global choice (:func:`profiles.rename`) and the context's
+    repository's follow."""
+    profile = profiles.rename(context.config, old, new)
+    follow_profile_rename(context, old, new)
+    return profile
+
+
+def delete_profile(context: Context, name: str) -> None:
+    """Delete a profile unless it is active (:func:`check_profile_deletable`)."""
+    check_profile_deletable(context, name)
+    profiles.delete(context.config, name)
+
+
 def follow_profile_rename(context: Context, old: str, new: str) -> None:
     """The repository's choice of profile ``old`` names ``new`` (the global choice is moved
     by :func:`zen_core.services.profiles.rename`; other repositories are repaired when next
@@ -84,10 +125,11 @@ def follow_profile_rename(context: Context, old: str, new: str) -> None:
         repository.set_active(profile=new)
 
 
-def check_stack_deletable(context: Context, store: BaseStore, name: str) -> None:
+def check_stack_deletable(context: Context, access: StoreAccess, name: str) -> None:
     """Refuse to delete the profile's active stack or the effective one (as stored or set in
     the environment: a stack named for one command protects nothing)."""
-    store.get_stack(name)
+    stacks.get(access, name)
+    store = access.bookkeeping()
     profile = context.profile  # whose store it is
     stored = context.without_named()
     if profile.active_stack == name:
@@ -159,8 +201,9 @@ def repair(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
     return True
 
 
-def set_user(context: Context, store: BaseStore, name: str) -> None:
-    """Make the effective profile act as user ``name`` (who must exist in its store)."""
-    store.get_user(name)
+def set_user(context: Context, access: StoreAccess, name: str) -> None:
+    """Make the effective profile act as user ``name`` (who must exist in its store: on a
+    direct store anyone may act as any user, so this needs no role)."""
+    access.bookkeeping().get_user(name)
     with context.config.edit() as data:
         data["profiles"][context.profile.name]["active_user"] = name

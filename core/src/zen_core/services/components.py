@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from zen_core import masking
 from zen_core.accounts import Permission
-from zen_core.exceptions import InvalidDataError, ZenError
+from zen_core.exceptions import InvalidDataError, NotPermittedError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.names import check_name
 from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
@@ -45,24 +45,13 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
            expected_revision: int | None = None) -> Component:
     """Set and unset configuration keys (unset ones go back to their default), change the
     flavor and/or the name, atomically in the store. The result must fit the flavor's
-    schema and every stack using the component must still run; stacks follow a rename."""
+    schema and every stack using the component must still run; stacks follow a rename.
+    (The checks of an update are :mod:`.operations`'.)"""
     type = ComponentType.parse(type)
-    for key in ("name", "uuid"):
-        if key in (set or {}) or key in unset:
-            raise InvalidDataError(
-                f"Cannot update mandatory property '{key}' of {type.display} '{name}'."
-                + (" Use `rename` instead." if key == "name" else "")
-            )
     if new_name is not None:
         check_name(new_name, f"{type.display} name")
     change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
                              name=new_name, expected_revision=expected_revision)
-    if change.is_empty:
-        raise InvalidDataError(f"Nothing to change in {type.display} '{name}'.")
-    if new_name == name and not (change.set or change.unset or change.flavor):
-        access.require(Permission.WRITE)
-        access.store.get_component(type, name)  # not found first, as for any other name
-        raise access.store.component_exists(type, name)
     [written] = access.write([UpdateComponent(type, name, change)])
     return written
 
@@ -81,14 +70,14 @@ def delete(access: StoreAccess, type: ComponentType | str, name: str,
 
 def get(access: StoreAccess, type: ComponentType | str, name: str) -> Component:
     """The component; its secret values masked unless the actor may read secrets."""
-    access.require(Permission.READ)
-    return _visible(access, access.store.get_component(ComponentType.parse(type), name))
+    store = access.checked(Permission.READ)
+    return _visible(access, store.get_component(ComponentType.parse(type), name))
 
 
 def list_(access: StoreAccess, type: ComponentType | str | None = None) -> list[Component]:
     """Every component (of one type); secrets masked unless the actor may read them."""
-    access.require(Permission.READ)
-    found = access.store.list_components(None if type is None else ComponentType.parse(type))
+    store = access.checked(Permission.READ)
+    found = store.list_components(None if type is None else ComponentType.parse(type))
     return [_visible(access, c) for c in found]
 
 
@@ -98,15 +87,48 @@ def page(access: StoreAccess, type: ComponentType | str | None,
     unless the actor may read them."""
     from zen_core.services.listing import list_components
 
-    access.require(Permission.READ)
-    found = list_components(access.store, type, query)
+    found = list_components(access.checked(Permission.READ), type, query)
     return replace(found, items=[_visible(access, c) for c in found.items])
 
 
+def revealed(access: StoreAccess, type: ComponentType | str, name: str) -> Component:
+    """The component with its secret values, for a command that copies or exports them:
+    refused (naming the role) unless the actor may read secrets, and refused when the
+    store itself withheld them (a rest profile whose key's user may not read them), so
+    that a masked value is never written anywhere as data."""
+    store = access.checked(Permission.READ_SECRETS)
+    return _unmasked(access, store.get_component(ComponentType.parse(type), name))
+
+
+def revealed_all(access: StoreAccess) -> list[Component]:
+    """Every component with its secret values (:func:`revealed`), for a profile copy."""
+    store = access.checked(Permission.READ_SECRETS)
+    return [_unmasked(access, c) for c in store.list_components()]
+
+
+def _unmasked(access: StoreAccess, component: Component) -> Component:
+    withheld = masked_keys(component, access.rules.plugins)
+    if withheld:
+        raise NotPermittedError(
+            f"The secret fields of {component.type.display} '{component.name}' "
+            f"({', '.join(sorted(withheld))}) were withheld by {access.describe()}: its user "
+            "may not read secrets, which needs the 'editor' role. Copy or export without "
+            "them instead: `zenml stack export` without --include-secrets leaves them out, "
+            "with a note."
+        )
+    return component
+
+
 def _visible(access: StoreAccess, component: Component) -> Component:
-    if access.actor.can(Permission.READ_SECRETS):
+    if access.can(Permission.READ_SECRETS):
         return component
-    return replace(component, config=masked_config(component, access.rules.plugins))
+    keys = secret_keys(component, access.rules.plugins)
+    config = component.config
+    masked = frozenset(k for k in keys if config.get(k) is not None)
+    if not masked:
+        return component
+    return replace(component, config={k: (masking.MASK if k in masked else v)
+                                      for k, v in config.items()}, masked=masked)
 
 
 def parse_text_values(type: ComponentType | str, flavor: str, values: Mapping[str, str],
@@ -137,7 +159,7 @@ def parse_text_changes(access: StoreAccess, type: ComponentType | str, name: str
     """:func:`parse_text_values` for an update: against the new flavor, else the
     component's own."""
     type = ComponentType.parse(type)
-    target = flavor or access.store.get_component(type, name).flavor
+    target = flavor or get(access, type, name).flavor
     return parse_text_values(type, target, values, access.rules.plugins)
 
 
@@ -168,6 +190,18 @@ def secret_keys(component: Component, plugins: PluginManager | None = None) -> s
     except ZenError:
         pass  # flavor not installed: the name heuristic alone
     return keys
+
+
+def masked_keys(component: Component, plugins: PluginManager | None = None) -> set[str]:
+    """The keys of ``component`` whose values a store withheld (a rest store's service
+    masks them for a user who may not read secrets): those it says it masked, and secret
+    fields holding the mask itself (a service that does not say)."""
+    withheld = set(component.masked)
+    config = component.config
+    if any(isinstance(v, str) and v == masking.MASK for v in config.values()):
+        withheld |= {k for k in secret_keys(component, plugins)
+                     if isinstance(config.get(k), str) and config[k] == masking.MASK}
+    return withheld
 
 
 def masked_config(component: Component, plugins: PluginManager | None = None) -> dict[str, Any]:

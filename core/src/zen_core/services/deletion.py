@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from zen_core.accounts import Permission
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.masking import mask_url
 from zen_core.models import ComponentType
@@ -21,7 +22,6 @@ from zen_core.services.rules import count
 if TYPE_CHECKING:
     from zen_core.context import Context
     from zen_core.services.access import StoreAccess
-    from zen_core.store import BaseStore
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def profile_deletion(context: Context, name: str) -> Deletion:
     return Deletion(f"profile '{name}'", consequence)
 
 
-def stack_deletion(context: Context, store: BaseStore, name: str) -> Deletion:
+def stack_deletion(context: Context, access: StoreAccess, name: str) -> Deletion:
     """Refuse an active stack; its components stay."""
-    choices.check_stack_deletable(context, store, name)
+    choices.check_stack_deletable(context, access, name)
     return Deletion(f"stack '{name}'", "Its components stay registered.")
 
 
@@ -71,7 +71,7 @@ def component_deletion(access: StoreAccess, type: ComponentType | str,
                        name: str) -> Deletion:
     """Refuse a component that stacks use (the store refuses it again, atomically)."""
     ctype = ComponentType.parse(type)
-    store = access.store
+    store = access.checked(Permission.WRITE)
     store.get_component(ctype, name)
     using = store.stacks_using(ctype, name)
     if using:

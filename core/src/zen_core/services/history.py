@@ -17,10 +17,10 @@ MAX_LIMIT = 1000
 def list_(access: StoreAccess, *, limit: int = 50, offset: int = 0, user: str | None = None,
           target: str | None = None, name: str | None = None) -> tuple[list[Event], int]:
     """Events newest first (a page of ``limit`` after ``offset``) and how many match."""
-    access.require(Permission.READ)
+    store = access.checked(Permission.READ)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidDataError(f"The limit must be between 1 and {MAX_LIMIT}, not {limit}.")
     if offset < 0:
         raise InvalidDataError(f"The offset must not be negative, not {offset}.")
-    return access.store.list_events(limit=limit, offset=offset, actor=user, target=target,
+    return store.list_events(limit=limit, offset=offset, actor=user, target=target,
                                     name=name)

@@ -66,12 +66,11 @@ def _new_key(user: str, name: str, expires_in: str | timedelta | None) -> tuple[
 def create(access: StoreAccess, user: str, name: str | None = None,
            expires_in: str | timedelta | None = None) -> tuple[ApiKey, str]:
     """A new key for ``user``: its record and the key itself, which is shown only now."""
-    access.require(Permission.ADMIN)
-    taken = {k.name for k in access.store.list_api_keys(user)}
+    taken = {k.name for k in access.checked(Permission.ADMIN).list_api_keys(user)}
     if name is None:
         name = next(f"key-{n}" for n in range(1, len(taken) + 2) if f"key-{n}" not in taken)
     record, key = _new_key(user, name, expires_in)
-    [written] = access.write([CreateApiKey(record)], Permission.ADMIN)
+    [written] = access.write([CreateApiKey(record)])
     return written, key
 
 
@@ -83,8 +82,7 @@ def bootstrap_admin_key(access: StoreAccess, name: str = "service") -> tuple[Api
     Only an admin may do this; on a new store (no role assigned yet) the local user is
     one (:func:`zen_core.services.authz.actor_for`). NotPermittedError otherwise.
     """
-    access.require(Permission.ADMIN)
-    store, user = access.store, access.actor.name
+    store, user = access.checked(Permission.ADMIN), access.actor.name
     if user is None:
         raise InvalidDataError("An admin key is made for a named user, not for a store that "
                                "checks roles itself.")
@@ -98,19 +96,19 @@ def bootstrap_admin_key(access: StoreAccess, name: str = "service") -> tuple[Api
                 if n not in taken)
     record, key = _new_key(user, free, None)
     writes.append(CreateApiKey(record))
-    written = access.write(writes, Permission.ADMIN)
+    written = access.write(writes)
     return written[-1], key  # type: ignore[return-value]
 
 
 def list_(access: StoreAccess, user: str | None = None) -> list[ApiKey]:
-    access.require(Permission.ADMIN)
+    store = access.checked(Permission.ADMIN)
     if user is not None:
-        access.store.get_user(user)
-    return access.store.list_api_keys(user)
+        store.get_user(user)
+    return store.list_api_keys(user)
 
 
 def revoke(access: StoreAccess, user: str, name: str) -> None:
-    access.write([RevokeApiKey(user, name)], Permission.ADMIN)
+    access.write([RevokeApiKey(user, name)])
 
 
 def is_expired(key: ApiKey, now: datetime | None = None) -> bool:

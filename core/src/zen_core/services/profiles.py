@@ -20,6 +20,7 @@ from zen_core.services.access import Reporter, quiet
 
 if TYPE_CHECKING:
     from zen_core.plugins import PluginManager
+    from zen_core.services.access import StoreAccess
     from zen_core.store import BaseStore
 
 
@@ -47,6 +48,37 @@ def open_store(config: GlobalConfig, profile: Profile) -> BaseStore:
                            ca_cert=Path(profile.store_ca_cert) if profile.store_ca_cert else None,
                            insecure=profile.store_insecure)
     return store_type.open(store_url(config, profile), context)
+
+
+def access_to(config: GlobalConfig, profile: Profile, *, store: BaseStore | None = None,
+              report: Reporter = quiet) -> StoreAccess:
+    """The profile's store (``store`` if open already) behind the door, acting as the
+    profile's user (:func:`zen_core.services.authz.actor_of_profile`)."""
+    from zen_core.services.access import StoreAccess
+    from zen_core.services.authz import actor_of_profile
+
+    opened = store if store is not None else open_store(config, profile)
+    return StoreAccess(opened, lambda: actor_of_profile(opened, profile), report=report)
+
+
+class OpenStores:
+    """The stores of the profiles one client works with, each opened once and handed out
+    only behind the door (:func:`access_to`): an edge holds none."""
+
+    def __init__(self, config: GlobalConfig, report: Reporter = quiet) -> None:
+        self.config, self.report = config, report
+        self._opened: dict[tuple[str, str], BaseStore] = {}  # by profile name and URL
+
+    def access(self, profile: Profile) -> StoreAccess:
+        key = (profile.name, store_url(self.config, profile))
+        if key not in self._opened:
+            self._opened[key] = open_store(self.config, profile)
+        return access_to(self.config, profile, store=self._opened[key], report=self.report)
+
+    def forget(self, name: str) -> None:
+        """Close the store of profile ``name`` (deleted): a new one of that name is new."""
+        for key in [k for k in self._opened if k[0] == name]:
+            self._opened.pop(key).close()
 
 
 def active_stack_of(store: BaseStore, profile: Profile) -> str | None:

@@ -45,6 +45,19 @@ class Rules:
 
             plugins = get_plugin_manager()
         self.plugins = plugins
+        #: Whether roles were assigned in the store before the write: then an admin must
+        #: remain after it, even when no role at all would (see :meth:`keeping_an_admin`).
+        self.roles_in_use = False
+
+    def keeping_an_admin(self) -> Rules:
+        """These rules for a write in a store where roles are assigned: it must not leave
+        the store without an admin, not even by removing every role (a store without
+        roles makes every local user an admin, but no API key's user)."""
+        import copy
+
+        kept = copy.copy(self)
+        kept.roles_in_use = True
+        return kept
 
     def validated_config(self, type: ComponentType, flavor: str, config: dict) -> dict:
         """``config`` checked against the flavor's schema, normalised; InvalidDataError if not."""
@@ -63,7 +76,7 @@ class Rules:
                        teams: Sequence[Team]) -> None:
         from zen_core.services.accounts import check_an_admin_remains
 
-        check_an_admin_remains(writes, assignments, teams)
+        check_an_admin_remains(writes, assignments, teams, roles_in_use=self.roles_in_use)
 
     def check_stack(self, stack: Stack, members: Mapping[ComponentType, Component]) -> None:
         from zen_core.records import StackView

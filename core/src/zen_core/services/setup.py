@@ -1,7 +1,9 @@
 """The explicit steps the CLI runs before a command (``Client.prepare``), in this order:
 
 1. the first run creates and activates the ``default`` profile;
-2. a repository written by ZenML before 0.7 is migrated into a profile;
+2. a repository written by ZenML before 0.7 is migrated into a profile, by the step the
+   caller gives (the CLI's and the Python API's: :func:`zen_core.legacy.migrate_if_legacy`;
+   the domain does not know that format);
 3. choices that name a profile or stack that has gone are repaired, with a warning.
 
 Nothing else writes on its way to a command: reading the configuration never does.
@@ -9,6 +11,7 @@ Nothing else writes on its way to a command: reading the configuration never doe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from zen_core.config import GlobalConfig
@@ -19,14 +22,18 @@ from zen_core.services import choices, profiles
 from zen_core.services.access import Reporter, quiet
 from zen_core.services.progress import Progress, no_progress
 
+#: Migrates the repository folder it is given if it needs it; says whether it did.
+Migration = Callable[..., bool]
+
 
 def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter = quiet,
             warn: Reporter = quiet, *, profile: str | None = None, stack: str | None = None,
-            progress: Progress = no_progress) -> None:
+            progress: Progress = no_progress, migrate: Migration | None = None) -> None:
     """``profile`` and ``stack`` are what the command names (``--profile``/``--stack``):
-    then no stored choice is repaired. ``progress`` follows a large migration."""
+    then no stored choice is repaired. ``migrate(config, zen_dir, report, progress=...)``
+    migrates a legacy repository; ``progress`` follows a large migration."""
     profiles.ensure_default(config, report)
-    if repository_root is not None and _migrate_if_legacy(
+    if repository_root is not None and migrate is not None and migrate(
             config, repository_root / REPOSITORY_DIR, report, progress=progress):
         config.reload()
     repository = Repository(repository_root) if repository_root else None
@@ -38,10 +45,3 @@ def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter
         repaired = False  # a store that has gone: nothing to repair, the command says so
     if repaired:
         config.reload()
-
-
-def _migrate_if_legacy(config: GlobalConfig, zen_dir: Path, report: Reporter,
-                       progress: Progress) -> bool:
-    from zen_core.legacy import migrate_if_legacy  # only inside a repository
-
-    return migrate_if_legacy(config, zen_dir, report, progress=progress)

@@ -11,9 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import Permission
-from zen_core.exceptions import InvalidDataError
-from zen_core.models import REQUIRED_TYPES, ComponentType, Stack, StackChange
-from zen_core.names import check_name
+from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.writes import DeleteStack, RegisterStack, UpdateStack
 
 if TYPE_CHECKING:
@@ -38,24 +36,10 @@ def update(access: StoreAccess, name: str, *,
            remove: Iterable[ComponentType | str] = (), new_name: str | None = None,
            expected_revision: int | None = None) -> Stack:
     """Replace or add the components named in ``set``, remove the optional types in
-    ``remove``, rename to ``new_name``, atomically in the store."""
-    remove = [ComponentType.parse(t) for t in remove]
-    required = [t for t in remove if t in REQUIRED_TYPES]
-    if required:
-        raise InvalidDataError(
-            f"The {required[0].display} of a stack cannot be removed, only replaced "
-            "(`zenml stack update`)."
-        )
-    if new_name is not None:
-        check_name(new_name, "stack name")
-    change = StackChange(set=members(set or {}), remove=remove, name=new_name,
+    ``remove``, rename to ``new_name``, atomically in the store (the checks of an update
+    are :mod:`.operations`')."""
+    change = StackChange(set=members(set or {}), remove=list(remove), name=new_name,
                          expected_revision=expected_revision)
-    if change.is_empty:
-        raise InvalidDataError(f"Nothing to change in stack '{name}'.")
-    if new_name == name and not (change.set or change.remove):
-        access.require(Permission.WRITE)
-        access.store.get_stack(name)
-        raise access.store.stack_exists(name)
     [written] = access.write([UpdateStack(name, change)])
     if change.set:
         access.report(f"Updated stack with name '{name}'.")
@@ -73,18 +57,19 @@ def delete(access: StoreAccess, name: str, expected_revision: int | None = None)
 
 
 def get(access: StoreAccess, name: str) -> Stack:
-    access.require(Permission.READ)
-    return access.store.get_stack(name)
+    return access.checked(Permission.READ).get_stack(name)
 
 
 def list_(access: StoreAccess) -> list[Stack]:
-    access.require(Permission.READ)
-    return access.store.list_stacks()
+    return access.checked(Permission.READ).list_stacks()
+
+
+def names(access: StoreAccess) -> list[str]:
+    return access.checked(Permission.READ).stack_names()
 
 
 def page(access: StoreAccess, query: ListQuery) -> Page[Stack]:
     """The stacks ``query`` asks for (filtered, sorted, one page) and how many match."""
     from zen_core.services.listing import list_stacks
 
-    access.require(Permission.READ)
-    return list_stacks(access.store, query)
+    return list_stacks(access.checked(Permission.READ), query)

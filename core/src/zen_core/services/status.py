@@ -11,10 +11,10 @@ from zen_core.services import profiles
 
 if TYPE_CHECKING:
     from zen_core.context import Context
-    from zen_core.store import BaseStore
+    from zen_core.services.access import StoreAccess
 
 
-def summary(context: Context, store: BaseStore) -> dict[str, Any]:
+def summary(context: Context, access: StoreAccess) -> dict[str, Any]:
     """``{"profile": {name, scope}, "stack": {name, scope}, "store": {type, url},
     "repository": root or None}``; a store that cannot be read gives the stack an
     ``error`` instead (the rest still shows)."""
@@ -22,7 +22,7 @@ def summary(context: Context, store: BaseStore) -> dict[str, Any]:
     profile = choice.profile
     stack: dict[str, Any]
     try:
-        stack_choice = context.stack_choice(store.stack_names())
+        stack_choice = context.stack_choice(access.bookkeeping().stack_names())
         stack = {"name": stack_choice.name, "scope": stack_choice.scope}
     except StoreUnavailableError as err:
         stack = {"name": None, "scope": None, "error": mask_text(err.message)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zen_core.accounts import Permission
@@ -19,7 +20,7 @@ from zen_core.exceptions import AlreadyExistsError, InvalidDataError, StoreUnava
 from zen_core.masking import mask_url
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
-from zen_core.services import profiles, stacks, zenml_format
+from zen_core.services import components, profiles, stacks, zenml_format
 from zen_core.services.components import secret_keys
 from zen_core.services.progress import Progress, no_progress
 from zen_core.services.rules import count
@@ -35,46 +36,53 @@ if TYPE_CHECKING:
 EXPORT_FORMAT = "zen-stack/v1"
 
 
+def _export_components(access: StoreAccess, stack: Stack,
+                       include_secrets: bool) -> list[tuple[Component, list[str]]]:
+    """Each member of ``stack`` and the secret keys left out of it: none with
+    ``include_secrets`` (the actor must be allowed to read them, and the store must not
+    have withheld them), else every secret field it holds."""
+    found = []
+    for ctype, cname in stack.components.items():
+        if include_secrets:
+            found.append((components.revealed(access, ctype, cname), []))
+            continue
+        component = components.get(access, ctype, cname)
+        omitted = sorted(secret_keys(component, access.rules.plugins) & set(component.config))
+        if omitted:
+            component = replace(component, masked=frozenset(), config={
+                k: v for k, v in component.config.items() if k not in omitted})
+        found.append((component, omitted))
+    return found
+
+
 def export_stack(access: StoreAccess, name: str,
                  include_secrets: bool = False) -> dict[str, Any]:
     """The stack and its components as one plain document (secrets left out by default)."""
-    access.require(Permission.READ_SECRETS if include_secrets else Permission.READ)
-    stack = access.store.get_stack(name)
-    components = []
-    for ctype, cname in stack.components.items():
-        component = access.store.get_component(ctype, cname)
-        config = dict(component.config)
-        omitted = [] if include_secrets else sorted(
-            secret_keys(component, access.rules.plugins))
-        for key in omitted:
-            config.pop(key, None)
-        entry = {"type": ctype.value, "name": cname, "flavor": component.flavor,
-                 "uuid": component.uuid, "config": config}
+    stack = stacks.get(access, name)
+    entries = []
+    for component, omitted in _export_components(access, stack, include_secrets):
+        entry = {"type": component.type.value, "name": component.name,
+                 "flavor": component.flavor, "uuid": component.uuid,
+                 "config": dict(component.config)}
         if omitted:
             entry["omitted_secrets"] = omitted
-        components.append(entry)
-    return {"format": EXPORT_FORMAT, "stack": stack.name, "components": components}
+        entries.append(entry)
+    return {"format": EXPORT_FORMAT, "stack": stack.name, "components": entries}
 
 
 def export_stack_zenml(access: StoreAccess, name: str,
                        include_secrets: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The stack as ZenML's own ``zenml stack export`` writes it, and notes on what a ZenML
     file cannot hold (or, without ``include_secrets``, what was left out)."""
-    stack = access.store.get_stack(name)
-    components, notes = [], []
-    for ctype, cname in stack.components.items():
-        component = access.store.get_component(ctype, cname)
-        if not include_secrets:
-            omitted = sorted(secret_keys(component, access.rules.plugins) & set(component.config))
-            if omitted:
-                notes.append(f"Left out the secret fields of {ctype.display} '{cname}' "
-                             f"({', '.join(omitted)}): export with --include-secrets to keep "
-                             "them.")
-                component = Component(component.type, component.flavor, component.name,
-                                      {k: v for k, v in component.config.items()
-                                       if k not in omitted}, uuid=component.uuid)
-        components.append(component)
-    document, more = zenml_format.write(stack, components)
+    stack = stacks.get(access, name)
+    members, notes = [], []
+    for component, omitted in _export_components(access, stack, include_secrets):
+        if omitted:
+            notes.append(f"Left out the secret fields of {component.type.display} "
+                         f"'{component.name}' ({', '.join(omitted)}): export with "
+                         "--include-secrets to keep them.")
+        members.append(component)
+    document, more = zenml_format.write(stack, members)
     return document, [*more, *notes]
 
 
@@ -131,7 +139,7 @@ def import_stack(
     notes: list[str] = []
     exported_name, components, omitted = _parse_export(document, source, notes)
     stack_name = check_name(name or exported_name, "stack name")
-    store = access.store
+    store = access.checked(Permission.WRITE)
     if stack_name in store.stack_names():
         raise store.stack_exists(stack_name)
     chosen = stacks.members(use or {})
@@ -184,7 +192,7 @@ def _plan_component(access: StoreAccess, component: Component,
                     conflicts: list[str]) -> None:
     """Decide what to do with one exported component: register it, reuse an identical one,
     register it renamed, or (a conflict) refuse."""
-    store = access.store
+    store = access.checked(Permission.WRITE)
     try:
         config = access.rules.validated_config(component.type, component.flavor,
                                                component.config)
@@ -265,10 +273,11 @@ def copy_profile(
     source_profile = config.get_profile(source)
     with progress(f"Reading profile '{source}'", None), \
             profiles.open_store(config, source_profile) as source_store:
-        stacks = source_store.list_stacks()
-        components = source_store.list_components()
+        reader = profiles.access_to(config, source_profile, store=source_store)
+        all_stacks = stacks.list_(reader)
+        all_components = components.revealed_all(reader)  # a copy holds the secrets too
         active = profiles.active_stack_of(source_store, source_profile)
-    what = f"{count(len(stacks), 'stack')} and {count(len(components), 'component')}"
+    what = f"{count(len(all_stacks), 'stack')} and {count(len(all_components), 'component')}"
     if dry_run:
         profile = profiles.check_new(config, target, store_type, url, token,
                                      ca_cert=ca_cert, insecure=insecure)
@@ -289,12 +298,11 @@ def copy_profile(
                 f"The store at {mask_url(profile.store_url or '')} is not empty: copy into a "
                 "new store."
             )
+        writer = profiles.access_to(config, profile, store=store)
         # NOTE: no rules: a copy keeps what the source holds, even flavors not installed here.
-        with progress(f"Writing {what} to profile '{target}'", None), store.batch() as batch:
-            for component in components:
-                batch.register_component(component)
-            for stack in stacks:
-                batch.register_stack(stack)
+        with progress(f"Writing {what} to profile '{target}'", None):
+            writer.write([*(RegisterComponent(c) for c in all_components),
+                          *(RegisterStack(s) for s in all_stacks)], rules=False)
         profile.active_stack = active
         profiles.record(config, profile)
     except BaseException:
@@ -335,13 +343,12 @@ def copy_component(source: StoreAccess, target: StoreAccess, type: ComponentType
     """Register a copy of a component of ``source`` in ``target`` as ``new_name`` (a new
     uuid, the same flavor and configuration, checked against ``target``'s flavors)."""
     ctype = ComponentType.parse(type)
-    original = source.store.get_component(ctype, name)
+    original = components.revealed(source, ctype, name)
     new_name = check_name(new_name or name, f"{ctype.display} name")
     if dry_run:
-        if _find(target.store, ctype, new_name) is not None:
-            raise target.store.component_exists(ctype, new_name)
+        store = target.checked(Permission.WRITE)
+        if _find(store, ctype, new_name) is not None:
+            raise store.component_exists(ctype, new_name)
         config = target.rules.validated_config(ctype, original.flavor, original.config)
         return Component(ctype, original.flavor, new_name, config)
-    from zen_core.services import components
-
     return components.register(target, ctype, new_name, original.flavor, original.config)

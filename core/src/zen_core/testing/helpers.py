@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,18 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore
 
 T = ComponentType
+
+
+def profile_store(profile: str | None = None, config_directory: Path | None = None) -> BaseStore:
+    """The raw store of ``profile`` (default: the one in effect here), for a test or a
+    benchmark that sets up or inspects a store below the door, as no edge does."""
+    from zen_core.config import GlobalConfig
+    from zen_core.context import Context
+    from zen_core.services import profiles
+
+    config = GlobalConfig(config_directory)
+    chosen = config.get_profile(profile) if profile else Context.here(config).profile
+    return profiles.open_store(config, chosen)
 
 def component(ctype: ComponentType, name: str, config: dict[str, Any] | None = None,
               flavor: str | None = None) -> Component:

@@ -40,17 +40,17 @@ class LocalService:
     instance: str
 
 
-def local_service(url: str, config_directory: Path | None = None) -> LocalService | None:
+def local_service(url: str, config_directory: Path | None) -> LocalService | None:
     """The key and run secret of the service this machine runs, if ``url`` points at it.
 
-    The state file is looked for in ``config_directory`` (default: the zen config
-    folder of this process).
+    The state file is looked for in ``config_directory``, the zen config folder of
+    whoever opened the store (``StoreContext.config_directory``); without one there
+    is no local service to find: a store never reads the global configuration.
     """
-    from zen_core.config import config_dir
-
+    if config_directory is None:
+        return None
     try:
-        folder = config_directory or config_dir()
-        data = json.loads((folder / SERVICE_STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads((config_directory / SERVICE_STATE_FILE).read_text(encoding="utf-8"))
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except (OSError, ValueError, ZenError):
@@ -65,7 +65,7 @@ def local_service(url: str, config_directory: Path | None = None) -> LocalServic
     return LocalService(token, instance if isinstance(instance, str) else "")
 
 
-def local_service_token(url: str, config_directory: Path | None = None) -> str | None:
+def local_service_token(url: str, config_directory: Path | None) -> str | None:
     """Just the key of :func:`local_service`."""
     found = local_service(url, config_directory)
     return found.token if found is not None else None

@@ -67,6 +67,7 @@ from zen_core.writes import (
     RegisterComponent,
     RegisterStack,
     RemoveTeamMember,
+    TouchApiKey,
     UpdateComponent,
     UpdateStack,
     Write,
@@ -347,6 +348,10 @@ class RestStore(BaseStore):
         writes = list(writes)
         if not writes:
             return []
+        if any(isinstance(w, TouchApiKey) for w in writes):
+            raise NotPermittedError(
+                "A zen service records the use of its API keys itself: a rest store does not "
+                "write a key's last use.")
         if len(writes) == 1 and not isinstance(writes[0], AccountWrite):
             return [self._apply_one(writes[0])]
         timeout = READ_TIMEOUT + BATCH_SECONDS_PER_WRITE * len(writes)

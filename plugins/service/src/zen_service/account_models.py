@@ -215,15 +215,9 @@ class RevokeApiKeyWrite(_Strict):
     name: Name
 
 
-class TouchApiKeyWrite(_Strict):
-    op: Literal["touch_api_key"]
-    key_id: str = Field(max_length=100)
-    when: Annotated[str, AfterValidator(_is_timestamp)]
-
-
 ACCOUNT_WRITES = (CreateUserWrite, DeleteUserWrite, CreateTeamWrite, DeleteTeamWrite,
                   AddTeamMemberWrite, RemoveTeamMemberWrite, AssignRoleWrite, RevokeRoleWrite,
-                  CreateApiKeyWrite, RevokeApiKeyWrite, TouchApiKeyWrite)
+                  CreateApiKeyWrite, RevokeApiKeyWrite)
 
 #: Documented in /openapi.json.
 DOCUMENTED = (User, UserList, Team, TeamList, RoleAssignment, RoleAssignmentList, ApiKey,

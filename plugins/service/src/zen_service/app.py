@@ -15,7 +15,7 @@ exactly as the CLI does with its local user, so the domain layer checks the
 role (403 naming the role needed) and masks secret fields for a viewer, and
 the service refuses what the CLI refuses with the same message. Errors are
 JSON ``{"error": "<zen_core exception class>", "message": ...}`` with the
-class's ``http_status`` (:mod:`zen_service.errors`). Reads of one record and
+status the service gives its class (:mod:`zen_service.errors`). Reads of one record and
 writes answer with ``ETag: "<revision>"``; ``PATCH`` and ``DELETE`` take
 ``If-Match``.
 
@@ -29,16 +29,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from flask import Request, Response, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI, Tag
 
+from zen_core.config import GlobalConfig
 from zen_core.exceptions import AuthenticationError, InvalidDataError
+from zen_core.services import serving
 from zen_core.services.rules import Rules
+from zen_core.services.serving import ServedStore
 from zen_core.store import BaseStore
 from zen_service import __version__
 from zen_service.auth import Authenticator
@@ -63,39 +64,6 @@ PUBLIC_ENDPOINTS = {"health", "openapi_json", "docs", "docs_asset"}
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
 _service_tag = Tag(name="service", description="The service itself.")
-
-
-class StoreProvider:
-    """One store instance per server thread (or the single instance given)."""
-
-    def __init__(self, opener: Callable[[], BaseStore] | None = None,
-                 store: BaseStore | None = None) -> None:
-        self._opener = opener
-        self._store = store
-        self._local = threading.local()
-
-    def get(self) -> BaseStore:
-        if self._store is not None:
-            return self._store
-        store = getattr(self._local, "store", None)
-        if store is None:
-            assert self._opener is not None
-            store = self._local.store = self._opener()
-        return store
-
-
-def profile_store_opener(profile_name: str | None) -> tuple[str, Callable[[], BaseStore]]:
-    """The profile to serve (``None``: the active one) and how to open its store: through
-    the profile's store type with its context (``zen_core.services.profiles.open_store``)."""
-    from functools import partial
-
-    from zen_core.client import Client
-    from zen_core.services.profiles import open_store
-    from zen_service.manager import servable_profile
-
-    client = Client()
-    profile = servable_profile(client, profile_name)
-    return profile.name, partial(open_store, client.config, profile)
 
 
 class _NoFlavorRules(Rules):
@@ -127,15 +95,12 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
         raise InvalidDataError("The instance secret of a zen service has 16 characters "
                                "or more.")
     instance = instance or secrets.token_urlsafe(32)
-    if isinstance(source, BaseStore):
-        profile_name = None
-        provider = StoreProvider(store=source)
-    else:
-        profile_name, opener = profile_store_opener(source)
-        provider = StoreProvider(opener)
-        opener().close()  # fail now, not at the first request, if it cannot be opened
     rules: Any = Rules() if enforce_rules else _NoFlavorRules()
     rules.plugins.flavors()  # collected once now, not by the first requests at once
+    if isinstance(source, BaseStore):
+        served = ServedStore(source, rules)
+    else:
+        served = serving.serve(GlobalConfig(), source, rules)
 
     app = OpenAPI(
         __name__,
@@ -164,13 +129,13 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     app.request_class = _Request
     app.json = _StrictJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["ZEN_PROFILE"] = profile_name
+    app.config["ZEN_PROFILE"] = served.profile
     app.config["ZEN_RULES_ENFORCED"] = enforce_rules
     authenticator = authenticator or Authenticator()
-    app.extensions["zen_service"] = {"store": provider, "rules": rules, "auth": authenticator}
+    app.extensions["zen_service"] = {"served": served, "auth": authenticator}
 
     register_error_handlers(app)
-    _register_auth(app, provider, authenticator)
+    _register_auth(app, served, authenticator)
     _register_body_check(app)
     _register_health(app, instance)
     for blueprint in blueprints():
@@ -185,7 +150,7 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     return app
 
 
-def _register_auth(app: OpenAPI, provider: StoreProvider,
+def _register_auth(app: OpenAPI, served: ServedStore,
                    authenticator: Authenticator) -> None:
     @app.before_request
     def require_key() -> Response | None:
@@ -193,7 +158,7 @@ def _register_auth(app: OpenAPI, provider: StoreProvider,
             return None  # unknown routes answer 404; public ones need nothing
         try:
             g.zen_key, g.zen_actor = authenticator.authenticate(
-                provider.get(), request.headers.get("Authorization", ""))
+                served, request.headers.get("Authorization", ""))
         except AuthenticationError as err:
             authenticator.log_refusal(request.method, request.path, request.remote_addr,
                                       err.message)

@@ -21,12 +21,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zen_core.accounts import ApiKey
 from zen_core.exceptions import AuthenticationError, ZenError
 from zen_core.services import keys
 from zen_core.services.authz import Actor
-from zen_core.store import BaseStore
+
+if TYPE_CHECKING:
+    from zen_core.services.serving import ServedStore
 
 #: How long a key's record and its user's roles are used before they are read again.
 CACHE_SECONDS = 1.0
@@ -71,7 +74,7 @@ class Authenticator:
         self._logged = 0
         self._unlogged = 0
 
-    def authenticate(self, store: BaseStore, header: str) -> tuple[ApiKey, Actor]:
+    def authenticate(self, served: ServedStore, header: str) -> tuple[ApiKey, Actor]:
         """The key and its actor; AuthenticationError (a 401) naming the reason."""
         scheme, _, presented = header.strip().partition(" ")
         presented = presented.strip()
@@ -85,7 +88,7 @@ class Authenticator:
         with self._lock:
             entry = self._cache.get(digest)
         if entry is None:
-            entry = self._read(store, presented, digest, now)
+            entry = self._read(served, presented, digest, now)
         elif not self._fresh(entry, now):
             # One thread reads the key again; the others busy with the same key wait for
             # it (milliseconds) instead of all reading it at once as the second turns.
@@ -97,20 +100,20 @@ class Authenticator:
                 now = time.monotonic()
                 if entry is None or not self._fresh(entry, now):
                     try:
-                        entry = self._read(store, presented, digest, now)
+                        entry = self._read(served, presented, digest, now)
                     finally:
                         with self._lock:
                             self._refreshing.pop(digest, None)
-        self._touch(store, entry.key, now)
+        self._touch(served, entry.key, now)
         return entry.key, entry.actor
 
     def _fresh(self, entry: _Entry, now: float) -> bool:
         return now - entry.read_at < self.cache_seconds and not keys.is_expired(entry.key)
 
-    def _read(self, store: BaseStore, presented: str, digest: bytes, now: float) -> _Entry:
+    def _read(self, served: ServedStore, presented: str, digest: bytes, now: float) -> _Entry:
         """The key read from the store and cached; AuthenticationError if it is not valid."""
         try:
-            key, actor = keys.authenticate(store, presented)
+            key, actor = served.authenticate(presented)
         except AuthenticationError as err:
             with self._lock:
                 self._cache.pop(digest, None)
@@ -127,14 +130,14 @@ class Authenticator:
         for digest in stale or list(self._cache):
             del self._cache[digest]
 
-    def _touch(self, store: BaseStore, key: ApiKey, now: float) -> None:
+    def _touch(self, served: ServedStore, key: ApiKey, now: float) -> None:
         with self._lock:
             last = self._touched.get(key.key_id)
             if last is not None and now - last < self.touch_seconds:
                 return
             self._touched[key.key_id] = now
         try:
-            keys.touch(store, key)
+            served.record_use(key)
         except ZenError as err:  # the request goes on: last_used is a courtesy
             logger.warning("Could not record the use of API key '%s' of user '%s': %s",
                            key.name, key.user, err.message)

@@ -75,7 +75,7 @@ Write = Annotated[
     | accounts.CreateUserWrite | accounts.DeleteUserWrite | accounts.CreateTeamWrite
     | accounts.DeleteTeamWrite | accounts.AddTeamMemberWrite | accounts.RemoveTeamMemberWrite
     | accounts.AssignRoleWrite | accounts.RevokeRoleWrite | accounts.CreateApiKeyWrite
-    | accounts.RevokeApiKeyWrite | accounts.TouchApiKeyWrite,
+    | accounts.RevokeApiKeyWrite,
     Field(discriminator="op"),
 ]
 

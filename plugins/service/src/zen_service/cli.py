@@ -39,15 +39,13 @@ def up(profile: str | None, port: int, host: str, tls_cert: str | None,
     The first start makes an admin API key for the profile's active user (the user and
     the role are created if needed); `zenml service status --show-token` prints it.
     """
-    from zen_core.cli.output import warning
-    from zen_core.client import Client
+    from zen_core.cli.common import prepare_quietly
     from zen_core.exceptions import InvalidDataError
     from zen_service import manager
 
     if (tls_cert is None) != (tls_key is None):
         raise InvalidDataError("Give both --tls-cert and --tls-key, or neither.")
-    # The first-run steps (the default profile...), quietly as before; warnings still show.
-    Client(warn=warning).prepare()
+    prepare_quietly()
 
     tls = (tls_cert, tls_key) if tls_cert and tls_key else None
     state, started = manager.start_service(profile, host=host, port=port, report=info,

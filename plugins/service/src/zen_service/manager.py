@@ -128,32 +128,6 @@ def service_status(directory: Path | None = None) -> tuple[str, ServiceState | N
     return NOT_RESPONDING, state
 
 
-def servable_profile(client: Any, profile_name: str | None,
-                     last_served: str | None = None) -> Any:
-    """The profile a service may serve: ``profile_name`` or the client's active one.
-
-    Refuses an unknown profile, one whose store type is not installed, and one
-    whose store type is not servable (a ``rest`` profile: a service serves a
-    store, not another service).
-    """
-    from zen_core.exceptions import InvalidDataError
-    from zen_core.plugins import get_plugin_manager
-
-    profile = client.get_profile(profile_name) if profile_name else client.profile
-    plugins = get_plugin_manager()
-    kind = plugins.store_type(profile.store_type)  # raises if not installed
-    if not kind.servable:
-        hint = ""
-        if last_served and last_served != profile.name and client.config.has_profile(last_served):
-            hint = f" (`--profile {last_served}` serves the profile it served last time)"
-        servable = " or ".join(sorted(n for n, t in plugins.store_types().items() if t.servable))
-        raise InvalidDataError(
-            f"Profile '{profile.name}' uses the {kind.name} store type: a zen service serves "
-            f"a {servable} profile, not another service. Choose one with --profile{hint}."
-        )
-    return profile
-
-
 def start_service(
     profile: str | None = None,
     host: str = "127.0.0.1",
@@ -172,7 +146,7 @@ def start_service(
     is returned). Raises a ``ZenError`` with a one-line message on failure,
     having stopped the process and left the state file as it was. The profile
     must exist: creating the default one is the CLI's explicit first-run step
-    (``Client().prepare()``). The state file's admin key is kept while it is
+    (``zen_core.services.setup.prepare``). The state file's admin key is kept while it is
     valid for the served store, else a new one is made. ``enforce_rules=False``
     is for the store contract suite only (see :func:`zen_service.app.create_app`).
     """
@@ -182,17 +156,18 @@ def start_service(
         state = read_state(directory)
         if state is not None and state.pid is not None and is_service_process(state.pid):
             return state, False
-        from zen_core.client import Client
+        from zen_core.config import GlobalConfig
+        from zen_core.services import serving
 
-        client = Client(directory)
-        served = servable_profile(client, profile, state.profile if state else None)
+        config = GlobalConfig(directory)
+        served = serving.servable_profile(config, profile, state.profile if state else None)
         instance = new_instance()
         report("Provisioning resources for service 'zen_service'.")
         process = _spawn(served.name, host, port, instance, directory, enforce_rules, files)
         try:
             _wait_until_ready(process, host, port, timeout, log_path(directory),
                               files is not None)
-            token = admin_key(client, served, state.token if state is not None else "")
+            token = serving.admin_key(config, served, state.token if state else "")
         except BaseException:
             _stop_process(process)
             raise
@@ -215,29 +190,6 @@ def _tls_files(tls: tuple[str | Path, str | Path]) -> tuple[str, str]:
     except TLSFilesError as err:
         raise ServiceError(tls_error_message(str(err), cert, key)) from None
     return cert, key
-
-
-def admin_key(client: Any, profile: Any, previous: str = "") -> str:
-    """An admin API key for the profile's active user on its store: ``previous`` while it
-    is one, else a new one (the user made an admin if needed, see
-    :func:`zen_core.services.keys.bootstrap_admin_key`)."""
-    from zen_core.accounts import Permission
-    from zen_core.exceptions import AuthenticationError
-    from zen_core.services import authz, keys
-    from zen_core.services.access import StoreAccess
-
-    store = client.open_store(profile)
-    if previous:
-        try:
-            _, actor = keys.authenticate(store, previous)
-        except AuthenticationError:
-            pass
-        else:
-            if actor.can(Permission.ADMIN):
-                return previous
-    access = StoreAccess(store, actor=authz.actor_of_profile(store, profile))
-    _, key = keys.bootstrap_admin_key(access)
-    return key
 
 
 def _spawn(profile: str, host: str, port: int, instance: str, directory: Path,

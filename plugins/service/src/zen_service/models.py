@@ -177,6 +177,11 @@ class Component(_Strict):
     revision: Revision
     created: Timestamp
     updated: Timestamp
+    masked: list[str] = Field(
+        default_factory=list,
+        description="The configuration keys whose values are withheld from this key's user "
+                    "(shown as `********`: a viewer may not read secrets). Present only when "
+                    "some are; such a record is for showing, never to be written back.")
 
 
 class ComponentList(_Strict):

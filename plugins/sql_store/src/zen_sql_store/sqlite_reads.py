@@ -12,7 +12,9 @@ Anything unusual is left to SQLAlchemy's path, which knows how to report or
 repair it: a schema version other than the one this code works with (an
 upgrade is due, or a newer zen wrote it; checked until the file is found at
 it), and any sqlite3 error. So this module
-only ever answers for a database that SQLAlchemy would read the same way.
+only ever answers for a database that SQLAlchemy would read the same way. What
+a user may do (:mod:`zen_sql_store.standing`), asked before every checked read,
+is read here too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import sqlite3
 from typing import Any
 from urllib.parse import quote
 
+from zen_core.accounts import Standing
 from zen_core.models import Stack
+from zen_sql_store import standing
 from zen_sql_store.rows import stack_records
 
 #: How long a SQLite connection waits for a writer to finish (the engine's too: engine.py).
@@ -61,8 +65,11 @@ class SqliteReads:
         #: once per engine; any other version is checked again on the next read.
         self._at_head = False
 
-    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        """The rows of ``sql`` once the schema is at head; :class:`NotHere` otherwise."""
+    def _query(self, sql: str, parameters: tuple[Any, ...] | dict[str, Any] = (),
+               *more: str) -> list[Any]:
+        """The rows of ``sql`` once the schema is at head; :class:`NotHere` otherwise.
+        With ``more`` statements (the same parameters), a list of each one's rows, all
+        read on one connection."""
         try:
             connection = connect(self.path)
             try:
@@ -71,6 +78,8 @@ class SqliteReads:
                     if versions != {self.head}:
                         raise NotHere()
                     self._at_head = True
+                if more:
+                    return [connection.execute(s, parameters).fetchall() for s in (sql, *more)]
                 return connection.execute(sql, parameters).fetchall()
             finally:
                 connection.close()
@@ -83,6 +92,10 @@ class SqliteReads:
     def stack_rows(self) -> list[Any]:
         """The rows of every stack, one per member (``rows.stack_records``)."""
         return self._query(STACKS_SQL)
+
+    def standing(self, user: str) -> Standing:
+        counts, roles = self._query(standing.COUNTS_SQL, {"user": user}, standing.ROLES_SQL)
+        return standing.standing_of(counts, roles)
 
     def find_stack(self, name: str) -> Stack | None:
         found = stack_records(self._query(STACK_SQL, (name,)))

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
 from zen_core.exceptions import (
     InvalidDataError,
     StoreMissingError,
@@ -46,6 +46,7 @@ from zen_core.exceptions import (
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
+from zen_sql_store import standing
 from zen_sql_store.migrate import HEAD
 from zen_sql_store.rows import LastStacks
 from zen_sql_store.sqlite_reads import NotHere, SqliteReads
@@ -472,6 +473,21 @@ class SqlStore(BaseStore):
             return found[0]
 
         return self._run(work)
+
+    def standing(self, user: str) -> Standing:
+        """Two statements (:mod:`zen_sql_store.standing`), on SQLite with the stdlib."""
+
+        def read() -> Standing:
+            from sqlalchemy import text
+
+            def work(connection: Connection) -> Standing:
+                counts = connection.execute(text(standing.COUNTS_SQL), {"user": user})
+                roles = connection.execute(text(standing.ROLES_SQL), {"user": user})
+                return standing.standing_of(counts.all(), roles.all())
+
+            return self._run(work)
+
+        return self._read(lambda reads: reads.standing(user), read)
 
     def list_role_assignments(self) -> list[RoleAssignment]:
         from zen_sql_store.accounts import role_assignment_records, role_assignments_query

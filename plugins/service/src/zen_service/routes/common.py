@@ -55,10 +55,9 @@ def tag(name: str, description: str) -> Tag:
 
 
 def access() -> StoreAccess:
-    """The served store for this request's thread, with the rules every write obeys,
-    acting as the user of the request's API key."""
-    service = current_app.extensions["zen_service"]
-    return StoreAccess(service["store"].get(), service["rules"], actor=g.zen_actor)
+    """The served store for this request's thread, behind the door, acting as the user of
+    the request's API key."""
+    return current_app.extensions["zen_service"]["served"].access(g.zen_actor)
 
 
 def record_response(record: Stack | Component, status: int = 200) -> Response:
