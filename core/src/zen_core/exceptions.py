@@ -10,11 +10,10 @@ from __future__ import annotations
 class ZenError(Exception):
     """Base of every error zen reports to the user (``Error: <message>``, exit 1).
 
-    ``http_status`` is what the service answers for it; the REST store maps the
-    class name it receives back to the class with :func:`error_class`.
+    The service answers each with a status of its choosing (``zen_service.errors``); the
+    REST store maps the class name it receives back to the class with :func:`error_class`.
     """
 
-    http_status = 400
 
     @property
     def message(self) -> str:
@@ -24,7 +23,6 @@ class ZenError(Exception):
 class NotFoundError(ZenError, KeyError):
     """Something named does not exist. Also a ``KeyError`` for callers that expect one."""
 
-    http_status = 404
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
@@ -59,7 +57,7 @@ class RoleAssignmentNotFoundError(NotFoundError):
 
 
 class AlreadyExistsError(ZenError):
-    http_status = 409
+    pass
 
 
 class StackExistsError(AlreadyExistsError):
@@ -93,13 +91,11 @@ class RoleAssignmentExistsError(AlreadyExistsError):
 class InUseError(ZenError):
     """A component used by a stack, an active stack or profile: refused until freed."""
 
-    http_status = 409
 
 
 class InvalidDataError(ZenError, ValueError):
     """Input or stored data that does not fit: a bad name, config, URL or file."""
 
-    http_status = 422
 
 
 class StackRuleError(InvalidDataError):
@@ -109,19 +105,16 @@ class StackRuleError(InvalidDataError):
 class ConflictError(ZenError):
     """A write that named the revision it expected, and another write came first."""
 
-    http_status = 412
 
 
 class NotPermittedError(ZenError):
     """The actor's role does not allow the operation (names the role needed)."""
 
-    http_status = 403
 
 
 class StoreUnavailableError(ZenError):
     """The store's backing service, database or folder cannot be reached."""
 
-    http_status = 503
 
 
 class StoreMissingError(StoreUnavailableError):
@@ -132,7 +125,6 @@ class StoreMissingError(StoreUnavailableError):
 class AuthenticationError(ZenError):
     """A service refused the credentials (missing or wrong token)."""
 
-    http_status = 401
 
 
 class PluginError(ZenError):

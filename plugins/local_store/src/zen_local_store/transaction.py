@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 class Transaction:
     def __init__(self, store: LocalStore, data: dict[str, Any], rules: StoreRules | None) -> None:
-        from zen_local_store.store import META_KEY
+        from zen_local_store.accounts import META_KEY
 
         self.store = store
         self.data = data

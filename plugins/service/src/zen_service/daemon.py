@@ -16,32 +16,20 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import signal
 import sys
 import threading
-from typing import Any
 
 from zen_service.server import (
     GRACE_SECONDS,
     THREADS,
     TLSFilesError,
+    install_stop_handlers,
     make_server,
     run_until_stopped,
     serve,
 )
 
 __all__ = ["GRACE_SECONDS", "THREADS", "install_stop_handlers", "main", "serve"]
-
-
-def install_stop_handlers(stop: threading.Event) -> None:
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signals = [signal.SIGTERM, signal.SIGINT]
-    if hasattr(signal, "SIGBREAK"):  # pragma: no cover - Windows
-        signals.append(signal.SIGBREAK)
-    for signum in signals:
-        signal.signal(signum, on_signal)
 
 
 def bind_error_message(err: OSError, host: str, port: int) -> str:

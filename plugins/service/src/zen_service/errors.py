@@ -1,8 +1,9 @@
 """Errors as the service answers them: ``{"error": <zen_core exception class>, "message": ...}``.
 
-The status is the class's ``http_status`` (404, 409, 412, 422, 401, 403, 503),
-so the ``rest`` store re-raises exactly what the domain layer raised, with the
-same message the CLI prints. Bad input is a 422, never a 5xx; a bug is a 500
+The status is the service's choice for the class (:data:`STATUS`: 404, 409,
+412, 422, 401, 403, 503), and the body names the class, so the ``rest`` store
+re-raises exactly what the domain layer raised, with the same message the CLI
+prints. Bad input is a 422, never a 5xx; a bug is a 500
 whose body says where the details are (the log), not what they are.
 """
 
@@ -17,7 +18,17 @@ from flask import Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from zen_core.exceptions import AuthenticationError, InvalidDataError, ZenError
+from zen_core.exceptions import (
+    AlreadyExistsError,
+    AuthenticationError,
+    ConflictError,
+    InUseError,
+    InvalidDataError,
+    NotFoundError,
+    NotPermittedError,
+    StoreUnavailableError,
+    ZenError,
+)
 
 logger = logging.getLogger("zen_service.app")
 
@@ -27,13 +38,30 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 _HTTP_ERROR_NAMES = {404: "NotFoundError", 405: "MethodNotAllowedError"}
 
 
+#: The status of each kind of error (its nearest class here); any other ZenError is a 400.
+STATUS: dict[type[ZenError], int] = {
+    NotFoundError: 404,
+    AlreadyExistsError: 409,
+    InUseError: 409,
+    InvalidDataError: 422,
+    ConflictError: 412,
+    NotPermittedError: 403,
+    StoreUnavailableError: 503,
+    AuthenticationError: 401,
+}
+
+
+def status_of(error: ZenError) -> int:
+    return next((STATUS[cls] for cls in type(error).__mro__ if cls in STATUS), 400)
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
 def error_response(error: ZenError) -> Response:
     response = json_response({"error": type(error).__name__, "message": error.message},
-                             error.http_status)
+                             status_of(error))
     if isinstance(error, AuthenticationError):
         response.headers["WWW-Authenticate"] = 'Bearer realm="zen"'
     return response

@@ -35,6 +35,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import signal
 import socket
 import ssl
 import threading
@@ -279,11 +280,22 @@ def run_until_stopped(server: ZenServer, stop: threading.Event) -> None:
     serving.join(5)
 
 
+def install_stop_handlers(stop: threading.Event) -> None:
+    """Set ``stop`` on SIGTERM and SIGINT (CTRL_BREAK on Windows)."""
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signals = [signal.SIGTERM, signal.SIGINT]
+    if hasattr(signal, "SIGBREAK"):  # pragma: no cover - Windows
+        signals.append(signal.SIGBREAK)
+    for signum in signals:
+        signal.signal(signum, on_signal)
+
+
 def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
           tls: tuple[str, str] | None = None) -> None:
     """Serve ``app`` until SIGTERM/SIGINT (CTRL_BREAK on Windows), then stop gracefully."""
-    from zen_service.daemon import install_stop_handlers
-
     server = make_server(app, host, port, threads, tls)
     stop = threading.Event()
     install_stop_handlers(stop)
