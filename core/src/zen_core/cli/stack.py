@@ -21,6 +21,7 @@ from zen_core.cli.output import (
     output_option,
     print_table,
     success,
+    warning,
 )
 from zen_core.client import Client
 from zen_core.models import REQUIRED_TYPES, ComponentType, Stack
@@ -84,7 +85,7 @@ def stack() -> None:
 
 
 def _stack_data(s: Stack, active: str | None) -> dict:
-    return {
+    data = {
         "name": s.name,
         "active": s.name == active,
         "revision": s.revision,
@@ -92,6 +93,9 @@ def _stack_data(s: Stack, active: str | None) -> dict:
         "updated": s.updated,
         "components": {t.value: n for t, n in s.components.items()},
     }
+    if s.problem:  # only then: the documented shape stays as it was
+        data["problem"] = s.problem
+    return data
 
 
 def _active_name(client: Client) -> str | None:
@@ -137,6 +141,9 @@ def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str 
     found = select(client.store, query)
     stacks = found.items
     active = client.active_stack_name
+    for s in stacks:
+        if s.problem:
+            warning(s.problem)
     if emit_data([_stack_data(s, active) for s in stacks], output_format):
         return
     if not found.total:
@@ -149,7 +156,8 @@ def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str 
     print_table(
         ["ACTIVE", "STACK NAME", *(t.value.upper() for t in columns)],
         [
-            [active_mark(s.name == active), s.name, *(s.components.get(t) for t in columns)]
+            [active_mark(s.name == active), f"{s.name} (broken)" if s.problem else s.name,
+             *(s.components.get(t) for t in columns)]
             for s in stacks
         ],
     )
@@ -210,7 +218,7 @@ def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
 
     client = make_client()
     plan = stack_deletion(client.context, client.store, name)
-    data = _stack_data(client.store.get_stack(name), None)
+    data = _stack_data(client.store.stored_stack(name), None)
     if dry_run:
         _dry_run(plan.plan, data, output_format)
         return

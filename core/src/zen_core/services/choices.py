@@ -87,7 +87,7 @@ def follow_profile_rename(context: Context, old: str, new: str) -> None:
 def check_stack_deletable(context: Context, store: BaseStore, name: str) -> None:
     """Refuse to delete the profile's active stack or the effective one (as stored or set in
     the environment: a stack named for one command protects nothing)."""
-    store.get_stack(name)
+    store.stored_stack(name)
     profile = context.profile  # whose store it is
     stored = context.without_named()
     if profile.active_stack == name:
