@@ -177,9 +177,13 @@ class BaseStore(StoreErrors, ABC):
         try:
             return self.get_stack(name)
         except DanglingReferenceError as err:
-            if err.stack is None:  # re-raised from a message alone (the rest store)
-                raise
-            return err.stack
+            if err.stack is not None:
+                return err.stack
+            # re-raised from a message alone (a rest store): the list still holds it
+            for stack in self.list_stacks():
+                if stack.name == name:
+                    return stack
+            raise
 
     @abstractmethod
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
