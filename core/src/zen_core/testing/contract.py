@@ -70,7 +70,7 @@ from zen_core.testing.helpers import (
     raises_named,
     register_stack_with_components,
 )
-from zen_core.testing.processes import open_store, run_concurrently
+from zen_core.testing.processes import open_store, run_and_kill, run_concurrently
 
 __all__ = [
     "RICH_CONFIG",
@@ -79,6 +79,7 @@ __all__ = [
     "open_store",
     "raises_named",
     "register_stack_with_components",
+    "run_and_kill",
     "run_concurrently",
 ]
 
