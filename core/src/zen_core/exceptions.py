@@ -6,6 +6,8 @@ the CLI, the Python API and the REST store can handle them the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ZenError(Exception):
     """Base of every error zen reports to the user (``Error: <message>``, exit 1).
@@ -96,6 +98,15 @@ class InUseError(ZenError):
 class InvalidDataError(ZenError, ValueError):
     """Input or stored data that does not fit: a bad name, config, URL or file."""
 
+
+
+class DanglingReferenceError(InvalidDataError):
+    """A stored stack names a component that is not there (a hand-edited file). ``stack`` is
+    the record as stored, for what may still touch it: deleting or repairing it."""
+
+    def __init__(self, message: str, stack: Any = None) -> None:
+        super().__init__(message)
+        self.stack = stack
 
 
 class StackRuleError(InvalidDataError):

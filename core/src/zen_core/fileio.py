@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
 
@@ -143,13 +143,27 @@ def dump_yaml(data: Any, sort_keys: bool = True) -> str:
 
 
 def write_text_atomic(path: Path, text: str, mode: int = 0o600,
-                      temp_dir: Path | None = None) -> None:
+                      temp_dir: Path | None = None, sync: bool = True) -> None:
     """Replace ``path`` with ``text`` atomically, the file readable only by its owner.
 
     The temp file goes in ``temp_dir`` (default: the file's folder; it must be on the same
     file system). An OS failure (read-only folder, disk full, no permission) is a one-line
     :class:`StoreUnavailableError` naming the file, and leaves ``path`` as it was.
+    ``sync=False``: no fsync, for a file that may go back to an older content after a power
+    cut, never tear.
     """
+    tmp = stage_text(path, text, mode, temp_dir, sync)
+    try:
+        os.replace(tmp, path)
+    except BaseException as err:
+        _discard(tmp, path, err)
+
+
+def stage_text(path: Path, text: str, mode: int = 0o600, temp_dir: Path | None = None,
+               sync: bool = True) -> Path:
+    """``text`` in a new temp file (in ``temp_dir``, default ``path``'s folder, which is
+    created), fsynced, to be renamed over ``path`` later: the first half of
+    :func:`write_text_atomic`. Errors as there; a failure leaves no temp file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=temp_dir or path.parent, prefix=f".{path.name}.",
@@ -159,16 +173,22 @@ def write_text_atomic(path: Path, text: str, mode: int = 0o600,
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except BaseException as err:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise cannot("write", path, err) from None
-        raise
+        _discard(tmp, path, err)
+    return Path(tmp)
+
+
+def _discard(tmp: Path | str, path: Path, err: BaseException) -> NoReturn:
+    """Remove the temp file of a write of ``path`` that failed with ``err``, and raise."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    if isinstance(err, OSError):
+        raise cannot("write", path, err) from None
+    raise err
 
 
 def unlink(path: Path, folder: Path) -> None:

@@ -153,6 +153,9 @@ class Stack:
     """A named set of components, at most one per type, referenced by name.
 
     ``revision``, ``created`` and ``updated`` are as for :class:`Component`.
+    ``problem``: why the stack cannot be used as stored (a member that is not
+    registered, in a hand-edited file), set by the store that read it; listings
+    show such a stack, marked, and reading it alone raises that message.
     """
 
     name: str
@@ -160,6 +163,7 @@ class Stack:
     revision: int = field(default=0, compare=False)
     created: str | None = field(default=None, compare=False)
     updated: str | None = field(default=None, compare=False)
+    problem: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # NOTE: runs for every stack every store reads (50 per list request): a name is
@@ -202,8 +206,9 @@ class Stack:
             raise InvalidDataError(f"Invalid stack data: missing or bad {err}.") from None
 
     def stamped(self, previous: Component | Stack | None = None, **changes: Any) -> Stack:
-        """A copy as the store writes it: the next revision, ``updated`` now."""
-        return _stamped(self, previous, changes)
+        """A copy as the store writes it: the next revision, ``updated`` now (and checked:
+        no ``problem``)."""
+        return _stamped(self, previous, {"problem": None, **changes})
 
 
 #: Each component type's place in ComponentType: the order of stack members and of lists.

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
+from zen_core.exceptions import DanglingReferenceError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.store_errors import StoreErrors
 from zen_core.writes import (
@@ -167,7 +168,22 @@ class BaseStore(StoreErrors, ABC):
 
     @abstractmethod
     def get_stack(self, name: str) -> Stack:
-        """The stack ``name``; :class:`StackNotFoundError` if missing."""
+        """The stack ``name``; :class:`StackNotFoundError` if missing,
+        :class:`DanglingReferenceError` if it names a component that is not there."""
+
+    def stored_stack(self, name: str) -> Stack:
+        """The stack ``name`` as stored, also when it names a component that is not there
+        (which :meth:`get_stack` refuses): what deleting or repairing it reads."""
+        try:
+            return self.get_stack(name)
+        except DanglingReferenceError as err:
+            if err.stack is not None:
+                return err.stack
+            # re-raised from a message alone (a rest store): the list still holds it
+            for stack in self.list_stacks():
+                if stack.name == name:
+                    return stack
+            raise
 
     @abstractmethod
     def list_components(self, type: ComponentType | None = None) -> list[Component]:

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
-from zen_core.models import ComponentChange, ComponentType
+from zen_core.models import ComponentChange, ComponentType, StackChange
 from zen_core.testing.contract import component, register_stack_with_components
+from zen_core.writes import UpdateComponent, UpdateStack
 from zen_local_store.store import LocalStore
 
 T = ComponentType
@@ -115,14 +116,15 @@ def test_os_failures_while_writing_are_one_line_and_change_nothing(
         store, monkeypatch, code, said):
     register_stack_with_components(store, "s")
     before = _tree(store.root)
-    real_replace = os.replace
+    real_open = os.open
 
-    def failing_replace(src, dst):
-        if str(dst).endswith(".yaml"):
+    def failing_open(path, flags, *args, **kwargs):
+        # the file system refuses new files (the lock file exists already)
+        if flags & os.O_CREAT and not str(path).endswith(".lock"):
             raise OSError(code, os.strerror(code))
-        return real_replace(src, dst)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(os, "open", failing_open)
     with pytest.raises(StoreUnavailableError) as info:
         store.update_component(T.ORCHESTRATOR, "s", ComponentChange(set={"a": 1}))
     message = str(info.value)
@@ -131,3 +133,34 @@ def test_os_failures_while_writing_are_one_line_and_change_nothing(
     monkeypatch.undo()
     assert _tree(store.root) == before  # no temp file left, nothing changed
     assert store.get_component(T.ORCHESTRATOR, "s").config == {}
+
+
+def test_a_failure_after_the_commit_point_is_finished_by_the_next_command(store, monkeypatch):
+    register_stack_with_components(store, "s")
+    events_before = store.list_events()[1]
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(dst).endswith(".yaml"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(StoreUnavailableError) as info:
+        store.apply([UpdateComponent(T.ORCHESTRATOR, "s", ComponentChange(set={"a": 1})),
+                     UpdateStack("s", StackChange(name="t"))])
+    message = str(info.value)
+    assert message.startswith(f"Cannot write {store.root / 'orchestrators' / 's.yaml'}: "
+                              "the file system is read-only.")
+    assert str(store.root / "journal.json") in message and "finishes it" in message
+    assert "\n" not in message
+    monkeypatch.undo()
+    # the next command, a read, finishes the whole write: files and history
+    other = LocalStore(store.url)
+    assert other.get_component(T.ORCHESTRATOR, "s").config == {"a": 1}
+    assert other.stack_names() == ["t"]
+    events, total = other.list_events()
+    assert total == events_before + 2
+    assert [e.action for e in events[:2]] == ["update_stack", "update_component"]
+    assert sorted(p.name for p in store.root.iterdir() if p.name.startswith(".")) == []
+    assert not (store.root / "journal.json").exists()

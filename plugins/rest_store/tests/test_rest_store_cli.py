@@ -12,7 +12,7 @@ import time
 import pytest
 
 from zen_core.masking import mask_url
-from zen_core.testing.cli import ok
+from zen_core.testing.cli import failed, ok
 from zen_core.testing.require import require_modules
 
 # Skipped without zen-service; failed instead under ZEN_REQUIRE_PLUGINS=1 (CI).
@@ -243,3 +243,22 @@ def test_concurrent_partial_updates_through_the_service_lose_nothing(zenml, remo
         assert {"container_registry": "r", "secrets_manager": "x"}.items() <= \
             stack["components"].items(), trial
         ok(zenml("stack remove-component hot -c -x"))
+
+
+def test_a_stack_broken_by_hand_in_the_served_store_through_the_service(zenml, zen_home,
+                                                                        remote):
+    ok(zenml("stack register prod -o default -m default -a default"))
+    index = zen_home / "profiles" / "default" / "stacks.yaml"
+    data = json.loads(index.read_text())
+    data["stacks"]["prod"]["orchestrator"] = "ghost"
+    index.write_text(json.dumps(data))
+    problem = (f"{index}: stack 'prod' names orchestrator 'ghost', which is not registered. "
+               "Fix that file or `zenml stack update prod --orchestrator NAME`.")
+    assert failed(zenml("stack describe prod")) == f"Error: {problem}"
+    assert failed(zenml("stack set prod")) == f"Error: {problem}"
+    assert "ghost" in ok(zenml("stack list")).stdout  # listed (marked on the served profile)
+    ok(zenml("stack update prod -o default"))
+    assert "ghost" not in ok(zenml("stack describe prod")).stdout
+    index.write_text(json.dumps(data))
+    ok(zenml("stack delete prod -y"))
+    assert "prod" not in ok(zenml("stack list")).stdout

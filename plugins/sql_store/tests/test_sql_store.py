@@ -83,6 +83,19 @@ def test_database_refuses_a_stack_member_of_the_wrong_type(store, raw):
             "VALUES (:s, 'container_registry', :c)"), {"s": stack_id, "c": orchestrator})
 
 
+def test_database_refuses_a_stack_member_that_is_not_registered(store, raw):
+    """What a hand edit can leave in the local store's file (a stack naming a component that
+    is not there) a foreign key keeps out of a database."""
+    register_stack_with_components(store, "s")
+    stack_id = raw.execute(text("SELECT id FROM zen_stacks WHERE name = 's'")).scalar_one()
+    missing = raw.execute(text("SELECT MAX(id) + 1 FROM zen_components")).scalar_one()
+    with pytest.raises(exc.IntegrityError):
+        raw.execute(text(
+            "UPDATE zen_stack_components SET component_id = :c "
+            "WHERE stack_id = :s AND component_type = 'orchestrator'"),
+            {"s": stack_id, "c": missing})
+
+
 def test_database_refuses_to_delete_a_used_component(store, raw):
     register_stack_with_components(store, "s")
     with pytest.raises(exc.IntegrityError):

@@ -21,9 +21,11 @@ from zen_core.cli.output import (
     output_option,
     print_table,
     success,
+    warning,
 )
 from zen_core.client import Client
 from zen_core.models import REQUIRED_TYPES, ComponentType, Stack
+from zen_core.services import stacks
 
 #: (type, short flag) for every component option; long names are --type-name and --type_name.
 _FLAGS = {
@@ -84,7 +86,7 @@ def stack() -> None:
 
 
 def _stack_data(s: Stack, active: str | None) -> dict:
-    return {
+    data = {
         "name": s.name,
         "active": s.name == active,
         "revision": s.revision,
@@ -92,6 +94,9 @@ def _stack_data(s: Stack, active: str | None) -> dict:
         "updated": s.updated,
         "components": {t.value: n for t, n in s.components.items()},
     }
+    if s.problem:  # only then: the documented shape stays as it was
+        data["problem"] = s.problem
+    return data
 
 
 def _active_name(client: Client) -> str | None:
@@ -113,8 +118,8 @@ def register(name: str, output_format: str, **components: str | None) -> None:
                 _stack_data(written, _active_name(client)), output_format)
 
 
-def _columns(stacks: list[Stack]) -> list[ComponentType]:
-    used = {t for s in stacks for t in s.components}
+def _columns(records: list[Stack]) -> list[ComponentType]:
+    used = {t for s in records for t in s.components}
     core = sorted((t for t in REQUIRED_TYPES), key=lambda t: t.value)
     return [*core, *(t for t in ComponentType if t in used and t not in REQUIRED_TYPES)]
 
@@ -129,28 +134,30 @@ def _columns(stacks: list[Stack]) -> list[ComponentType]:
 def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str | None,
                 sort: str, limit: str | None, page: str | None) -> None:
     """List the stacks of the active profile; 👉 marks the active one."""
-    from zen_core.services import stacks
-
     query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort, limit=limit,
                              page=page)
     client = make_client()
     found = stacks.page(client.access, query)
-    stacks = found.items
+    shown = found.items
     active = client.active_stack_name
-    if emit_data([_stack_data(s, active) for s in stacks], output_format):
+    for s in shown:
+        if s.problem:
+            warning(s.problem)
+    if emit_data([_stack_data(s, active) for s in shown], output_format):
         return
     if not found.total:
         info("No stacks match." if query.filtered else "No stacks registered!")
         return
     page_caption(found, "stacks")
-    if not stacks:
+    if not shown:
         return
-    columns = _columns(stacks)
+    columns = _columns(shown)
     print_table(
         ["ACTIVE", "STACK NAME", *(t.value.upper() for t in columns)],
         [
-            [active_mark(s.name == active), s.name, *(s.components.get(t) for t in columns)]
-            for s in stacks
+            [active_mark(s.name == active), f"{s.name} (broken)" if s.problem else s.name,
+             *(s.components.get(t) for t in columns)]
+            for s in shown
         ],
     )
 
@@ -210,7 +217,7 @@ def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
 
     client = make_client()
     plan = stack_deletion(client.context, client.access, name)
-    data = _stack_data(client.get_stack(name), None)
+    data = _stack_data(stacks.stored(client.access, name), None)
     if dry_run:
         _dry_run(plan.plan, data, output_format)
         return

@@ -128,7 +128,7 @@ def follow_profile_rename(context: Context, old: str, new: str) -> None:
 def check_stack_deletable(context: Context, access: StoreAccess, name: str) -> None:
     """Refuse to delete the profile's active stack or the effective one (as stored or set in
     the environment: a stack named for one command protects nothing)."""
-    stacks.get(access, name)
+    stacks.stored(access, name)
     store = access.bookkeeping()
     profile = context.profile  # whose store it is
     stored = context.without_named()

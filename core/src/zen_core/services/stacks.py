@@ -60,6 +60,12 @@ def get(access: StoreAccess, name: str) -> Stack:
     return access.checked(Permission.READ).get_stack(name)
 
 
+def stored(access: StoreAccess, name: str) -> Stack:
+    """The stack as stored, also when it names a component that is not registered (which
+    :func:`get` refuses): what deleting or repairing it reads."""
+    return access.checked(Permission.READ).stored_stack(name)
+
+
 def list_(access: StoreAccess) -> list[Stack]:
     return access.checked(Permission.READ).list_stacks()
 

@@ -39,8 +39,9 @@ The suite is in parts: stacks (:mod:`zen_core.testing.contract_stacks`), compone
 (:mod:`zen_core.testing.contract_components`), what is left here (a new store, the
 default stack, the errors, several instances), contract v2's revisions,
 conflicts, batches and rules (:mod:`zen_core.testing.contract_writes`), users,
-teams, roles, keys and history (:mod:`zen_core.testing.contract_accounts`), and
-several processes at once (:mod:`zen_core.testing.contract_concurrency`).
+teams, roles, keys and history (:mod:`zen_core.testing.contract_accounts`),
+several processes at once (:mod:`zen_core.testing.contract_concurrency`), and a
+batch whose writer is killed (:mod:`zen_core.testing.contract_kill`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from zen_core.models import ComponentChange, ComponentType, StackChange
 from zen_core.testing.contract_accounts import AccountsContract
 from zen_core.testing.contract_components import ComponentsContract
 from zen_core.testing.contract_concurrency import ConcurrencyContract
+from zen_core.testing.contract_kill import KillContract
 from zen_core.testing.contract_stacks import StacksContract
 from zen_core.testing.contract_writes import WritesContract
 from zen_core.testing.helpers import (
@@ -68,7 +70,7 @@ from zen_core.testing.helpers import (
     raises_named,
     register_stack_with_components,
 )
-from zen_core.testing.processes import open_store, run_concurrently
+from zen_core.testing.processes import open_store, run_and_kill, run_concurrently
 
 __all__ = [
     "RICH_CONFIG",
@@ -77,6 +79,7 @@ __all__ = [
     "open_store",
     "raises_named",
     "register_stack_with_components",
+    "run_and_kill",
     "run_concurrently",
 ]
 
@@ -88,7 +91,7 @@ def _shared_components() -> dict[ComponentType, str]:
 
 
 class StoreContract(StacksContract, ComponentsContract, WritesContract, AccountsContract,
-                    ConcurrencyContract):
+                    ConcurrencyContract, KillContract):
     """The tests every store passes. Needs fixtures ``store`` and ``store_opener``."""
 
     # --- a new store ------------------------------------------------------------

@@ -12,12 +12,16 @@ from zen_core.models import Component, ComponentChange, ComponentType, Stack, St
 from zen_core.store import BaseStore
 from zen_core.testing.helpers import component, register_stack_with_components
 from zen_core.testing.processes import done_count, run_concurrently
+from zen_core.writes import RegisterComponent, UpdateComponent
 
 T = ComponentType
 
 #: How many processes update one record at once, and how often each does.
 UPDATERS = 8
 UPDATES_EACH = 5
+#: How many components each batch of the reader's test updates, and how many batches.
+BATCH_SIZE = 20
+BATCHES = 8
 
 
 def _register_then_delete(store: BaseStore, prefix: str, count: int) -> list[str]:
@@ -69,6 +73,28 @@ def _read_until_writers_done(store: BaseStore, writers: int) -> tuple[int, list[
         reads += 1
         if finished or len(errors) > 5:
             return reads, errors
+
+
+def _update_all_in_batches(store: BaseStore, names: list[str], batches: int) -> int:
+    """Set ``v`` of every component in ``names`` to 1, 2, ... ``batches``, one batch each."""
+    for value in range(1, batches + 1):
+        store.apply([UpdateComponent(T.ORCHESTRATOR, name, ComponentChange(set={"v": value}))
+                     for name in names])
+    return batches
+
+
+def _read_whole_batches(store: BaseStore, names: list[str]) -> tuple[int, list[str]]:
+    """List the components until the writer is done; return how many lists there were and
+    those that saw different batches' values at once."""
+    reads, mixed = 0, []
+    while True:
+        finished = done_count() >= 1
+        listed = {c.name: c.config.get("v", 0) for c in store.list_components(T.ORCHESTRATOR)}
+        if len(set(listed.values())) > 1:
+            mixed.append(f"list: {sorted(listed.items())}")
+        reads += 1
+        if finished or len(mixed) > 3:
+            return reads, mixed
 
 
 def _set_own_keys(store: BaseStore, worker: int, count: int) -> int:
@@ -128,6 +154,16 @@ class ConcurrencyContract:
         # reads while others write never fail nor see a torn component
         assert reads > 0
         assert read_errors == []
+
+    def test_a_reader_never_sees_part_of_a_batch(self, store, store_opener):
+        names = [f"c{i:02d}" for i in range(BATCH_SIZE)]
+        store.apply([RegisterComponent(component(T.ORCHESTRATOR, name, {"v": 0}))
+                     for name in names])
+        jobs = [(_update_all_in_batches, (names, BATCHES)), (_read_whole_batches, (names,))]
+        _, (reads, mixed) = run_concurrently(store_opener, jobs)
+        assert reads > 0
+        assert mixed == []
+        assert {c.config["v"] for c in store.list_components()} == {BATCHES}
 
     def test_concurrent_register_stacks(self, store, store_opener):
         for ctype in _shared_components():

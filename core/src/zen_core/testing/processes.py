@@ -1,10 +1,11 @@
-"""Running store operations in several processes at once, for the contract suite.
+"""Running store operations in other processes, for the contract suite.
 
 :func:`run_concurrently` starts one *spawned* process per job; each opens its
 own store through an opener (so openers and jobs must pickle: module-level
 functions, ``functools.partial``), waits at a barrier with the others, runs its
 job and sends back the result. :func:`done_count` lets a reader job watch the
-writers finish.
+writers finish. :func:`run_and_kill` runs one job and kills its process with
+SIGKILL (``kill -9``) while it runs.
 """
 
 from __future__ import annotations
@@ -119,3 +120,49 @@ def run_concurrently(
 def done_count() -> int:
     """In a job: how many jobs of this run have finished so far."""
     return _CHILD["done"].value
+
+
+def _killable_main(opener, func, args, started, took) -> None:
+    store = open_store(opener)
+    store.stack_names()  # connected and ready: what is timed and killed is the job alone
+    started.set()
+    start = time.monotonic()
+    func(store, *args)
+    took.value = time.monotonic() - start
+    store.close()
+
+
+def run_and_kill(opener: Opener, func: Callable[..., Any], args: tuple[Any, ...],
+                 kill_after: float | None, timeout: float = CONCURRENCY_TIMEOUT) -> float | None:
+    """Run ``func(store, *args)`` in a spawned process that opens its own store.
+
+    ``kill_after`` None: wait for it, and return how many seconds ``func`` took. Else
+    kill the process with SIGKILL (TerminateProcess on Windows) that many seconds after
+    ``func`` started, and return None (or its time, if it was done by then). Fails the
+    test if the job raised or did not start or end within ``timeout``.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    started = ctx.Event()
+    took = ctx.Value("d", -1.0)
+    process = ctx.Process(target=_killable_main, args=(opener, func, args, started, took),
+                          name="zen-contract-killed")
+    process.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not started.wait(0.1):
+            assert process.is_alive(), f"the job died before it started (exit code " \
+                                       f"{process.exitcode}; its traceback is above)"
+            assert time.monotonic() < deadline, f"the job did not start within {timeout} s"
+        process.join(timeout if kill_after is None else kill_after)
+        if process.is_alive() and kill_after is not None:
+            process.kill()
+            process.join()
+            return None
+        assert not process.is_alive(), f"the job did not end within {timeout} s"
+    finally:
+        if process.is_alive():
+            process.kill()
+            process.join()
+    assert process.exitcode == 0, \
+        f"the job failed (exit code {process.exitcode}; its traceback is above)"
+    return took.value

@@ -1,9 +1,10 @@
 """The local store's history: ``history.jsonl``, one JSON event per line, appended.
 
-Appends happen under the store's lock, after the write's commit point: a crash
-in between loses the event, it never records a change that did not happen. A
-torn last line (a writer killed mid-append) is skipped when reading and closed
-by the next append.
+A write numbers its events before its commit point and lists them in its journal
+(:mod:`zen_local_store.journal`); applying the journal appends the ones not in the
+file yet, so an event is recorded exactly when its change is, even if a writer is
+killed in between. A torn last line (a writer killed mid-append) is skipped when
+reading and cut off by the next append, which writes that event again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 from zen_core.accounts import Event
 from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import cannot, decode_text
+
+#: How much of the file's end is read to find the last event (events are small).
+_TAIL_BYTES = 65536
 
 
 class HistoryFile:
@@ -42,41 +46,50 @@ class HistoryFile:
                         "Fix or remove that line.") from None
         return events
 
-    def tail(self) -> tuple[int, bool]:
-        """The last event's seq, and whether the file ends in a torn line (no newline):
-        read from the end, so appending costs the same however long the history."""
+    def _tail(self) -> tuple[int, int]:
+        """The last event's seq, and where the complete lines end (the file's size, unless
+        it ends in a torn line): read from the end, so appending costs the same however
+        long the history."""
         try:
             with open(self.path, "rb") as f:
                 size = f.seek(0, os.SEEK_END)
-                f.seek(max(0, size - 65536))
+                start = max(0, size - _TAIL_BYTES)
+                f.seek(start)
                 tail = f.read()
         except FileNotFoundError:
-            return 0, False
+            return 0, 0
         except OSError as err:
             raise cannot("read", self.path, err) from None
-        torn = bool(tail) and not tail.endswith(b"\n")
-        for line in reversed(tail.splitlines()):
+        end = size if not tail or tail.endswith(b"\n") else start + tail.rfind(b"\n") + 1
+        for line in reversed(tail[:end - start].splitlines()):
             try:
-                return int(json.loads(line)["seq"]), torn
+                return int(json.loads(line)["seq"]), end
             except (ValueError, KeyError, TypeError):
                 continue
-        return 0, torn
+        return 0, end
 
-    def append(self, events: list[Event]) -> None:
-        if not events:
-            return
-        seq, torn = self.tail()
-        lines = []
+    def number(self, events: list[Event]) -> None:
+        """Give ``events`` the next numbers (under the store's lock, before the commit)."""
+        seq, _ = self._tail()
         for event in events:
             seq += 1
             event.seq = seq
-            lines.append(json.dumps(event.to_dict(), sort_keys=True, ensure_ascii=False))
+
+    def append_missing(self, events: list[Event]) -> None:
+        """Append the numbered ``events`` the file does not hold yet: running it again after
+        a crash appends each event once."""
+        seq, end = self._tail()
+        lines = [json.dumps(e.to_dict(), sort_keys=True, ensure_ascii=False)
+                 for e in events if e.seq > seq]
+        if not lines:
+            return
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as f:
-                f.write(("\n" if torn else "") + "\n".join(lines) + "\n")
+                if os.fstat(fd).st_size != end:  # a torn line: its event is among ours
+                    os.ftruncate(fd, end)
+                f.write("\n".join(lines) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as err:
             raise cannot("write", self.path, err) from None
-

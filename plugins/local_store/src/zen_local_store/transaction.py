@@ -3,10 +3,10 @@
 A :class:`Transaction` lives inside the store's lock. Each write changes the
 in-memory index and the components it loaded; nothing touches the disk until
 :meth:`Transaction.commit`, so a write that fails (not found, in use, a rule)
-leaves the store as it was, and a batch is all or nothing. The commit writes
-the component files first and the index last: a component is visible only once
-the index names it. A config-only update leaves the index alone, so its cost
-does not grow with the store.
+leaves the store as it was. The commit goes through the journal, one commit
+point for the files and the history events, so a batch is all or nothing even
+if the process is killed. A config-only update leaves the index alone, so its
+cost does not grow with the store.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from zen_core.fileio import unlink, write_text_atomic
+from zen_core.accounts import Event
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.writes import (
     AccountWrite,
@@ -28,6 +28,7 @@ from zen_core.writes import (
     may_remove_an_admin,
     op_name,
 )
+from zen_local_store.journal import Commit
 
 if TYPE_CHECKING:
     from zen_core.store import StoreRules, Written
@@ -195,26 +196,35 @@ class Transaction:
         self.index_changed = True
 
     # --- to disk --------------------------------------------------------------------------
-    def commit(self) -> str | None:
-        """Component files first, then the index (the commit point), then removed files.
+    def commit(self, events: list[Event]) -> str | None:
+        """Stage the component files and the index, then commit them with ``events``
+        through the journal (:mod:`zen_local_store.journal`): all or nothing.
         Returns the index text written, None if the index did not change."""
-        for key in sorted(self.changed, key=lambda k: (k[0].value, k[1])):
-            component = self.components[key]
-            if component is not None:
-                self.store.write_component(component)
+        store = self.store
+        commit = Commit(store.root)
         text = None
-        if self.index_changed:
-            from zen_core.fileio import dump_yaml_as_json
+        try:
+            for key in sorted(self.changed, key=lambda k: (k[0].value, k[1])):
+                component = self.components[key]
+                if component is None:
+                    commit.remove(store.component_path(*key))
+                else:
+                    commit.write(store.component_path(*key), store.component_text(component))
+            if self.index_changed:
+                from zen_core.fileio import dump_yaml_as_json
 
-            # Drop empty per-type maps so the file stays like ZenML 0.7's.
-            self.data["stack_components"] = {t: c for t, c in self.index.items() if c}
-            # NOTE: JSON syntax (still YAML, as 0.7 reads it): parsing and writing the index
-            # is most operations' main cost, and json is ~30x faster than PyYAML.
-            text = dump_yaml_as_json(self.data)
-            write_text_atomic(self.store.index_path, text, temp_dir=self.store.root)
-        for key in self.changed:
-            if self.components[key] is None:
-                unlink(self.store.component_path(*key), self.store.root)
+                # Drop empty per-type maps so the file stays like ZenML 0.7's.
+                self.data["stack_components"] = {t: c for t, c in self.index.items() if c}
+                # NOTE: JSON syntax (still YAML, as 0.7 reads it): parsing and writing the
+                # index is most operations' main cost, and json is ~30x faster than PyYAML.
+                text = dump_yaml_as_json(self.data)
+                commit.write(store.index_path, text)  # the last rename: names them all
+            store.history.number(events)
+            commit.events = events
+        except BaseException:
+            commit.discard()
+            raise
+        store.journal.commit(commit)
         return text
 
 
