@@ -124,3 +124,10 @@ def test_http_status_codes_are_the_services_business():
 
     assert [c.__name__ for c in exceptions._subclasses(exceptions.ZenError)
             if "http_status" in vars(c)] == []
+
+
+def test_the_python_api_is_a_thin_facade():
+    """DESIGN.md: ``client.py`` binds the domain to a working directory, at most 150 lines;
+    a rule that grows there belongs in ``zen_core.services``."""
+    lines = (PACKAGES["zen_core"] / "client.py").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 150
