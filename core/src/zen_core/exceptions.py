@@ -58,6 +58,10 @@ class RoleAssignmentNotFoundError(NotFoundError):
     pass
 
 
+class SecretNotFoundError(NotFoundError):
+    pass
+
+
 class AlreadyExistsError(ZenError):
     pass
 
@@ -87,6 +91,10 @@ class ApiKeyExistsError(AlreadyExistsError):
 
 
 class RoleAssignmentExistsError(AlreadyExistsError):
+    pass
+
+
+class SecretExistsError(AlreadyExistsError):
     pass
 
 

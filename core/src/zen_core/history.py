@@ -12,13 +12,16 @@ from typing import Any
 
 from zen_core.accounts import Event
 from zen_core.models import Component, Stack, utc_now
+from zen_core.secret_records import Secret
 from zen_core.writes import (
     AddTeamMember,
     AssignRole,
     CreateApiKey,
+    CreateSecret,
     CreateTeam,
     CreateUser,
     DeleteComponent,
+    DeleteSecret,
     DeleteStack,
     DeleteTeam,
     DeleteUser,
@@ -29,6 +32,7 @@ from zen_core.writes import (
     RevokeRole,
     TouchApiKey,
     UpdateComponent,
+    UpdateSecret,
     UpdateStack,
     Write,
     op_name,
@@ -40,8 +44,8 @@ def event_for(write: Write, written: Any, actor: str | None) -> Event | None:
     target, name, details = _describe(write)
     if target is None:
         return None
-    revision = written.revision if isinstance(written, (Stack, Component)) else None
-    if isinstance(written, (Stack, Component)):
+    revision = written.revision if isinstance(written, (Stack, Component, Secret)) else None
+    if isinstance(written, (Stack, Component, Secret)):
         name = written.name  # a rename is recorded under the new name
     return Event(utc_now(), actor, op_name(write), target, name, revision, details)
 
@@ -83,6 +87,20 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
         return "stack", write.name, details
     if isinstance(write, DeleteStack):
         return "stack", write.name, {}
+    if isinstance(write, CreateSecret):
+        return "secret", write.secret.name, {"keys": write.secret.keys}
+    if isinstance(write, UpdateSecret):
+        change = write.change
+        details = {}
+        if change.set:
+            details["set"] = sorted(change.set)
+        if change.unset:
+            details["unset"] = sorted(change.unset)
+        if change.name and change.name != write.name:
+            details["renamed_from"] = write.name
+        return "secret", write.name, details
+    if isinstance(write, DeleteSecret):
+        return "secret", write.name, {}
     if isinstance(write, CreateUser):
         return "user", write.user.name, {}
     if isinstance(write, DeleteUser):

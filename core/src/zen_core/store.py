@@ -1,4 +1,4 @@
-"""The store contract, version 2: what every store type does, with the same semantics and errors.
+"""The store contract, version 3: what every store type does, with the same semantics and errors.
 
 A store keeps one profile's stacks and components. A concrete store implements
 four reads and :meth:`BaseStore.apply`, which applies a sequence of writes
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
 from zen_core.exceptions import DanglingReferenceError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.secret_records import Secret
 from zen_core.store_errors import StoreErrors
 from zen_core.writes import (
     DeleteComponent,
@@ -86,7 +87,7 @@ class StoreRules(Protocol):
 
 
 #: What :meth:`BaseStore.apply` returns for each write: the record as written, None for a delete.
-Written = Stack | Component | User | Team | RoleAssignment | ApiKey | None
+Written = Stack | Component | Secret | User | Team | RoleAssignment | ApiKey | None
 
 
 class Batch:
@@ -193,6 +194,25 @@ class BaseStore(StoreErrors, ABC):
     def get_component(self, type: ComponentType, name: str) -> Component:
         """The component; :class:`ComponentNotFoundError` if missing."""
 
+    # --- secrets (reads; values as given, see zen_core.secret_records) ----------------
+    def list_secrets(self) -> list[Secret]:
+        """All secrets, sorted by name, with their values as the store keeps them.
+
+        Store contract v3; a store type written for v2 keeps none and says so."""
+        from zen_core.exceptions import PluginError
+
+        raise PluginError(f"The {self.type_name or type(self).__name__} store keeps no "
+                          "secrets: it was written for store contract v2 (zen 1.0). "
+                          "Upgrade the plugin that provides it.")
+
+    def get_secret(self, name: str) -> Secret:
+        """The secret ``name``; :class:`SecretNotFoundError` if missing."""
+        secrets = self.list_secrets()
+        for secret in secrets:
+            if secret.name == name:
+                return secret
+        raise self.secret_not_found(name, [s.name for s in secrets])
+
     # --- accounts and history (reads) ----------------------------------------------
     @abstractmethod
     def list_users(self) -> list[User]:
@@ -272,6 +292,14 @@ class BaseStore(StoreErrors, ABC):
           :class:`ComponentNotFoundError` for a member that is not registered.
         - ``UpdateStack``: set/remove members, maybe rename; members must exist.
         - ``DeleteStack``: the stack only, never its components.
+
+        - ``CreateSecret``: :class:`SecretExistsError` if the name is taken; the values are
+          kept as given (never read: the domain encrypts them first).
+        - ``UpdateSecret``: set and unset keys of the stored values (merged, so updates of
+          different keys all land), maybe rename; :class:`SecretNotFoundError`,
+          :class:`SecretExistsError` for a taken new name, :class:`ConflictError`.
+        - ``DeleteSecret``: :class:`SecretNotFoundError` if missing (whether components
+          refer to it is the domain's check, before).
 
         - ``CreateUser`` / ``CreateTeam``: :class:`UserExistsError` / :class:`TeamExistsError`.
         - ``DeleteUser``: also its team memberships, role assignments and API keys.

@@ -18,6 +18,8 @@ from zen_core.exceptions import (
     InUseError,
     RoleAssignmentExistsError,
     RoleAssignmentNotFoundError,
+    SecretExistsError,
+    SecretNotFoundError,
     StackExistsError,
     StackNotFoundError,
     TeamExistsError,
@@ -39,6 +41,16 @@ def _names(names: Iterable[str], limit: int = 10) -> str:
 
 
 class StoreErrors:
+    @staticmethod
+    def secret_not_found(name: str, available: Iterable[str] = ()) -> SecretNotFoundError:
+        return SecretNotFoundError(
+            f"Unable to find secret with name '{name}'. Available secrets: {_names(available)}.")
+
+    @staticmethod
+    def secret_exists(name: str) -> SecretExistsError:
+        return SecretExistsError(
+            f"A secret with name '{name}' already exists. Please choose a different name.")
+
     @staticmethod
     def stack_not_found(name: str, available: Iterable[str] = ()) -> StackNotFoundError:
         return StackNotFoundError(

@@ -16,6 +16,7 @@ from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.names import check_name
+from zen_core.secret_records import Secret, SecretChange, check_secret_name
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,30 @@ class UpdateStack:
 class DeleteStack:
     name: str
     expected_revision: int | None = None
+
+
+# --- secrets (values as the store keeps them: see zen_core.secret_records) -----------------
+@dataclass(frozen=True)
+class CreateSecret:
+    secret: Secret
+
+
+@dataclass(frozen=True)
+class UpdateSecret:
+    name: str
+    change: SecretChange
+
+    def __post_init__(self) -> None:
+        check_secret_name(self.name)
+
+
+@dataclass(frozen=True)
+class DeleteSecret:
+    name: str
+    expected_revision: int | None = None
+
+    def __post_init__(self) -> None:
+        check_secret_name(self.name)
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -140,10 +165,11 @@ class TouchApiKey:
 
 StackWrite = (RegisterComponent | UpdateComponent | DeleteComponent
               | RegisterStack | UpdateStack | DeleteStack)
+SecretWrite = CreateSecret | UpdateSecret | DeleteSecret
 AccountWrite = (CreateUser | DeleteUser | CreateTeam | DeleteTeam | AddTeamMember
                 | RemoveTeamMember | AssignRole | RevokeRole | CreateApiKey | RevokeApiKey
                 | TouchApiKey)
-Write = StackWrite | AccountWrite
+Write = StackWrite | SecretWrite | AccountWrite
 #: The writes that can leave a store without an admin.
 ADMIN_REMOVALS = (DeleteUser, DeleteTeam, RemoveTeamMember, RevokeRole)
 
@@ -186,7 +212,11 @@ _STACK_WRITES: dict[str, type] = {
     "delete_component": DeleteComponent, "register_stack": RegisterStack,
     "update_stack": UpdateStack, "delete_stack": DeleteStack,
 }
-_OP_NAMES = {cls: name for name, cls in {**_STACK_WRITES, **_ACCOUNT_WRITES}.items()}
+_SECRET_WRITES: dict[str, type] = {
+    "create_secret": CreateSecret, "update_secret": UpdateSecret, "delete_secret": DeleteSecret,
+}
+_OP_NAMES = {cls: name for name, cls in
+             {**_STACK_WRITES, **_SECRET_WRITES, **_ACCOUNT_WRITES}.items()}
 
 
 def op_name(write: Write) -> str:
@@ -199,6 +229,14 @@ def to_dict(write: Write) -> dict[str, Any]:
     """A write as JSON-able data: ``{"op": "update_component", ...}``."""
     if isinstance(write, tuple(_ACCOUNT_WRITES.values())):
         return _account_to_dict(write)
+    if isinstance(write, CreateSecret):
+        return {"op": "create_secret", "secret": write.secret.to_dict()}
+    if isinstance(write, UpdateSecret):
+        return {"op": "update_secret", "name": write.name, "change": write.change.to_dict(),
+                "expected_revision": write.change.expected_revision}
+    if isinstance(write, DeleteSecret):
+        return {"op": "delete_secret", "name": write.name,
+                "expected_revision": write.expected_revision}
     if isinstance(write, RegisterComponent):
         return {"op": "register_component", "component": write.component.to_dict()}
     if isinstance(write, UpdateComponent):
@@ -254,6 +292,15 @@ def from_dict(data: Any) -> Write:
                                stack_change_from_dict(data["change"], expected))
         if op == "delete_stack":
             return DeleteStack(check_name(data["name"], "stack name"), expected)
+        if op == "create_secret":
+            return CreateSecret(Secret.from_dict(data["secret"]))
+        if op == "update_secret":
+            change = data["change"]
+            return UpdateSecret(data["name"], SecretChange(
+                set=dict(change.get("set") or {}), unset=list(change.get("unset") or ()),
+                name=change.get("name"), expected_revision=expected))
+        if op == "delete_secret":
+            return DeleteSecret(data["name"], expected)
         if op in _ACCOUNT_WRITES:
             return _account_from_dict(op, data)
     except (KeyError, TypeError, AttributeError) as err:
