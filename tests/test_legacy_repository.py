@@ -114,7 +114,10 @@ def test_first_command_migrates_stacks_into_a_local_profile(zen, legacy_repo):
 def test_the_store_stays_in_the_repository_and_the_old_config_is_kept(zen, legacy_repo,
                                                                       zen_home):
     before = snapshot(legacy_repo / ".zen")
-    zen("stack list")
+    listed = zen("stack list")
+    assert listed.exit_code == 0, listed.output
+    assert {r[1] for r in rows(listed.stdout)} == {"airflow_stack", "local_kubeflow_stack",
+                                                   "local_stack"}
     zen_dir = legacy_repo / ".zen"
     assert yaml.safe_load((zen_dir / "config.legacy.yaml").read_text()) == LEGACY_CONFIG
     after = snapshot(zen_dir)
