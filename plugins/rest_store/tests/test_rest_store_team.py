@@ -4,13 +4,11 @@ own key, sees what their role lets them, and is shut out when the key is revoked
 
 from __future__ import annotations
 
-import os
 import time
 
-import pytest
 import requests
 
-from zen_core.testing.require import require_modules
+from zen_core.testing.require import posix_only, require_modules
 
 # Skipped without zen-service; failed instead under ZEN_REQUIRE_PLUGINS=1 (CI).
 require_modules("zen_service")
@@ -18,7 +16,7 @@ require_modules("zen_service")
 from zen_core.testing.cli import ok  # noqa: E402
 from zen_service.testing import free_port  # noqa: E402
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
+pytestmark = posix_only("the daemon tests")
 
 
 def error(result) -> str:

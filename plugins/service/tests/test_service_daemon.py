@@ -18,12 +18,12 @@ import requests
 
 from zen_core.config import GlobalConfig, Profile
 from zen_core.testing.cli import usage_error
-from zen_core.testing.require import DEFAULT_PORT, skip_or_fail
+from zen_core.testing.require import DEFAULT_PORT, posix_only, skip_or_fail
 from zen_service.manager import health
 from zen_service.state import display_url, instance_id, is_service_process, read_state
 from zen_service.testing import free_port
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals and /proc: POSIX only")
+pytestmark = posix_only("signals and /proc")
 
 PROVISIONING = "Provisioning resources for service 'zen_service'."
 

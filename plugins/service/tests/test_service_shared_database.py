@@ -5,15 +5,14 @@ service. A key made and then revoked through one is refused by the other within 
 and both services read the same history.
 
 The PostgreSQL case needs a server (``ZEN_TEST_POSTGRES_URL``, an admin URL such as
-``postgresql://postgres@127.0.0.1:5432/test``) and a ``zen-sql-store`` that stores
-accounts and history (store contract v2's ``list_users`` ... ``list_events``); it skips,
-saying which is missing, otherwise. The same test runs on one local store folder shared by
-both profiles, which any installation has.
+``postgresql://postgres@127.0.0.1:5432/test``) and zen-sql-store: without them it skips,
+saying which is missing, and fails instead under ``ZEN_REQUIRE_SERVERS`` and
+``ZEN_REQUIRE_PLUGINS`` (CI). The same test runs on one local store folder shared by both
+profiles, which any installation has.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 import uuid
@@ -21,35 +20,23 @@ import uuid
 import pytest
 import requests
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
+from zen_core.testing.require import SERVERS, posix_only, skip_or_fail
+
+pytestmark = posix_only("the daemon tests")
 
 
-def _sql_store_gap() -> str | None:
-    """Why the SQL store cannot run this test, or None."""
-    if importlib.util.find_spec("zen_sql_store") is None:
-        return "zen-sql-store is not installed"
-    from zen_sql_store.store import SqlStore
-
-    missing = sorted(getattr(SqlStore, "__abstractmethods__", ()))
-    if missing:
-        return ("zen-sql-store does not keep accounts and history yet (SqlStore lacks "
-                f"{', '.join(missing)}): this test runs once it does")
-    return None
-
-
-@pytest.fixture(params=["postgres", "local"])
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.zen_needs("zen_sql_store")),
+                        "local"])
 def shared(request, tmp_path):
     """(store type, URL) of a new store both machines use: a PostgreSQL database (dropped
     afterwards), or a local store folder."""
     if request.param == "local":
         yield "local", f"file://{tmp_path / 'shared-store'}"
         return
-    gap = _sql_store_gap()
-    if gap:
-        pytest.skip(gap)
     admin_url = os.environ.get("ZEN_TEST_POSTGRES_URL", "").strip()
     if not admin_url:
-        pytest.skip("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
+        skip_or_fail("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against",
+                     SERVERS)
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

@@ -28,6 +28,8 @@ import pytest
 
 PLUGINS = "ZEN_REQUIRE_PLUGINS"
 DEFAULT_PORT = "ZEN_REQUIRE_DEFAULT_PORT"
+SERVERS = "ZEN_REQUIRE_SERVERS"
+BROWSER = "ZEN_REQUIRE_BROWSER"
 
 #: import package -> distribution, for the messages
 DISTRIBUTIONS = {
