@@ -23,6 +23,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,6 +43,29 @@ PARTS = {"startup": ("a", "b", "c"), "copy": ("d-sqlite", "d-postgres"), "write"
 NOISY_SPREAD = 1.3
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """How big the measured stores are: issue 12's sizes, or the smallest that still runs
+    every step of every part (``--smoke``, what the test suite runs: a broken part fails
+    there, not when someone runs ``nox -s benchmarks``)."""
+
+    big_stacks: int = 2000  # b, d: the big store (the default stack included)
+    big_components: int = 10_000
+    small_stacks: int = 50  # a, c
+    write_small: int = 100  # e: components of the two stores
+    write_large: int = 10_000
+    service_stacks: int = 50  # f, g, h
+
+
+SMOKE = Sizes(big_stacks=3, big_components=20, small_stacks=3, write_small=5, write_large=10,
+              service_stacks=3)
+
+
+def count(n: int) -> str:
+    """2,000 / 50: a size as the report shows it."""
+    return f"{n:,}"
+
+
 def log(message: str) -> None:
     """Progress goes to stderr; the report to stdout."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
@@ -57,6 +81,7 @@ class Context:
 
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args = args
+        self.sizes = SMOKE if args.smoke else Sizes()
         self.work = work
         self._big: stores.Config | None = None
         self.results: dict = {}
@@ -68,9 +93,11 @@ class Context:
 
     def big(self) -> stores.Config:
         if self._big is None:
-            log("building the big local store: 10,000 components, 2,000 stacks (one batch)")
+            sizes = self.sizes
+            log(f"building the big local store: {count(sizes.big_components)} components, "
+                f"{count(sizes.big_stacks)} stacks (one batch)")
             start = time.perf_counter()
-            self._big = stores.big(self.work / "big")
+            self._big = stores.big(self.work / "big", sizes.big_stacks, sizes.big_components)
             self.results["big_store_build_seconds"] = round(time.perf_counter() - start, 2)
             log(f"  built in {time.perf_counter() - start:.1f} s")
         return self._big
@@ -127,21 +154,25 @@ def combined(*series) -> int:
 def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     """`import click`, `zenml stack list` on 50 stacks (local and SQLite) and on 2,000
     stacks (local), one loop, interleaved."""
-    args = ctx.args
-    small = stores.with_stacks(ctx.work / "startup-local", 50)
+    args, sizes = ctx.args, ctx.sizes
+    small = stores.with_stacks(ctx.work / "startup-local", sizes.small_stacks)
     big = ctx.big()
+    few, many = count(sizes.small_stacks), count(sizes.big_stacks)
     steps = {'python -c "import click"': cli_step([PYTHON, "-c", "import click"], small),
-             "zenml stack list, local, 50 stacks": cli_step([ZENML, "stack", "list"], small),
-             "zenml stack list, local, 2,000 stacks": cli_step([ZENML, "stack", "list"], big)}
-    check_output([ZENML, "stack", "list"], small, "stack-048")
-    check_output([ZENML, "stack", "list"], big, "stack-1998")
+             f"zenml stack list, local, {few} stacks": cli_step([ZENML, "stack", "list"], small),
+             f"zenml stack list, local, {many} stacks": cli_step([ZENML, "stack", "list"], big)}
+    # the last stack each store has (stores.with_stacks and stores.big name them)
+    last_small = f"stack-{sizes.small_stacks - 2:03d}"
+    last_big = f"stack-{sizes.big_stacks - 2:04d}"
+    check_output([ZENML, "stack", "list"], small, last_small)
+    check_output([ZENML, "stack", "list"], big, last_big)
     sql = has("zen_sql_store")
     if sql:
-        sqlite = stores.with_stacks(ctx.work / "startup-sqlite", 50)
+        sqlite = stores.with_stacks(ctx.work / "startup-sqlite", sizes.small_stacks)
         stores.sqlite_copy(sqlite)
-        check_output([ZENML, "stack", "list"], sqlite, "stack-048")
-        steps["zenml stack list, SQLite, 50 stacks"] = cli_step([ZENML, "stack", "list"],
-                                                                 sqlite)
+        check_output([ZENML, "stack", "list"], sqlite, last_small)
+        steps[f"zenml stack list, SQLite, {few} stacks"] = cli_step([ZENML, "stack", "list"],
+                                                                     sqlite)
     log(f"start-up: {len(steps)} commands x {args.runs} runs (+1 warm-up round), interleaved")
     series = interleave(steps, args.runs)
     click, local, large = (series[k] for k in list(steps)[:3])
@@ -158,7 +189,7 @@ def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
                     extra={"ratio_to_import_click": ratio(large.median_s, click.median_s)}),
     }
     if sql:
-        lite = series["zenml stack list, SQLite, 50 stacks"]
+        lite = series[f"zenml stack list, SQLite, {few} stacks"]
         figures["c"] = Figure(ratio(lite.median_s, local.median_s), combined(lite, local),
                               f"{ms(lite)} vs {ms(local)} (local)",
                               extra={"paired_ratio": paired_ratio(lite.samples_s,
@@ -211,7 +242,8 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
             if profile in client.config.profiles:
                 if i == 0:  # check the first timed copy holds everything
                     stores.check_size(stores.Config(big.directory, big.cwd, client),
-                                      stacks=2000, components=10_000, profile=profile)
+                                      stacks=ctx.sizes.big_stacks,
+                                      components=ctx.sizes.big_components, profile=profile)
                 client.delete_profile(profile)
             if drop:
                 ctx.postgres.drop(database(i))
@@ -243,8 +275,9 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
                                        f"median of {runs} run(s): {ms(pgs)}")
     else:
         figures["d-postgres"] = Figure(skipped=ctx.postgres_note)
-    lines = series_lines(f"Profile copy of 10,000 components + 2,000 stacks (whole command), "
-                         f"{runs} interleaved rounds after 1 warm-up round", data["commands"])
+    lines = series_lines(f"Profile copy of {count(ctx.sizes.big_components)} components + "
+                         f"{count(ctx.sizes.big_stacks)} stacks (whole command), {runs} "
+                         "interleaved rounds after 1 warm-up round", data["commands"])
     if ctx.postgres is None:
         lines.append(f"   local -> PostgreSQL SKIPPED: {ctx.postgres_note}")
     return lines, figures
@@ -254,10 +287,10 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
 def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     """`store.register_component` on a local store of 100 and of 10,000 components, one
     loop, interleaved; every write is undone (untimed) after it."""
-    runs = ctx.args.write_runs
-    small = stores.with_components(ctx.work / "write-100", 100)
-    log("write: building a local store of 10,000 components (one batch)")
-    large = stores.with_components(ctx.work / "write-10000", 10_000)
+    runs, sizes = ctx.args.write_runs, ctx.sizes
+    small = stores.with_components(ctx.work / "write-small", sizes.write_small)
+    log(f"write: building a local store of {count(sizes.write_large)} components (one batch)")
+    large = stores.with_components(ctx.work / "write-large", sizes.write_large)
     orchestrator = ComponentType.ORCHESTRATOR
 
     def step(config: stores.Config) -> Step:
@@ -271,12 +304,12 @@ def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
 
         return Step(action, after=after)
 
-    steps = {"register_component, 100 components": step(small),
-             "register_component, 10,000 components": step(large)}
+    steps = {f"register_component, {count(sizes.write_small)} components": step(small),
+             f"register_component, {count(sizes.write_large)} components": step(large)}
     log(f"write: 2 stores x {runs} runs (+1 warm-up round), interleaved")
     series = interleave(steps, runs, failures=(Exception,))
-    stores.check_size(small, components=100)
-    stores.check_size(large, components=10_000)
+    stores.check_size(small, components=sizes.write_small)
+    stores.check_size(large, components=sizes.write_large)
     data = {"runs": runs, "calls": {k: v.to_dict() for k, v in series.items()}}
     ctx.results["write"] = data
     a, b = series.values()
@@ -300,13 +333,18 @@ def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     args = ctx.args
     postgres = ctx.postgres if ctx.postgres is not None else ctx.postgres_note
     data, figures = bench_service(ctx.work / "service", args.service_seconds,
-                                  args.service_rounds, args.storm_seconds, postgres, log=log)
+                                  args.service_rounds, args.storm_seconds, postgres,
+                                  stacks=ctx.sizes.service_stacks,
+                                  lead=SMOKE_LEAD if args.smoke else None, log=log)
     ctx.results["service"] = data
     lines = report_service(data)
     if ctx.postgres is None:
         lines.append(f"   PostgreSQL cases SKIPPED: {ctx.postgres_note}")
     return lines, figures
 
+
+#: Seconds between sending a load case to the clients and its start, in a smoke run.
+SMOKE_LEAD = 0.1
 
 PART_FUNCTIONS = {"startup": part_startup, "copy": part_copy, "write": part_write,
                   "service": part_service}
@@ -348,6 +386,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run of a few minutes: fewer runs, shorter service "
                         "phases (the stores keep their sizes)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest run of every step, to check the harness works "
+                        "(seconds; tiny stores, one run each: the figures mean nothing)")
     parser.add_argument("--only", type=parse_parts, default=None, metavar="PART",
                         help=f"run these parts only (comma-separated): {', '.join(PARTS)}")
     parser.add_argument("--runs", type=int, default=None,
@@ -370,12 +411,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="keep the temporary folder (its path is printed)")
     args = parser.parse_args(argv)
     quick = args.quick
-    defaults = {"runs": (15, 5), "copy_runs": (3, 1), "write_runs": (40, 10),
-                "service_seconds": (3.0, 1.0), "service_rounds": (3, 2),
-                "storm_seconds": (20.0, 5.0)}
-    for name, (full, short) in defaults.items():
+    # (full run, --quick, --smoke)
+    defaults = {"runs": (15, 5, 1), "copy_runs": (3, 1, 1), "write_runs": (40, 10, 1),
+                "service_seconds": (3.0, 1.0, 0.2), "service_rounds": (3, 2, 1),
+                "storm_seconds": (20.0, 5.0, 0.3)}
+    for name, (full, short, smoke) in defaults.items():
         if getattr(args, name) is None:
-            setattr(args, name, short if quick else full)
+            setattr(args, name, smoke if args.smoke else short if quick else full)
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     args.only = args.only or list(PARTS)
@@ -393,7 +435,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {"machine": info, "options": {k: (str(v) if isinstance(v, Path) else v)
                                                    for k, v in vars(args).items()}}
     lines = [
-        "zen benchmarks (issue 12's targets)" + (" -- QUICK run" if args.quick else ""),
+        "zen benchmarks (issue 12's targets)" + (
+            " -- SMOKE run: tiny stores, the figures mean nothing" if args.smoke
+            else " -- QUICK run" if args.quick else ""),
         f"   machine: {info['cpu_count']} CPUs (os.cpu_count()), Python {info['python']} "
         f"({info['implementation']}), {info['platform']}; zen-core {info['zen_core']}",
         "   subprocesses: fresh ZENML_CONFIG_PATH in a temp folder, cwd outside any "

@@ -127,7 +127,8 @@ def _client_process(commands, results) -> None:
 class ClientPool:
     """Client processes started once; :meth:`run` gives them one case at a time."""
 
-    def __init__(self, processes: int = PROCESSES) -> None:
+    def __init__(self, processes: int = PROCESSES, lead: float = LEAD) -> None:
+        self.lead = lead
         context = multiprocessing.get_context("spawn")
         self.results = context.Queue()
         self.commands = [context.Queue() for _ in range(processes)]
@@ -145,12 +146,12 @@ class ClientPool:
         """``clients`` clients from a common start for ``seconds``: :func:`summarize_load`."""
         used = min(clients, len(self.processes))
         shares = [clients // used + (i < clients % used) for i in range(used)]
-        start_at = time.monotonic() + LEAD
+        start_at = time.monotonic() + self.lead
         for queue, share in zip(self.commands, shares, strict=False):
             queue.put((url, headers, share, start_at, seconds, timeout))
         clients_results = []
         for _ in range(used):
-            clients_results += self.results.get(timeout=LEAD + seconds + timeout + 60)
+            clients_results += self.results.get(timeout=self.lead + seconds + timeout + 60)
         return summarize_load(clients_results)
 
     def close(self) -> None:
@@ -203,9 +204,11 @@ def _check(url: str, headers: dict, stacks: int | None) -> None:
 
 def bench_service(work: Path, seconds: float, rounds: int, storm_seconds: float,
                   postgres, stacks: int = 50, warmup_seconds: float | None = None,
+                  lead: float | None = None,
                   log=lambda message: None) -> tuple[dict, dict[str, Figure]]:
     """The load cases and the storm; returns the raw figures and the verdicts' figures.
-    ``postgres``: a :class:`targets.Server` or a reason (str) why it is not here."""
+    ``postgres``: a :class:`targets.Server` or a reason (str) why it is not here;
+    ``lead``: seconds between sending a case to the clients and its start (LEAD)."""
     import stores
 
     from zen_core.services.transfer import copy_profile
@@ -223,7 +226,7 @@ def bench_service(work: Path, seconds: float, rounds: int, storm_seconds: float,
         base = served.url.rstrip("/")
         cases = {CEILING: (ceiling, {}, None),
                  LIST_LOCAL: (f"{base}/api/v1/stacks", auth, stacks)}
-        one_local = f"{base}/api/v1/stacks/stack-000"
+        one_local = f"{base}/api/v1/stacks/stack-000"  # with_stacks names them stack-NNN
         if not isinstance(postgres, str):
             pg_config = stores.with_stacks(work / "postgres", stacks)
             database = f"zen_bench_service_{uuid.uuid4().hex[:8]}"
@@ -238,7 +241,7 @@ def bench_service(work: Path, seconds: float, rounds: int, storm_seconds: float,
             cases[LIST_PG] = (f"{pg_base}/api/v1/stacks", pg_auth, stacks)
         for url, headers, expected in [*cases.values(), (one_local, auth, None)]:
             _check(url, headers, expected)
-        pool = ClientPool()
+        pool = ClientPool(lead=LEAD if lead is None else lead)
         stack.callback(pool.close)
         for clients in CLIENTS:
             log(f"service: {clients} client(s): warm-up, then {rounds} rounds of "

@@ -95,7 +95,9 @@ def test_stack_update_replaces_a_component(zen, stack_s, tmp_path):
 
 
 def test_stack_update_of_a_missing_stack(zen):
-    failed(zen("stack update nope -a default"))
+    error = failed(zen("stack update nope -a default"))
+    assert error == "Error: Unable to find stack with name 'nope'. Available stacks: 'default'."
+    assert [r[1] for r in rows(ok(zen("stack list")).stdout)] == ["default"]
 
 
 def test_stack_rename_keeps_the_active_stack_active(zen, stack_s):
@@ -123,8 +125,12 @@ def test_stack_rename_inside_a_repository_keeps_the_local_stack(
 
 
 def test_stack_rename_to_an_existing_name(zen, stack_s):
+    before = data(zen, "stack list")
     error = failed(zen("stack rename s default"))
-    assert "default" in error
+    assert error == ("Error: A stack with name 'default' already exists. Please choose a "
+                     "different name.")
+    assert data(zen, "stack list") == before  # both stacks still there, as they were
+    assert {s["name"] for s in before} == {"default", "s"}
 
 
 def test_remove_an_optional_component(zen, stack_s):

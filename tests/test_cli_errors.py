@@ -174,11 +174,14 @@ def more(zen, home):
         assert zen(command).exit_code == 0
 
 
-@pytest.mark.parametrize("command", ["stack rename default default",
-                                     "orchestrator rename default default"])
-def test_renaming_to_the_same_name(zen, unchanged, command):
-    error = unchanged(zen(command))
-    assert "already exists" in error
+@pytest.mark.parametrize(("command", "error"), [
+    ("stack rename default default", "Error: A stack with name 'default' already exists. "
+                                     "Please choose a different name."),
+    ("orchestrator rename default default", "Error: An orchestrator with name 'default' "
+                                            "already exists. Please choose a different name."),
+])
+def test_renaming_to_the_same_name(zen, unchanged, command, error):
+    assert unchanged(zen(command)) == error
 
 
 def test_an_existing_component_of_another_stack_profile_is_fine(zen, home):

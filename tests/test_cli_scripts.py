@@ -4,19 +4,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from zen_core.testing.cli import failed, ok, rows, usage_error
+from zen_core.testing.require import posix_only
 
 ZENML = str(Path(sys.executable).parent / "zenml")
 CORE = "-o default -m default -a default"
@@ -140,8 +139,8 @@ def test_exit_codes(zen):
     usage_error(zen("stak"))
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
-def test_ctrl_c_exits_130(zen_home):
+@posix_only("SIGINT")
+def test_ctrl_c_exits_130(zen, zen_home):
     # A command waiting on the store's lock, interrupted as Ctrl-C would.
     from zen_core.fileio import locked
 
@@ -150,15 +149,22 @@ def test_ctrl_c_exits_130(zen_home):
         process = subprocess.Popen([ZENML, "stack", "register", "x", *CORE.split()],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    env=os.environ.copy())
-        time.sleep(2)  # it is waiting for the lock now
+        # The command says which profile it runs with once it has started, before it
+        # writes: from then on it is inside the command, waiting for the lock we hold.
+        said = []
+        for line in process.stderr:
+            said.append(line)
+            if line.startswith("Running with active profile"):
+                break
+        assert said and said[-1].startswith("Running with active profile"), said
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
+    assert process.returncode == 130, [*said, err]
     assert err.strip().splitlines()[-1] == "Error: Interrupted."
+    assert [r[1] for r in rows(ok(zen("stack list")).stdout)] == ["default"]  # nothing written
 
 
-@pytest.mark.skipif(importlib.util.find_spec("zen_service") is None,
-                    reason="zen-service not installed")
+@pytest.mark.zen_needs("zen_service")
 def test_service_status_exits_3_when_the_service_is_not_running(zen):
     result = zen("service status")
     assert result.exit_code == 3, result.output

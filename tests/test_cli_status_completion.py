@@ -3,9 +3,7 @@ of commands and of the names in the profile in effect)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +13,9 @@ import pytest
 import yaml
 
 from zen_core.testing.cli import ok, snapshot
+from zen_core.testing.require import require_programs
 
 ZENML_BIN = str(Path(sys.executable).parent)
-HAS_SERVICE = importlib.util.find_spec("zen_service") is not None
 
 
 @pytest.fixture
@@ -69,7 +67,7 @@ def test_status_masks_the_store_url_and_survives_a_store_that_has_gone(zen, home
     assert "local: file:///nowhere/zen?token=***" in ok(zen("status --profile team")).stdout
 
 
-@pytest.mark.skipif(not HAS_SERVICE, reason="zen-service not installed")
+@pytest.mark.zen_needs("zen_service")
 def test_status_shows_the_service(zen, home):
     assert status(zen)["services"]["service"]["status"] == "not running"
     assert "not running" in ok(zen("status")).stdout
@@ -138,8 +136,8 @@ def test_completion_writes_nothing_not_even_on_a_first_run(zen_home, tmp_path):
     assert not zen_home.exists() or snapshot(zen_home) == {}
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
 def test_the_bash_script_completes_in_bash(home, tmp_path):
+    require_programs("bash")
     script = (
         f'export PATH="{ZENML_BIN}:$PATH"\n'
         'source <(zenml completion bash)\n'

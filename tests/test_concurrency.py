@@ -31,7 +31,7 @@ def test_first_runs_at_once_create_one_default_profile(zen_process, zen_home):
 
 
 def test_profiles_created_at_once_are_all_kept(zen_process):
-    zen_process("profile list")
+    assert zen_process("profile list").exit_code == 0
     results = run_together(*(f"profile create p{i}" for i in range(4)))
     assert [code for code, _, _ in results] == [0] * 4, results
     names = {p["name"] for p in json.loads(zen_process("profile list --output json").stdout)}
@@ -39,7 +39,7 @@ def test_profiles_created_at_once_are_all_kept(zen_process):
 
 
 def test_stacks_registered_at_once_are_all_kept(zen_process):
-    zen_process("profile list")
+    assert zen_process("profile list").exit_code == 0
     results = run_together(
         *(f"stack register s{i} -o default -m default -a default" for i in range(4)),
         *(f"container-registry register r{i} -t default --uri=localhost:{5000 + i}"
@@ -57,7 +57,7 @@ TRIALS = 5
 
 
 def test_updates_of_different_keys_at_once_are_both_kept(zen_process):
-    zen_process("profile list")
+    assert zen_process("profile list").exit_code == 0
     assert zen_process("orchestrator register kf -t kubeflow").exit_code == 0
     for trial in range(TRIALS):
         results = run_together(
@@ -74,7 +74,7 @@ def test_updates_of_different_keys_at_once_are_both_kept(zen_process):
 
 
 def test_stack_updates_of_different_components_at_once_are_both_kept(zen_process):
-    zen_process("profile list")
+    assert zen_process("profile list").exit_code == 0
     assert zen_process("container-registry register reg -t default "
                        "--uri=localhost:5000").exit_code == 0
     assert zen_process("secrets-manager register sec -t local").exit_code == 0

@@ -14,6 +14,7 @@ import yaml
 
 from zen_core.testing.cli import active_rows, rows
 from zen_core.testing.plugin import run_at_once
+from zen_core.testing.require import posix_only
 
 LEGACY_CONFIG = {
     "version": "0.6.3",
@@ -114,7 +115,10 @@ def test_first_command_migrates_stacks_into_a_local_profile(zen, legacy_repo):
 def test_the_store_stays_in_the_repository_and_the_old_config_is_kept(zen, legacy_repo,
                                                                       zen_home):
     before = snapshot(legacy_repo / ".zen")
-    zen("stack list")
+    listed = zen("stack list")
+    assert listed.exit_code == 0, listed.output
+    assert {r[1] for r in rows(listed.stdout)} == {"airflow_stack", "local_kubeflow_stack",
+                                                   "local_stack"}
     zen_dir = legacy_repo / ".zen"
     assert yaml.safe_load((zen_dir / "config.legacy.yaml").read_text()) == LEGACY_CONFIG
     after = snapshot(zen_dir)
@@ -259,7 +263,7 @@ def test_names_zen_refuses_are_renamed_and_reported(zen, tmp_path, monkeypatch):
     assert (zen_dir / "orchestrators" / "local orchestrator.yaml").is_file()  # kept
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="runs the command in sh")
+@posix_only("runs the command in sh")
 def test_the_printed_delete_command_works_where_it_is_printed(zen, legacy_repo):
     result = zen("stack list")
     line = next(x for x in result.stderr.splitlines() if "zenml profile delete" in x)

@@ -3,7 +3,6 @@ listing, ``-o json`` and error; secret values never reinterpreted or echoed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -13,8 +12,6 @@ from zen_core.masking import mask_text, mask_url
 from zen_core.models import ComponentType
 from zen_core.testing.cli import failed, ok
 from zen_core.testing.helpers import profile_store
-
-HAS_REST = importlib.util.find_spec("zen_rest_store") is not None
 
 
 @pytest.mark.parametrize(("url", "masked"), [
@@ -62,7 +59,7 @@ def test_profile_list_describe_and_json_mask_the_url(zen, secret_profile):
     assert data["db"]["url"] == secret_profile
 
 
-@pytest.mark.skipif(not HAS_REST, reason="zen-rest-store not installed")
+@pytest.mark.zen_needs("zen_rest_store")
 @pytest.mark.parametrize("url", [
     "http://admin:hunter2@localhost:8000",
     "http://localhost:8000/?token=hunter2",
@@ -74,8 +71,8 @@ def test_a_refused_service_url_is_masked_in_its_error(zen, url):
     assert "hunter2" not in error and "***" in error
 
 
+@pytest.mark.zen_needs("zen_rest_store")
 def test_the_python_api_error_is_masked_too():
-    pytest.importorskip("zen_rest_store")
     from zen_core.exceptions import InvalidDataError
     from zen_core.plugins import get_plugin_manager
 

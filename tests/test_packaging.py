@@ -16,6 +16,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import zen_core
+from zen_core.testing.require import PLUGINS, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 #: distribution -> (its folder, its import package)
@@ -31,10 +32,11 @@ UNRELATED_ZEN_CORE = [f"0.2.{i}" for i in range(1, 8)]
 
 
 def installed(name: str):
+    """The installed distribution; a skip without it (a failure under ZEN_REQUIRE_PLUGINS)."""
     try:
         return distribution(name)
     except PackageNotFoundError:
-        pytest.skip(f"{name} is not installed in this environment")
+        skip_or_fail(f"needs {name}, which is not installed", PLUGINS)
 
 
 @pytest.mark.parametrize("name", DISTRIBUTIONS)

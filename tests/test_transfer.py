@@ -11,7 +11,7 @@ import yaml
 from zen_core.client import Client
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
-from zen_core.testing.cli import ok
+from zen_core.testing.cli import failed, ok
 from zen_core.testing.helpers import profile_store
 
 # Without the plugin a kind is skipped; ZEN_REQUIRE_PLUGINS=1 (CI) fails it instead.
@@ -144,7 +144,10 @@ def test_import_is_all_or_nothing(zen, mysql_stack, tmp_path, monkeypatch):
 def test_import_refuses_a_taken_stack_name_and_a_foreign_file(zen, mysql_stack, tmp_path):
     export = tmp_path / "prod.yaml"
     ok(zen(f"stack export prod {export}"))
-    assert "already exists" in zen(f"stack import {export}").stderr
+    before = ok(zen("stack list --output json")).stdout
+    assert failed(zen(f"stack import {export}")) == (
+        "Error: A stack with name 'prod' already exists. Please choose a different name.")
+    assert ok(zen("stack list --output json")).stdout == before
     other = tmp_path / "other.yaml"
     other.write_text("hello: world\n")
     result = zen(f"stack import {other}")

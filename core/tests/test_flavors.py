@@ -59,7 +59,17 @@ def test_every_flavor_loads_its_model(record: Flavor) -> None:
     # The description is the first line of the schema's docstring.
     assert record.description
     assert model.__doc__ and model.__doc__.strip().splitlines()[0] == record.description
-    describe_fields(model)  # every field can be listed
+    # `flavor list` shows every field, in the schema's order, each with a type and a
+    # description, secret exactly when declared so, and a default exactly when optional
+    rows = describe_fields(model)
+    assert [row["name"] for row in rows] == list(model.model_fields)
+    assert {row["name"] for row in rows if row["secret"]} == secret_fields(model)
+    for row, info in zip(rows, model.model_fields.values(), strict=True):
+        assert row["description"] == info.description, row["name"]
+        assert row["type"] and "<class" not in row["type"], row
+        assert row["required"] == info.is_required(), row["name"]
+        if not row["required"]:
+            assert row["default"] == info.get_default(call_default_factory=True), row["name"]
 
 
 def test_flavor_set_is_the_zenml_07_one() -> None:
@@ -121,7 +131,8 @@ def test_remote_artifact_store_paths(flavor: str, good: str, bad: str, scheme: s
 
 def test_azure_accepts_abfs() -> None:
     model = _model("artifact_store", "azure")
-    validate_config(model, {"path": "abfs://container/x"}, "artifact store 'a'")
+    for path in ("abfs://container/x", "az://container/x"):
+        assert validate_config(model, {"path": path}, "artifact store 'a'") == {"path": path}
 
 
 def test_s3_path_without_bucket_is_refused() -> None:
@@ -181,6 +192,8 @@ def test_mlflow_remote_tracking_uri_needs_credentials() -> None:
 
 def test_seldon_base_url_must_be_http() -> None:
     model = _model("model_deployer", "seldon")
-    validate_config(model, {"base_url": "http://ingress"}, "model deployer 'd'")
+    for url in ("http://ingress", "https://ingress.example.com:8443/seldon"):
+        accepted = validate_config(model, {"base_url": url}, "model deployer 'd'")
+        assert accepted["base_url"] == url
     with pytest.raises(InvalidDataError, match="field 'base_url'"):
         validate_config(model, {"base_url": "ingress"}, "model deployer 'd'")

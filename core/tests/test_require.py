@@ -6,7 +6,13 @@ import importlib.util
 
 import pytest
 
-from zen_core.testing.require import PLUGINS, require_modules, skip_or_fail
+from zen_core.testing.require import (
+    PLUGINS,
+    posix_only,
+    require_modules,
+    require_programs,
+    skip_or_fail,
+)
 
 
 @pytest.mark.parametrize("value", ["", "0"])
@@ -40,3 +46,22 @@ def test_any_switch(monkeypatch):
     monkeypatch.delenv("ZEN_REQUIRE_SOMETHING")
     with pytest.raises(pytest.skip.Exception):
         skip_or_fail("port 8000 is taken", "ZEN_REQUIRE_SOMETHING")
+
+
+def test_a_missing_program_skips_or_fails(monkeypatch):
+    monkeypatch.setenv(PLUGINS, "0")
+    with pytest.raises(pytest.skip.Exception,
+                       match=r"^needs zen-no-such-program, which is not on the PATH$"):
+        require_programs("sh", "zen-no-such-program")
+    monkeypatch.setenv(PLUGINS, "1")
+    with pytest.raises(pytest.fail.Exception, match="ZEN_REQUIRE_PLUGINS is set"):
+        require_programs("zen-no-such-program")
+    require_programs("sh")
+
+
+def test_posix_only_skips_on_windows_alone(monkeypatch):
+    import os
+
+    marker = posix_only("signals")
+    assert marker.kwargs["reason"] == "POSIX only: signals"
+    assert marker.args == (os.name == "nt",)

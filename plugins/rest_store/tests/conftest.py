@@ -55,6 +55,24 @@ def local_service(tmp_path_factory):
     yield from serve_profile(tmp_path_factory, "local")
 
 
+@pytest.fixture
+def ruled_store(local_service):
+    """A rest store on ``local_service`` (every rule applies), as its `default` stack left
+    it: what an earlier test added is removed."""
+    from zen_core.store import StoreContext
+    from zen_rest_store.store import RestStore
+
+    store = RestStore(local_service.url, StoreContext(token=local_service.token))
+    for stack in store.list_stacks():
+        if stack.name != "default":
+            store.delete_stack(stack.name)
+    for component in store.list_components():
+        if component.name != "default":
+            store.delete_component(component.type, component.name)
+    yield store
+    store.close()
+
+
 @pytest.fixture(scope="module", params=["local", "sql"])
 def served(request, tmp_path_factory):
     """For the contract suite, a service per module and store type (a local profile, then a

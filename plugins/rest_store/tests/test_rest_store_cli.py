@@ -108,11 +108,11 @@ def test_errors_are_the_same_through_the_service(zenml, remote):
         assert "Traceback" not in through.output
 
 
-def test_a_stopped_service_is_one_clear_line(zenml, remote):
+def test_a_stopped_service_is_one_clear_line(zen, zenml, remote):
     ok(zenml("service down"))
-    started = time.monotonic()
-    result = zenml("stack list")
-    assert time.monotonic() - started < 5
+    started = time.monotonic()  # the command in this process: its own time, no start-up
+    result = zen("stack list")
+    assert time.monotonic() - started < 5  # at once: no retry of a refused connection
     assert result.exit_code == 1
     assert errors(result) == [
         f"Error: Cannot reach the zen service at http://localhost:{remote} (connection "

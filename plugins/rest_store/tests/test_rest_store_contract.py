@@ -8,16 +8,23 @@ flavors' rules (the suite's records use made-up configurations) but with every
 check of keys and roles; that the service applies its rules is tested in
 ``test_rest_store_writes.py`` and in zen-service's tests.
 
-Three things differ over HTTP by design, so the contract's tests of accounts
-and history are re-stated here for them: the served store always has the
+Four things differ over HTTP by design, so the contract's tests of them are
+re-stated here, under the same names: the served store always has the
 service's admin (and the history of everything done to it so far); the
 history names the key's user as the actor, whatever actor the caller names;
-and API key hashes never leave the service (``secret_hash`` is empty, keys
-are not looked up by id).
+API key hashes never leave the service (``secret_hash`` is empty, keys are not
+looked up by id); and a rest store does not send the rules it is given, the
+service applies its own, so the contract's tests of rules run against a
+service that applies every rule, and those of keeping an admin with the keys
+of the admins themselves.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+import threading
 from functools import partial
 
 import pytest
@@ -26,17 +33,21 @@ from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,
+    InUseError,
+    InvalidDataError,
     NotPermittedError,
     RoleAssignmentExistsError,
     RoleAssignmentNotFoundError,
+    StackRuleError,
     TeamExistsError,
     TeamNotFoundError,
     UserExistsError,
     UserNotFoundError,
 )
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.store import StoreContext
 from zen_core.testing.contract import StoreContract
+from zen_core.testing.contract_accounts import LAST_ADMIN_REMOVALS
 from zen_core.testing.helpers import component, raises_named, register_stack_with_components
 from zen_core.writes import (
     AddTeamMember,
@@ -54,10 +65,9 @@ from zen_core.writes import (
 from zen_rest_store.store import RestStore
 
 T = ComponentType
-
-RULES_RUN_IN_THE_SERVICE = pytest.mark.skip(
-    reason="a rest store does not send the rules it is given: the service applies its own "
-           "(test_rest_store_writes.py checks that they refuse writes, all or nothing)")
+DEFAULTS = {T.ORCHESTRATOR: "default", T.METADATA_STORE: "default",
+            T.ARTIFACT_STORE: "default"}
+NO_ADMIN_LEFT = "no one would be an admin of this store any more"
 
 
 def empty(store: RestStore) -> None:
@@ -84,6 +94,14 @@ def _with_people(store) -> None:
                  AddTeamMember("ops", "bob")])
 
 
+def _client_of(store: RestStore, user: str) -> RestStore:
+    """A rest store acting as ``user``, through a new API key of theirs."""
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    store.apply([CreateApiKey(ApiKey(user, f"key-{key_id}", key_id,
+                                     hashlib.sha256(secret.encode()).hexdigest()))])
+    return RestStore(store.url, StoreContext(token=f"zen_{key_id}_{secret}"))
+
+
 class TestRestStoreContract(StoreContract):
     @pytest.fixture
     def store(self, served):
@@ -102,25 +120,116 @@ class TestRestStoreContract(StoreContract):
         """The service's admin: the user of the key the tests send."""
         return store.whoami()["user"]
 
-    @RULES_RUN_IN_THE_SERVICE
-    def test_rules_see_and_shape_what_is_written(self):
-        pass
+    # --- rules: the service's own (see the module) ---------------------------------------
+    def test_rules_see_and_shape_what_is_written(self, ruled_store):
+        """The service's rules shape a component (its flavor's defaults filled in) and judge
+        a stack with its members as stored, and every stack using a changed member."""
+        written = ruled_store.register_component(Component(T.ORCHESTRATOR, "kubeflow", "kf"))
+        assert written.config["kubeflow_pipelines_ui_port"] == 8080  # the flavor's default
+        assert ruled_store.get_component(T.ORCHESTRATOR, "kf").config == written.config
+        with pytest.raises(StackRuleError, match="needs a container registry"):
+            ruled_store.register_stack(Stack("kfs", {**DEFAULTS, T.ORCHESTRATOR: "kf"}))
+        ruled_store.register_component(Component(T.CONTAINER_REGISTRY, "default", "r",
+                                                 {"uri": "localhost:5000"}))
+        stack = ruled_store.register_stack(Stack("kfs", {**DEFAULTS, T.ORCHESTRATOR: "kf",
+                                                         T.CONTAINER_REGISTRY: "r"}))
+        assert stack.components[T.CONTAINER_REGISTRY] == "r"
+        # a member's update is judged against each stack using it (default has no registry)
+        with pytest.raises(StackRuleError, match="Stack 'default' cannot use"):
+            ruled_store.update_component(T.ORCHESTRATOR, "default",
+                                         ComponentChange(flavor="kubeflow"))
+        renamed = ruled_store.update_stack("kfs", StackChange(name="t"))
+        assert (renamed.name, renamed.revision) == ("t", 2)
 
-    @RULES_RUN_IN_THE_SERVICE
-    def test_a_refusing_rule_writes_nothing(self):
-        pass
+    def test_a_refusing_rule_writes_nothing(self, ruled_store):
+        before = (ruled_store.list_stacks(), ruled_store.list_components())
+        with pytest.raises(InvalidDataError, match="unknown field 'colour'"):
+            ruled_store.register_component(Component(T.ORCHESTRATOR, "local", "bad",
+                                                     {"colour": "red"}))
+        with pytest.raises(StackRuleError, match="needs a container registry"):
+            ruled_store.update_component(T.ORCHESTRATOR, "default",
+                                         ComponentChange(flavor="kubeflow"))
+        ruled_store.register_component(Component(T.ORCHESTRATOR, "kubeflow", "kf"))
+        with pytest.raises(StackRuleError, match="needs a container registry"):
+            ruled_store.update_stack("default", StackChange(set={T.ORCHESTRATOR: "kf"}))
+        ruled_store.delete_component(T.ORCHESTRATOR, "kf")
+        assert (ruled_store.list_stacks(), ruled_store.list_components()) == before
 
-    @RULES_RUN_IN_THE_SERVICE
-    def test_rules_refuse_a_whole_batch(self):
-        pass
+    def test_rules_refuse_a_whole_batch(self, ruled_store):
+        before = (ruled_store.list_stacks(), ruled_store.list_components())
+        with pytest.raises(StackRuleError), ruled_store.batch() as batch:
+            batch.register_component(Component(T.ORCHESTRATOR, "kubeflow", "r"))
+            batch.register_component(Component(T.ARTIFACT_STORE, "local", "r",
+                                               {"path": "/tmp/r"}))
+            batch.register_stack(Stack("refused", {**DEFAULTS, T.ORCHESTRATOR: "r",
+                                                   T.ARTIFACT_STORE: "r"}))
+        assert (ruled_store.list_stacks(), ruled_store.list_components()) == before
 
-    @RULES_RUN_IN_THE_SERVICE
-    def test_a_store_keeps_an_admin(self):
-        pass
+    # --- keeping an admin: the admins' own keys (see the module) ---------------------------
+    def test_a_store_keeps_an_admin(self, store, me):
+        """The service refuses a write after which no one is an admin, naming it, and
+        changes nothing; bob, an admin through team ops, is the last one here (cy views:
+        with no role left at all there would be nothing to keep)."""
+        _with_people(store)
+        cy_views = RoleAssignment("viewer", "cy")
+        store.apply([CreateUser(User("cy")), AssignRole(cy_views),
+                     AssignRole(RoleAssignment("admin", team="ops"))])
+        bob = _client_of(store, "bob")
+        try:
+            store.apply([RevokeRole(RoleAssignment("admin", user=me))])  # bob is one
+            for writes, what in LAST_ADMIN_REMOVALS:
+                with pytest.raises(InUseError, match=f"Cannot {re.escape(what)}: {NO_ADMIN_LEFT}"):
+                    bob.apply(writes)
+            assert sorted(bob.list_role_assignments(), key=str) == sorted(
+                [RoleAssignment("admin", team="ops"), cy_views], key=str)
+            assert [(t.name, t.members) for t in bob.list_teams()] == [("ops", ["bob"])]
+            assert [u.name for u in bob.list_users()] == sorted(["ann", "bob", "cy", me])
+        finally:  # giving the role first, in the same batch, lets the team go
+            bob.apply([AssignRole(RoleAssignment("admin", user=me)), DeleteTeam("ops")])
+            bob.close()
+        assert sorted(store.list_role_assignments(), key=str) == sorted(
+            [RoleAssignment("admin", user=me), cy_views], key=str)
 
-    @RULES_RUN_IN_THE_SERVICE
-    def test_two_admins_removing_each_other_at_once_leave_one(self):
-        pass
+    def test_two_admins_removing_each_other_at_once_leave_one(self, store, me):
+        """ada and ben, the only admins, each take the role from the other at the same
+        moment: one is refused (by the rule, or for no longer being an admin). cy views:
+        with no role left at all there would be nothing to keep."""
+        store.apply([CreateUser(User("ada")), CreateUser(User("ben")), CreateUser(User("cy")),
+                     AssignRole(RoleAssignment("admin", "ada")),
+                     AssignRole(RoleAssignment("admin", "ben")),
+                     AssignRole(RoleAssignment("viewer", "cy"))])
+        clients = {"ada": _client_of(store, "ada"), "ben": _client_of(store, "ben")}
+        store.apply([RevokeRole(RoleAssignment("admin", user=me))])
+        together = threading.Barrier(2)
+        outcomes: dict[str, str] = {}
+
+        def revoke(user: str, other: str) -> None:
+            together.wait(timeout=30)
+            try:
+                clients[user].apply([RevokeRole(RoleAssignment("admin", other))])
+                outcomes[user] = "revoked"
+            except InUseError as err:
+                assert NO_ADMIN_LEFT in str(err)
+                outcomes[user] = "refused"
+            except NotPermittedError:
+                outcomes[user] = "refused"
+
+        threads = [threading.Thread(target=revoke, args=pair)
+                   for pair in (("ada", "ben"), ("ben", "ada"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        # read as an admin that is left (not as the tests' own user, who has no role now)
+        left = next((u for u, outcome in outcomes.items() if outcome == "revoked"), "ada")
+        admins = [a.user for a in clients[left].list_role_assignments() if a.role == "admin"]
+        try:
+            assert sorted(outcomes.values()) == ["refused", "revoked"], outcomes
+            assert admins == [left], (admins, outcomes)
+        finally:  # the service's admin again, for the next test
+            clients[left].apply([AssignRole(RoleAssignment("admin", user=me))])
+            for client in clients.values():
+                client.close()
 
     # --- accounts and history, over HTTP (see the module) ------------------------------------
     def test_a_new_store_has_no_accounts_and_no_history(self, store, me):

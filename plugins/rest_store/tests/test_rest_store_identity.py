@@ -8,14 +8,12 @@ local service must not send it the key from service.json, even when that program
 from __future__ import annotations
 
 import json
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import requests
 
-from zen_core.testing.require import require_modules
+from zen_core.testing.require import posix_only, require_modules
 
 # Skipped without zen-service; failed instead under ZEN_REQUIRE_PLUGINS=1 (CI).
 require_modules("zen_service")
@@ -24,7 +22,7 @@ from zen_core.testing.cli import ok  # noqa: E402
 from zen_service.state import read_state  # noqa: E402
 from zen_service.testing import free_port  # noqa: E402
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
+pytestmark = posix_only("the daemon tests")
 
 
 class Impostor:

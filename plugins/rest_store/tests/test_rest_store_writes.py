@@ -22,17 +22,9 @@ DEFAULTS = {T.ORCHESTRATOR: "default", T.METADATA_STORE: "default",
 
 
 @pytest.fixture
-def store(local_service):
+def store(ruled_store):
     """The served profile as its `default` stack left it (what a test added is removed)."""
-    store = RestStore(local_service.url, StoreContext(token=local_service.token))
-    for stack in store.list_stacks():
-        if stack.name != "default":
-            store.delete_stack(stack.name)
-    for component in store.list_components():
-        if component.name != "default":
-            store.delete_component(component.type, component.name)
-    yield store
-    store.close()
+    return ruled_store
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ operation needs is stated here, apart from the spec, and must be the spec's
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from zen_core.defaults import default_stack_components
 from zen_core.models import Component, ComponentType
+from zen_core.testing.helpers import changed_within
 from zen_core.writes import RevokeApiKey
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
@@ -170,13 +169,10 @@ def test_a_revoked_key_is_refused_within_a_second(tmp_path):
     client = create_app(LocalStore(store.url)).test_client()  # its own store instance
     assert client.get("/api/v1/stacks", headers=bearer(key)).status_code == 200
     store.apply([RevokeApiKey("ann", "test")])  # as another service or the CLI would
-    revoked = time.monotonic()
-    while True:  # the promise is about when a request comes, not when a slow one ends
-        asked = time.monotonic()
-        if client.get("/api/v1/stacks", headers=bearer(key)).status_code != 200:
-            break
-        assert asked - revoked < 1.0, "a request a second after the revoke was accepted"
-        time.sleep(0.02)
+    changed_within(1.0, lambda: client.get("/api/v1/stacks", headers=bearer(key)).status_code
+                   == 200, "the revoked key was still accepted")
+    refused = client.get("/api/v1/stacks", headers=bearer(key))
+    assert refused.status_code == 401 and "not valid" in refused.json["message"]
 
 
 def test_a_key_that_expires_is_refused_at_once_cached_or_not(tmp_path):
@@ -184,13 +180,22 @@ def test_a_key_that_expires_is_refused_at_once_cached_or_not(tmp_path):
 
     store = LocalStore(f"file://{tmp_path}/store")
     store.initialize()
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
+    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
     key = add_user_key(store, "ann", "admin", expires=soon.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     client = create_app(store, authenticator=Authenticator(cache_seconds=60)).test_client()
     assert client.get("/api/v1/stacks", headers=bearer(key)).status_code == 200  # now cached
-    time.sleep(max(0.0, (soon - datetime.now(timezone.utc)).total_seconds()) + 0.05)
-    refused = client.get("/api/v1/stacks", headers=bearer(key))
-    assert refused.status_code == 401 and "expired at" in refused.json["message"]
+
+    def accepted() -> bool:
+        asked = datetime.now(timezone.utc)
+        answer = client.get("/api/v1/stacks", headers=bearer(key))
+        if answer.status_code == 200:
+            assert asked < soon, "a request after the key expired was accepted"
+            return True
+        assert datetime.now(timezone.utc) >= soon, "refused before it expired"
+        assert answer.status_code == 401 and "expired at" in answer.json["message"]
+        return False
+
+    changed_within(5, accepted, "the expired key was still accepted")
 
 
 def test_a_role_taken_away_applies_within_a_second(tmp_path):
@@ -206,7 +211,8 @@ def test_a_role_taken_away_applies_within_a_second(tmp_path):
     assert client.post("/api/v1/components", json=body, headers=bearer(key)).status_code == 201
     store.apply([RevokeRole(RoleAssignment("editor", "ann")),
                  AssignRole(RoleAssignment("viewer", "ann"))])
-    time.sleep(1.05)
+    changed_within(1.0, lambda: client.get("/api/v1/me", headers=bearer(key)).json["roles"]
+                   == ["editor"], "the editor role was still granted")
     refused = client.delete("/api/v1/components/orchestrator/o", headers=bearer(key))
     assert refused.status_code == 403 and "(viewer)" in refused.json["message"]
 

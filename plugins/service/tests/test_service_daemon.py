@@ -17,12 +17,13 @@ import pytest
 import requests
 
 from zen_core.config import GlobalConfig, Profile
-from zen_core.testing.require import DEFAULT_PORT, skip_or_fail
+from zen_core.testing.cli import usage_error
+from zen_core.testing.require import DEFAULT_PORT, posix_only, skip_or_fail
 from zen_service.manager import health
 from zen_service.state import display_url, instance_id, is_service_process, read_state
 from zen_service.testing import free_port
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals and /proc: POSIX only")
+pytestmark = posix_only("signals and /proc")
 
 PROVISIONING = "Provisioning resources for service 'zen_service'."
 
@@ -234,10 +235,12 @@ def test_the_state_of_a_failed_start_is_kept_as_it_was(zenml, zen_home):
     assert (zen_home / "service.json").read_text() == before
 
 
-def test_a_bad_port_is_a_usage_error(zenml):
+def test_a_bad_port_is_a_usage_error(zenml, zen_home):
     result = zenml("service up --port 70000")
-    assert result.exit_code == 2  # a usage error (issue 10)
-    assert "70000" in result.stderr and "Traceback" not in result.stderr
+    assert usage_error(result) == (  # a usage error (issue 10)
+        "Error: Invalid value for '--port': 70000 is not in the range 1<=x<=65535. "
+        "(see `zenml service up --help`)")
+    assert not (zen_home / "service.json").exists()
 
 
 def test_down_lets_the_request_in_flight_finish(zenml, zen_home):

@@ -8,7 +8,6 @@ a failure.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -18,12 +17,12 @@ import pytest
 import requests
 
 from zen_core.client import Client
+from zen_core.testing.require import BROWSER, skip_or_fail
 from zen_service.docs import ASSETS
 from zen_service.testing import running_service
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-REQUIRED = os.environ.get("ZEN_REQUIRE_BROWSER") == "1"
 
 #: Flags that work headless, as root, in a container, with no internet.
 CHROMIUM_FLAGS = [
@@ -43,10 +42,8 @@ def _browser_or_skip():
     except ImportError:
         missing.append("selenium")
     if missing:
-        message = f"needs {', '.join(missing)} (apt-get install chromium chromium-driver)"
-        if REQUIRED:
-            pytest.fail(f"ZEN_REQUIRE_BROWSER=1 but the browser test {message}")
-        pytest.skip(message)
+        skip_or_fail(f"needs {', '.join(missing)} (apt-get install chromium chromium-driver)",
+                     BROWSER)
 
 
 @pytest.fixture(scope="module")

@@ -5,24 +5,34 @@ and without a key, made ``/health`` and the API time out for everyone. Here 200 
 open while ``/health`` and an authenticated read must answer within a second, over plain
 HTTP and over TLS; idle connections are closed after seconds, and so is one that sends its
 request head a byte at a time (slowloris).
+
+The figures are the ones the user guide promises ("The service": connections that send
+nothing for 5 s, or take longer than 5 s to send a request's head, are closed), written
+here rather than imported: a test deriving its bounds from the code would follow the code
+wherever it went.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 
 import pytest
 import requests
 
-from zen_service.server import HEAD_TIMEOUT, IDLE_TIMEOUT
+from zen_core.testing.require import posix_only, require_modules
 from zen_service.state import read_state
 from zen_service.testing import bearer, free_port
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
+pytestmark = posix_only("the daemon tests")
 
 IDLE = 200
+#: Seconds a silent connection is kept (the guide's figure).
+IDLE_TIMEOUT = 5
+#: Seconds for a request's head (the guide's figure).
+HEAD_TIMEOUT = 5
+#: Slack for a loaded machine, on either side of those figures.
+SLACK = 2
 
 
 @pytest.fixture(params=["http", "https"])
@@ -32,7 +42,9 @@ def service(request, zenml, zen_home, tmp_path):
     command = f"service up --port {port}"
     verify: bool | str = True
     if request.param == "https":
-        trustme = pytest.importorskip("trustme")
+        require_modules("trustme")  # a skip, or a failure under ZEN_REQUIRE_PLUGINS (CI)
+        import trustme
+
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         cert.cert_chain_pems[0].write_to_path(tmp_path / "cert.pem")
@@ -53,9 +65,9 @@ def _timed(call):
 
 def test_200_idle_connections_do_not_keep_anyone_waiting(service):
     base, key, verify, port = service
+    opened = time.monotonic()  # the first idle connection's clock starts after this
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE)]
     try:
-        time.sleep(0.3)  # all accepted and waiting
         for _ in range(3):  # each on a new connection, as a new client would
             health, health_s = _timed(lambda: requests.get(f"{base}/health", timeout=5,
                                                            verify=verify))
@@ -66,12 +78,14 @@ def test_200_idle_connections_do_not_keep_anyone_waiting(service):
             assert health_s < 1 and stack_s < 1, (health_s, stack_s)
         print(f"\n{base.split(':')[0]}: with {IDLE} idle connections, /health "
               f"{health_s * 1000:.0f} ms, GET one stack {stack_s * 1000:.0f} ms")
-        # ...and the idle ones are closed after seconds, not minutes
-        started = time.monotonic()
-        idle[0].settimeout(IDLE_TIMEOUT + 5)
-        assert idle[0].recv(1) == b""
-        closed_after = time.monotonic() - started + 0.3
-        assert closed_after < IDLE_TIMEOUT + 2, closed_after
+        # ...and the idle ones are closed after the promised seconds, not before, not minutes
+        idle[0].settimeout(IDLE_TIMEOUT + 2 * SLACK)
+        try:
+            assert idle[0].recv(1) == b""
+        except TimeoutError:
+            pytest.fail(f"an idle connection was still open after {IDLE_TIMEOUT + 2 * SLACK} s")
+        closed_after = time.monotonic() - opened
+        assert IDLE_TIMEOUT - SLACK / 4 <= closed_after < IDLE_TIMEOUT + SLACK, closed_after
         print(f"idle connections closed after {closed_after:.1f} s")
     finally:
         for sock in idle:
@@ -94,5 +108,6 @@ def test_a_request_head_sent_a_byte_at_a_time_is_cut(service):
         cut = time.monotonic() - started
     finally:
         slow.close()
-    assert cut is not None and cut < HEAD_TIMEOUT + 2, cut
+    assert cut is not None, "a request head dripped for 20 s was never cut"
+    assert HEAD_TIMEOUT - SLACK / 4 <= cut < HEAD_TIMEOUT + SLACK, cut
     print(f"\na request head dripped a byte every 0.5 s was cut after {cut:.1f} s")

@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
+from zen_core.testing.require import SERVERS, skip_or_fail
 from zen_sql_store.urls import parse
 
 BACKENDS = ("sqlite", "mysql", "postgres")
 SERVER_VARIABLES = {"mysql": "ZEN_TEST_MYSQL_URL", "postgres": "ZEN_TEST_POSTGRES_URL"}
-REQUIRE_SERVERS = "ZEN_REQUIRE_SERVERS"
 #: Tables a test store writes, children first (not zen_locks: its row is part of the schema).
 TABLES = ("zen_stack_components", "zen_stacks", "zen_components", "zen_team_members",
           "zen_user_roles", "zen_team_roles", "zen_api_keys", "zen_teams", "zen_users",
@@ -40,11 +40,7 @@ def admin_url(backend: str) -> str:
     variable = SERVER_VARIABLES[backend]
     url = os.environ.get(variable, "").strip()
     if not url:
-        reason = f"{variable} is not set: no {backend} server to test against"
-        if os.environ.get(REQUIRE_SERVERS, "").strip() not in ("", "0"):
-            pytest.fail(f"{reason}, and {REQUIRE_SERVERS} is set: the servers must be tested.",
-                        pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail(f"{variable} is not set: no {backend} server to test against", SERVERS)
     return url
 
 

@@ -67,10 +67,13 @@ def test_a_driver_error_is_raised_as_sqlalchemy_would(store):
 
 
 
+#: SQLite's reads are the stdlib's (sqlite_reads.py): pooled reads exist on servers alone.
+ON_SERVERS = pytest.mark.parametrize("backend", ["mysql", "postgres"])
+
+
 @pytest.fixture
 def server_store(backend, store):
-    if backend == "sqlite":
-        pytest.skip("SQLite's reads are the stdlib's (sqlite_reads.py)")
+    assert backend != "sqlite", "a test of pooled reads runs ON_SERVERS"
     return store
 
 
@@ -79,6 +82,7 @@ def _connection_id(store: SqlStore, backend: str) -> int:
     return pooled_rows(store._engine, read, {}, autocommit=store._autocommit_reads)[0][0]
 
 
+@ON_SERVERS
 def test_a_pooled_read_leaves_its_connection_ready_for_a_write(server_store, backend):
     """PostgreSQL's pooled reads switch autocommit on: it is off again for the next user
     of the connection (a write, whose transaction must stay one)."""
@@ -100,6 +104,7 @@ def test_a_pooled_read_leaves_its_connection_ready_for_a_write(server_store, bac
     assert store.get_stack("full").revision == 2
 
 
+@ON_SERVERS
 def test_a_driver_error_drops_the_pooled_connection(server_store, backend):
     store = server_store
     before = _connection_id(store, backend)
@@ -110,6 +115,7 @@ def test_a_driver_error_drops_the_pooled_connection(server_store, backend):
     assert [s.name for s in store.list_stacks()] == ["empty", "full"]
 
 
+@ON_SERVERS
 def test_no_server_to_connect_to_is_raised_at_once(server_store):
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url

@@ -52,6 +52,17 @@ def _with_people(store) -> None:
                  AddTeamMember("ops", "bob")])
 
 
+#: When bob, in team ops (which has the admin role), is the last admin: writes that would
+#: leave none, and how the refusal names each ("Cannot ...: no one would be an admin").
+LAST_ADMIN_REMOVALS = [
+    ([RemoveTeamMember("ops", "bob")], "remove user 'bob' from team 'ops'"),
+    ([DeleteTeam("ops")], "delete team 'ops'"),
+    ([DeleteUser("bob")], "delete user 'bob'"),
+    ([CreateUser(User("dee")), RevokeRole(RoleAssignment("admin", team="ops"))],
+     "take the role 'admin' from the team 'ops'"),
+]
+
+
 class AccountsContract:
     """Accounts and history (needs fixture ``store``)."""
 
@@ -183,13 +194,7 @@ class AccountsContract:
                      AssignRole(RoleAssignment("admin", "ann")),
                      AssignRole(RoleAssignment("admin", team="ops"))])
         store.apply([RevokeRole(RoleAssignment("admin", "ann"))], rules)  # bob is one
-        for writes, what in [
-            ([RemoveTeamMember("ops", "bob")], "remove user 'bob' from team 'ops'"),
-            ([DeleteTeam("ops")], "delete team 'ops'"),
-            ([DeleteUser("bob")], "delete user 'bob'"),
-            ([CreateUser(User("dee")), RevokeRole(RoleAssignment("admin", team="ops"))],
-             "take the role 'admin' from the team 'ops'"),
-        ]:
+        for writes, what in LAST_ADMIN_REMOVALS:
             with pytest.raises(InUseError, match=f"Cannot {re.escape(what)}: no one would be "
                                                  "an admin of this store any more"):
                 store.apply(writes, rules)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,22 @@ def register_stack_with_components(store: BaseStore, name: str, prefix: str | No
     stack = Stack(name, {ctype: prefix for ctype in types})
     store.register_stack(stack)
     return stack
+
+
+def changed_within(seconds: float, still_old: Callable[[], bool], what: str) -> float:
+    """Ask ``still_old()`` until it says no; fail if it still says yes when asked ``seconds``
+    or more after the call began. Return when the change was first seen (seconds).
+
+    For a promise such as "a revoked key is refused within a second": it waits for the
+    change instead of sleeping the second out, and a change that comes late fails. The
+    promise is about when a request is made, not when a slow one ends."""
+    started = time.monotonic()
+    while True:
+        asked = time.monotonic() - started
+        if not still_old():
+            return asked
+        assert asked < seconds, f"{what} {asked:.2f} s after the change"
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager

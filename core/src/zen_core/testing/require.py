@@ -3,25 +3,33 @@
 CI sets the switches (``.ci/run``) so that nothing it means to test skips quietly:
 
 - ``ZEN_REQUIRE_PLUGINS``: the zen distributions a test needs (zen-service,
-  zen-sql-store, ...) are installed. Mark such a test
+  zen-sql-store, ...) and the tools it drives (trustme, pexpect: the ``test``
+  dependency group; programs such as ``bash``) are installed. Mark such a test
   ``@pytest.mark.zen_needs("zen_service")`` (import package names), or call
-  :func:`require_modules` in a fixture;
+  :func:`require_modules` / :func:`require_programs`;
 - ``ZEN_REQUIRE_DEFAULT_PORT``: the service's default port 8000 is free.
 
 ``ZEN_REQUIRE_SERVERS`` (the SQL servers) and ``ZEN_REQUIRE_BROWSER`` (Chromium)
 work the same way in their own tests. A switch is on unless unset, empty or ``0``.
+
+Tests of what exists only on POSIX (signals, pseudo-terminals, the daemon) are
+marked :func:`posix_only`: the one skip that no switch turns into a failure, as
+no switch can make Windows POSIX (the README lists it).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from typing import NoReturn
 
 import pytest
 
 PLUGINS = "ZEN_REQUIRE_PLUGINS"
 DEFAULT_PORT = "ZEN_REQUIRE_DEFAULT_PORT"
+SERVERS = "ZEN_REQUIRE_SERVERS"
+BROWSER = "ZEN_REQUIRE_BROWSER"
 
 #: import package -> distribution, for the messages
 DISTRIBUTIONS = {
@@ -51,3 +59,16 @@ def require_modules(*modules: str) -> None:
     if missing:
         names = ", ".join(DISTRIBUTIONS.get(m, m) for m in missing)
         skip_or_fail(f"needs {names}, which is not installed", PLUGINS)
+
+
+def require_programs(*programs: str) -> None:
+    """Skip (fail under ``ZEN_REQUIRE_PLUGINS``) unless every program is on the ``PATH``."""
+    missing = [p for p in programs if shutil.which(p) is None]
+    if missing:
+        skip_or_fail(f"needs {', '.join(missing)}, which is not on the PATH", PLUGINS)
+
+
+def posix_only(reason: str) -> pytest.MarkDecorator:
+    """Mark a test (or a module, ``pytestmark = posix_only(...)``) that needs POSIX:
+    ``reason`` says what (signals, pseudo-terminals...)."""
+    return pytest.mark.skipif(os.name == "nt", reason=f"POSIX only: {reason}")

@@ -6,8 +6,10 @@ class FakeOrchestratorConfig(FlavorConfig):
 
     cluster: str
     replicas: int = 1
-    # A declared secret whose name does not look secret: masked because it is declared.
-    credentials: str | None = SecretField(None, description="Login for the fake cluster.")
+    # A declared secret whose name does not look secret (no "password", "token",
+    # "credential"...): masked only because the schema declares it.
+    kubeconfig: str | None = SecretField(
+        None, description="The fake cluster's kubeconfig (it holds a client key).")
 
 
 def needs_cloud_artifacts(stack):
