@@ -61,6 +61,32 @@ def add_user_key(store: BaseStore, user: str, role: str | None = None, *,
     return key
 
 
+@contextlib.contextmanager
+def new_postgres_database(admin_url: str) -> Iterator[str]:
+    """The URL of a new database on the PostgreSQL server of ``admin_url`` (a URL whose
+    user may create databases), dropped on exit even while clients are connected. Needs
+    zen-sql-store with its ``postgres`` extra."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from zen_sql_store.urls import parse
+
+    name = f"zen_test_{secrets.token_hex(5)}"
+    engine = create_engine(
+        make_url(admin_url).set(drivername=parse(admin_url).sqlalchemy_drivername()),
+        isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        engine.dispose()
+
+
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
