@@ -50,7 +50,7 @@ from zen_service.errors import (
     validation_error_response,
 )
 from zen_service.models import Error, Health, HealthQuery, Ready
-from zen_service.openapi import finish_document
+from zen_service.openapi import finish_document, served_document
 from zen_service.probes import unready_reason
 from zen_service.routes import blueprints
 from zen_service.routes.common import SECURITY_SCHEME, operation_id
@@ -179,7 +179,7 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     register_docs(app)
 
     def openapi_json() -> Response:
-        return json_response(finish_document(app))
+        return json_response(served_document(finish_document(app), request.host_url))
 
     app.add_url_rule("/openapi.json", "openapi_json", openapi_json, methods=["GET"])
 

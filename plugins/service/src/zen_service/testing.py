@@ -27,6 +27,7 @@ from zen_core.accounts import ApiKey, RoleAssignment, User
 from zen_core.store import BaseStore
 from zen_core.writes import AssignRole, CreateApiKey, CreateUser, Write
 from zen_service.manager import start_service, stop_service
+from zen_service.options import ServeOptions
 from zen_service.state import ServiceState
 
 _KEY = re.compile(r"zen_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})")
@@ -99,15 +100,16 @@ def running_service(
     port: int | None = None,
     enforce_rules: bool = True,
     tls: tuple[str | Path, str | Path] | None = None,
+    options: ServeOptions | None = None,
 ) -> Iterator[ServiceState]:
     """Start a daemon serving ``profile`` of ``config_directory``; stop it on exit.
 
     ``enforce_rules=False``: without the flavors' schemas and stack rules, for the store
     contract suite, whose records use made-up configurations. ``tls``: the certificate
-    and key files of an HTTPS service."""
+    and key files of an HTTPS service. ``options``: limits, trusted proxies, drain time."""
     state, started = start_service(profile, host=host, port=port or free_port(host),
                                    directory=Path(config_directory),
-                                   enforce_rules=enforce_rules, tls=tls)
+                                   enforce_rules=enforce_rules, tls=tls, options=options)
     if not started:
         raise RuntimeError(f"A zen service already runs for {config_directory}: {state.url}")
     try:
