@@ -8,8 +8,9 @@ CI sets the switches (``.ci/run``) so that nothing it means to test skips quietl
   :func:`require_modules` in a fixture;
 - ``ZEN_REQUIRE_DEFAULT_PORT``: the service's default port 8000 is free.
 
-``ZEN_REQUIRE_SERVERS`` (the SQL servers) and ``ZEN_REQUIRE_BROWSER`` (Chromium)
-work the same way in their own tests. A switch is on unless unset, empty or ``0``.
+``ZEN_REQUIRE_SERVERS`` (the SQL servers), ``ZEN_REQUIRE_BROWSER`` (Chromium) and
+``ZEN_REQUIRE_PROXY`` (haproxy) work the same way in their own tests. A switch is on
+unless unset, empty or ``0``.
 """
 
 from __future__ import annotations
