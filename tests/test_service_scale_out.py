@@ -15,7 +15,9 @@ without them it skips, or fails under ``ZEN_REQUIRE_PROXY`` / ``ZEN_REQUIRE_SERV
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import os
 import shutil
@@ -30,7 +32,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from zen_core.testing.require import require_modules, skip_or_fail
+from zen_core.testing.require import skip_or_fail
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals and haproxy: POSIX only")
 
@@ -46,14 +48,9 @@ WRITERS, READERS = 4, 2
 
 @pytest.fixture
 def database():
-    admin_url = os.environ.get("ZEN_TEST_POSTGRES_URL", "").strip()
-    if not admin_url:
-        skip_or_fail("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against",
-                     "ZEN_REQUIRE_SERVERS")
-    require_modules("zen_sql_store", "zen_service")
-    from zen_service.testing import new_postgres_database
+    from zen_service.testing import postgres_test_database
 
-    with new_postgres_database(admin_url) as url:
+    with postgres_test_database() as (_, url):
         yield url
 
 
@@ -156,8 +153,12 @@ class Load:
         self.lock = threading.Lock()
         self.answers: Counter[tuple[str, int | str]] = Counter()
         self.written: list[str] = []
-        self.threads = [threading.Thread(target=self._write, args=(i,)) for i in range(WRITERS)]
-        self.threads += [threading.Thread(target=self._read) for _ in range(READERS)]
+
+    def running(self) -> contextlib.AbstractContextManager[None]:
+        from zen_service.testing import threads_until_stopped
+
+        writers = [functools.partial(self._write, i) for i in range(WRITERS)]
+        return threads_until_stopped([*writers, *[self._read] * READERS], self.stop)
 
     def _call(self, session: requests.Session, method: str, path: str, **kw) -> int | str:
         try:
@@ -185,16 +186,6 @@ class Load:
         with requests.Session() as session:
             while not self.stop.is_set():
                 self._call(session, "GET", "/api/v1/stacks/default")
-
-    def __enter__(self) -> Load:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(60)
 
 
 def _machines(tmp_path: Path, url: str) -> list[Path]:
@@ -227,7 +218,8 @@ def test_three_replicas_behind_haproxy(tmp_path, database, haproxy, monkeypatch)
         proxy = Proxy(haproxy, tmp_path, replicas)
         proxy.wait_for({"r0": "UP", "r1": "UP", "r2": "UP"})
 
-        with Load(proxy.url) as load:
+        load = Load(proxy.url)
+        with load.running():
             for replica in replicas:  # one by one, while the others serve
                 assert replica.stop() == 0, replica.log.read_text()
                 proxy.wait_for({replica.name: "DOWN"})

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from zen_service.testing import bearer, running_service
+from zen_service.testing import bearer, running_service, threads_until_stopped
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the daemon tests are POSIX only")
 
@@ -201,14 +201,12 @@ def test_heads_just_under_the_limit_are_served(service):
 class _SlowHeads:
     """Clients sending a request head a byte at a time, connecting again when cut."""
 
-    def __init__(self, base: str, clients: int, every: float) -> None:
+    def __init__(self, base: str, every: float) -> None:
         self.base, self.every = base, every
         self.stop = threading.Event()
         self.cut = 0
-        self.threads = [threading.Thread(target=self._client, daemon=True)
-                        for _ in range(clients)]
 
-    def _client(self) -> None:
+    def client(self) -> None:
         head = b"GET /api/v1/stacks HTTP/1.1\r\nHost: zen\r\nX-Slow: " + b"a" * 1000
         while not self.stop.is_set():
             try:
@@ -220,21 +218,12 @@ class _SlowHeads:
             except OSError:
                 self.cut += 1
 
-    def __enter__(self) -> _SlowHeads:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(5)
-
 
 def test_slow_heads_that_reconnect_when_cut_delay_nobody(service):
     base, key, _ = service
     slowest = 0.0
-    with _SlowHeads(base, clients=20, every=0.3) as slow:
+    slow = _SlowHeads(base, every=0.3)
+    with threads_until_stopped([slow.client] * 20, slow.stop, join_seconds=5):
         deadline = time.monotonic() + 7  # beyond one head timeout (5 s): they were cut
         while time.monotonic() < deadline or not slow.cut:
             slowest = max(slowest, _timed_get(f"{base}/health"),

@@ -4,15 +4,14 @@ was healthy). Neither needs a key; ``/ready`` comes back without a restart."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 
-from zen_core.testing.require import require_modules, skip_or_fail
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
 from zen_service.probes import mark_stopping_on
+from zen_service.testing import postgres_test_database
 
 
 @pytest.fixture
@@ -56,15 +55,8 @@ def test_a_stopping_service_is_not_ready(store):
 @pytest.fixture
 def postgres_database():
     """(admin URL, URL) of a new PostgreSQL database, dropped afterwards."""
-    admin_url = os.environ.get("ZEN_TEST_POSTGRES_URL", "").strip()
-    if not admin_url:
-        skip_or_fail("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against",
-                     "ZEN_REQUIRE_SERVERS")
-    require_modules("zen_sql_store")
-    from zen_service.testing import new_postgres_database
-
-    with new_postgres_database(admin_url) as url:
-        yield admin_url, url
+    with postgres_test_database() as urls:
+        yield urls
 
 
 def _connections(admin_url: str, name: str, allowed: bool) -> None:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import secrets
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from zen_core.accounts import ApiKey, RoleAssignment, User
@@ -86,6 +88,37 @@ def new_postgres_database(admin_url: str) -> Iterator[str]:
                 connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def postgres_test_database() -> Iterator[tuple[str, str]]:
+    """(admin URL, URL) of a new database on the server of ``$ZEN_TEST_POSTGRES_URL``,
+    dropped on exit. Without that variable the test skips, or fails under
+    ``ZEN_REQUIRE_SERVERS``; without zen-sql-store, likewise under ``ZEN_REQUIRE_PLUGINS``."""
+    from zen_core.testing.require import require_modules, skip_or_fail
+
+    admin_url = os.environ.get("ZEN_TEST_POSTGRES_URL", "").strip()
+    if not admin_url:
+        skip_or_fail("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against",
+                     "ZEN_REQUIRE_SERVERS")
+    require_modules("zen_sql_store")
+    with new_postgres_database(admin_url) as url:
+        yield admin_url, url
+
+
+@contextlib.contextmanager
+def threads_until_stopped(targets: list[Callable[[], None]], stop: threading.Event,
+                          join_seconds: float = 60) -> Iterator[None]:
+    """Run each target in a thread of its own; on exit set ``stop`` and wait for them."""
+    threads = [threading.Thread(target=target, daemon=True) for target in targets]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(join_seconds)
 
 
 def bearer(key: str) -> dict[str, str]:
