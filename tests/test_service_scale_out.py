@@ -79,11 +79,9 @@ class Replica:
                  "--trusted-proxies", "127.0.0.1", "--drain-seconds", DRAIN],
                 stdout=log, stderr=subprocess.STDOUT, cwd=self.folder,
                 env={**os.environ, "ZENML_CONFIG_PATH": str(self.folder)})
-        deadline = time.monotonic() + 60
-        while not _answers(f"{self.url}/ready"):
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, f"{self.name} never got ready"
-            time.sleep(0.05)
+        from zen_service.testing import wait_until_answers
+
+        wait_until_answers(f"{self.url}/ready", self.process)
 
     def stop(self) -> int:
         assert self.process is not None
@@ -96,15 +94,8 @@ class Replica:
             self.process.wait(10)
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 class Proxy:
-    """haproxy in the foreground with tests/data/haproxy.cfg, ports filled in."""
+    """haproxy in the foreground with docs/examples/haproxy.cfg, ports filled in."""
 
     def __init__(self, binary: str, folder: Path, replicas: list[Replica]) -> None:
         from zen_service.testing import free_port

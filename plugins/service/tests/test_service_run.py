@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from zen_core.client import Client
-from zen_service.testing import add_user_key, bearer, free_port
+from zen_service.testing import add_user_key, bearer, free_port, wait_until_answers
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals: POSIX only")
 
@@ -37,16 +37,7 @@ def _start(zen_home: Path, *args: str) -> subprocess.Popen:
 
 
 def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.communicate()
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "`zenml service run` never answered"
-        time.sleep(0.05)
+    wait_until_answers(f"http://127.0.0.1:{port}/health", process)
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -104,6 +106,23 @@ def postgres_test_database() -> Iterator[tuple[str, str]]:
     require_modules("zen_sql_store")
     with new_postgres_database(admin_url) as url:
         yield admin_url, url
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Poll ``url`` until it answers 200 (``/ready`` of a ``zenml service run``);
+    AssertionError if ``process`` exits or ``timeout`` seconds pass first."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"it exited ({process.returncode}) before {url} answered"
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, f"{url} did not answer within {timeout:g} s"
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager
