@@ -2,7 +2,7 @@
 
 docs/guide/production.md's set-up, run for real: three ``zenml service run`` replicas,
 each with its own config folder and an ``sql`` profile on one database, behind haproxy
-checking ``/ready`` (tests/data/haproxy.cfg, the page's configuration with the ports
+checking ``/ready`` (docs/examples/haproxy.cfg, the page's configuration with the ports
 filled in). Writers and readers go through the proxy while the replicas are restarted
 one by one (SIGTERM, then a new process). Checked: no request failed, no write lost; a
 key revoked through one replica is refused by every replica within a second; every
@@ -37,7 +37,7 @@ from zen_core.testing.require import skip_or_fail
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals and haproxy: POSIX only")
 
 ZENML = str(Path(sys.executable).parent / "zenml")
-HAPROXY_CONFIG = Path(__file__).parent / "data" / "haproxy.cfg"
+HAPROXY_CONFIG = Path(__file__).parents[1] / "docs" / "examples" / "haproxy.cfg"
 ADMIN = "zen_00000000ad01_scale-out-admin-secret-0123456789"
 ANN = "zen_00000000a001_scale-out-ann-secret-0123456789012"
 #: Seconds a stopping replica keeps serving while /ready says 503 (the proxy checks
