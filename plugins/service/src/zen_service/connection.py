@@ -27,7 +27,6 @@ so, as is a plain HTTP request on a TLS port.
 
 from __future__ import annotations
 
-import _pyio
 import heapq
 import itertools
 import json
@@ -118,8 +117,6 @@ TLS_ON_PLAIN_HTTP = (
 )
 #: The first byte of a TLS record carrying a handshake (a client hello).
 _TLS_HANDSHAKE = b"\x16"
-#: Where a request head ends (``\n\n`` too: cheroot then answers why it is malformed).
-_HEAD_ENDS = (b"\n\r\n", b"\n\n")
 _REASONS = {413: "Content Too Large", 414: "URI Too Long",
             431: "Request Header Fields Too Large"}
 
@@ -135,44 +132,33 @@ def _send_plain_error(sock: socket.socket, message: str) -> None:
         pass
 
 
+def _complete(head: bytes) -> bool:
+    """Whether ``head`` holds a whole request head (``\n\n`` too: cheroot then says why it
+    is malformed)."""
+    return b"\n\r\n" in head or b"\n\n" in head
+
+
 def _size(n: int) -> str:
     return f"{n // 2**20} MiB" if n >= 2**20 and n % 2**20 == 0 else f"{n // 2**10} KiB"
 
 
-class _SocketWithHead(socket.SocketIO):
-    """The socket's bytes, the ones the selector thread read ahead (the head) first."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        super().__init__(sock, "rb")
-        self.ahead = b""
-
-    def readinto(self, b: Any) -> int | None:
-        if self.ahead:
-            n = min(len(b), len(self.ahead))
-            b[:n] = self.ahead[:n]
-            self.ahead = self.ahead[n:]
-            return n
-        return super().readinto(b)
-
-
 class _Reader(StreamReader):
-    """cheroot's reader of a connection, over :class:`_SocketWithHead`."""
+    """cheroot's reader of a connection, into which the selector thread puts back the head
+    it read."""
 
-    def __init__(self, sock: socket.socket, bufsize: int) -> None:
-        _pyio.BufferedReader.__init__(self, _SocketWithHead(sock), bufsize)
-        self.bytes_read = 0
-
-    def has_data(self) -> bool:
-        return super().has_data() or bool(self.raw.ahead)
+    # NOTE: _pyio's own buffer (``_read_buf``/``_read_pos``), which cheroot's has_data
+    # reads too: the head is read from memory, the rest from the socket as before.
+    def put_back(self, data: bytes) -> None:
+        """Make ``data`` the next bytes read, before the socket's."""
+        with self._read_lock:
+            self._read_buf = data + self._read_buf[self._read_pos:]
+            self._read_pos = 0
 
     def take_buffered(self) -> bytes:
         """The bytes received but not consumed yet (a pipelined request), taken out."""
-        data = b""
-        if super().has_data():
-            data = bytes(self.peek(0))  # what the buffer holds: no read from the socket
-            self.read(len(data))
-        data += self.raw.ahead
-        self.raw.ahead = b""
+        with self._read_lock:
+            data = self._read_buf[self._read_pos:]
+            self._read_buf, self._read_pos = b"", 0
         return data
 
 
@@ -311,7 +297,7 @@ class _Connection(cheroot_server.HTTPConnection):
 
     def __init__(self, server: Any, sock: socket.socket, makefile: Any = MakeFile) -> None:
         super().__init__(server, sock, makefile)
-        self.rfile = _Reader(sock, self.rbufsize)
+        self.rfile = _Reader(sock, "rb", self.rbufsize)
         #: Whether the server has seen it once (a new connection first waits for bytes).
         self.accepted = False
         #: The TLS handshake is still to be done (TLS connections).
@@ -319,7 +305,7 @@ class _Connection(cheroot_server.HTTPConnection):
         #: Its first bytes are still to be looked at (plain HTTP connections).
         self.first = not self.handshake_pending
         #: The request head read so far, and when (monotonic) its first byte came.
-        self.head = bytearray()
+        self.head = b""
         self.head_started: float | None = None
         #: When the head of the request being handled started (monotonic).
         self.request_started = 0.0
@@ -329,6 +315,8 @@ class _Connection(cheroot_server.HTTPConnection):
         the socket is readable): READY when the request head is in (or over ``limit``),
         WAIT for more, CLOSE when the connection is over."""
         sock = self.socket
+        # NOTE: a socket with a timeout waits for data before each read, whatever the
+        # flags (MSG_DONTWAIT included): it must have none while the selector reads.
         sock.settimeout(0.0)
         try:
             return self._read_head(sock, limit)
@@ -351,30 +339,28 @@ class _Connection(cheroot_server.HTTPConnection):
             if start == _TLS_HANDSHAKE:  # https:// sent to this plain HTTP port
                 _send_plain_error(sock, TLS_ON_PLAIN_HTTP)
                 return CLOSE
-        self.head += self.rfile.take_buffered()
-        while len(self.head) <= limit and not self._head_complete():
+        head = self.head + self.rfile.take_buffered()
+        while len(head) <= limit and not _complete(head):
             try:
-                chunk = sock.recv(limit + 1 - len(self.head))
+                chunk = sock.recv(limit + 1 - len(head))
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 break
             except OSError:
                 return CLOSE
             if not chunk:
                 return CLOSE  # the client went away
-            self.head += chunk
-        if not self.head:
+            head += chunk
+        self.head = head
+        if not head:
             return WAIT
         if self.head_started is None:
             self.head_started = time.monotonic()
-        if len(self.head) <= limit and not self._head_complete():
+        if len(head) <= limit and not _complete(head):
             return WAIT
-        self.rfile.raw.ahead = bytes(self.head)
-        self.head = bytearray()
+        self.rfile.put_back(head)
+        self.head = b""
         self.request_started, self.head_started = self.head_started, None
         return READY
-
-    def _head_complete(self) -> bool:
-        return any(end in self.head for end in _HEAD_ENDS)
 
     def _handshake(self, sock: Any) -> bool:
         """One step of the TLS handshake; True once it is done."""
