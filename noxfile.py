@@ -10,7 +10,8 @@
   with ``--no-index`` from a wheelhouse into fresh venvs (not editable) and runs
   ``tests/wheel_smoke.py`` there.
 - ``docs``: the documentation site, ``mkdocs build --strict``.
-- ``benchmarks`` (not a default): issue 12's speed targets, each judged met or missed.
+- ``benchmarks`` (not a default): issue 12's speed targets and issue 21's hostile
+  clients, each judged met or missed.
 - ``stress`` (not a default): lost writes under concurrent partial updates, per store type.
 """
 
@@ -167,7 +168,7 @@ BENCHMARK_DISTRIBUTIONS = [CORE, LOCAL, "plugins/sql_store[postgres]", SERVICE]
 
 @nox.session
 def benchmarks(session: nox.Session) -> None:
-    """Issue 12's targets, each judged MET/MISSED/SKIPPED (medians, ratios against
+    """Issues 12 and 21's targets, each judged MET/MISSED/SKIPPED (medians, ratios against
     baselines measured interleaved in the same run). Exit 0 even if targets are missed;
     ``-- --quick`` for a smoke run, ``-- --only PART``, ``-- --json PATH``."""
     install_editable(session, *BENCHMARK_DISTRIBUTIONS)

@@ -1,10 +1,11 @@
-"""The targets of issue 12 and how a figure is judged against one: no timing here.
+"""The targets of issues 12 and 21 and how a figure is judged against one: no timing here.
 
 Everything in this module is pure (figures in, verdicts out), so that
 ``tests/test_benchmarks.py`` can check the judging on made-up figures:
 
-* :data:`TARGETS`: every target of the issue's table, one row per figure (the
-  service's targets once per number of clients).
+* :data:`TARGETS`: every target of issue 12's table, one row per figure (the
+  service's targets once per number of clients), and issue 21's hostile clients
+  (row i).
 * :class:`Figure`: what a benchmark measured for one target: a value (a ratio,
   seconds, a count), how many of its runs or requests failed, a skip reason
   when it could not be measured here (no PostgreSQL), or the harness's own
@@ -38,9 +39,9 @@ class Target:
     #: ``<=``: the value must be at most ``limit``; ``>=``: at least; ``==``: exactly.
     op: str
     limit: float
-    #: ``x`` (a ratio), ``s`` (seconds) or ``clients`` (a count).
+    #: ``x`` (a ratio), ``s`` (seconds), ``clients`` (a count) or ``MiB``.
     unit: str
-    #: The issue's table row it comes from (a-h).
+    #: The issue's table row it comes from (a-h; i: issue 21).
     row: str = ""
 
     def passes(self, value: float) -> bool:
@@ -95,10 +96,17 @@ def _targets() -> dict[str, Target]:
                     ">=", 0.35, "x", "g") for n in CLIENTS]
     rows.append(Target("h", f"service, {STORM_CLIENTS} clients at once: clients without "
                        "an answer", "==", 0, "clients", "h"))
+    under_attack = "under hostile clients (200 idle, 50 slow heads, 50 slow bodies, 300 MB)"
+    rows += [Target("i-health", f"service /health, slowest answer {under_attack}",
+                    "<=", 1.0, "s", "i"),
+             Target("i-stack", f"service GET one stack with a key, slowest answer {under_attack}",
+                    "<=", 1.0, "s", "i"),
+             Target("i-rss", "service daemon's peak resident memory, the same attack included",
+                    "<=", 150, "MiB", "i")]
     return {t.key: t for t in rows}
 
 
-#: Every target of issue 12's table, in the table's order.
+#: Every target of issue 12's table, in the table's order, then issue 21's.
 TARGETS: dict[str, Target] = _targets()
 
 

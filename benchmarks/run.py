@@ -1,4 +1,5 @@
-"""zen benchmarks: every target of issue 12, measured and judged MET, MISSED or SKIPPED.
+"""zen benchmarks: every target of issues 12 and 21, measured and judged MET, MISSED or
+SKIPPED.
 
 Run ``python benchmarks/run.py`` (or ``nox -s benchmarks -- ARGS``); ``--help`` lists
 the options and README.md says what each figure is. Everything happens in a temporary
@@ -38,7 +39,8 @@ from zen_core.models import Component, ComponentType
 PYTHON = sys.executable
 ZENML = str(Path(sys.executable).parent / "zenml")
 PARTS = {"startup": ("a", "b", "c"), "copy": ("d-sqlite", "d-postgres"), "write": ("e",),
-         "service": tuple(k for k in TARGETS if k[0] in "fgh")}
+         "service": tuple(k for k in TARGETS if k[0] in "fgh"),
+         "hostile": tuple(k for k in TARGETS if k[0] == "i")}
 #: A series whose max/min exceeds this is marked noisy ("~") in the report.
 NOISY_SPREAD = 1.3
 
@@ -346,8 +348,24 @@ def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
 #: Seconds between sending a load case to the clients and its start, in a smoke run.
 SMOKE_LEAD = 0.1
 
+
+# --- i: hostile clients (issue 21) ----------------------------------------------------
+def part_hostile(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    if not (has("zen_service") and has("requests")):
+        skip = Figure(skipped="zen-service or requests is not installed")
+        return ["Hostile clients: skipped (zen-service or requests is not installed)"], {
+            k: skip for k in PARTS["hostile"]}
+    from hostile import bench_hostile, report_hostile
+
+    data, figures = bench_hostile(ctx.work / "hostile", ctx.args.hostile_seconds, log=log)
+    ctx.results["hostile"] = data
+    lines = report_hostile(data) if "skipped" not in data else [
+        f"Hostile clients: skipped ({data['skipped']})"]
+    return lines, figures
+
+
 PART_FUNCTIONS = {"startup": part_startup, "copy": part_copy, "write": part_write,
-                  "service": part_service}
+                  "service": part_service, "hostile": part_hostile}
 
 
 # --- main ------------------------------------------------------------------------------
@@ -405,6 +423,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "2 with --quick)")
     parser.add_argument("--storm-seconds", type=float, default=None,
                         help="seconds of the 128-client storm (default 20; 5 with --quick)")
+    parser.add_argument("--hostile-seconds", type=float, default=None,
+                        help="seconds of the hostile clients' attack (default 20; 8 with "
+                        "--quick)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
                         help="also write every figure, sample and verdict as JSON to PATH")
     parser.add_argument("--keep", action="store_true",
@@ -414,7 +435,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     # (full run, --quick, --smoke)
     defaults = {"runs": (15, 5, 1), "copy_runs": (3, 1, 1), "write_runs": (40, 10, 1),
                 "service_seconds": (3.0, 1.0, 0.2), "service_rounds": (3, 2, 1),
-                "storm_seconds": (20.0, 5.0, 0.3)}
+                "storm_seconds": (20.0, 5.0, 0.3), "hostile_seconds": (20.0, 8.0, 2.0)}
     for name, (full, short, smoke) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, smoke if args.smoke else short if quick else full)
@@ -435,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {"machine": info, "options": {k: (str(v) if isinstance(v, Path) else v)
                                                    for k, v in vars(args).items()}}
     lines = [
-        "zen benchmarks (issue 12's targets)" + (
+        "zen benchmarks (issues 12 and 21's targets)" + (
             " -- SMOKE run: tiny stores, the figures mean nothing" if args.smoke
             else " -- QUICK run" if args.quick else ""),
         f"   machine: {info['cpu_count']} CPUs (os.cpu_count()), Python {info['python']} "
@@ -483,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loads = [info["load_average_at_start"], results["load_average_at_end"]]
     print("\n".join([
         "=" * 100,
-        f"Targets of issue 12 ({total:.0f} s"
+        f"Targets of issues 12 and 21 ({total:.0f} s"
         + (f"; load average at start {loads[0]}, at end {loads[1]}" if all(loads) else "")
         + ")",
         "",

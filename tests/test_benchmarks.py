@@ -35,11 +35,14 @@ def timing():
 
 
 def test_every_row_of_the_issue_has_targets(ev):
-    assert {t.row for t in ev.TARGETS.values()} == set("abcdefgh")
+    assert {t.row for t in ev.TARGETS.values()} == set("abcdefghi")
     # the service's targets once per number of clients
     assert {k for k in ev.TARGETS if k.startswith("f-")} == {"f-1", "f-8", "f-32"}
     assert ev.TARGETS["g-postgres-8"].limit == 0.35
     assert ev.TARGETS["d-postgres"].limit == 4.0
+    # issue 21: under hostile clients, answers within 1 s and the daemon under 150 MB
+    assert {k: ev.TARGETS[k].limit for k in ("i-health", "i-stack", "i-rss")} == {
+        "i-health": 1.0, "i-stack": 1.0, "i-rss": 150}
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), [
@@ -48,6 +51,8 @@ def test_every_row_of_the_issue_has_targets(ev):
     ("f-8", 0.5, "MET"), ("f-8", 0.49, "MISSED"),
     ("g-postgres-32", 0.36, "MET"), ("g-postgres-32", 0.3, "MISSED"),
     ("h", 0, "MET"), ("h", 30, "MISSED"),
+    ("i-health", 0.9, "MET"), ("i-health", 1.2, "MISSED"),
+    ("i-rss", 149.0, "MET"), ("i-rss", 637.0, "MISSED"),
 ])
 def test_verdicts_against_the_limit(ev, key, value, expected):
     assert ev.verdict(ev.TARGETS[key], ev.Figure(value)) == expected

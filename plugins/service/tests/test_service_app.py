@@ -377,7 +377,6 @@ def _nested(depth: int) -> dict:
     ('{"name": "s\\ud800", "components": {}}', "application/json", "lone surrogate"),
     (json.dumps({"type": "orchestrator", "flavor": "local", "name": "o",
                  "config": _nested(70)}), "application/json", "more than 64 levels"),
-    ("x" * (17 * 2**20), "application/json", "larger than 16 MiB"),
 ])
 def test_unreadable_bodies_are_a_422(client, store, data, content_type, reason):
     path = "/api/v1/components" if '"type"' in data else "/api/v1/stacks"
@@ -386,6 +385,15 @@ def test_unreadable_bodies_are_a_422(client, store, data, content_type, reason):
     assert response.json["error"] == "InvalidDataError"
     assert reason in response.json["message"]
     assert store.list_components() == [] and store.list_stacks() == []
+
+
+def test_a_body_over_16_mib_is_a_413(client, store):
+    response = client.post("/api/v1/stacks", data="x" * (17 * 2**20),
+                           content_type="application/json", headers=AUTH)
+    assert response.status_code == 413
+    assert response.json["error"] == "InvalidDataError"
+    assert "larger than 16 MiB" in response.json["message"]
+    assert store.list_stacks() == []
 
 
 def test_deep_but_reasonable_configs_are_kept(raw_client, store):

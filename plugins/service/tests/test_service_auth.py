@@ -42,7 +42,7 @@ NEEDS = {
     "list_users": "viewer", "list_teams": "viewer", "list_role_assignments": "viewer",
     "list_api_keys": "admin", "list_events": "viewer", "whoami": "any",
 }
-PUBLIC = {"health"}
+PUBLIC = {"health", "ready"}
 STACK = {"orchestrator": "default", "metadata_store": "default", "artifact_store": "default"}
 #: A valid body per operation that takes one (so the role is what decides).
 BODIES = {

@@ -14,7 +14,6 @@ profiles, which any installation has.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import requests
@@ -37,23 +36,10 @@ def shared(request, tmp_path):
     if not admin_url:
         skip_or_fail("ZEN_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against",
                      SERVERS)
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from zen_service.testing import new_postgres_database
 
-    from zen_sql_store.urls import parse
-
-    name = f"zen_test_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(
-        make_url(admin_url).set(drivername=parse(admin_url).sqlalchemy_drivername()),
-        isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield "sql", make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
+    with new_postgres_database(admin_url) as url:
+        yield "sql", url
 
 
 def _machine(folder, store_type, url):

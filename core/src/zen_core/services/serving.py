@@ -70,6 +70,11 @@ class ServedStore:
         and no write an edge may ask for (``TouchApiKey`` is not an operation)."""
         keys.touch(self._store(), key)
 
+    def check_ready(self) -> None:
+        """Ask this thread's store something small that needs it to answer (a query, a file
+        read): a ``ZenError`` saying why when it cannot (the service's ``/ready``)."""
+        self._store().is_empty()
+
     def check_open(self) -> None:
         """Open (and close) the store now, so that one that cannot be opened fails at
         start, not at the first request."""

@@ -9,8 +9,9 @@ CI sets the switches (``.ci/run``) so that nothing it means to test skips quietl
   :func:`require_modules` / :func:`require_programs`;
 - ``ZEN_REQUIRE_DEFAULT_PORT``: the service's default port 8000 is free.
 
-``ZEN_REQUIRE_SERVERS`` (the SQL servers) and ``ZEN_REQUIRE_BROWSER`` (Chromium)
-work the same way in their own tests. A switch is on unless unset, empty or ``0``.
+``ZEN_REQUIRE_SERVERS`` (the SQL servers), ``ZEN_REQUIRE_BROWSER`` (Chromium) and
+``ZEN_REQUIRE_PROXY`` (haproxy) work the same way in their own tests. A switch is on
+unless unset, empty or ``0``.
 
 Tests of what exists only on POSIX (signals, pseudo-terminals, the daemon) are
 marked :func:`posix_only`: the one skip that no switch turns into a failure, as

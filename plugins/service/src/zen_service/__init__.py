@@ -1,9 +1,13 @@
 """zen-service: share a profile's stacks over HTTP.
 
 ``zen_service.app.create_app`` builds the Flask app (API keys checked by
-``zen_service.auth``); ``python -m zen_service.daemon`` serves it with cheroot,
-over HTTPS if asked (``zen_service.server``); ``zen_service.manager`` starts and
-stops that daemon (``zenml service up/status/down``, added by ``zen_service.plugin``).
+``zen_service.auth``, ``/ready`` by ``zen_service.probes``); ``python -m
+zen_service.daemon`` serves it with cheroot, over HTTPS if asked
+(``zen_service.server``, each connection read by ``zen_service.connection``);
+``zen_service.manager`` starts and stops that daemon (``zenml service
+up/status/down``, added by ``zen_service.plugin``), and ``zenml service run``
+serves in the foreground. ``zen_service.proxies`` says whose ``X-Forwarded-*``
+headers to believe; ``zen_service.options`` holds the limits and drain time.
 """
 
 from __future__ import annotations

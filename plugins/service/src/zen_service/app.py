@@ -7,7 +7,7 @@
     app = create_app("default")      # serve the profile 'default'
     app.test_client().get("/api/v1/stacks", headers={"Authorization": "Bearer zen_..."})
 
-Every route but ``/health``, ``/openapi.json`` and ``/docs`` needs an API key
+Every route but ``/health``, ``/ready``, ``/openapi.json`` and ``/docs`` needs an API key
 of a user of the served store as a bearer token (:mod:`zen_service.auth`).
 Each request acts as that user: the routes (:mod:`zen_service.routes`, one
 module per resource) call ``zen_core.services`` with the user as the actor,
@@ -50,16 +50,17 @@ from zen_service.errors import (
     register_error_handlers,
     validation_error_response,
 )
-from zen_service.models import Error, Health, HealthQuery
-from zen_service.openapi import finish_document
+from zen_service.models import Error, Health, HealthQuery, Ready
+from zen_service.openapi import finish_document, served_document
+from zen_service.probes import unready_reason
 from zen_service.routes import blueprints
 from zen_service.routes.common import SECURITY_SCHEME, operation_id
 from zen_service.state import SERVICE_NAME, instance_id, instance_proof
 
 #: Deeper JSON is refused (422): stores and serializers recurse on it.
 MAX_BODY_DEPTH = 64
-#: Endpoints anyone may call: health, the spec and the docs page with its assets.
-PUBLIC_ENDPOINTS = {"health", "openapi_json", "docs", "docs_asset"}
+#: Endpoints anyone may call: the probes, the spec and the docs page with its assets.
+PUBLIC_ENDPOINTS = {"health", "ready", "openapi_json", "docs", "docs_asset"}
 #: Methods whose JSON body is read (and checked) before the route runs.
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
@@ -143,7 +144,7 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     register_docs(app)
 
     def openapi_json() -> Response:
-        return json_response(finish_document(app))
+        return json_response(served_document(finish_document(app), request.host_url))
 
     app.add_url_rule("/openapi.json", "openapi_json", openapi_json, methods=["GET"])
 
@@ -237,3 +238,13 @@ def _register_health(app: OpenAPI, instance: str) -> None:
         if query.challenge is not None:
             answer["proof"] = instance_proof(instance, query.challenge)
         return json_response(answer)
+
+    @app.get("/ready", tags=[_service_tag], responses={200: Ready, 503: Ready},
+             summary="Whether the service can serve requests now: its store answers, and "
+                     "it is not stopping (no key needed)",
+             endpoint="ready")
+    def ready() -> Response:
+        reason = unready_reason(app)
+        if reason is None:
+            return json_response({"status": "ready", "reason": None})
+        return json_response({"status": "unavailable", "reason": reason}, 503)

@@ -2,9 +2,10 @@
 
 The key is checked by :func:`zen_core.services.keys.authenticate` against the
 served store, so every service over one database knows the same keys. What
-it found is kept for at most :data:`CACHE_SECONDS` (a second), so a revoked or
-expired key, or a role taken away, is refused by every service within that
-time; an expiry time is checked on every request. When an entry is due, one
+it found is kept for at most :data:`CACHE_SECONDS` (half a second), so a
+revoked key, or a role taken away, is refused by every service within a
+second of the change (the time a request takes included); an expiry time is
+checked on every request. When an entry is due, one
 request reads the key again while the others with that key wait for its answer
 (not all of a busy service's threads at once). ``last_used`` is recorded at
 most once every :data:`TOUCH_SECONDS` per key and service: it is a write, and
@@ -31,8 +32,9 @@ from zen_core.services.authz import Actor
 if TYPE_CHECKING:
     from zen_core.services.serving import ServedStore
 
-#: How long a key's record and its user's roles are used before they are read again.
-CACHE_SECONDS = 1.0
+#: How long a key's record and its user's roles are used before they are read again:
+#: half of the second within which every service refuses a revoked key.
+CACHE_SECONDS = 0.5
 #: At most one ``last_used`` write per key and service in this many seconds.
 TOUCH_SECONDS = 60.0
 #: Cached keys at most (an entry per key presented in the last second).

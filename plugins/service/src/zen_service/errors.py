@@ -3,8 +3,8 @@
 The status is the service's choice for the class (:data:`STATUS`: 404, 409,
 412, 422, 401, 403, 503), and the body names the class, so the ``rest`` store
 re-raises exactly what the domain layer raised, with the same message the CLI
-prints. Bad input is a 422, never a 5xx; a bug is a 500
-whose body says where the details are (the log), not what they are.
+prints. Bad input is a 422 (a body over the size limit a 413), never a 5xx; a
+bug is a 500 whose body says where the details are (the log), not what they are.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -32,7 +32,8 @@ from zen_core.exceptions import (
 
 logger = logging.getLogger("zen_service.app")
 
-#: Bigger request bodies are refused (422) before they are read.
+#: Bigger request bodies are refused (413) before they are read, unless the app's
+#: ``MAX_CONTENT_LENGTH`` says otherwise (``zenml service up --max-body-mib``).
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 _HTTP_ERROR_NAMES = {404: "NotFoundError", 405: "MethodNotAllowedError"}
@@ -91,8 +92,11 @@ def register_error_handlers(app: Any) -> None:
             return err.response
         code = err.code or 500
         if code == 413:
-            return error_response(InvalidDataError(
-                f"Invalid request: the body is larger than {MAX_BODY_BYTES // 2**20} MiB."))
+            limit = current_app.config["MAX_CONTENT_LENGTH"] // 2**20
+            response = error_response(InvalidDataError(
+                f"Invalid request: the body is larger than {limit} MiB."))
+            response.status_code = 413
+            return response
         if code in (400, 415):  # unreadable input is invalid data, like pydantic's
             return error_response(InvalidDataError(f"Invalid request: {err.description}"))
         response = err.get_response()

@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 from zen_core.config import config_dir
 from zen_core.fileio import locked
+from zen_service.options import ServeOptions
 from zen_service.state import (
     ServiceError,
     ServiceState,
@@ -138,9 +139,11 @@ def start_service(
     report: Reporter = _quiet,
     enforce_rules: bool = True,
     tls: tuple[str | Path, str | Path] | None = None,
+    options: ServeOptions | None = None,
 ) -> tuple[ServiceState, bool]:
     """Start the daemon serving ``profile`` (default: the active one); with ``tls``, the
-    certificate and private key files, over HTTPS only.
+    certificate and private key files, over HTTPS only; ``options``: its limits, trusted
+    proxies and drain time.
 
     Returns the state and whether it was started (False: one already runs and
     is returned). Raises a ``ZenError`` with a one-line message on failure,
@@ -163,7 +166,8 @@ def start_service(
         served = serving.servable_profile(config, profile, state.profile if state else None)
         instance = new_instance()
         report("Provisioning resources for service 'zen_service'.")
-        process = _spawn(served.name, host, port, instance, directory, enforce_rules, files)
+        process = _spawn(served.name, host, port, instance, directory, enforce_rules, files,
+                         options or ServeOptions())
         try:
             _wait_until_ready(process, host, port, timeout, log_path(directory),
                               files is not None)
@@ -193,7 +197,8 @@ def _tls_files(tls: tuple[str | Path, str | Path]) -> tuple[str, str]:
 
 
 def _spawn(profile: str, host: str, port: int, instance: str, directory: Path,
-           enforce_rules: bool = True, tls: tuple[str, str] | None = None) -> subprocess.Popen:
+           enforce_rules: bool, tls: tuple[str, str] | None,
+           options: ServeOptions) -> subprocess.Popen:
     directory.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ZENML_CONFIG_PATH": str(directory), "PYTHONUNBUFFERED": "1"}
     kwargs: dict[str, Any] = {}
@@ -206,7 +211,7 @@ def _spawn(profile: str, host: str, port: int, instance: str, directory: Path,
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as log_file:
         process = subprocess.Popen(
-            daemon_command(profile, host, port, enforce_rules, tls),
+            daemon_command(profile, host, port, enforce_rules, tls, options.arguments()),
             stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
             cwd=str(directory), env=env, close_fds=True, **kwargs,
         )

@@ -12,7 +12,7 @@ schemathesis run in the tests checks that every response matches these schemas.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -224,6 +224,13 @@ class Health(_Strict):
         "it before it sends the service's key."))
 
 
+class Ready(_Strict):
+    status: Literal["ready", "unavailable"] = Field(examples=["ready"])
+    reason: str | None = Field(default=None, description=(
+        "Why the service cannot serve requests now (its store does not answer, or it "
+        "stops); null when ready."), examples=[None])
+
+
 class HealthQuery(QueryModel):
     challenge: str | None = Field(default=None, min_length=16, max_length=128,
                                   pattern=r"^[A-Za-z0-9_-]+$",
@@ -254,5 +261,5 @@ class IfMatch(BaseModel):
 
 
 #: Documented in /openapi.json (the schemas the routes name are there by themselves).
-DOCUMENTED = (Health, Error, Stack, StackList, StackInput, StackPatch, Component,
+DOCUMENTED = (Health, Ready, Error, Stack, StackList, StackInput, StackPatch, Component,
               ComponentList, ComponentInput, ComponentPatch)

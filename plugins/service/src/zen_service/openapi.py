@@ -44,6 +44,12 @@ def finish_document(app: Any) -> dict[str, Any]:
     return cache["document"]
 
 
+def served_document(document: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The document naming where it is served: ``base_url`` as the client reached it
+    (through a trusted proxy: the scheme and host the proxy was reached with)."""
+    return {**document, "servers": [{"url": base_url}]}
+
+
 def _model_schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 

@@ -27,6 +27,7 @@ import os
 import secrets
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -238,9 +239,12 @@ def kill(pid: int) -> None:
 
 
 def daemon_command(profile: str, host: str, port: int, enforce_rules: bool = True,
-                   tls: tuple[str, str] | None = None) -> list[str]:
+                   tls: tuple[str, str] | None = None,
+                   options: Sequence[str] = ()) -> list[str]:
+    """The daemon's command line; ``options``: more of its arguments
+    (``ServeOptions.arguments()``)."""
     command = [sys.executable, "-m", DAEMON_MODULE, "--profile", profile,
-               "--host", host, "--port", str(port)]
+               "--host", host, "--port", str(port), *options]
     if tls is not None:
         command += ["--tls-cert", tls[0], "--tls-key", tls[1]]
     return command if enforce_rules else [*command, "--without-flavor-rules"]
