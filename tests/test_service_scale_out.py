@@ -182,6 +182,7 @@ class Load:
 def _machines(tmp_path: Path, url: str) -> list[Path]:
     """Three config folders, each with an ``sql`` profile ``shared`` on the database."""
     from zen_core.client import Client
+    from zen_core.testing.helpers import profile_store
     from zen_service.testing import add_user_key
 
     folders = []
@@ -190,7 +191,7 @@ def _machines(tmp_path: Path, url: str) -> list[Path]:
         client = Client(config_directory=folder, cwd=tmp_path).prepare()
         client.create_profile("shared", store_type="sql", url=url)
         folders.append(folder)
-    store = client.open_store(client.get_profile("shared"))
+    store = profile_store("shared", config_directory=folders[-1])
     add_user_key(store, "ops", "admin", key=ADMIN)
     add_user_key(store, "ann", "editor", key=ANN, name="laptop")
     return folders

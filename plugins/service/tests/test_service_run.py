@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from zen_core.client import Client
+from zen_core.testing.helpers import profile_store
 from zen_service.testing import add_user_key, bearer, free_port, wait_until_answers
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="signals: POSIX only")
@@ -43,8 +44,8 @@ def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
 @pytest.fixture
 def served(zen_home):
     """The default profile, with an admin key (``run`` makes none)."""
-    client = Client().prepare()
-    add_user_key(client.store, "ops", "admin", key=KEY)
+    Client().prepare()
+    add_user_key(profile_store(), "ops", "admin", key=KEY)
     return zen_home
 
 
@@ -88,7 +89,7 @@ def test_run_serves_in_the_foreground_and_stops_on_sigterm_after_the_request_in_
     assert "Refused GET /api/v1/stacks from 127.0.0.1: No API key given." in err
     assert err.rstrip().endswith("Stopped.")
     assert not (served / "service.json").exists()  # `up`'s state is not `run`'s business
-    names = [c.name for c in Client().store.list_components()]
+    names = [c.name for c in profile_store().list_components()]
     assert "in-flight" in names
 
 
