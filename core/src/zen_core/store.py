@@ -124,6 +124,9 @@ class BaseStore(StoreErrors, ABC):
 
     #: The store type name (``local``, ``sql``, ``rest``...), set by subclasses.
     type_name: str = ""
+    #: Whether the store seals secret values on its side (the rest store: its service
+    #: does), so that it is given and gives back clear values; else the domain seals them.
+    seals_secrets: bool = False
 
     def __init__(self, url: str, context: StoreContext | None = None) -> None:
         self._url = url

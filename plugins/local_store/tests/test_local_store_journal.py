@@ -19,8 +19,16 @@ import pytest
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.secret_records import Secret, SecretChange
 from zen_core.testing.contract import component, register_stack_with_components
-from zen_core.writes import DeleteComponent, RegisterComponent, RegisterStack, UpdateComponent
+from zen_core.writes import (
+    CreateSecret,
+    DeleteComponent,
+    RegisterComponent,
+    RegisterStack,
+    UpdateComponent,
+    UpdateSecret,
+)
 from zen_local_store.store import LocalStore
 
 T = ComponentType
@@ -33,17 +41,20 @@ def store(tmp_path):
     store.initialize()
     register_stack_with_components(store, "s", "o")
     store.apply([RegisterComponent(component(T.ORCHESTRATOR, n)) for n in [*UPDATED, "gone"]])
+    store.apply([CreateSecret(Secret("kept", {"a": "1"}))])
     return store
 
 
 def _batch():
-    """Config-only updates, a removal, a rename the stack follows and a new stack: the
-    component files, the removals and the index all move."""
+    """Config-only updates, a removal, a rename the stack follows, a new stack and two
+    secret writes: the component files, the removals, the secrets and the index all move."""
     return [*(UpdateComponent(T.ORCHESTRATOR, n, ComponentChange(set={"v": 1})) for n in UPDATED),
             DeleteComponent(T.ORCHESTRATOR, "gone"),
             UpdateComponent(T.ORCHESTRATOR, "o", ComponentChange(name="o2")),
             RegisterStack(Stack("t", {T.ORCHESTRATOR: "c0", T.METADATA_STORE: "o",
-                                      T.ARTIFACT_STORE: "o"}))]
+                                      T.ARTIFACT_STORE: "o"})),
+            UpdateSecret("kept", SecretChange(set={"b": "2"}, unset=["a"])),
+            CreateSecret(Secret("new", {"k": "v"}))]
 
 
 #: Where the writer dies: in which function, at which of its calls, and how: "instead" of
@@ -52,7 +63,8 @@ DEATHS = {
     "staging a file": ("zen_local_store.journal.stage_text", 3, "instead"),
     "at the first rename": ("zen_local_store.journal.Journal._rename", 1, "instead"),
     "half-way through the renames": ("zen_local_store.journal.Journal._rename", 4, "instead"),
-    "at the last rename (the index)": ("zen_local_store.journal.Journal._rename", 8,
+    "at the secrets' rename": ("zen_local_store.journal.Journal._rename", 8, "instead"),
+    "at the last rename (the index)": ("zen_local_store.journal.Journal._rename", 9,
                                        "instead"),
     "removing files": ("zen_local_store.journal.unlink", 2, "instead"),
     "half-way through an event": ("zen_local_store.history.HistoryFile.append_missing", 1,
@@ -110,8 +122,10 @@ def _state(store: LocalStore) -> tuple:
     """What a user sees, times left out."""
     components = [(c.type.value, c.name, c.config, c.revision) for c in store.list_components()]
     stacks = [(s.name, s.components, s.revision) for s in store.list_stacks()]
+    secrets = [(s.name, s.values, s.revision) for s in store.list_secrets()]
     events, _ = store.list_events(limit=1000)
-    return components, stacks, [(e.seq, e.action, e.name, e.revision, e.details) for e in events]
+    return (components, stacks, secrets,
+            [(e.seq, e.action, e.name, e.revision, e.details) for e in events])
 
 
 def _expected(store: LocalStore, tmp_path) -> tuple:
@@ -130,6 +144,7 @@ def _leftovers(store: LocalStore) -> list[str]:
     ("staging a file", "writer"),
     ("at the first rename", "reader"),
     ("half-way through the renames", "writer"),
+    ("at the secrets' rename", "reader"),
     ("at the last rename (the index)", "reader"),
     ("removing files", "reader"),
     ("half-way through an event", "writer"),
@@ -147,9 +162,9 @@ def test_a_killed_writer_leaves_its_whole_batch_or_nothing(store, tmp_path, deat
     expected = before if death in BEFORE_COMMIT else after
     state = _state(survivor)
     if next_process == "writer":  # and its own two events are the newest
-        assert [e[1:3] for e in state[2][:2]] == [("delete_component", "later"),
+        assert [e[1:3] for e in state[3][:2]] == [("delete_component", "later"),
                                                   ("register_component", "later")]
-        state = (*state[:2], state[2][2:])
+        state = (*state[:3], state[3][2:])
     assert state == expected
     assert "journal.json" not in _leftovers(store)
     for line in (store.root / "history.jsonl").read_text().splitlines():
@@ -193,4 +208,4 @@ def test_no_journal_is_left_for_zenml_0_7_after_a_write(store):
     assert _leftovers(store) == []
     assert sorted(p.name for p in store.root.iterdir()) == [
         "artifact_stores", "generation", "history.jsonl", "metadata_stores", "orchestrators",
-        "stacks.yaml", "stacks.yaml.lock"]
+        "secrets.json", "stacks.yaml", "stacks.yaml.lock"]

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
 from zen_core.testing.require import SERVERS, skip_or_fail
+from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
 
 BACKENDS = ("sqlite", "mysql", "postgres")
@@ -32,7 +33,7 @@ SERVER_VARIABLES = {"mysql": "ZEN_TEST_MYSQL_URL", "postgres": "ZEN_TEST_POSTGRE
 #: Tables a test store writes, children first (not zen_locks: its row is part of the schema).
 TABLES = ("zen_stack_components", "zen_stacks", "zen_components", "zen_team_members",
           "zen_user_roles", "zen_team_roles", "zen_api_keys", "zen_teams", "zen_users",
-          "zen_events")
+          "zen_secret_values", "zen_secrets", "zen_events")
 
 
 def admin_url(backend: str) -> str:
@@ -205,6 +206,30 @@ def store_url(backend, databases, _shared_databases, tmp_path) -> str:
             if table in existing:
                 connection.execute(text(f"DELETE FROM {table}"))
     return url
+
+
+@pytest.fixture
+def store(store_url) -> Iterator[SqlStore]:
+    """An initialized, empty store on each backend (modules may give their own)."""
+    store = SqlStore(store_url)
+    store.initialize()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def raw(store):
+    """A plain connection to the store's database (foreign keys on, for SQLite too): what
+    another program sharing the database sees and does."""
+    url = make_url(store.url).set(drivername=store.location.sqlalchemy_drivername())
+    engine = create_engine(url)
+    if store.location.is_sqlite:
+        @event.listens_for(engine, "connect")
+        def _fk(dbapi_connection, _):
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,8 +9,7 @@ from functools import partial
 from statistics import median
 
 import pytest
-from sqlalchemy import create_engine, event, exc, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, exc, text
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import TeamExistsError, TeamNotFoundError, UserNotFoundError
@@ -30,28 +29,6 @@ from zen_sql_store import history
 from zen_sql_store.store import SqlStore
 
 T = ComponentType
-
-
-@pytest.fixture
-def store(store_url):
-    store = SqlStore(store_url)
-    store.initialize()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def raw(store):
-    """A plain connection to the store's database (foreign keys on, for SQLite too)."""
-    url = make_url(store.url).set(drivername=store.location.sqlalchemy_drivername())
-    engine = create_engine(url)
-    if store.location.is_sqlite:
-        @event.listens_for(engine, "connect")
-        def _fk(dbapi_connection, _):
-            dbapi_connection.execute("PRAGMA foreign_keys = ON")
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
 
 
 def key(user: str, name: str, key_id: str) -> ApiKey:

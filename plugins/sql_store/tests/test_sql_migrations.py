@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0004_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0005_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -19,16 +19,24 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from zen_core.accounts import Team, User
+from zen_core.accounts import RoleAssignment, Team, User
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack
+from zen_core.secret_records import Secret, SecretChange
 from zen_core.testing.contract import (
     component,
     register_stack_with_components,
     run_concurrently,
 )
 from zen_core.testing.contract_concurrency import _register_then_delete
-from zen_core.writes import CreateTeam, CreateUser, DeleteStack
+from zen_core.writes import (
+    AssignRole,
+    CreateSecret,
+    CreateTeam,
+    CreateUser,
+    DeleteStack,
+    UpdateSecret,
+)
 from zen_sql_store.migrate import HEAD, VERSION_TABLE, alembic_config
 from zen_sql_store.schema import metadata
 from zen_sql_store.store import SqlStore
@@ -38,13 +46,13 @@ T = ComponentType
 FUTURE = Path(__file__).parent / "future_migrations"
 TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "zen_teams",
           "zen_team_members", "zen_user_roles", "zen_team_roles", "zen_api_keys",
-          "zen_events", "zen_locks", VERSION_TABLE}
+          "zen_events", "zen_locks", "zen_secrets", "zen_secret_values", VERSION_TABLE}
 
 
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0004_test"
+    schema_head = "0005_test"
     migration_locations = (FUTURE,)
 
 
@@ -136,7 +144,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0004_test",)]
+    assert versions(empty_database) == [("0005_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
@@ -205,6 +213,7 @@ def test_0001_data_upgrades_to_revision_1_and_no_times(empty_database):
         assert {(c.revision, c.created, c.updated) for c in store.list_components()} == {
             (1, None, None)}
         assert versions(empty_database) == [(HEAD,)]
+        assert store.list_secrets() == []
 
         # the first write of an old record gives it revision 2 and its times
         written = store.update_component(T.ORCHESTRATOR, "o", ComponentChange(name="o2"))
@@ -261,6 +270,7 @@ def test_0002_data_upgrades_to_0003_untouched_with_an_empty_history(empty_databa
             t: rows for t, rows in before.items() if t != VERSION_TABLE}
         assert after["zen_locks"][1] == [("events",)]
         assert all(after[t][1] == [] for t in ACCOUNT_TABLES - {"zen_locks"})
+        assert store.list_secrets() == []
         # the history starts with the first write after the upgrade
         assert store.list_events() == ([], 0)
         store.apply([CreateUser(User("ann")), DeleteStack("kept")], actor="ann")
@@ -282,13 +292,63 @@ def test_0003_downgrades_to_0002_and_keeps_the_stacks(empty_database):
         assert store.list_users() == [] and store.list_events() == ([], 0)
 
 
+SECRET_TABLES = {"zen_secrets", "zen_secret_values"}
+
+
+def test_0003_data_upgrades_to_0004_untouched_without_secrets(empty_database):
+    """A store zen-sql-store wrote at schema 0003 (contract v2: stacks, accounts, history)."""
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        register_stack_with_components(store, "kept", None, T.CONTAINER_REGISTRY)
+        store.apply([CreateUser(User("ann")), CreateTeam(Team("ops", ["ann"])),
+                     AssignRole(RoleAssignment("admin", team="ops"))], actor="ann")
+        kept, teams, history = store.get_stack("kept"), store.list_teams(), store.list_events()
+    at_revision(empty_database, "0003")
+    before = snapshot(empty_database)
+    assert versions(empty_database) == [("0003",)]
+    assert not SECRET_TABLES & set(before)
+
+    with SqlStore(empty_database) as store:  # any open upgrades
+        assert store.list_secrets() == []
+        assert versions(empty_database) == [(HEAD,)]
+        after = snapshot(empty_database)
+        assert {t: after[t] for t in before if t != VERSION_TABLE} == {
+            t: rows for t, rows in before.items() if t != VERSION_TABLE}
+        assert all(after[t][1] == [] for t in SECRET_TABLES)
+        assert (store.get_stack("kept"), store.list_teams()) == (kept, teams)
+        assert store.list_events() == history
+        # secrets are written from now on, numbered after the history kept
+        store.apply([CreateSecret(Secret("db", {"password": "p"})),
+                     UpdateSecret("db", SecretChange(set={"user": "u"}))], actor="ann")
+        assert store.get_secret("db").values == {"password": "p", "user": "u"}
+        events, total = store.list_events(limit=2)
+        assert total == history[1] + 2
+        assert [(e.seq, e.action) for e in events] == [
+            (total, "update_secret"), (total - 1, "create_secret")]
+
+
+def test_0004_downgrades_to_0003_and_keeps_the_rest(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        stack = register_stack_with_components(store, "kept")
+        store.apply([CreateUser(User("ann")), CreateSecret(Secret("db", {"password": "p"}))])
+        history = store.list_events()
+    at_revision(empty_database, "0003")
+    assert not SECRET_TABLES & set(snapshot(empty_database))
+    with SqlStore(empty_database) as store:  # and up again: no secrets, the rest kept
+        assert store.get_stack("kept") == stack
+        assert [u.name for u in store.list_users()] == ["ann"]
+        assert store.list_events() == history
+        assert store.list_secrets() == []
+
+
 def test_the_times_are_real_timestamps(empty_database):
     with SqlStore(empty_database) as store:
         store.initialize()
     engine = engine_for(empty_database)
     try:
         with engine.connect() as connection:
-            for table in ("zen_components", "zen_stacks"):
+            for table in ("zen_components", "zen_stacks", "zen_secrets"):
                 columns = {c["name"]: c for c in inspect(connection).get_columns(table)}
                 assert not columns["revision"]["nullable"]
                 for name in ("created", "updated"):
@@ -304,7 +364,7 @@ def test_the_times_are_real_timestamps(empty_database):
 
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0004_test",)]
+    assert versions(empty_database) == [("0005_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
@@ -325,7 +385,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0004_test'" in message, name
+        assert "schema version '0005_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade zen-sql-store" in message
         assert "left as it is" in message

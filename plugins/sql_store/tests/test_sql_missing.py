@@ -16,9 +16,10 @@ from sqlalchemy.engine import make_url
 from zen_core.accounts import User
 from zen_core.exceptions import StoreMissingError
 from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.secret_records import Secret
 from zen_core.store import StoreContext
 from zen_core.testing.contract import component, register_stack_with_components
-from zen_core.writes import CreateUser, TouchApiKey
+from zen_core.writes import CreateSecret, CreateUser, TouchApiKey
 from zen_sql_store.migrate import VERSION_TABLE
 from zen_sql_store.schema import metadata
 from zen_sql_store.store import SqlStore
@@ -55,6 +56,9 @@ def operations(store: SqlStore) -> dict[str, object]:
         "create_user": lambda: store.apply([CreateUser(User("ann"))], actor="ann"),
         "touch_api_key": lambda: store.apply(
             [TouchApiKey("0123456789ab", "2030-01-01T00:00:00.000000Z")]),
+        "list_secrets": store.list_secrets,
+        "get_secret": lambda: store.get_secret("db"),
+        "create_secret": lambda: store.apply([CreateSecret(Secret("db", {"k": "v"}))]),
     }
 
 

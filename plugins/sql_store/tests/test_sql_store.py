@@ -27,28 +27,6 @@ from zen_sql_store.urls import parse
 T = ComponentType
 
 
-@pytest.fixture
-def store(store_url):
-    store = SqlStore(store_url)
-    store.initialize()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def raw(store):
-    """A plain connection to the store's database, in a transaction rolled back at the end."""
-    url = make_url(store.url).set(drivername=store.location.sqlalchemy_drivername())
-    engine = create_engine(url)
-    if store.location.is_sqlite:
-        @event.listens_for(engine, "connect")
-        def _fk(dbapi_connection, _):
-            dbapi_connection.execute("PRAGMA foreign_keys = ON")
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
-
-
 def count(connection, table: str) -> int:
     return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
 

@@ -40,8 +40,9 @@ The suite is in parts: stacks (:mod:`zen_core.testing.contract_stacks`), compone
 default stack, the errors, several instances), contract v2's revisions,
 conflicts, batches and rules (:mod:`zen_core.testing.contract_writes`), users,
 teams, roles, keys and history (:mod:`zen_core.testing.contract_accounts`),
-several processes at once (:mod:`zen_core.testing.contract_concurrency`), and a
-batch whose writer is killed (:mod:`zen_core.testing.contract_kill`).
+contract v3's secrets (:mod:`zen_core.testing.contract_secrets`), several
+processes at once (:mod:`zen_core.testing.contract_concurrency`), and a batch
+whose writer is killed (:mod:`zen_core.testing.contract_kill`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from zen_core.testing.contract_accounts import AccountsContract
 from zen_core.testing.contract_components import ComponentsContract
 from zen_core.testing.contract_concurrency import ConcurrencyContract
 from zen_core.testing.contract_kill import KillContract
+from zen_core.testing.contract_secrets import SecretsContract
 from zen_core.testing.contract_stacks import StacksContract
 from zen_core.testing.contract_writes import WritesContract
 from zen_core.testing.helpers import (
@@ -91,7 +93,7 @@ def _shared_components() -> dict[ComponentType, str]:
 
 
 class StoreContract(StacksContract, ComponentsContract, WritesContract, AccountsContract,
-                    ConcurrencyContract, KillContract):
+                    SecretsContract, ConcurrencyContract, KillContract):
     """The tests every store passes. Needs fixtures ``store`` and ``store_opener``."""
 
     # --- a new store ------------------------------------------------------------

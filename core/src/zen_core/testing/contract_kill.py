@@ -2,15 +2,16 @@
 
 A spawned process opens the store through ``store_opener`` and applies one big
 batch: a compare-and-set of a *gate* component, a config-only update of each of
-:data:`KILL_BATCH_UPDATES` components, a new component and a new stack using it.
+:data:`KILL_BATCH_UPDATES` components, a new component and a new stack using it,
+a new secret and an update of a secret made before.
 The test times one whole batch first, then kills the writer with SIGKILL at
 moments spread over that time. After each kill, a *fence* from a fresh instance
 (the same compare-and-set of the gate) settles the batch for good: it succeeds
 if the batch never committed (which now never can: its gate would conflict), it
 conflicts if the batch did. A batch sent to a service may still be running when
 its client dies; the fence waits for it or shuts it out. The store must then hold
-every write of the batch (records, revisions and one history event each) or none
-of them, and still take a write and read it back.
+every write of the batch (records, secrets, revisions and one history event each)
+or none of them, and still take a write and read it back.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ import pytest
 
 from zen_core.exceptions import ConflictError
 from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.secret_records import Secret, SecretChange
 from zen_core.store import BaseStore
 from zen_core.testing.helpers import component
 from zen_core.testing.processes import open_store, run_and_kill
 from zen_core.writes import (
+    CreateSecret,
     DeleteComponent,
+    DeleteSecret,
     DeleteStack,
     RegisterComponent,
     RegisterStack,
     UpdateComponent,
+    UpdateSecret,
     Write,
 )
 
@@ -39,6 +44,11 @@ T = ComponentType
 KILL_BATCH_UPDATES = 200
 #: When the writer is killed, as fractions of the time one whole batch took.
 KILL_AT = (0.3, 0.6, 0.9)
+#: The writes of a batch besides its component updates: the gate, a component, a stack and
+#: two secret writes, one event each.
+OTHER_WRITES = 5
+#: A secret's value as a store is given it (opaque: the domain layer encrypted it).
+SEALED = "zen1:6b696c6c:" + "c2VhbGVk" * 8
 
 
 def _updated(i: int) -> str:
@@ -54,6 +64,8 @@ def _round_writes(round_: int, gate_revision: int) -> list[Write]:
         RegisterComponent(component(T.ORCHESTRATOR, f"new{round_}")),
         RegisterStack(Stack(f"s{round_}", {T.ORCHESTRATOR: f"new{round_}",
                                            T.METADATA_STORE: "m", T.ARTIFACT_STORE: "a"})),
+        CreateSecret(Secret(f"new{round_}", {"value": f"{SEALED}{round_}"})),
+        UpdateSecret("kept", SecretChange(set={f"r{round_}": f"{SEALED}{round_}"})),
     ]
 
 
@@ -83,7 +95,8 @@ class KillContract:
                      RegisterComponent(component(T.METADATA_STORE, "m")),
                      RegisterComponent(component(T.ARTIFACT_STORE, "a")),
                      *(RegisterComponent(component(T.ORCHESTRATOR, _updated(i)))
-                       for i in range(KILL_BATCH_UPDATES))])
+                       for i in range(KILL_BATCH_UPDATES)),
+                     CreateSecret(Secret("kept", {"before": SEALED}))])
         applied: list[int] = []
         gate = 1
         events = store.list_events(limit=1)[1]
@@ -99,7 +112,7 @@ class KillContract:
                     events += 1
                 except ConflictError:
                     applied.append(round_)
-                    events += KILL_BATCH_UPDATES + 3
+                    events += KILL_BATCH_UPDATES + OTHER_WRITES
                 gate += 1
                 _check_all_or_none(fresh, round_, applied, events)
                 # and the store still works
@@ -112,7 +125,8 @@ class KillContract:
         assert applied[:1] == [0], "the batch that was not killed must be applied"
         # one batch to clean up (a service's store is shared by the tests of a module)
         store.apply([*(DeleteStack(f"s{r}") for r in applied),
-                     *(DeleteComponent(c.type, c.name) for c in store.list_components())])
+                     *(DeleteComponent(c.type, c.name) for c in store.list_components()),
+                     *(DeleteSecret(s.name) for s in store.list_secrets())])
 
 
 def _check_all_or_none(store: BaseStore, round_: int, applied: list[int], events: int) -> None:
@@ -130,11 +144,20 @@ def _check_all_or_none(store: BaseStore, round_: int, applied: list[int], events
     assert sorted(n for n in orchestrators if n.startswith("new")) == \
         sorted(f"new{r}" for r in applied), f"round {round_} ({was})"
     assert sorted(s.name for s in store.list_stacks()) == sorted(f"s{r}" for r in applied)
-    batch, total = store.list_events(limit=KILL_BATCH_UPDATES + 3)
+    secrets = {s.name: s for s in store.list_secrets()}
+    assert sorted(secrets) == sorted(["kept", *(f"new{r}" for r in applied)]), \
+        f"round {round_} ({was})"
+    assert all(secrets[f"new{r}"].values == {"value": f"{SEALED}{r}"} for r in applied)
+    kept = secrets["kept"]
+    assert kept.values == {"before": SEALED, **{f"r{r}": f"{SEALED}{r}" for r in applied}}, \
+        f"round {round_} ({was}): the secret 'kept' holds {sorted(kept.values)}"
+    assert kept.revision == 1 + len(applied)
+    batch, total = store.list_events(limit=KILL_BATCH_UPDATES + OTHER_WRITES)
     assert total == events, f"round {round_} ({was}): {total} events, expected {events}"
     if round_ in applied:  # the fence conflicted: the batch's events are the newest
-        assert [(e.action, e.name) for e in batch[:2]] == [
+        assert [(e.action, e.name) for e in batch[:4]] == [
+            ("update_secret", "kept"), ("create_secret", f"new{round_}"),
             ("register_stack", f"s{round_}"), ("register_component", f"new{round_}")]
-        assert {e.name for e in batch[2:-1]} == {_updated(i) for i in range(KILL_BATCH_UPDATES)}
-        assert all(e.details == {"set": [f"r{round_}"]} for e in batch[2:-1])
+        assert {e.name for e in batch[4:-1]} == {_updated(i) for i in range(KILL_BATCH_UPDATES)}
+        assert all(e.details == {"set": [f"r{round_}"]} for e in batch[4:-1])
         assert (batch[-1].action, batch[-1].name) == ("update_component", "gate")

@@ -35,11 +35,10 @@ from zen_core.writes import (
     TouchApiKey,
     op_name,
 )
+from zen_local_store.meta import META_KEY
 
 if TYPE_CHECKING:
     from zen_core.store import BaseStore
-
-META_KEY = "_zen"
 
 
 def _list(data: dict[str, Any], key: str, where: dict[str, Any] | None = None) -> list:

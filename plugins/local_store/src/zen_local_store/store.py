@@ -7,12 +7,14 @@
                                          _zen: {stacks: {stack: {revision, created, updated}}}}
     <root>/<type plural>/<name>.yaml    {name, uuid, <configuration fields>,
                                          _zen: {revision, created, updated}}
+    <root>/secrets.json                 {secret: {uuid, values, _zen: {...}}} (secrets.py)
 
-ZenML 0.7 ignores the ``_zen`` keys, so it can still read a store zen wrote
-(when no ``journal.json`` is pending: see below). Every write holds a lock on
-``stacks.yaml``, re-reads it, applies the writes to that fresh copy
+ZenML 0.7 ignores the ``_zen`` keys and ``secrets.json``, so it can still read a
+store zen wrote (when no ``journal.json`` is pending: see below). Every write holds
+a lock on ``stacks.yaml``, re-reads it, applies the writes to that fresh copy
 (:mod:`zen_local_store.transaction`) and commits the component files, the
-index and the history events at one commit point (:mod:`zen_local_store.journal`).
+secrets, the index and the history events at one commit point
+(:mod:`zen_local_store.journal`).
 A journal a killed writer left is rolled forward by the next writer or reader.
 Readers take no lock: a read of several files starts again when a commit was
 applied meanwhile, so it never sees part of one. The parsed index is reused
@@ -49,16 +51,17 @@ from zen_core.fileio import (
 )
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name, is_valid_name
+from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
 from zen_local_store.history import HistoryFile
 from zen_local_store.journal import Journal
+from zen_local_store.meta import META_KEY, meta_of, record_meta
 from zen_local_store.plugin import path_from_url
+from zen_local_store.secrets import SECRETS_FILE, SecretsFile
 
 INDEX_FILE = "stacks.yaml"
 HISTORY_FILE = "history.jsonl"
-#: The key under which zen keeps what ZenML 0.7 has no place for (revisions, times).
-META_KEY = "_zen"
 
 _T = TypeVar("_T")
 
@@ -72,6 +75,7 @@ class LocalStore(BaseStore):
         self.index_path = self.root / INDEX_FILE
         self.history = HistoryFile(self.root / HISTORY_FILE)
         self.journal = Journal(self.root, self.history)
+        self.secrets_file = SecretsFile(self.root / SECRETS_FILE)
         self._cache: tuple[bytes, dict[str, Any]] | None = None
         #: The index bytes this instance wrote last: their names need no checking again.
         self._written: bytes | None = None
@@ -165,7 +169,7 @@ class LocalStore(BaseStore):
         (a hand-edited file) says so in its ``problem``."""
         meta = (data.get(META_KEY) or {}).get("stacks", {}).get(name) or {}
         members = data["stacks"][name]
-        stack = Stack(name, members, **_meta(meta))
+        stack = Stack(name, members, **record_meta(meta))
         registered = data["stack_components"]
         # NOTE: a plain loop on the file's own keys: 2,000 stacks a list, ~1 ms in all
         for type_name, component in members.items():
@@ -198,15 +202,14 @@ class LocalStore(BaseStore):
         meta = content.get(META_KEY)
         return Component(type, flavor, name, config,
                          uuid=str(content.get("uuid") or _stable_uuid(path)),
-                         **_meta(meta if isinstance(meta, dict) else {}))
+                         **record_meta(meta if isinstance(meta, dict) else {}))
 
     @staticmethod
     def component_text(component: Component) -> str:
         """A component's file. NOTE: JSON syntax (YAML too, one key a line) reads ~30x
         faster than PyYAML on a store of 10,000."""
         content = {"name": component.name, "uuid": component.uuid, **component.config,
-                   META_KEY: {"revision": component.revision, "created": component.created,
-                              "updated": component.updated}}
+                   META_KEY: meta_of(component)}
         return dump_yaml_as_json(content)
 
     # --- reads -----------------------------------------------------------------------
@@ -293,6 +296,28 @@ class LocalStore(BaseStore):
 
     def is_empty(self) -> bool:
         return not self._read_index()["stacks"]
+
+    # --- secrets (secrets.py) -----------------------------------------------------------
+    def read_secrets(self) -> dict[str, Secret]:
+        """Every secret by name, as ``secrets.json`` holds them now (one file: one read sees
+        one commit). A store that has gone is missing, not without secrets."""
+        found = self.secrets_file.read()
+        if found is None:
+            if not self.index_path.is_file():
+                self._read_raw_index()  # raises what a missing store raises
+            return {}
+        return found
+
+    def list_secrets(self) -> list[Secret]:
+        self._settle()
+        return sorted(self.read_secrets().values(), key=lambda s: s.name)
+
+    def get_secret(self, name: str) -> Secret:
+        self._settle()
+        secrets = self.read_secrets()
+        if name not in secrets:
+            raise self.secret_not_found(name, sorted(secrets))
+        return secrets[name]
 
     # --- accounts and history ------------------------------------------------------------
     def _accounts(self):
@@ -409,20 +434,6 @@ def _copy_index(data: dict[str, Any]) -> dict[str, Any]:
                       for name, entry in mapping.items()}
         for mapping in big if isinstance(mapping, dict)}
     return copy.deepcopy(data, memo)
-
-
-def _meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """revision/created/updated from a ``_zen`` mapping; what is not of the right type is left
-    out (a hand edit must not make the record unreadable). A record written without zen's
-    metadata (by ZenML 0.7, by hand) has been written once: revision 1, times unknown."""
-    revision = meta.get("revision")
-    created, updated = meta.get("created"), meta.get("updated")
-    return {
-        "revision": revision if isinstance(revision, int) and not isinstance(revision, bool)
-        and revision >= 1 else 1,
-        "created": created if isinstance(created, str) else None,
-        "updated": updated if isinstance(updated, str) else None,
-    }
 
 
 #: How often a read starts over, because a commit was applied while it ran, before it

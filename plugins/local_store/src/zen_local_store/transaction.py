@@ -1,7 +1,7 @@
 """Applying writes to a fresh copy of the index, then committing them to disk.
 
 A :class:`Transaction` lives inside the store's lock. Each write changes the
-in-memory index and the components it loaded; nothing touches the disk until
+in-memory index and the components (or secrets) it loaded; nothing touches the disk until
 :meth:`Transaction.commit`, so a write that fails (not found, in use, a rule)
 leaves the store as it was. The commit goes through the journal, one commit
 point for the files and the history events, so a batch is all or nothing even
@@ -16,19 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 from zen_core.accounts import Event
 from zen_core.models import Component, ComponentType, Stack
+from zen_core.secret_records import Secret
 from zen_core.writes import (
     AccountWrite,
+    CreateSecret,
     DeleteComponent,
+    DeleteSecret,
     DeleteStack,
     RegisterComponent,
     RegisterStack,
     UpdateComponent,
+    UpdateSecret,
     UpdateStack,
     Write,
     may_remove_an_admin,
     op_name,
 )
 from zen_local_store.journal import Commit
+from zen_local_store.meta import META_KEY, meta_of
 
 if TYPE_CHECKING:
     from zen_core.store import StoreRules, Written
@@ -37,8 +42,6 @@ if TYPE_CHECKING:
 
 class Transaction:
     def __init__(self, store: LocalStore, data: dict[str, Any], rules: StoreRules | None) -> None:
-        from zen_local_store.accounts import META_KEY
-
         self.store = store
         self.data = data
         self.rules = rules
@@ -53,6 +56,9 @@ class Transaction:
         self.components: dict[tuple[ComponentType, str], Component | None] = {}
         self.changed: set[tuple[ComponentType, str]] = set()
         self.index_changed = False
+        #: The secrets, read on the first secret write (other writes never open the file).
+        self._secrets: dict[str, Secret] | None = None
+        self.secrets_changed = False
 
     # --- reading through the transaction ---------------------------------------------
     def component(self, ctype: ComponentType, name: str) -> Component:
@@ -161,13 +167,13 @@ class Transaction:
     def _store_stack(self, stack: Stack) -> Stack:
         self._check_stack(stack, self.members(stack))
         self.stacks[stack.name] = {t.value: n for t, n in stack.components.items()}
-        self.meta["stacks"][stack.name] = _meta_of(stack)
+        self.meta["stacks"][stack.name] = meta_of(stack)
         self.index_changed = True
         return stack
 
     def _restamp_stack(self, name: str) -> None:
         stack = self.stack(name)
-        self.meta["stacks"][name] = _meta_of(stack.stamped(stack))
+        self.meta["stacks"][name] = meta_of(stack.stamped(stack))
 
     def _register_stack(self, write: RegisterStack) -> Stack:
         stack = write.stack
@@ -195,10 +201,49 @@ class Transaction:
         self.meta["stacks"].pop(write.name, None)
         self.index_changed = True
 
+    # --- secrets ---------------------------------------------------------------------------
+    @property
+    def secrets(self) -> dict[str, Secret]:
+        if self._secrets is None:
+            self._secrets = self.store.read_secrets()
+        return self._secrets
+
+    def secret(self, name: str) -> Secret:
+        if name not in self.secrets:
+            raise self.store.secret_not_found(name, sorted(self.secrets))
+        return self.secrets[name]
+
+    def _put_secret(self, secret: Secret) -> Secret:
+        self.secrets[secret.name] = secret
+        self.secrets_changed = True
+        return secret
+
+    def _create_secret(self, write: CreateSecret) -> Secret:
+        if write.secret.name in self.secrets:
+            raise self.store.secret_exists(write.secret.name)
+        return self._put_secret(write.secret.stamped())
+
+    def _update_secret(self, write: UpdateSecret) -> Secret:
+        current = self.secret(write.name)
+        self.store.check_revision(f"secret '{write.name}'", current,
+                                  write.change.expected_revision)
+        new = write.change.apply(current)
+        if new.name != write.name:
+            if new.name in self.secrets:
+                raise self.store.secret_exists(new.name)
+            del self.secrets[write.name]
+        return self._put_secret(new.stamped(current))
+
+    def _delete_secret(self, write: DeleteSecret) -> None:
+        current = self.secret(write.name)
+        self.store.check_revision(f"secret '{write.name}'", current, write.expected_revision)
+        del self.secrets[write.name]
+        self.secrets_changed = True
+
     # --- to disk --------------------------------------------------------------------------
     def commit(self, events: list[Event]) -> str | None:
-        """Stage the component files and the index, then commit them with ``events``
-        through the journal (:mod:`zen_local_store.journal`): all or nothing.
+        """Stage the component files, the secrets and the index, then commit them with
+        ``events`` through the journal (:mod:`zen_local_store.journal`): all or nothing.
         Returns the index text written, None if the index did not change."""
         store = self.store
         commit = Commit(store.root)
@@ -210,6 +255,8 @@ class Transaction:
                     commit.remove(store.component_path(*key))
                 else:
                     commit.write(store.component_path(*key), store.component_text(component))
+            if self.secrets_changed:
+                commit.write(store.secrets_file.path, store.secrets_file.text(self.secrets))
             if self.index_changed:
                 from zen_core.fileio import dump_yaml_as_json
 
@@ -226,7 +273,3 @@ class Transaction:
             raise
         store.journal.commit(commit)
         return text
-
-
-def _meta_of(stack: Stack) -> dict[str, Any]:
-    return {"revision": stack.revision, "created": stack.created, "updated": stack.updated}

@@ -26,6 +26,10 @@
     zen_locks             name (primary key): one row, 'events', that every writing
                           transaction with events locks to number them (see history.py)
 
+    zen_secrets           id, name (unique), uuid, revision, created, updated
+    zen_secret_values     secret_id -> zen_secrets (cascade), key, value (as given: text)
+                          primary key (secret_id, key): a key is held once
+
 ``revision`` counts the writes of a record (1 when registered, and for rows
 written before revisions were kept); ``created`` and ``updated`` are UTC times
 (:class:`UtcTimestamp`), NULL on rows written before they were kept.
@@ -38,7 +42,10 @@ memberships and roles: ON DELETE CASCADE, so the database does it (one
 statement) and another program deleting a row cannot leave orphans. Role
 assignments are two tables, one per kind of holder, so that each has a real
 foreign key and its primary key says "held once" (one table would need two
-nullable keys and a CHECK, which MySQL refuses on columns with a cascade).
+nullable keys and a CHECK, which MySQL refuses on columns with a cascade). A
+secret's values are rows of their own, one per key, so an update sets and
+unsets its keys' rows only: updates of different keys never overwrite each
+other (see secrets.py).
 
 These tables must stay equal to what the migrations create; a test compares
 them. A change here needs a new revision in ``migrations/versions``.
@@ -91,9 +98,9 @@ NAME_LENGTH = 100  # zen_core.names allows 100 characters
 TYPE_LENGTH = 32
 
 
-class ConfigText(TypeDecorator[str]):
-    """A component's configuration, JSON text: TEXT, but MEDIUMTEXT on MySQL/MariaDB, whose
-    TEXT stops at 64 KiB."""
+class LongText(TypeDecorator[str]):
+    """TEXT, but MEDIUMTEXT on MySQL/MariaDB, whose TEXT stops at 64 KiB: a component's
+    configuration (JSON text), a secret's value (up to ``MAX_STORED_LENGTH`` characters)."""
 
     impl = Text
     cache_ok = True
@@ -106,7 +113,7 @@ class ConfigText(TypeDecorator[str]):
         return self.impl_instance
 
 
-CONFIG_TYPE = ConfigText()
+CONFIG_TYPE = LongText()
 
 
 def _sqlite_time_text() -> TypeEngine[Any]:
@@ -346,6 +353,28 @@ API_KEYS = Table(
     _time("expires"),
     _time("last_used"),
     UniqueConstraint("user_id", "name", name="uq_zen_api_keys_user_name"),
+)
+
+# --- secrets -------------------------------------------------------------------------------
+SECRETS = Table(
+    "zen_secrets", metadata,
+    _id(),
+    _name(),
+    _name("uuid"),
+    _revision(),
+    _time("created"),
+    _time("updated"),
+    UniqueConstraint("name", name="uq_zen_secrets_name"),
+)
+
+#: One row per key of a secret; the value as the store was given it (never read).
+SECRET_VALUES = Table(
+    "zen_secret_values", metadata,
+    Column("secret_id", Integer, ForeignKey(
+        "zen_secrets.id", name="fk_zen_secret_values_secret", ondelete="CASCADE"),
+        primary_key=True),
+    Column("key", String(NAME_LENGTH), primary_key=True),
+    Column("value", LongText(), nullable=False),
 )
 
 # --- history -------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from zen_core.exceptions import (
     ZenError,
 )
 from zen_core.models import Component, ComponentType, Stack
+from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
 from zen_sql_store import standing
@@ -440,6 +441,23 @@ class SqlStore(BaseStore):
             return row
 
         return component_record(self._run(work), self.location.describe())
+
+    # --- secrets (zen_sql_store.secrets) ----------------------------------------------------
+    def list_secrets(self) -> list[Secret]:
+        from zen_sql_store.secrets import secret_records, secrets_query
+
+        return self._run(lambda connection: secret_records(connection.execute(secrets_query())))
+
+    def get_secret(self, name: str) -> Secret:
+        from zen_sql_store.secrets import secret_names, secret_records, secrets_query
+
+        def work(connection: Connection) -> Secret:
+            found = secret_records(connection.execute(secrets_query(name)))
+            if not found:
+                raise self.secret_not_found(name, secret_names(connection))
+            return found[0]
+
+        return self._run(work)
 
     # --- accounts and history ---------------------------------------------------------------
     def list_users(self) -> list[User]:

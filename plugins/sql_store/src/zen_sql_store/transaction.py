@@ -35,8 +35,8 @@ deadlock; that is retried like any deadlock).
 
 The account writes (users, teams, roles, API keys) are in
 :mod:`zen_sql_store.accounts`; they lean on the database's keys instead of
-locks. The events of all the writes are inserted after the last one
-(:mod:`zen_sql_store.history`).
+locks; the secret writes are in :mod:`zen_sql_store.secrets`. The events of
+all the writes are inserted after the last one (:mod:`zen_sql_store.history`).
 """
 
 from __future__ import annotations
@@ -51,11 +51,14 @@ from zen_core.exceptions import ZenError
 from zen_core.models import Component, ComponentType, Stack, utc_now
 from zen_core.writes import (
     AccountWrite,
+    CreateSecret,
     DeleteComponent,
+    DeleteSecret,
     DeleteStack,
     RegisterComponent,
     RegisterStack,
     UpdateComponent,
+    UpdateSecret,
     UpdateStack,
     Write,
 )
@@ -72,6 +75,7 @@ from zen_sql_store.queries import (
     stacks_query,
 )
 from zen_sql_store.rows import stack_records
+from zen_sql_store.secrets import SecretWrites
 
 if TYPE_CHECKING:
     from zen_core.store import StoreRules, Written
@@ -92,7 +96,7 @@ class RetryTransaction(Exception):
     """What a write read before locking changed under it: run the transaction again."""
 
 
-class SqlTransaction(AccountWrites):
+class SqlTransaction(AccountWrites, SecretWrites):
     def __init__(self, store: SqlStore, connection: Connection,
                  rules: StoreRules | None) -> None:
         self.store = store
@@ -139,7 +143,15 @@ class SqlTransaction(AccountWrites):
             return self._register_stacks([write.stack])[0]
         if isinstance(write, UpdateStack):
             return self._update_stack(write)
-        return self._delete_stack(write)
+        if isinstance(write, DeleteStack):
+            return self._delete_stack(write)
+        if isinstance(write, CreateSecret):  # zen_sql_store.secrets
+            return self._create_secret(write)
+        if isinstance(write, UpdateSecret):
+            return self._update_secret(write)
+        if isinstance(write, DeleteSecret):
+            return self._delete_secret(write)
+        raise TypeError(f"Not a write: {write!r}")
 
     # --- reading -------------------------------------------------------------------------
     def _component_id(self, ctype: ComponentType, name: str) -> int | None:
