@@ -10,6 +10,7 @@ read and write goes through the domain's door as the profile's user, with their 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect  # click's already
 import warnings  # in every interpreter already
 from collections.abc import Callable, Iterable, Mapping
@@ -20,7 +21,7 @@ from zen_core.config import GlobalConfig, Profile
 from zen_core.context import Context
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.repository import Repository, find_repository_root
-from zen_core.services import choices, components, profiles, setup, stacks
+from zen_core.services import choices, components, profiles, secrets, setup, stacks
 from zen_core.services.access import Reporter, StoreAccess, quiet
 from zen_core.services.progress import Progress, no_progress
 from zen_core.store import BaseStore
@@ -47,9 +48,7 @@ def _bound(operation: Callable[..., Any], takes: str = "access") -> Any:
 
 
 def _migrate(*args: Any, **kwargs: Any) -> bool:  # imported only inside a repository
-    from zen_core.legacy import migrate_if_legacy
-
-    return migrate_if_legacy(*args, **kwargs)
+    return importlib.import_module("zen_core.legacy").migrate_if_legacy(*args, **kwargs)
 
 
 class Client:
@@ -96,7 +95,8 @@ class Client:
                       "list_components() and get_component().", DeprecationWarning, 2)
         return self.access.bookkeeping()
 
-    list_stacks, get_stack = _bound(stacks.list_), _bound(stacks.get)
+    list_stacks, get_stack, resolve = (_bound(stacks.list_), _bound(stacks.get),
+                                       _bound(secrets.resolve_stack))  # references replaced
     list_components, get_component = _bound(components.list_), _bound(components.get)
     register_stack, register_component = _bound(stacks.register), _bound(components.register)
     rename_component, delete_component = _bound(components.rename), _bound(components.delete)

@@ -14,10 +14,12 @@ ACTIVATED_STACK = "ZENML_ACTIVATED_STACK"
 DEFAULT_STORE_TYPE = "ZENML_DEFAULT_STORE_TYPE"
 #: The access token of a rest profile that has none of its own.
 STORE_TOKEN = "ZENML_STORE_TOKEN"
+#: A profile's secrets keys (base64, comma-separated, the current one first), over its key file.
+SECRETS_KEY = "ZENML_SECRETS_KEY"
 #: Show tracebacks instead of one-line errors.
 DEBUG = "ZENML_DEBUG"
 #: The ``--output`` format of commands run without one: ``table``, ``json`` or ``yaml``.
 DEFAULT_OUTPUT = "ZENML_DEFAULT_OUTPUT"
 
 ALL = (CONFIG_PATH, REPOSITORY_PATH, ACTIVATED_PROFILE, ACTIVATED_STACK, DEFAULT_STORE_TYPE,
-       STORE_TOKEN, DEBUG, DEFAULT_OUTPUT)
+       STORE_TOKEN, SECRETS_KEY, DEBUG, DEFAULT_OUTPUT)

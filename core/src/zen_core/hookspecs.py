@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from zen_core.records import Flavor, StoreType
+    from zen_core.records import Flavor, SecretBackend, StoreType
 
 _hookspec = pluggy.HookspecMarker("zen")
 
@@ -52,6 +52,33 @@ def zen_component_flavors() -> Iterable[Flavor]:
                 config_model="my_plugin.flavors:MyOrchestratorConfig",
                 description="runs pipelines on my cluster",
             )
+    """
+
+
+@_hookspec
+def zen_secret_backends() -> Iterable[SecretBackend]:
+    """Yield the secret back-ends this plugin adds: configuration may then refer to
+    ``{{NAME.KEY}}`` with NAME the back-end's name (added in zen 1.1).
+
+    Example::
+
+        import os
+
+        from zen_core import hookimpl
+        from zen_core.exceptions import InvalidDataError
+        from zen_core.records import SecretBackend
+
+        def read_vault(key: str) -> str:           # "{{vault.db/password}}" -> "db/password"
+            path, _, field = key.rpartition("/")
+            value = my_vault_client().read(path).get(field)
+            if value is None:
+                raise InvalidDataError(f"Vault has no '{field}' at '{path}'.")
+            return value
+
+        @hookimpl
+        def zen_secret_backends():
+            yield SecretBackend(name="vault", description="HashiCorp Vault's KV store",
+                                resolver="my_plugin.vault:read_vault")
     """
 
 

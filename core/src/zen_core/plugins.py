@@ -17,12 +17,12 @@ import pluggy
 from zen_core import hookspecs
 from zen_core.exceptions import InvalidDataError, PluginError
 from zen_core.models import ComponentType
-from zen_core.records import Contribution, Flavor, StoreType
+from zen_core.records import Contribution, Flavor, SecretBackend, StoreType
 
 ENTRY_POINT_GROUP = "zen"
 
 #: Core's own plugins, registered before any entry point.
-BUILTIN_PLUGINS = ("zen_core.flavors.plugin",)
+BUILTIN_PLUGINS = ("zen_core.flavors.plugin", "zen_core.secret_backends")
 
 
 @dataclass
@@ -43,6 +43,7 @@ class PluginManager(pluggy.PluginManager):
         self.infos: dict[str, PluginInfo] = {}
         self._store_types: dict[str, StoreType] | None = None
         self._flavors: dict[tuple[ComponentType, str], Flavor] | None = None
+        self._secret_backends: dict[str, SecretBackend] | None = None
 
     # --- loading -------------------------------------------------------------
     def load_builtins(self, modules: Iterable[str] = BUILTIN_PLUGINS) -> None:
@@ -112,6 +113,13 @@ class PluginManager(pluggy.PluginManager):
                 self.hook.zen_component_flavors, "flavor", lambda r: (r.type, r.name)
             )
         return self._flavors
+
+    def secret_backends(self) -> dict[str, SecretBackend]:
+        if self._secret_backends is None:
+            self._secret_backends = self._collect(
+                self.hook.zen_secret_backends, "secret back-end", lambda r: r.name
+            )
+        return self._secret_backends
 
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its commands; record who added what."""

@@ -172,6 +172,31 @@ class Flavor:
 
 
 @dataclass(frozen=True)
+class SecretBackend:
+    """A place configuration references take values from, besides zen's own encrypted
+    secrets: ``{{NAME.KEY}}`` whose NAME is this back-end's ``name`` is resolved by
+    ``resolver`` (a callable or a lazy ``"module:function"`` path) given KEY; it returns
+    the value, or raises :class:`~zen_core.exceptions.InvalidDataError` saying why there
+    is none. No secret may be named like a back-end. ``check`` (optional, same form)
+    runs when a reference is written (register, update): raise to refuse it."""
+
+    name: str
+    description: str
+    resolver: str | Callable[[str], str]
+    check: str | Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        _check_record_name("secret back-end", self.name)
+
+    def resolve(self, key: str) -> str:
+        return load_object(self.resolver)(key)
+
+    def check_reference(self, key: str) -> None:
+        if self.check is not None:
+            load_object(self.check)(key)
+
+
+@dataclass(frozen=True)
 class Contribution:
     """One thing a plugin contributed, as listed by ``zenml plugins``."""
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from zen_core.models import Component
     from zen_core.services.authz import Actor
     from zen_core.services.rules import Rules
+    from zen_core.services.secret_keys import ProfileKeys
     from zen_core.store import BaseStore, Written
     from zen_core.writes import Write
 
@@ -48,7 +49,8 @@ class StoreAccess:
     nothing about its user."""
 
     def __init__(self, store: BaseStore, actor: Actor | Callable[[], Actor],
-                 rules: Rules | None = None, report: Reporter = quiet) -> None:
+                 rules: Rules | None = None, report: Reporter = quiet,
+                 keys: ProfileKeys | None = None) -> None:
         if rules is None:
             from zen_core.services.rules import Rules
 
@@ -57,6 +59,8 @@ class StoreAccess:
         self._actor = actor
         self.rules = rules
         self.report = report
+        #: The profile's secrets keys (None: a store that seals values itself, or none).
+        self.keys = keys
 
     @property
     def actor(self) -> Actor:
@@ -99,9 +103,13 @@ class StoreAccess:
         permission and pre-checks first, then the store applies them with the rules
         (``rules=False``: without the flavors' rules, for a copy that keeps what its
         source holds) and records them under the actor's name."""
+        from zen_core.services import sealing, secret_fields
+
         writes = list(writes)
         self.require(operations.permission_for(writes))
-        operations.check(self._store, writes, self.secret_keys)
+        writes = secret_fields.extract(self, writes)
+        operations.check(self, writes)
+        writes = sealing.seal(self._store, self.keys, writes, self.report)
         checks = None
         if rules:
             checks = self.rules

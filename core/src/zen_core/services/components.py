@@ -16,6 +16,7 @@ from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError, NotPermittedError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.names import check_name
+from zen_core.services.references import is_reference
 from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: 
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
     kept = {"uuid": uuid} if uuid else {}
-    [written] = access.write([RegisterComponent(Component(type, flavor, name, dict(config),
-                                                          **kept))])
+    # NOTE: the last write: a plain secret value goes to a secret written before it
+    written = access.write([RegisterComponent(Component(type, flavor, name, dict(config),
+                                                        **kept))])[-1]
     access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
     return written
 
@@ -52,8 +54,7 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
         check_name(new_name, f"{type.display} name")
     change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
                              name=new_name, expected_revision=expected_revision)
-    [written] = access.write([UpdateComponent(type, name, change)])
-    return written
+    return access.write([UpdateComponent(type, name, change)])[-1]  # after a secret, if any
 
 
 def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
@@ -124,7 +125,8 @@ def _visible(access: StoreAccess, component: Component) -> Component:
         return component
     keys = secret_keys(component, access.rules.plugins)
     config = component.config
-    masked = frozenset(k for k in keys if config.get(k) is not None)
+    masked = frozenset(k for k in keys if config.get(k) is not None
+                       and not is_reference(config[k]))
     if not masked:
         return component
     return replace(component, config={k: (masking.MASK if k in masked else v)
@@ -207,5 +209,5 @@ def masked_keys(component: Component, plugins: PluginManager | None = None) -> s
 def masked_config(component: Component, plugins: PluginManager | None = None) -> dict[str, Any]:
     """The configuration with every secret value (that is set) shown as ``********``."""
     secrets = secret_keys(component, plugins)
-    return {k: (masking.MASK if k in secrets and v is not None else v)
+    return {k: (masking.MASK if k in secrets and v is not None and not is_reference(v) else v)
             for k, v in component.config.items()}

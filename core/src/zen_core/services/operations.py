@@ -2,34 +2,38 @@
 
 Every write goes through :func:`check` on its way to the store
 (:meth:`zen_core.services.access.StoreAccess.write`): the single operations
-(:mod:`.stacks`, :mod:`.components`, :mod:`.accounts`, :mod:`.keys`), a batch
-(:mod:`.batch`, the service's ``POST /api/v1/batch``), imports and copies. So a
+(:mod:`.stacks`, :mod:`.components`, :mod:`.secrets`, :mod:`.accounts`, :mod:`.keys`), a
+batch (:mod:`.batch`, the service's ``POST /api/v1/batch``), imports and copies. So a
 rename onto itself is refused alike through ``PATCH`` and in a batch, and a write
 kind that is not in :data:`OPERATIONS` (``TouchApiKey``: the service's own
 bookkeeping of a key's use) is refused to every edge.
 
 The checks here need no lock: what depends on the state at the moment of the
 write (a name taken, a component in use, a stack rule, an admin left) is checked
-by the store inside its transaction, with the rules of :mod:`.rules`.
+by the store inside its transaction, with the rules of :mod:`.rules`. References
+to secrets are checked here, against the secrets as they are before the write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from zen_core import masking
 from zen_core.accounts import Permission
-from zen_core.exceptions import InvalidDataError
-from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, Component, ComponentType
+from zen_core.exceptions import InUseError, InvalidDataError, NotFoundError
+from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, Component
+from zen_core.services import references
 from zen_core.writes import (
     AddTeamMember,
     AssignRole,
     CreateApiKey,
+    CreateSecret,
     CreateTeam,
     CreateUser,
     DeleteComponent,
+    DeleteSecret,
     DeleteStack,
     DeleteTeam,
     DeleteUser,
@@ -39,17 +43,48 @@ from zen_core.writes import (
     RevokeApiKey,
     RevokeRole,
     UpdateComponent,
+    UpdateSecret,
     UpdateStack,
     Write,
     op_name,
 )
 
 if TYPE_CHECKING:
-    from zen_core.store import BaseStore
+    from zen_core.services.access import StoreAccess
 
-Check = Callable[["BaseStore", Any, "SecretKeys"], None]
-#: The secret fields of a component (of its flavor, and keys named like secrets).
-SecretKeys = Callable[[Component], set]
+Check = Callable[["Batch", Any], None]
+
+
+class Batch:
+    """What the checks of one batch see: the door, and the secrets the writes before the
+    one checked create, change or delete (a reference may name a secret the same batch
+    creates)."""
+
+    def __init__(self, access: StoreAccess) -> None:
+        self.access = access
+        #: Each secret written so far in the batch: its keys after those writes, or None.
+        self.secrets: dict[str, list[str] | None] = {}
+
+    def keys_of(self, name: str) -> list[str]:
+        if name in self.secrets and self.secrets[name] is not None:
+            return list(self.secrets[name] or [])
+        return self.access.bookkeeping().get_secret(name).keys
+
+    def wrote(self, write: Write) -> None:
+        if isinstance(write, CreateSecret):
+            self.secrets[write.secret.name] = write.secret.keys
+        elif isinstance(write, UpdateSecret):
+            change = write.change
+            try:
+                keys = set(self.keys_of(write.name))
+            except NotFoundError:
+                return  # the store refuses it
+            keys = (keys - set(change.unset)) | set(change.set)
+            if change.name and change.name != write.name:
+                self.secrets[write.name] = None
+            self.secrets[change.name or write.name] = sorted(keys)
+        elif isinstance(write, DeleteSecret):
+            self.secrets[write.name] = None
 
 
 @dataclass(frozen=True)
@@ -59,17 +94,16 @@ class Operation:
     check: Check | None = None
 
 
-def _holds_the_mask(values: dict[str, Any]) -> bool:
+def _holds_the_mask(values: Mapping[str, Any]) -> bool:
     return any(isinstance(v, str) and v == masking.MASK for v in values.values())
 
 
-def _no_mask_written(component: Component, values: dict[str, Any],
-                     secret_keys: SecretKeys) -> None:
+def _no_mask_written(batch: Batch, component: Component, values: Mapping[str, Any]) -> None:
     """A masked value is never data: ``********`` in a secret field is what a reader who
     may not see the value was shown, and writing it back would replace the secret."""
     if not _holds_the_mask(values):
         return
-    masked = sorted(k for k in secret_keys(component) & set(values)
+    masked = sorted(k for k in batch.access.secret_keys(component) & set(values)
                     if values[k] == masking.MASK)
     if masked:
         raise InvalidDataError(
@@ -79,13 +113,24 @@ def _no_mask_written(component: Component, values: dict[str, Any],
         )
 
 
-def _register_component(store: BaseStore, write: RegisterComponent,
-                        secret_keys: SecretKeys) -> None:
-    _no_mask_written(write.component, write.component.config, secret_keys)
+def _references_checked(batch: Batch, component: Component,
+                        values: Mapping[str, Any]) -> None:
+    """Every reference names an existing secret and key, which the actor may read."""
+    access = batch.access
+    if any(r.source not in references.backends() for r in references.in_config(values)):
+        store = access.checked(Permission.READ_SECRETS)
+    else:
+        store = access.bookkeeping()
+    references.check(store, values, f"{component.type.display} '{component.name}'",
+                     batch.secrets)
 
 
-def _update_component(store: BaseStore, write: UpdateComponent,
-                      secret_keys: SecretKeys) -> None:
+def _register_component(batch: Batch, write: RegisterComponent) -> None:
+    _no_mask_written(batch, write.component, write.component.config)
+    _references_checked(batch, write.component, write.component.config)
+
+
+def _update_component(batch: Batch, write: UpdateComponent) -> None:
     change, ctype, name = write.change, write.type, write.name
     reserved = sorted(set(RESERVED_CONFIG_KEYS) & (set(change.set) | set(change.unset)))
     if reserved:
@@ -95,19 +140,17 @@ def _update_component(store: BaseStore, write: UpdateComponent,
         )
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in {ctype.display} '{name}'.")
+    store = batch.access.bookkeeping()
     if change.name == name and not (change.set or change.unset or change.flavor):
         store.get_component(ctype, name)  # not found first, as for any other name
         raise store.component_exists(ctype, name)
     if _holds_the_mask(change.set):
-        probe = Component(ctype, change.flavor or _flavor_of(store, ctype, name), name, {})
-        _no_mask_written(probe, dict(change.set), secret_keys)
+        flavor = change.flavor or store.get_component(ctype, name).flavor
+        _no_mask_written(batch, Component(ctype, flavor, name, {}), change.set)
+    _references_checked(batch, Component(ctype, change.flavor or "-", name, {}), change.set)
 
 
-def _flavor_of(store: BaseStore, ctype: ComponentType, name: str) -> str:
-    return store.get_component(ctype, name).flavor
-
-
-def _update_stack(store: BaseStore, write: UpdateStack, secret_keys: SecretKeys) -> None:
+def _update_stack(batch: Batch, write: UpdateStack) -> None:
     change, name = write.change, write.name
     required = [t for t in change.remove if t in REQUIRED_TYPES]
     if required:
@@ -118,13 +161,63 @@ def _update_stack(store: BaseStore, write: UpdateStack, secret_keys: SecretKeys)
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in stack '{name}'.")
     if change.name == name and not (change.set or change.remove):
+        store = batch.access.bookkeeping()
         store.get_stack(name)
         raise store.stack_exists(name)
 
 
+def _not_a_backend(name: str) -> None:
+    if name in references.backends():
+        raise InvalidDataError(f"A secret cannot be named '{name}': {{{{{name}.KEY}}}} refers "
+                               f"to the '{name}' secret back-end. Choose another name.")
+
+
+def _create_secret(batch: Batch, write: CreateSecret) -> None:
+    _not_a_backend(write.secret.name)
+
+
+def _update_secret(batch: Batch, write: UpdateSecret) -> None:
+    change, name = write.change, write.name
+    if change.is_empty:
+        raise InvalidDataError(f"Nothing to change in secret '{name}'.")
+    store = batch.access.bookkeeping()
+    if change.name == name and not (change.set or change.unset):
+        store.get_secret(name)
+        raise store.secret_exists(name)
+    if change.name:
+        _not_a_backend(change.name)
+        _not_referred_to(store, name, f"rename secret '{name}'")
+    if change.unset:
+        gone = set(change.unset)
+        users = [c for c in store.list_components()
+                 if any(r.source == name and r.key in gone for r in references.in_config(c.config))]
+        if users:
+            raise InUseError(
+                f"Cannot remove keys of secret '{name}': "
+                f"{_listing(references.referrers(users, name))} refer to them. Change them "
+                "first (`zenml <type> update NAME --KEY=...`).")
+
+
+def _delete_secret(batch: Batch, write: DeleteSecret) -> None:
+    _not_referred_to(batch.access.bookkeeping(), write.name, f"delete secret '{write.name}'")
+
+
+def _not_referred_to(store: Any, name: str, what: str) -> None:
+    users = references.referrers(store.list_components(), name)
+    if users:
+        raise InUseError(f"Cannot {what}: {_listing(users)} "
+                         f"{'refers' if len(users) == 1 else 'refer'} to it. Change "
+                         f"{'it' if len(users) == 1 else 'them'} first.")
+
+
+def _listing(words: list[str]) -> str:
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+
+
 WRITE, ADMIN = Permission.WRITE, Permission.ADMIN
 
-#: Every write kind an edge may ask for. Stacks and components: editors; accounts: admins.
+#: Every write kind an edge may ask for. Stacks, components and secrets: editors;
+#: accounts: admins.
 OPERATIONS: dict[type, Operation] = {
     RegisterComponent: Operation(WRITE, _register_component),
     UpdateComponent: Operation(WRITE, _update_component),
@@ -132,6 +225,9 @@ OPERATIONS: dict[type, Operation] = {
     RegisterStack: Operation(WRITE),
     UpdateStack: Operation(WRITE, _update_stack),
     DeleteStack: Operation(WRITE),
+    CreateSecret: Operation(WRITE, _create_secret),
+    UpdateSecret: Operation(WRITE, _update_secret),
+    DeleteSecret: Operation(WRITE, _delete_secret),
     CreateUser: Operation(ADMIN),
     DeleteUser: Operation(ADMIN),
     CreateTeam: Operation(ADMIN),
@@ -150,12 +246,14 @@ def permission_for(writes: Sequence[Write]) -> Permission:
     return ADMIN if any(_operation(w).permission is ADMIN for w in writes) else WRITE
 
 
-def check(store: BaseStore, writes: Sequence[Write], secret_keys: SecretKeys) -> None:
+def check(access: StoreAccess, writes: Sequence[Write]) -> None:
     """Each write's pre-checks, in order; the first that fails refuses them all."""
+    batch = Batch(access)
     for write in writes:
         operation = _operation(write)
         if operation.check is not None:
-            operation.check(store, write, secret_keys)
+            operation.check(batch, write)
+        batch.wrote(write)
 
 
 def _operation(write: Write) -> Operation:

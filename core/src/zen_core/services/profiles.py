@@ -56,9 +56,11 @@ def access_to(config: GlobalConfig, profile: Profile, *, store: BaseStore | None
     profile's user (:func:`zen_core.services.authz.actor_of_profile`)."""
     from zen_core.services.access import StoreAccess
     from zen_core.services.authz import actor_of_profile
+    from zen_core.services.secret_keys import ProfileKeys
 
     opened = store if store is not None else open_store(config, profile)
-    return StoreAccess(opened, lambda: actor_of_profile(opened, profile), report=report)
+    return StoreAccess(opened, lambda: actor_of_profile(opened, profile), report=report,
+                       keys=ProfileKeys(config, profile.name))
 
 
 class OpenStores:

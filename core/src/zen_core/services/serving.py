@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
     from zen_core.services.authz import Actor
     from zen_core.services.rules import Rules
+    from zen_core.services.secret_keys import ProfileKeys
     from zen_core.store import BaseStore
 
 
@@ -36,11 +37,13 @@ class ServedStore:
     door. ``rules`` are those every write obeys (default: the installed flavors')."""
 
     def __init__(self, source: Callable[[], BaseStore] | BaseStore,
-                 rules: Rules | None = None, profile: str | None = None) -> None:
+                 rules: Rules | None = None, profile: str | None = None,
+                 keys: ProfileKeys | None = None) -> None:
         from zen_core.services.rules import Rules
         from zen_core.store import BaseStore
 
         self.profile = profile
+        self.keys = keys
         self.rules = rules if rules is not None else Rules()
         self._shared = source if isinstance(source, BaseStore) else None
         self._opener = None if isinstance(source, BaseStore) else source
@@ -59,7 +62,7 @@ class ServedStore:
         """This thread's store behind the door, acting as ``actor`` (a key's user)."""
         from zen_core.services.access import StoreAccess
 
-        return StoreAccess(self._store(), actor, self.rules)
+        return StoreAccess(self._store(), actor, self.rules, keys=self.keys)
 
     def authenticate(self, presented: str) -> tuple[ApiKey, Actor]:
         """The key and its user as an actor; AuthenticationError if it is not a valid key."""
@@ -112,8 +115,11 @@ def servable_profile(config: GlobalConfig, profile_name: str | None = None,
 def serve(config: GlobalConfig, profile_name: str | None = None,
           rules: Rules | None = None) -> ServedStore:
     """The store of the profile to serve (:func:`servable_profile`), checked to open."""
+    from zen_core.services.secret_keys import ProfileKeys
+
     profile = servable_profile(config, profile_name)
-    served = ServedStore(partial(profiles.open_store, config, profile), rules, profile.name)
+    served = ServedStore(partial(profiles.open_store, config, profile), rules, profile.name,
+                         ProfileKeys(config, profile.name))
     served.check_open()
     return served
 

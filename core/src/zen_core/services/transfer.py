@@ -20,11 +20,12 @@ from zen_core.exceptions import AlreadyExistsError, InvalidDataError, StoreUnava
 from zen_core.masking import mask_url
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
-from zen_core.services import components, profiles, stacks, zenml_format
+from zen_core.secret_records import Secret
+from zen_core.services import components, profiles, references, secrets, stacks, zenml_format
 from zen_core.services.components import secret_keys
 from zen_core.services.progress import Progress, no_progress
 from zen_core.services.rules import count
-from zen_core.writes import RegisterComponent, RegisterStack
+from zen_core.writes import CreateSecret, RegisterComponent, RegisterStack
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +48,9 @@ def _export_components(access: StoreAccess, stack: Stack,
             found.append((components.revealed(access, ctype, cname), []))
             continue
         component = components.get(access, ctype, cname)
-        omitted = sorted(secret_keys(component, access.rules.plugins) & set(component.config))
+        omitted = sorted(k for k in secret_keys(component, access.rules.plugins)
+                         & set(component.config) if not references.is_reference(
+                             component.config[k]))
         if omitted:
             component = replace(component, masked=frozenset(), config={
                 k: v for k, v in component.config.items() if k not in omitted})
@@ -57,17 +60,34 @@ def _export_components(access: StoreAccess, stack: Stack,
 
 def export_stack(access: StoreAccess, name: str,
                  include_secrets: bool = False) -> dict[str, Any]:
-    """The stack and its components as one plain document (secrets left out by default)."""
+    """The stack and its components as one plain document. References to secrets are kept
+    as written; secret values are left out, unless ``include_secrets``: then the secrets
+    the components refer to come along, with their values, under ``secrets``."""
     stack = stacks.get(access, name)
     entries = []
-    for component, omitted in _export_components(access, stack, include_secrets):
+    exported = _export_components(access, stack, include_secrets)
+    for component, omitted in exported:
         entry = {"type": component.type.value, "name": component.name,
                  "flavor": component.flavor, "uuid": component.uuid,
                  "config": dict(component.config)}
         if omitted:
             entry["omitted_secrets"] = omitted
         entries.append(entry)
-    return {"format": EXPORT_FORMAT, "stack": stack.name, "components": entries}
+    document: dict[str, Any] = {"format": EXPORT_FORMAT, "stack": stack.name,
+                                "components": entries}
+    if include_secrets:
+        needed = _referred_secrets(c for c, _ in exported)
+        if needed:
+            document["secrets"] = [{"name": n, "values": secrets.revealed(access, n).values}
+                                   for n in needed]
+    return document
+
+
+def _referred_secrets(found: Any) -> list[str]:
+    """The store secrets (not back-ends) the components refer to, sorted."""
+    backends = references.backends()
+    return sorted({ref.source for c in found for ref in references.in_config(c.config)
+                   if ref.source not in backends})
 
 
 def export_stack_zenml(access: StoreAccess, name: str,
@@ -84,6 +104,14 @@ def export_stack_zenml(access: StoreAccess, name: str,
         members.append(component)
     document, more = zenml_format.write(stack, members)
     return document, [*more, *notes]
+
+
+def _secrets_of(document: dict[str, Any], source: str) -> list[Secret]:
+    entries = document.get("secrets") or []
+    try:
+        return [Secret(e["name"], dict(e.get("values") or {})) for e in entries]
+    except (KeyError, TypeError, AttributeError) as err:
+        raise InvalidDataError(f"{source}: bad or missing {err} in its secrets.") from None
 
 
 def _parse_export(
@@ -142,6 +170,8 @@ def import_stack(
     store = access.checked(Permission.WRITE)
     if stack_name in store.stack_names():
         raise store.stack_exists(stack_name)
+    new_secrets = _plan_secrets(access, _secrets_of(document, source)
+                                if isinstance(document, dict) else [], notes)
     chosen = stacks.members(use or {})
     plan: list[Component] = []  # components to register
     members: dict[ComponentType, str] = {}
@@ -176,13 +206,35 @@ def import_stack(
         planned = {c.type: c for c in plan}
         access.rules.check_stack(stack, {t: planned.get(t) or store.get_component(t, n)
                                          for t, n in stack.components.items()})
+        notes.extend(f"Would create secret '{s.name}'." for s in new_secrets)
         notes.extend(f"Would register {c.type.display} '{c.name}' ({c.flavor} flavor)."
                      for c in plan)
         notes.append(f"Would register stack '{stack_name}'.")
         return stack, notes
     with progress(f"Writing stack '{stack_name}'", None):
-        access.write([*(RegisterComponent(c) for c in plan), RegisterStack(stack)])
+        access.write([*(CreateSecret(s) for s in new_secrets),
+                      *(RegisterComponent(c) for c in plan), RegisterStack(stack)])
     return stack, notes
+
+
+def _plan_secrets(access: StoreAccess, wanted: list[Secret], notes: list[str]) -> list[Secret]:
+    """The secrets of an export to create: those the store lacks. One it holds with the
+    same values is reused; with other values, refused (never overwritten)."""
+    if not wanted:
+        return []
+    store = access.checked(Permission.READ_SECRETS)
+    held = {s.name for s in store.list_secrets()}
+    new = []
+    for secret in wanted:
+        if secret.name not in held:
+            new.append(secret)
+        elif secrets.revealed(access, secret.name).values == secret.values:
+            notes.append(f"Reusing the identical secret '{secret.name}'.")
+        else:
+            raise AlreadyExistsError(
+                f"Secret '{secret.name}' already exists with other values: the export's are "
+                "not imported over them. Rename one of the two, or update the secret.")
+    return new
 
 
 def _plan_component(access: StoreAccess, component: Component,
@@ -276,6 +328,8 @@ def copy_profile(
         reader = profiles.access_to(config, source_profile, store=source_store)
         all_stacks = stacks.list_(reader)
         all_components = components.revealed_all(reader)  # a copy holds the secrets too
+        all_secrets = [secrets.revealed(reader, s.name) for s in secrets.list_(reader)] \
+            if _keeps_secrets(source_store) else []
         active = profiles.active_stack_of(source_store, source_profile)
     what = f"{count(len(all_stacks), 'stack')} and {count(len(all_components), 'component')}"
     if dry_run:
@@ -301,7 +355,8 @@ def copy_profile(
         writer = profiles.access_to(config, profile, store=store)
         # NOTE: no rules: a copy keeps what the source holds, even flavors not installed here.
         with progress(f"Writing {what} to profile '{target}'", None):
-            writer.write([*(RegisterComponent(c) for c in all_components),
+            writer.write([*(CreateSecret(s) for s in all_secrets),
+                          *(RegisterComponent(c) for c in all_components),
                           *(RegisterStack(s) for s in all_stacks)], rules=False)
         profile.active_stack = active
         profiles.record(config, profile)
@@ -310,6 +365,17 @@ def copy_profile(
         raise
     store.close()
     return profile, [f"Copied {what}."]
+
+
+def _keeps_secrets(store: BaseStore) -> bool:
+    """Whether the store keeps secrets (a store type of contract v2 keeps none)."""
+    from zen_core.exceptions import PluginError
+
+    try:
+        store.list_secrets()
+    except PluginError:
+        return False
+    return True
 
 
 def _check_empty_target(config: GlobalConfig, profile: Profile) -> None:
