@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import click
@@ -43,11 +44,16 @@ EXAMPLES: dict[ComponentType, tuple[str, str, str]] = {
 }
 
 
-def parse_config_args(args: list[str]) -> dict[str, str]:
+#: ``--KEY-stdin``: the value of KEY is read from standard input (``docker login``'s way).
+STDIN_SUFFIX = "_stdin"
+
+
+def parse_config_args(args: list[str]) -> dict[str, str | None]:
     """``--key=value`` / ``--key value`` pairs into a dict of text (``-`` in keys becomes
-    ``_``). What the text means is the flavor's business
+    ``_``); a ``--key`` with no value maps to None (:func:`fill_secrets` asks for it).
+    What the text means is the flavor's business
     (:func:`zen_core.services.components.parse_text_values`)."""
-    config: dict[str, str] = {}
+    config: dict[str, str | None] = {}
     tokens = list(args)
     while tokens:
         token = tokens.pop(0)
@@ -57,17 +63,41 @@ def parse_config_args(args: list[str]) -> dict[str, str]:
                 'for example --path="/data/artifacts".'
             )
         key, sep, value = token[2:].partition("=")
+        value_or_none: str | None = value
         if not sep:
-            if not tokens or tokens[0].startswith("--"):
-                raise click.UsageError(f"The option --{key} needs a value: --{key}=VALUE.")
-            value = tokens.pop(0)
+            value_or_none = None if not tokens or tokens[0].startswith("--") else tokens.pop(0)
         if not _KEY.fullmatch(key):
             raise click.UsageError(f"Invalid configuration key '--{key}'.")
         key = key.replace("-", "_")
         if key in config:
             raise click.UsageError(f"The option --{key} is given twice.")
-        config[key] = value
+        config[key] = value_or_none
     return config
+
+
+def fill_secrets(raw: dict[str, str | None], secret_fields: set[str]) -> dict[str, str]:
+    """The values of ``raw``, a secret field given without one asked for on the terminal
+    (no echo), ``--FIELD-stdin`` read from standard input: a secret kept off the command
+    line (shell history, ``ps``)."""
+    filled: dict[str, str] = {}
+    for key, value in raw.items():
+        if key.endswith(STDIN_SUFFIX) and value is None:
+            field = key.removesuffix(STDIN_SUFFIX)
+            if field in raw:
+                raise click.UsageError(f"--{field} is given twice (also as --{field}-stdin).")
+            filled[field] = sys.stdin.readline().rstrip("\r\n")
+        elif value is not None:
+            filled[key] = value
+        elif key in secret_fields and sys.stdin.isatty():
+            filled[key] = click.prompt(f"Value for {key}", hide_input=True, err=True)
+        else:
+            hint = " (or --{k}-stdin, or alone on a terminal to be asked)" if \
+                key in secret_fields else ""
+            raise click.UsageError(f"The option --{key} needs a value: --{key}=VALUE"
+                                   + hint.format(k=key) + ".")
+    if sum(k.endswith(STDIN_SUFFIX) for k in raw) > 1:
+        raise click.UsageError("Only one value can be read from standard input.")
+    return filled
 
 
 def component_data(component: Component, active: bool) -> dict[str, Any]:
@@ -96,6 +126,16 @@ def _active_name(client: Client, ctype: ComponentType) -> str | None:
 
 def _data(client: Client, component: Component) -> dict[str, Any]:
     return component_data(component, component.name == _active_name(client, component.type))
+
+
+def _secret_fields(client: Client, ctype: ComponentType, flavor: str,
+                   raw: dict[str, str | None]) -> set[str]:
+    """The keys of ``raw`` that are secret: the flavor's secret fields, and keys named like
+    secrets (``password``, ``token``...)."""
+    from zen_core.masking import SECRET_NAME
+
+    flavor_fields = client.access.secret_keys(Component(ctype, flavor, "x", {}))
+    return {k for k in raw if k in flavor_fields or SECRET_NAME.search(k)}
 
 
 def _dry_run(plan: str, data: Any, output_format: str) -> None:
@@ -144,8 +184,9 @@ def make_group(ctype: ComponentType) -> click.Group:
             raise click.UsageError("Missing option '--type' / '-t' (the flavor).")
         raw = parse_config_args(ctx.args)
         client = make_client()
-        written = client.register_component(ctype, name, flavor,
-                                            parse_text_values(ctype, flavor, raw))
+        values = parse_text_values(ctype, flavor, fill_secrets(
+            raw, _secret_fields(client, ctype, flavor, raw)))
+        written = client.register_component(ctype, name, flavor, values)
         emit_result(f"Successfully registered {display} `{name}`.", _data(client, written),
                     output_format)
 
@@ -262,7 +303,9 @@ def make_group(ctype: ComponentType) -> click.Group:
         if not raw and not flavor:
             raise click.UsageError("Give at least one --key=value (or --flavor) to change.")
         client = make_client()
-        changes = parse_text_changes(client.access, ctype, name, flavor, raw)
+        target = flavor or client.get_component(ctype, name).flavor
+        changes = parse_text_changes(client.access, ctype, name, flavor, fill_secrets(
+            raw, _secret_fields(client, ctype, target, raw)))
         written = client.update_component(ctype, name, changes, flavor=flavor)
         emit_result(f"Successfully updated {display} `{name}`.", _data(client, written),
                     output_format)

@@ -35,6 +35,7 @@ CORE_COMMANDS: dict[str, str] = {
     "role": "zen_core.cli.accounts:role",
     "whoami": "zen_core.cli.accounts:whoami",
     "history": "zen_core.cli.accounts:history_command",
+    "secret": "zen_core.cli.secret:secret",
     "version": "zen_core.cli.base:version",
     "completion": "zen_core.cli.base:completion",
     **{t.cli_name: f"zen_core.cli.component:group_{t.value}" for t in ComponentType},

@@ -59,6 +59,25 @@ def _data_of(client: Client, name: str) -> dict:
 STORE_TYPE_HELP = "The store back-end: local, sql, rest, or one a plugin adds."
 
 
+_token_stdin_option = click.option(
+    "--token-stdin", is_flag=True,
+    help="Read the access token from standard input (kept off the command line, like "
+         "`docker login --password-stdin`).")
+
+
+def _token(token: str | None, from_stdin: bool) -> str | None:
+    if not from_stdin:
+        return token
+    if token is not None:
+        raise click.UsageError("Give --token or --token-stdin, not both.")
+    import sys
+
+    read = sys.stdin.readline().strip()
+    if not read:
+        raise click.UsageError("--token-stdin read no token from standard input.")
+    return read
+
+
 _ca_cert_option = click.option(
     "--ca-cert", type=click.Path(dir_okay=False), default=None,
     help="For a store over TLS: trust the server certificates this CA file signed.")
@@ -87,12 +106,14 @@ def _warn_if_insecure(name: str, insecure: bool) -> None:
               shell_complete=complete_store_types, help=STORE_TYPE_HELP)
 @click.option("--token", default=None,
               help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
+@_token_stdin_option
 @_ca_cert_option
 @_insecure_option
 @output_option
 def create(name: str, url: str | None, store_type: str | None, token: str | None,
-           ca_cert: str | None, insecure: bool, output_format: str) -> None:
+           token_stdin: bool, ca_cert: str | None, insecure: bool, output_format: str) -> None:
     """Create a profile (it is not activated)."""
+    token = _token(token, token_stdin)
     client = make_client()
     client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
                           insecure=insecure)
@@ -275,15 +296,18 @@ def explain() -> None:
               help="The store back-end of the new profile.")
 @click.option("--url", "-u", help="Where the new store lives (default: in its profile folder).")
 @click.option("--token", default=None, help="Access token of a remote zen service.")
+@_token_stdin_option
 @_ca_cert_option
 @_insecure_option
 @dry_run_option
 @output_option
 def copy(source: str, target: str, store_type: str, url: str | None, token: str | None,
-         ca_cert: str | None, insecure: bool, dry_run: bool, output_format: str) -> None:
-    """Copy every stack and component of SOURCE into a new profile TARGET."""
+         token_stdin: bool, ca_cert: str | None, insecure: bool, dry_run: bool,
+         output_format: str) -> None:
+    """Copy every stack, component and secret of SOURCE into a new profile TARGET."""
     from zen_core.services.transfer import copy_profile
 
+    token = _token(token, token_stdin)
     client = make_client()
     profile, notes = copy_profile(client.config, source, target, store_type, url=url,
                                   token=token, dry_run=dry_run, progress=client.progress,

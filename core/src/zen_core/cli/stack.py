@@ -162,14 +162,24 @@ def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str 
     )
 
 
-@stack.command(epilog=examples("zenml stack describe", "zenml stack describe prod -o yaml"))
+@stack.command(epilog=examples("zenml stack describe", "zenml stack describe prod -o yaml",
+                               "zenml stack describe prod --resolve"))
 @click.argument("name", required=False, shell_complete=complete_stacks)
+@click.option("--resolve", is_flag=True,
+              help="Print the configuration a pipeline runs with: every {{secret.key}} "
+                   "replaced by its value (YAML unless -o json; needs the editor role).")
 @output_option
-def describe(name: str | None, output_format: str) -> None:
+def describe(name: str | None, resolve: bool, output_format: str) -> None:
     """Show a stack's components (default: the active stack)."""
     client = make_client()
     active = client.active_stack_name
     s = client.get_stack(name or active) if (name or active) else client.active_stack
+    if resolve:
+        resolved = client.resolve(s.name)
+        emit_data({t.value: {"name": c.name, "flavor": c.flavor, "config": c.config}
+                   for t, c in resolved.items()},
+                  "json" if output_format == "json" else "yaml")
+        return
     if emit_data(_stack_data(s, active), output_format):
         return
     print_table(

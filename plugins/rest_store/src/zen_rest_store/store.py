@@ -55,20 +55,24 @@ from zen_core.exceptions import (
     error_class,
 )
 from zen_core.models import Component, ComponentType, Stack
+from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import (
     AccountWrite,
     AddTeamMember,
     AssignRole,
     CreateApiKey,
+    CreateSecret,
     CreateTeam,
     CreateUser,
     DeleteComponent,
+    DeleteSecret,
     RegisterComponent,
     RegisterStack,
     RemoveTeamMember,
     TouchApiKey,
     UpdateComponent,
+    UpdateSecret,
     UpdateStack,
     Write,
     to_dict,
@@ -122,6 +126,8 @@ class RestStore(BaseStore):
     """
 
     type_name = "rest"
+    #: The service seals secret values with its profile's key: they travel in clear (TLS).
+    seals_secrets = True
 
     def __init__(self, url: str, context: StoreContext | None = None) -> None:
         super().__init__(url.rstrip("/"), context)
@@ -294,6 +300,13 @@ class RestStore(BaseStore):
     def get_component(self, type: ComponentType, name: str) -> Component:
         return Component.from_dict(self._call("GET", _component_path(type, name)))
 
+    # --- secrets (values in clear over the wire: the service seals them) ----------------------
+    def list_secrets(self) -> list[Secret]:
+        return [Secret.from_dict(d) for d in self._call("GET", "/secrets")]
+
+    def get_secret(self, name: str) -> Secret:
+        return Secret.from_dict(self._call("GET", _secret_path(name)))
+
     # --- accounts and history (reads) --------------------------------------------------------
     def list_users(self) -> list[User]:
         return [User.from_dict(d) for d in self._call("GET", "/users")]
@@ -366,6 +379,17 @@ class RestStore(BaseStore):
         return [_record(write, data) for write, data in zip(writes, written, strict=True)]
 
     def _apply_one(self, write: Write) -> Written:
+        if isinstance(write, CreateSecret):
+            body = {"name": write.secret.name, "values": write.secret.values}
+            return Secret.from_dict(self._call("POST", "/secrets", body))
+        if isinstance(write, UpdateSecret):
+            return Secret.from_dict(self._call(
+                "PATCH", _secret_path(write.name), write.change.to_dict(),
+                expected_revision=write.change.expected_revision))
+        if isinstance(write, DeleteSecret):
+            self._call("DELETE", _secret_path(write.name),
+                       expected_revision=write.expected_revision)
+            return None
         if isinstance(write, RegisterComponent):
             body = write.component.to_dict()
             for key in ("revision", "created", "updated"):
@@ -396,6 +420,8 @@ def _record(write: Write, data: Any) -> Any:
     """The record the service answered for ``write``."""
     if data is None:
         return None
+    if isinstance(write, (CreateSecret, UpdateSecret)):
+        return Secret.from_dict(data)
     if isinstance(write, (RegisterStack, UpdateStack)):
         return Stack.from_dict(data)
     if isinstance(write, (RegisterComponent, UpdateComponent)):
@@ -417,6 +443,10 @@ def _q(name: str) -> str:
 
 def _stack_path(name: str) -> str:
     return f"/stacks/{_q(name)}"
+
+
+def _secret_path(name: str) -> str:
+    return f"/secrets/{_q(name)}"
 
 
 def _component_path(type: ComponentType, name: str) -> str:

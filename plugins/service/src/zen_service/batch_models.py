@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from zen_core.models import ComponentType
 from zen_service import account_models as accounts
+from zen_service import secret_models
 from zen_service.models import (
     Component,
     ComponentInput,
@@ -72,6 +73,8 @@ class DeleteStackWrite(_Strict):
 Write = Annotated[
     RegisterComponentWrite | UpdateComponentWrite | DeleteComponentWrite
     | RegisterStackWrite | UpdateStackWrite | DeleteStackWrite
+    | secret_models.CreateSecretWrite | secret_models.UpdateSecretWrite
+    | secret_models.DeleteSecretWrite
     | accounts.CreateUserWrite | accounts.DeleteUserWrite | accounts.CreateTeamWrite
     | accounts.DeleteTeamWrite | accounts.AddTeamMemberWrite | accounts.RemoveTeamMemberWrite
     | accounts.AssignRoleWrite | accounts.RevokeRoleWrite | accounts.CreateApiKeyWrite
@@ -91,8 +94,8 @@ class BatchInput(_Strict):
 class Batch(_Strict):
     """Each write's record as written, in order (null for a delete or a revocation)."""
 
-    written: list[Stack | Component | accounts.User | accounts.Team | accounts.RoleAssignment
-                  | accounts.ApiKey | None]
+    written: list[Stack | Component | secret_models.Secret | accounts.User | accounts.Team
+                  | accounts.RoleAssignment | accounts.ApiKey | None]
 
 
 DOCUMENTED = (BatchInput, Batch)

@@ -53,9 +53,10 @@ def served_document(document: dict[str, Any], base_url: str) -> dict[str, Any]:
 def _model_schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    from zen_service import account_models, batch_models, models
+    from zen_service import account_models, batch_models, models, secret_models
 
-    documented = models.DOCUMENTED + account_models.DOCUMENTED + batch_models.DOCUMENTED
+    documented = (models.DOCUMENTED + account_models.DOCUMENTED + batch_models.DOCUMENTED
+                  + secret_models.DOCUMENTED)
     _, top = models_json_schema(
         [(model, "validation") for model in documented],
         ref_template="#/components/schemas/{model}",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint
 
-from zen_service.routes import accounts, batch, components, history, stacks
+from zen_service.routes import accounts, batch, components, history, secrets, stacks
 
 
 def blueprints() -> list[APIBlueprint]:
-    return [stacks.blueprint(), components.blueprint(), batch.blueprint(),
-            accounts.blueprint(), history.blueprint()]
+    return [stacks.blueprint(), components.blueprint(), secrets.blueprint(),
+            batch.blueprint(), accounts.blueprint(), history.blueprint()]

@@ -17,7 +17,9 @@ from flask_openapi3 import APIBlueprint
 
 from zen_core import writes
 from zen_core.accounts import ApiKey
+from zen_core.secret_records import Secret
 from zen_core.services import batch
+from zen_core.services.secrets import shown
 from zen_service.batch_models import Batch, BatchInput
 from zen_service.errors import json_response
 from zen_service.models import Error
@@ -27,11 +29,14 @@ _TAG = tag("batch", "Many writes at once, all or nothing.")
 
 
 def answer(record: Any) -> Any:
-    """A written record as the API answers it (an API key without its hash)."""
+    """A written record as the API answers it (an API key without its hash, a secret's
+    values masked: they are sealed in the store)."""
     if record is None:
         return None
     if isinstance(record, ApiKey):
         return record.to_dict(with_hash=False)
+    if isinstance(record, Secret):
+        return shown(record).to_dict()
     return record.to_dict()
 
 
