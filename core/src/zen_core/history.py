@@ -57,6 +57,8 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
         details = {"flavor": c.flavor}
         if c.config:
             details["keys"] = sorted(c.config)
+        if c.labels:
+            details["labels"] = dict(c.labels)
         return c.type.cli_name, c.name, details
     if isinstance(write, UpdateComponent):
         change = write.change
@@ -67,6 +69,8 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
             details["unset"] = sorted(change.unset)
         if change.flavor:
             details["flavor"] = change.flavor
+        if change.labels:
+            details["labels"] = dict(change.labels)
         if change.name and change.name != write.name:
             details["renamed_from"] = write.name
         return write.type.cli_name, write.name, details
@@ -74,7 +78,10 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
         return write.type.cli_name, write.name, {}
     if isinstance(write, RegisterStack):
         s = write.stack
-        return "stack", s.name, {"components": {t.value: n for t, n in s.components.items()}}
+        details = {"components": {t.value: n for t, n in s.components.items()}}
+        if s.labels:
+            details["labels"] = dict(s.labels)
+        return "stack", s.name, details
     if isinstance(write, UpdateStack):
         change = write.change
         details = {}
@@ -82,6 +89,8 @@ def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:
             details["set"] = {t.value: n for t, n in change.set.items()}
         if change.remove:
             details["remove"] = [t.value for t in change.remove]
+        if change.labels:
+            details["labels"] = dict(change.labels)
         if change.name and change.name != write.name:
             details["renamed_from"] = write.name
         return "stack", write.name, details

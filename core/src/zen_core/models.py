@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from zen_core.exceptions import InvalidDataError
+from zen_core.labels import check_changes, check_labels, merged
 from zen_core.names import check_name, is_valid_name
 
 
@@ -103,9 +104,13 @@ class Component:
     created: str | None = field(default=None, compare=False)
     updated: str | None = field(default=None, compare=False)
     masked: frozenset[str] = field(default=frozenset(), compare=False)
+    #: ``{key: value}`` saying what the record is for (:mod:`zen_core.labels`).
+    labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.type = ComponentType.parse(self.type)
+        if self.labels:
+            self.labels = check_labels(self.labels)
         check_name(self.name, f"{self.type.display} name")
         if not self.flavor or not isinstance(self.flavor, str):
             raise InvalidDataError(f"The {self.type.display} '{self.name}' needs a flavor.")
@@ -126,6 +131,7 @@ class Component:
             "config": dict(self.config),
             **_meta_dict(self),
             **({"masked": sorted(self.masked)} if self.masked else {}),
+            **({"labels": dict(self.labels)} if self.labels else {}),
         }
 
     @classmethod
@@ -139,6 +145,7 @@ class Component:
                 uuid=data.get("uuid") or str(_uuid.uuid4()),
                 **_meta_kwargs(data),
                 masked=frozenset(data.get("masked") or ()),
+                labels=dict(data.get("labels") or {}),
             )
         except (KeyError, TypeError) as err:
             raise InvalidDataError(f"Invalid component data: missing or bad {err}.") from None
@@ -164,8 +171,12 @@ class Stack:
     created: str | None = field(default=None, compare=False)
     updated: str | None = field(default=None, compare=False)
     problem: str | None = field(default=None, compare=False)
+    #: ``{key: value}`` saying what the record is for (:mod:`zen_core.labels`).
+    labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.labels:
+            self.labels = check_labels(self.labels)
         # NOTE: runs for every stack every store reads (50 per list request): a name is
         # checked with one regex match; check_name only builds the message of a bad one.
         if not is_valid_name(self.name):
@@ -195,13 +206,14 @@ class Stack:
             # NOTE: a dict lookup, not Enum's .value (a descriptor): 50 stacks a list request
             "components": {_VALUE_OF[t]: n for t, n in self.components.items()},
             **_meta_dict(self),
+            **({"labels": dict(self.labels)} if self.labels else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stack:
         try:
             return cls(name=data["name"], components=dict(data.get("components") or {}),
-                       **_meta_kwargs(data))
+                       **_meta_kwargs(data), labels=dict(data.get("labels") or {}))
         except (KeyError, TypeError, AttributeError) as err:
             raise InvalidDataError(f"Invalid stack data: missing or bad {err}.") from None
 
@@ -255,9 +267,12 @@ class ComponentChange:
     flavor: str | None = None
     name: str | None = None
     expected_revision: int | None = None
+    #: Labels to set (``{key: value}``) and remove (``{key: None}``).
+    labels: Mapping[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "set", dict(self.set))
+        object.__setattr__(self, "labels", check_changes(self.labels))
         object.__setattr__(self, "unset", tuple(self.unset))
         both = sorted(set(self.set) & set(self.unset))
         if both:
@@ -267,7 +282,7 @@ class ComponentChange:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.set or self.unset or self.flavor or self.name)
+        return not (self.set or self.unset or self.flavor or self.name or self.labels)
 
     def apply(self, current: Component) -> Component:
         """The component this change makes of ``current`` (not stamped yet)."""
@@ -275,7 +290,9 @@ class ComponentChange:
         config.update(self.set)
         return Component(current.type, self.flavor or current.flavor, self.name or current.name,
                          config, uuid=current.uuid, revision=current.revision,
-                         created=current.created, updated=current.updated)
+                         created=current.created, updated=current.updated,
+                         labels=merged(current.labels, self.labels) if self.labels
+                         else current.labels)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"set": dict(self.set), "unset": list(self.unset)}
@@ -283,6 +300,8 @@ class ComponentChange:
             data["flavor"] = self.flavor
         if self.name is not None:
             data["name"] = self.name
+        if self.labels:
+            data["labels"] = dict(self.labels)
         return data
 
 
@@ -294,8 +313,11 @@ class StackChange:
     remove: Collection[ComponentType] = ()
     name: str | None = None
     expected_revision: int | None = None
+    #: Labels to set (``{key: value}``) and remove (``{key: None}``).
+    labels: Mapping[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", check_changes(self.labels))
         parsed = {ComponentType.parse(t): check_name(n, f"{ComponentType.parse(t).display} name")
                   for t, n in self.set.items()}
         object.__setattr__(self, "set", parsed)
@@ -309,18 +331,22 @@ class StackChange:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.set or self.remove or self.name)
+        return not (self.set or self.remove or self.name or self.labels)
 
     def apply(self, current: Stack) -> Stack:
         """The stack this change makes of ``current`` (not stamped yet)."""
         members = {t: n for t, n in current.components.items() if t not in self.remove}
         members.update(self.set)
         return Stack(self.name or current.name, members, revision=current.revision,
-                     created=current.created, updated=current.updated)
+                     created=current.created, updated=current.updated,
+                     labels=merged(current.labels, self.labels) if self.labels
+                     else current.labels)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"set": {t.value: n for t, n in self.set.items()},
                                 "remove": [t.value for t in self.remove]}
         if self.name is not None:
             data["name"] = self.name
+        if self.labels:
+            data["labels"] = dict(self.labels)
         return data

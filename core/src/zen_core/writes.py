@@ -260,6 +260,7 @@ def component_change_from_dict(data: dict[str, Any],
     return ComponentChange(
         set=dict(data.get("set") or {}), unset=list(data.get("unset") or ()),
         flavor=data.get("flavor"), name=data.get("name"), expected_revision=expected_revision,
+        labels=dict(data.get("labels") or {}),
     )
 
 
@@ -268,6 +269,7 @@ def stack_change_from_dict(data: dict[str, Any],
     return StackChange(
         set=dict(data.get("set") or {}), remove=list(data.get("remove") or ()),
         name=data.get("name"), expected_revision=expected_revision,
+        labels=dict(data.get("labels") or {}),
     )
 
 

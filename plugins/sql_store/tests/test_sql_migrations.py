@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0005_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0006_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -52,7 +52,7 @@ TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0005_test"
+    schema_head = "0006_test"
     migration_locations = (FUTURE,)
 
 
@@ -144,7 +144,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0005_test",)]
+    assert versions(empty_database) == [("0006_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
@@ -364,7 +364,7 @@ def test_the_times_are_real_timestamps(empty_database):
 
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0005_test",)]
+    assert versions(empty_database) == [("0006_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
@@ -385,7 +385,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0005_test'" in message, name
+        assert "schema version '0006_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade zen-sql-store" in message
         assert "left as it is" in message

@@ -11,7 +11,14 @@ import click
 from zen_core.cli.accounts import history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_components, complete_flavors, complete_profiles
-from zen_core.cli.listing import list_options, page_caption, parse_list_query
+from zen_core.cli.listing import (
+    label_option,
+    labels_cell,
+    list_options,
+    page_caption,
+    parse_labels,
+    parse_list_query,
+)
 from zen_core.cli.options import dry_run_option, examples, yes_option
 from zen_core.cli.output import (
     active_mark,
@@ -104,7 +111,7 @@ def component_data(component: Component, active: bool) -> dict[str, Any]:
     """What list, describe and ``--output`` show of a component: secrets masked."""
     from zen_core.services.components import masked_config
 
-    return {
+    data = {
         "type": component.type.value,
         "name": component.name,
         "flavor": component.flavor,
@@ -115,6 +122,9 @@ def component_data(component: Component, active: bool) -> dict[str, Any]:
         "active": active,
         "config": masked_config(component),
     }
+    if component.labels:  # only then: the documented shape stays as it was
+        data["labels"] = dict(component.labels)
+    return data
 
 
 def _active_name(client: Client, ctype: ComponentType) -> str | None:
@@ -173,20 +183,22 @@ def make_group(ctype: ComponentType) -> click.Group:
                   help="The flavor (see `flavor list`).")
     @click.option("--flavor", "flavor_alias", shell_complete=complete_flavors(ctype),
                   help="Same as --type.")
+    @label_option()
     @output_option
     @click.pass_context
     def register(ctx: click.Context, name: str, flavor: str | None,
-                 flavor_alias: str | None, output_format: str) -> None:
+                 flavor_alias: str | None, labels: tuple[str, ...], output_format: str) -> None:
         from zen_core.services.components import parse_text_values
 
         flavor = flavor or flavor_alias
         if not flavor:
             raise click.UsageError("Missing option '--type' / '-t' (the flavor).")
         raw = parse_config_args(ctx.args)
+        given = parse_labels(labels)
         client = make_client()
         values = parse_text_values(ctype, flavor, fill_secrets(
             raw, _secret_fields(client, ctype, flavor, raw)))
-        written = client.register_component(ctype, name, flavor, values)
+        written = client.register_component(ctype, name, flavor, values, labels=given)
         emit_result(f"Successfully registered {display} `{name}`.", _data(client, written),
                     output_format)
 
@@ -198,11 +210,11 @@ def make_group(ctype: ComponentType) -> click.Group:
     @output_option
     def list_components(output_format: str, name_filter: str | None,
                         flavor_filter: str | None, sort: str, limit: str | None,
-                        page: str | None) -> None:
+                        page: str | None, selector: tuple[str, ...]) -> None:
         from zen_core.services import components
 
         query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort,
-                                 limit=limit, page=page)
+                                 limit=limit, page=page, selector=selector)
         client = make_client()
         active = _active_name(client, ctype)
         found = components.page(client.access, ctype, query)
@@ -217,10 +229,13 @@ def make_group(ctype: ComponentType) -> click.Group:
         if not rows:
             return
         keys = sorted({k for r in rows for k in r["config"]})
+        labelled = any(r.get("labels") for r in rows)  # the column only then
         print_table(
-            ["ACTIVE", "NAME", "FLAVOR", *(k.upper() for k in keys)],
+            ["ACTIVE", "NAME", "FLAVOR", *(k.upper() for k in keys),
+             *(["LABELS"] if labelled else [])],
             [[active_mark(r["active"]), r["name"], r["flavor"],
-              *(_cell(r["config"].get(k)) for k in keys)] for r in rows],
+              *(_cell(r["config"].get(k)) for k in keys),
+              *([labels_cell(r.get("labels") or {})] if labelled else [])] for r in rows],
         )
 
     @group.command(help=f"Show the active stack's {display}.",
@@ -294,19 +309,27 @@ def make_group(ctype: ComponentType) -> click.Group:
     @click.option("--flavor", "--type", "-t", "flavor", default=None,
                   shell_complete=complete_flavors(ctype),
                   help="A new flavor; the configuration must fit its fields.")
+    @label_option(removals=True)
     @output_option
     @click.pass_context
-    def update(ctx: click.Context, name: str, flavor: str | None, output_format: str) -> None:
+    def update(ctx: click.Context, name: str, flavor: str | None, labels: tuple[str, ...],
+               output_format: str) -> None:
+        from zen_core.services import components
         from zen_core.services.components import parse_text_changes
 
         raw = parse_config_args(ctx.args)
-        if not raw and not flavor:
-            raise click.UsageError("Give at least one --key=value (or --flavor) to change.")
+        label_changes = parse_labels(labels, removals=True)
+        if not raw and not flavor and not label_changes:
+            raise click.UsageError("Give at least one --key=value (or --flavor, or --label) "
+                                   "to change.")
         client = make_client()
-        target = flavor or client.get_component(ctype, name).flavor
-        changes = parse_text_changes(client.access, ctype, name, flavor, fill_secrets(
-            raw, _secret_fields(client, ctype, target, raw)))
-        written = client.update_component(ctype, name, changes, flavor=flavor)
+        changes: dict[str, Any] = {}
+        if raw or flavor:
+            target = flavor or client.get_component(ctype, name).flavor
+            changes = parse_text_changes(client.access, ctype, name, flavor, fill_secrets(
+                raw, _secret_fields(client, ctype, target, raw)))
+        written = components.update(client.access, ctype, name, set=changes, flavor=flavor,
+                                    labels=label_changes)
         emit_result(f"Successfully updated {display} `{name}`.", _data(client, written),
                     output_format)
 

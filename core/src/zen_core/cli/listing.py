@@ -24,6 +24,9 @@ def list_options(flavor_help: str) -> Callable[[Any], Any]:
                               "(--sort=-updated: the latest first)."),
             click.option("--limit", metavar="N", help="Show at most N."),
             click.option("--page", metavar="K", help="Show page K (from 1) of --limit N each."),
+            click.option("--selector", "-l", "selector", metavar="SELECTOR", multiple=True,
+                         help="Only records whose labels match: KEY=VALUE, KEY!=VALUE, KEY or "
+                              "!KEY, comma-separated or repeated (all must hold)."),
         ]):
             func = option(func)
         return func
@@ -31,11 +34,35 @@ def list_options(flavor_help: str) -> Callable[[Any], Any]:
     return decorate
 
 
+def label_option(removals: bool = False) -> Callable[[Any], Any]:
+    """``--label KEY=VALUE`` (repeatable); on updates ``--label KEY-`` removes one."""
+    help_text = "A label KEY=VALUE (repeatable)" + (
+        "; KEY- removes that label." if removals else ".")
+    return click.option("--label", "labels", metavar="KEY=VALUE", multiple=True,
+                        help=help_text)
+
+
+def parse_labels(items: tuple[str, ...], removals: bool = False) -> dict[str, Any]:
+    """The labels given with ``--label``; a bad one is a usage error (exit 2)."""
+    from zen_core.exceptions import InvalidDataError
+    from zen_core.labels import parse_assignments
+
+    try:
+        return parse_assignments(items, removals=removals)
+    except InvalidDataError as err:
+        raise click.UsageError(err.message) from None
+
+
+def labels_cell(labels: dict[str, str]) -> str:
+    return "\n".join(f"{k}={v}" for k, v in labels.items())
+
+
 def parse_list_query(**values: Any) -> Any:
     """The domain's checked query; a bad value is a usage error (exit 2)."""
     from zen_core.exceptions import InvalidDataError
     from zen_core.services.listing import parse_query
 
+    values["label"] = list(values.pop("selector", None) or ()) or None
     try:
         return parse_query(**values)
     except InvalidDataError as err:

@@ -11,7 +11,14 @@ import click
 from zen_core.cli.accounts import history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_components, complete_profiles, complete_stacks
-from zen_core.cli.listing import list_options, page_caption, parse_list_query
+from zen_core.cli.listing import (
+    label_option,
+    labels_cell,
+    list_options,
+    page_caption,
+    parse_labels,
+    parse_list_query,
+)
 from zen_core.cli.options import dry_run_option, examples, yes_option
 from zen_core.cli.output import (
     active_mark,
@@ -94,6 +101,8 @@ def _stack_data(s: Stack, active: str | None) -> dict:
         "updated": s.updated,
         "components": {t.value: n for t, n in s.components.items()},
     }
+    if s.labels:  # only then: the documented shape stays as it was
+        data["labels"] = dict(s.labels)
     if s.problem:  # only then: the documented shape stays as it was
         data["problem"] = s.problem
     return data
@@ -106,14 +115,18 @@ def _active_name(client: Client) -> str | None:
 @stack.command(epilog=examples(
     "zenml stack register local -o default -m default -a default",
     "zenml stack register kf -o kubeflow -m default -a s3 -c registry",
+    "zenml stack register prod -o kf -m meta -a s3 --label env=prod --label team=ml",
 ))
 @click.argument("name")
 @component_options(required=True)
+@label_option()
 @no_short_output
-def register(name: str, output_format: str, **components: str | None) -> None:
+def register(name: str, output_format: str, labels: tuple[str, ...],
+             **components: str | None) -> None:
     """Register a stack from registered components."""
+    given = parse_labels(labels)
     client = make_client()
-    written = client.register_stack(name, components)
+    written = client.register_stack(name, components, labels=given)
     emit_result(f"Stack '{name}' successfully registered!",
                 _stack_data(written, _active_name(client)), output_format)
 
@@ -128,14 +141,16 @@ def _columns(records: list[Stack]) -> list[ComponentType]:
     "zenml stack list",
     "zenml stack list --name contains:prod --sort=-updated --limit 10 --page 2",
     "zenml stack list --flavor kubeflow -o json",
+    "zenml stack list -l env=prod,team!=ml",
 ))
 @list_options("Only stacks with a component of this flavor.")
 @output_option
 def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str | None,
-                sort: str, limit: str | None, page: str | None) -> None:
+                sort: str, limit: str | None, page: str | None,
+                selector: tuple[str, ...]) -> None:
     """List the stacks of the active profile; 👉 marks the active one."""
     query = parse_list_query(name=name_filter, flavor=flavor_filter, sort=sort, limit=limit,
-                             page=page)
+                             page=page, selector=selector)
     client = make_client()
     found = stacks.page(client.access, query)
     shown = found.items
@@ -152,11 +167,14 @@ def list_stacks(output_format: str, name_filter: str | None, flavor_filter: str 
     if not shown:
         return
     columns = _columns(shown)
+    labelled = any(s.labels for s in shown)  # the column only then: the seed's tables stay
     print_table(
-        ["ACTIVE", "STACK NAME", *(t.value.upper() for t in columns)],
+        ["ACTIVE", "STACK NAME", *(t.value.upper() for t in columns),
+         *(["LABELS"] if labelled else [])],
         [
             [active_mark(s.name == active), f"{s.name} (broken)" if s.problem else s.name,
-             *(s.components.get(t) for t in columns)]
+             *(s.components.get(t) for t in columns),
+             *([labels_cell(s.labels)] if labelled else [])]
             for s in shown
         ],
     )
@@ -246,13 +264,17 @@ def _dry_run(plan: str, data: Any, output_format: str) -> None:
                                "zenml stack update kf -c registry --output json"))
 @click.argument("name", shell_complete=complete_stacks)
 @component_options(required=False, what="to put in the stack")
+@label_option(removals=True)
 @no_short_output
-def update(name: str, output_format: str, **components: str | None) -> None:
-    """Replace some components of a stack."""
-    if not any(components.values()):
-        raise click.UsageError("Name at least one component to change, e.g. -o ORCHESTRATOR.")
+def update(name: str, output_format: str, labels: tuple[str, ...],
+           **components: str | None) -> None:
+    """Replace some components of a stack, or change its labels."""
+    changes = parse_labels(labels, removals=True)
+    if not any(components.values()) and not changes:
+        raise click.UsageError("Name at least one component to change, e.g. -o ORCHESTRATOR "
+                               "(or a --label).")
     client = make_client()
-    written = client.update_stack(name, components)
+    written = stacks.update(client.access, name, set=components, labels=changes)
     emit_result(f"Stack `{name}` successfully updated!",
                 _stack_data(written, _active_name(client)), output_format)
 

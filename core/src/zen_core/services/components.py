@@ -29,13 +29,15 @@ SECRET_NAME = masking.SECRET_NAME
 
 
 def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
-             config: Mapping[str, Any], *, uuid: str | None = None) -> Component:
+             config: Mapping[str, Any], *, uuid: str | None = None,
+             labels: Mapping[str, str] | None = None) -> Component:
     """Register a component (its ``uuid`` kept if given, else a new one)."""
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
     kept = {"uuid": uuid} if uuid else {}
     # NOTE: the last write: a plain secret value goes to a secret written before it
     written = access.write([RegisterComponent(Component(type, flavor, name, dict(config),
+                                                        labels=dict(labels or {}),
                                                         **kept))])[-1]
     access.report(f"Registered stack component with type '{type.value}' and name '{name}'.")
     return written
@@ -44,16 +46,19 @@ def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: 
 def update(access: StoreAccess, type: ComponentType | str, name: str, *,
            set: Mapping[str, Any] | None = None, unset: Collection[str] = (),
            flavor: str | None = None, new_name: str | None = None,
-           expected_revision: int | None = None) -> Component:
+           expected_revision: int | None = None,
+           labels: Mapping[str, str | None] | None = None) -> Component:
     """Set and unset configuration keys (unset ones go back to their default), change the
     flavor and/or the name, atomically in the store. The result must fit the flavor's
     schema and every stack using the component must still run; stacks follow a rename.
-    (The checks of an update are :mod:`.operations`'.)"""
+    ``labels`` sets labels (``None``: removes one). (The checks of an update are
+    :mod:`.operations`'.)"""
     type = ComponentType.parse(type)
     if new_name is not None:
         check_name(new_name, f"{type.display} name")
     change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
-                             name=new_name, expected_revision=expected_revision)
+                             name=new_name, expected_revision=expected_revision,
+                             labels=dict(labels or {}))
     return access.write([UpdateComponent(type, name, change)])[-1]  # after a secret, if any
 
 

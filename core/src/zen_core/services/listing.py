@@ -12,6 +12,7 @@ Parameters may be given as text (a query string) or typed values:
 - ``name``: ``contains:TEXT``, ``prefix:TEXT``, ``exact:NAME`` or a bare ``NAME``
   (exact); case-sensitive, as names are;
 - ``flavor``: components of that flavor; stacks with a member of that flavor;
+- ``label``: a label selector (:mod:`zen_core.labels`: ``env=prod,team!=ml,!old``);
 - ``sort``: ``name`` (default), ``created`` or ``updated``; ``-`` before it
   reverses (``-updated``: the latest first). Records without times (written
   by ZenML 0.7) count as the oldest; ties go by name;
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from zen_core.exceptions import InvalidDataError
+from zen_core.labels import Selector, parse_selector
 from zen_core.models import TYPE_ORDER, Component, ComponentType, Stack
 
 if TYPE_CHECKING:
@@ -66,10 +68,11 @@ class ListQuery:
     descending: bool = False
     limit: int | None = None
     offset: int = 0
+    labels: Selector = field(default_factory=Selector)
 
     @property
     def filtered(self) -> bool:
-        return self.name is not None or self.flavor is not None
+        return self.name is not None or self.flavor is not None or bool(self.labels)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ def parse_query(
     limit: int | str | None = None,
     page: int | str | None = None,
     offset: int | str | None = None,
+    label: str | Sequence[str] | None = None,
 ) -> ListQuery:
     """A checked :class:`ListQuery` from parameters as typed or as a query string gives them."""
     for what, text in (("name filter", name), ("flavor filter", flavor)):
@@ -128,7 +132,7 @@ def parse_query(
         raise InvalidDataError("The flavor filter is empty: name a flavor, e.g. --flavor local.")
     return ListQuery(name=parse_name_filter(name), flavor=flavor.strip() if flavor else None,
                      sort=sort_key, descending=descending, limit=limit_n,
-                     offset=offset_n or 0)
+                     offset=offset_n or 0, labels=parse_selector(label or None))
 
 
 def parse_name_filter(text: str | None) -> NameFilter | None:
@@ -174,6 +178,7 @@ def select(records: Iterable[T], query: ListQuery,
         r for r in records
         if (query.name is None or query.name.matches(r.name))
         and (query.flavor is None or query.flavor in set(flavors_of(r)))  # type: ignore[misc]
+        and (not query.labels or query.labels.matches(r.labels))
     ]
     matching.sort(key=_sort_key(query.sort), reverse=query.descending)
     end = None if query.limit is None else query.offset + query.limit

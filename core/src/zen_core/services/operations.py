@@ -141,7 +141,7 @@ def _update_component(batch: Batch, write: UpdateComponent) -> None:
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in {ctype.display} '{name}'.")
     store = batch.access.bookkeeping()
-    if change.name == name and not (change.set or change.unset or change.flavor):
+    if change.name == name and not (change.set or change.unset or change.flavor or change.labels):
         store.get_component(ctype, name)  # not found first, as for any other name
         raise store.component_exists(ctype, name)
     if _holds_the_mask(change.set):
@@ -160,7 +160,7 @@ def _update_stack(batch: Batch, write: UpdateStack) -> None:
         )
     if change.is_empty:
         raise InvalidDataError(f"Nothing to change in stack '{name}'.")
-    if change.name == name and not (change.set or change.remove):
+    if change.name == name and not (change.set or change.remove or change.labels):
         store = batch.access.bookkeeping()
         store.get_stack(name)
         raise store.stack_exists(name)

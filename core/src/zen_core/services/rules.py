@@ -70,7 +70,8 @@ class Rules:
         config = self.validated_config(component.type, component.flavor, component.config)
         return Component(component.type, component.flavor, component.name, config,
                          uuid=component.uuid, revision=component.revision,
-                         created=component.created, updated=component.updated)
+                         created=component.created, updated=component.updated,
+                         labels=component.labels)
 
     def check_accounts(self, writes: Sequence[Write], assignments: Sequence[RoleAssignment],
                        teams: Sequence[Team]) -> None:

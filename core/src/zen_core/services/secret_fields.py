@@ -86,7 +86,7 @@ def _with_references(write: Write, refs: dict[str, str]) -> Write:
     change = write.change
     return UpdateComponent(write.type, write.name, ComponentChange(
         set={**change.set, **refs}, unset=change.unset, flavor=change.flavor, name=change.name,
-        expected_revision=change.expected_revision))
+        expected_revision=change.expected_revision, labels=change.labels))
 
 
 def _exists(access: StoreAccess, name: str) -> bool:

@@ -25,8 +25,10 @@ def members(components: Mapping[ComponentType | str, str | None]) -> dict[Compon
 
 
 def register(access: StoreAccess, name: str,
-             components: Mapping[ComponentType | str, str | None]) -> Stack:
-    [written] = access.write([RegisterStack(Stack(name, members(components)))])
+             components: Mapping[ComponentType | str, str | None],
+             labels: Mapping[str, str] | None = None) -> Stack:
+    [written] = access.write([RegisterStack(Stack(name, members(components),
+                                                  labels=dict(labels or {})))])
     access.report(f"Registered stack with name '{name}'.")
     return written
 
@@ -34,12 +36,13 @@ def register(access: StoreAccess, name: str,
 def update(access: StoreAccess, name: str, *,
            set: Mapping[ComponentType | str, str | None] | None = None,
            remove: Iterable[ComponentType | str] = (), new_name: str | None = None,
-           expected_revision: int | None = None) -> Stack:
+           expected_revision: int | None = None,
+           labels: Mapping[str, str | None] | None = None) -> Stack:
     """Replace or add the components named in ``set``, remove the optional types in
     ``remove``, rename to ``new_name``, atomically in the store (the checks of an update
     are :mod:`.operations`')."""
     change = StackChange(set=members(set or {}), remove=list(remove), name=new_name,
-                         expected_revision=expected_revision)
+                         expected_revision=expected_revision, labels=dict(labels or {}))
     [written] = access.write([UpdateStack(name, change)])
     if change.set:
         access.report(f"Updated stack with name '{name}'.")

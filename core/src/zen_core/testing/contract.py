@@ -40,7 +40,8 @@ The suite is in parts: stacks (:mod:`zen_core.testing.contract_stacks`), compone
 default stack, the errors, several instances), contract v2's revisions,
 conflicts, batches and rules (:mod:`zen_core.testing.contract_writes`), users,
 teams, roles, keys and history (:mod:`zen_core.testing.contract_accounts`),
-contract v3's secrets (:mod:`zen_core.testing.contract_secrets`), several
+contract v3's secrets (:mod:`zen_core.testing.contract_secrets`) and labels
+(:mod:`zen_core.testing.contract_labels`), several
 processes at once (:mod:`zen_core.testing.contract_concurrency`), and a batch
 whose writer is killed (:mod:`zen_core.testing.contract_kill`).
 """
@@ -63,6 +64,7 @@ from zen_core.testing.contract_accounts import AccountsContract
 from zen_core.testing.contract_components import ComponentsContract
 from zen_core.testing.contract_concurrency import ConcurrencyContract
 from zen_core.testing.contract_kill import KillContract
+from zen_core.testing.contract_labels import LabelsContract
 from zen_core.testing.contract_secrets import SecretsContract
 from zen_core.testing.contract_stacks import StacksContract
 from zen_core.testing.contract_writes import WritesContract
@@ -93,7 +95,7 @@ def _shared_components() -> dict[ComponentType, str]:
 
 
 class StoreContract(StacksContract, ComponentsContract, WritesContract, AccountsContract,
-                    SecretsContract, ConcurrencyContract, KillContract):
+                    SecretsContract, ConcurrencyContract, KillContract, LabelsContract):
     """The tests every store passes. Needs fixtures ``store`` and ``store_opener``."""
 
     # --- a new store ------------------------------------------------------------

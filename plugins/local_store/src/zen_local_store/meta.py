@@ -14,8 +14,19 @@ META_KEY = "_zen"
 
 
 def meta_of(record: Any) -> dict[str, Any]:
-    """The ``_zen`` mapping of a stack, component or secret as written."""
-    return {"revision": record.revision, "created": record.created, "updated": record.updated}
+    """The ``_zen`` mapping of a stack, component or secret as written (labels, when a
+    record has some, under ``labels``: ZenML 0.7 ignores the whole key)."""
+    meta = {"revision": record.revision, "created": record.created, "updated": record.updated}
+    labels = getattr(record, "labels", None)
+    if labels:
+        meta["labels"] = dict(labels)
+    return meta
+
+
+def labels_of(meta: dict[str, Any]) -> dict[str, str]:
+    """The labels kept in a ``_zen`` mapping (checked by the record they go to)."""
+    labels = meta.get("labels")
+    return dict(labels) if isinstance(labels, dict) else {}
 
 
 def record_meta(meta: dict[str, Any]) -> dict[str, Any]:

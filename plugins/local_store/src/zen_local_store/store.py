@@ -56,7 +56,7 @@ from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_core.writes import Write
 from zen_local_store.history import HistoryFile
 from zen_local_store.journal import Journal
-from zen_local_store.meta import META_KEY, meta_of, record_meta
+from zen_local_store.meta import META_KEY, labels_of, meta_of, record_meta
 from zen_local_store.plugin import path_from_url
 from zen_local_store.secrets import SECRETS_FILE, SecretsFile
 
@@ -169,7 +169,7 @@ class LocalStore(BaseStore):
         (a hand-edited file) says so in its ``problem``."""
         meta = (data.get(META_KEY) or {}).get("stacks", {}).get(name) or {}
         members = data["stacks"][name]
-        stack = Stack(name, members, **record_meta(meta))
+        stack = Stack(name, members, **record_meta(meta), labels=labels_of(meta))
         registered = data["stack_components"]
         # NOTE: a plain loop on the file's own keys: 2,000 stacks a list, ~1 ms in all
         for type_name, component in members.items():
@@ -200,9 +200,10 @@ class LocalStore(BaseStore):
             raise InvalidDataError(f"{path} is not a YAML mapping. Fix that file.")
         config = {k: v for k, v in content.items() if k not in ("name", "uuid", META_KEY)}
         meta = content.get(META_KEY)
+        meta = meta if isinstance(meta, dict) else {}
         return Component(type, flavor, name, config,
                          uuid=str(content.get("uuid") or _stable_uuid(path)),
-                         **record_meta(meta if isinstance(meta, dict) else {}))
+                         **record_meta(meta), labels=labels_of(meta))
 
     @staticmethod
     def component_text(component: Component) -> str:

@@ -407,6 +407,8 @@ class RestStore(BaseStore):
         if isinstance(write, RegisterStack):
             body = {"name": write.stack.name,
                     "components": {t.value: n for t, n in write.stack.components.items()}}
+            if write.stack.labels:
+                body["labels"] = dict(write.stack.labels)
             return Stack.from_dict(self._call("POST", "/stacks", body))
         if isinstance(write, UpdateStack):
             data = self._call("PATCH", _stack_path(write.name), write.change.to_dict(),

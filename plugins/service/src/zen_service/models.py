@@ -67,6 +67,20 @@ class QueryModel(_Strict):
         return _QUERY_SCHEMAS[cls]
 
 
+Labels = Annotated[
+    dict[str, str],
+    Field(description="Labels saying what the record is for: key and value are letters, "
+                      "digits, '_', '-' and '.' (a key may have a prefix and '/'), at most "
+                      "100 characters each.",
+          examples=[{"env": "prod", "team": "ml"}]),
+]
+LabelChanges = Annotated[
+    dict[str, str | None],
+    Field(description="Labels to set; a null value removes that label.",
+          examples=[{"env": "prod", "old": None}]),
+]
+
+
 class _InputMeta(_Strict):
     """``revision``, ``created`` and ``updated`` may come along (a record as read) and are
     ignored: the store sets them."""
@@ -93,6 +107,7 @@ class StackInput(_InputMeta):
     # NOTE: documented, refused by the domain (with the CLI's message) when missing.
     components: Members = Field(default_factory=dict, json_schema_extra={
         "required": [t.value for t in REQUIRED_TYPES]})
+    labels: Labels = Field(default_factory=dict)
 
 
 class Stack(_Strict):
@@ -103,6 +118,7 @@ class Stack(_Strict):
     revision: Revision
     created: Timestamp
     updated: Timestamp
+    labels: Labels = Field(default_factory=dict, description="Present only when it has some.")
 
 
 class ListQuery(QueryModel):
@@ -122,6 +138,9 @@ class ListQuery(QueryModel):
                                          "leading `-` reverses (`-updated`).")
     limit: int | None = Field(default=None, description=f"At most this many (1-{MAX_LIMIT}).")
     offset: int | None = Field(default=None, description="Skip this many first.")
+    label: str | None = Field(default=None,
+                              description="A label selector: `KEY=VALUE`, `KEY!=VALUE`, `KEY` "
+                                          "or `!KEY`, separated by commas (all must hold).")
 
 
 class StackList(_Strict):
@@ -142,6 +161,7 @@ class StackPatch(_Strict):
         default_factory=list, description="Optional component types to remove.",
         examples=[["container_registry"]])
     name: Name | None = Field(default=None, description="A new name.")
+    labels: LabelChanges = Field(default_factory=dict)
 
 
 # --- components -----------------------------------------------------------------------------
@@ -164,6 +184,7 @@ class ComponentInput(_InputMeta):
     uuid: str | None = Field(default=None, max_length=200,
                              description="Kept if given, generated if omitted.")
     config: Config = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
 
 
 class Component(_Strict):
@@ -182,6 +203,7 @@ class Component(_Strict):
         description="The configuration keys whose values are withheld from this key's user "
                     "(shown as `********`: a viewer may not read secrets). Present only when "
                     "some are; such a record is for showing, never to be written back.")
+    labels: Labels = Field(default_factory=dict, description="Present only when it has some.")
 
 
 class ComponentList(_Strict):
@@ -201,6 +223,7 @@ class ComponentPatch(_Strict):
     unset: list[str] = Field(default_factory=list, examples=[["kubernetes_context"]])
     flavor: str | None = Field(default=None, description="A new flavor.")
     name: Name | None = Field(default=None, description="A new name.")
+    labels: LabelChanges = Field(default_factory=dict)
 
 
 # --- the rest -----------------------------------------------------------------------------------

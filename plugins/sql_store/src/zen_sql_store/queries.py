@@ -13,7 +13,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import TYPE_ORDER, Component, ComponentType
+from zen_core.models import TYPE_ORDER, Component, ComponentType, Stack
+from zen_sql_store.rows import load_labels
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -51,17 +52,18 @@ __all__ = [
 COMPONENT_COLUMNS = (
     COMPONENTS.c.type, COMPONENTS.c.name, COMPONENTS.c.flavor, COMPONENTS.c.uuid,
     COMPONENTS.c.config, COMPONENTS.c.revision, COMPONENTS.c.created, COMPONENTS.c.updated,
+    COMPONENTS.c.labels,
 )
 #: A stack's own columns, then one member per row (none: NULLs) for ``rows.stack_records``.
 STACK_COLUMNS = (
     STACKS.c.name, STACKS.c.revision,
     TimeText(STACKS.c.created).label("created"), TimeText(STACKS.c.updated).label("updated"),
-    MEMBERS.c.component_type, COMPONENTS.c.name,
+    STACKS.c.labels, MEMBERS.c.component_type, COMPONENTS.c.name,
 )
 
 def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
     """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database."""
-    type, name, flavor, uuid, config, revision, created, updated = row
+    type, name, flavor, uuid, config, revision, created, updated, labels = row
     try:
         data = json.loads(config)
     except ValueError:
@@ -72,7 +74,7 @@ def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
             f"{where} is not a JSON object. Fix or delete that row."
         )
     return Component(type, flavor, name, data, uuid=uuid, revision=revision,
-                     created=created, updated=updated)
+                     created=created, updated=updated, labels=load_labels(labels))
 
 
 def dump_config(component: Component) -> str:
@@ -83,6 +85,13 @@ def dump_config(component: Component) -> str:
             f"The configuration of {component.type.display} '{component.name}' cannot be "
             f"stored: {err}."
         ) from None
+
+
+def dump_labels(record: Component | Stack) -> str | None:
+    """A record's labels as the ``labels`` column keeps them: JSON text, NULL for none."""
+    if not record.labels:
+        return None
+    return json.dumps(record.labels, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def stacks_query(name: str | None = None) -> Any:

@@ -38,17 +38,31 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def load_labels(text: str | None) -> dict[str, str]:
+    """The labels of a ``labels`` column (JSON text; NULL: none)."""
+    if not text:
+        return {}
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}
+
+
 def stack_records(rows: Iterable[Any]) -> list[Stack]:
     """The stacks of rows of ``queries.stacks_query`` (a stack's own columns, then one
     member per row, NULLs for none), sorted by name."""
-    found: dict[str, tuple[int, str | None, str | None, dict[str, str]]] = {}
-    for name, revision, created, updated, component_type, component_name in rows:
+    found: dict[str, tuple[int, str | None, str | None, dict[str, str], str | None]] = {}
+    for name, revision, created, updated, labels, component_type, component_name in rows:
         entry = found.get(name)
         if entry is None:
-            entry = found[name] = (revision, time_text(created), time_text(updated), {})
+            entry = found[name] = (revision, time_text(created), time_text(updated), {}, labels)
         if component_type is not None:
             entry[3][component_type] = component_name
-    return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2])
+    return [Stack(name, entry[3], revision=entry[0], created=entry[1], updated=entry[2],
+                  labels=load_labels(entry[4]))
             for name, entry in sorted(found.items())]
 
 

@@ -3,9 +3,10 @@
 ::
 
     zen_components        id, type, name, flavor, uuid, config (JSON text),
-                          revision, created, updated
+                          revision, created, updated, labels (JSON text or NULL)
                           unique (type, name); unique (id, type) for the key below
-    zen_stacks            id, name (unique), revision, created, updated
+    zen_stacks            id, name (unique), revision, created, updated,
+                          labels (JSON text or NULL: none)
     zen_stack_components  stack_id -> zen_stacks (cascade), component_type,
                           (component_id, component_type) -> zen_components (id, type)
                           primary key (stack_id, component_type): one component per type
@@ -255,6 +256,7 @@ COMPONENTS = Table(
     _revision(),
     _time("created"),
     _time("updated"),
+    Column("labels", Text, nullable=True),
     UniqueConstraint("type", "name", name="uq_zen_components_type_name"),
     UniqueConstraint("id", "type", name="uq_zen_components_id_type"),
 )
@@ -266,6 +268,7 @@ STACKS = Table(
     _revision(),
     _time("created"),
     _time("updated"),
+    Column("labels", Text, nullable=True),
     UniqueConstraint("name", name="uq_zen_stacks_name"),
 )
 

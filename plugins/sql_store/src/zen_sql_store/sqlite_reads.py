@@ -34,7 +34,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: ``queries.stacks_query()`` compiled for SQLite; the same with ``WHERE`` one name.
 STACKS_SQL = (
     "SELECT zen_stacks.name, zen_stacks.revision, zen_stacks.created AS created, "
-    "zen_stacks.updated AS updated, zen_stack_components.component_type, "
+    "zen_stacks.updated AS updated, zen_stacks.labels, zen_stack_components.component_type, "
     "zen_components.name AS name_1 FROM zen_stacks "
     "LEFT OUTER JOIN zen_stack_components ON zen_stack_components.stack_id = zen_stacks.id "
     "LEFT OUTER JOIN zen_components ON zen_components.id = zen_stack_components.component_id"

@@ -71,10 +71,11 @@ from zen_sql_store.queries import (
     component_names,
     component_record,
     dump_config,
+    dump_labels,
     stack_names,
     stacks_query,
 )
-from zen_sql_store.rows import stack_records
+from zen_sql_store.rows import load_labels, stack_records
 from zen_sql_store.secrets import SecretWrites
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
                 "type": key[0], "name": written.name, "flavor": written.flavor,
                 "uuid": written.uuid, "config": dump_config(written),
                 "revision": written.revision, "created": written.created,
-                "updated": written.updated,
+                "updated": written.updated, "labels": dump_labels(written),
             })
 
         def conflict(again: SqlTransaction) -> ZenError:
@@ -308,7 +309,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
         self._execute(update(COMPONENTS).where(C.id == component_id).values(
             name=written.name, flavor=written.flavor, uuid=written.uuid,
             config=dump_config(written), revision=written.revision,
-            created=written.created, updated=written.updated,
+            created=written.created, updated=written.updated, labels=dump_labels(written),
         ))
         if renaming and stack_ids:
             # The stacks follow by themselves (they refer to the id), and get a new revision.
@@ -393,7 +394,8 @@ class SqlTransaction(AccountWrites, SecretWrites):
 
         self.conflict = lambda: self._afterwards(conflict)
         self._execute(insert(STACKS), [
-            {"name": w.name, "revision": w.revision, "created": w.created, "updated": w.updated}
+            {"name": w.name, "revision": w.revision, "created": w.created, "updated": w.updated,
+             "labels": dump_labels(w)}
             for w in written_all])
         if members:
             ids: dict[str, int] = {}
@@ -406,7 +408,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
 
     def _locked_stack(self, name: str) -> tuple[int, Stack, dict[str, int]]:
         """The stack ``name`` locked for update: its id, record, and member ids by type."""
-        row = self._execute(select(S.id, S.revision, S.created, S.updated)
+        row = self._execute(select(S.id, S.revision, S.created, S.updated, S.labels)
                             .where(S.name == name).with_for_update()).first()
         if row is None:
             raise self._stack_not_found(name)
@@ -415,7 +417,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
             .join(COMPONENTS, C.id == M.component_id).where(M.stack_id == row[0])
         ).all()
         stack = Stack(name, {t: n for t, n, _ in members}, revision=row[1], created=row[2],
-                      updated=row[3])
+                      updated=row[3], labels=load_labels(row[4]))
         return row[0], stack, {t: i for t, _, i in members}
 
     def _update_stack(self, write: UpdateStack) -> Stack:
@@ -433,7 +435,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
             self.rules.check_stack(written, {t: c for t, (_, c) in members.items()})
         self._execute(update(STACKS).where(S.id == stack_id).values(
             name=written.name, revision=written.revision, created=written.created,
-            updated=written.updated,
+            updated=written.updated, labels=dump_labels(written),
         ))
         new_ids = {t.value: i for t, (i, _) in members.items()}
         removed = [t for t in old_ids if t not in new_ids]

@@ -77,7 +77,7 @@ def list_query(query: Any) -> Any:
     from zen_core.services.listing import parse_query
 
     return parse_query(name=query.name, flavor=query.flavor, sort=query.sort,
-                       limit=query.limit, offset=query.offset)
+                       limit=query.limit, offset=query.offset, label=query.label)
 
 
 def expected_revision(header: IfMatch) -> int | None:

@@ -56,7 +56,7 @@ def blueprint() -> APIBlueprint:
               openapi_extensions=EDITOR)
     def register_component(body: ComponentInput) -> Response:
         written = components.register(access(), body.type, body.name, body.flavor, body.config,
-                                      uuid=body.uuid)
+                                      uuid=body.uuid, labels=body.labels)
         return record_response(written, 201)
 
     @api.get("/components/<type>/<name>", tags=[_TAG],
@@ -77,7 +77,7 @@ def blueprint() -> APIBlueprint:
     def update_component(path: ComponentPath, header: IfMatch, body: ComponentPatch) -> Response:
         written = components.update(
             access(), path.type, path.name, set=body.set, unset=body.unset, flavor=body.flavor,
-            new_name=body.name, expected_revision=expected_revision(header))
+            new_name=body.name, expected_revision=expected_revision(header), labels=body.labels)
         return record_response(written)
 
     @api.delete("/components/<type>/<name>", tags=[_TAG],

@@ -50,7 +50,8 @@ def blueprint() -> APIBlueprint:
                           "(`StackRuleError`, naming the stack and the rule).",
               openapi_extensions=EDITOR)
     def register_stack(body: StackInput) -> Response:
-        return record_response(stacks.register(access(), body.name, body.components), 201)
+        return record_response(stacks.register(access(), body.name, body.components,
+                                               labels=body.labels), 201)
 
     @api.get("/stacks/<name>", tags=[_TAG], responses={200: Stack, 404: Error},
              summary="Get a stack (its ETag is its revision)", openapi_extensions=VIEWER)
@@ -67,7 +68,8 @@ def blueprint() -> APIBlueprint:
                openapi_extensions=EDITOR)
     def update_stack(path: StackPath, header: IfMatch, body: StackPatch) -> Response:
         written = stacks.update(access(), path.name, set=body.set, remove=body.remove,
-                                new_name=body.name, expected_revision=expected_revision(header))
+                                new_name=body.name, expected_revision=expected_revision(header),
+                                labels=body.labels)
         return record_response(written)
 
     @api.delete("/stacks/<name>", tags=[_TAG],

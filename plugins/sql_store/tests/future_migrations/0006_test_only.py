@@ -1,7 +1,7 @@
 """A revision only the tests know: stands for what a newer zen-sql-store would add.
 
-Revision ID: 0005_test
-Revises: 0004
+Revision ID: 0006_test
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_test"
-down_revision = "0004"
+revision = "0006_test"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
