@@ -6,8 +6,8 @@ from zen_core.models import ComponentType
 from zen_sql_store.rows import LastStacks
 
 T1 = "2026-12-01T17:06:05.855414Z"
-ROWS = [("b", 1, T1, T1, "orchestrator", "o"), ("a", 2, T1, T1, "orchestrator", "o"),
-        ("a", 2, T1, T1, "artifact_store", "s"), ("c", 1, T1, T1, None, None)]
+ROWS = [("b", 1, T1, T1, None, "orchestrator", "o"), ("a", 2, T1, T1, None, "orchestrator", "o"),
+        ("a", 2, T1, T1, None, "artifact_store", "s"), ("c", 1, T1, T1, None, None, None)]
 
 
 def test_the_same_rows_give_the_same_records_in_a_list_of_their_own():
@@ -26,9 +26,9 @@ def test_the_same_rows_give_the_same_records_in_a_list_of_their_own():
 def test_any_change_in_the_rows_gives_new_records():
     listed = LastStacks()
     first = listed.stacks(list(ROWS))
-    changed = [("b", 2, T1, T1, "orchestrator", "o"), *ROWS[1:]]  # b's revision
+    changed = [("b", 2, T1, T1, None, "orchestrator", "o"), *ROWS[1:]]  # b's revision
     second = listed.stacks(changed)
     assert [s.revision for s in second] == [2, 2, 1]
     assert second[0] is not first[0]
-    renamed = [*ROWS[:3], ("c", 1, T1, T1, "orchestrator", "x")]  # c gained a member
+    renamed = [*ROWS[:3], ("c", 1, T1, T1, None, "orchestrator", "x")]  # c gained a member
     assert listed.stacks(renamed)[2].components == {ComponentType.ORCHESTRATOR: "x"}

@@ -37,6 +37,10 @@ CORE_COMMANDS: dict[str, str] = {
     "history": "zen_core.cli.accounts:history_command",
     "secret": "zen_core.cli.secret:secret",
     "version": "zen_core.cli.base:version",
+    "apply": "zen_core.cli.apply:apply",
+    "diff": "zen_core.cli.apply:diff",
+    "export": "zen_core.cli.apply:export",
+    "schema": "zen_core.cli.apply:schema",
     "completion": "zen_core.cli.base:completion",
     **{t.cli_name: f"zen_core.cli.component:group_{t.value}" for t in ComponentType},
 }
