@@ -103,10 +103,20 @@ def _targets() -> dict[str, Target]:
                     "<=", 1.0, "s", "i"),
              Target("i-rss", "service daemon's peak resident memory, the same attack included",
                     "<=", 150, "MiB", "i")]
+    # issue 19: a no-op apply "should cost about what one `stack list` of the same store
+    # costs"; from empty, what one batch of 1,200 writes takes (our bound, not the issue's)
+    size = "1,000 components + 200 stacks"
+    for key, label in (("local", "local"), ("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        rows += [Target(f"j-apply-{key}", f"zenml apply, no-op, {size} / stack list, {label}",
+                        "<=", 2.0, "x", "j"),
+                 Target(f"j-diff-{key}", f"zenml diff, no-op, {size} / stack list, {label}",
+                        "<=", 2.0, "x", "j"),
+                 Target(f"k-{key}", f"zenml apply from empty, {size}, {label}",
+                        "<=", 20.0, "s", "k")]
     return {t.key: t for t in rows}
 
 
-#: Every target of issue 12's table, in the table's order, then issue 21's.
+#: Every target of issue 12's table, in the table's order, then issue 21's and 19's.
 TARGETS: dict[str, Target] = _targets()
 
 

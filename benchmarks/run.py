@@ -40,7 +40,8 @@ PYTHON = sys.executable
 ZENML = str(Path(sys.executable).parent / "zenml")
 PARTS = {"startup": ("a", "b", "c"), "copy": ("d-sqlite", "d-postgres"), "write": ("e",),
          "service": tuple(k for k in TARGETS if k[0] in "fgh"),
-         "hostile": tuple(k for k in TARGETS if k[0] == "i")}
+         "hostile": tuple(k for k in TARGETS if k[0] == "i"),
+         "apply": tuple(k for k in TARGETS if k[0] in "jk")}
 #: A series whose max/min exceeds this is marked noisy ("~") in the report.
 NOISY_SPREAD = 1.3
 
@@ -364,8 +365,19 @@ def part_hostile(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     return lines, figures
 
 
+def part_apply(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    """Stacks as code: diff and apply of 1,000 components and 200 stacks (apply_part.py)."""
+    if not has("zen_sql_store"):
+        skip = Figure(skipped="zen-sql-store is not installed")
+        return ["Stacks as code: skipped (zen-sql-store is not installed)"], {
+            k: skip for k in PARTS["apply"]}
+    from apply_part import part_apply as measure
+
+    return measure(ctx)
+
+
 PART_FUNCTIONS = {"startup": part_startup, "copy": part_copy, "write": part_write,
-                  "service": part_service, "hostile": part_hostile}
+                  "service": part_service, "hostile": part_hostile, "apply": part_apply}
 
 
 # --- main ------------------------------------------------------------------------------
@@ -456,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {"machine": info, "options": {k: (str(v) if isinstance(v, Path) else v)
                                                    for k, v in vars(args).items()}}
     lines = [
-        "zen benchmarks (issues 12 and 21's targets)" + (
+        "zen benchmarks (issues 12, 19 and 21's targets)" + (
             " -- SMOKE run: tiny stores, the figures mean nothing" if args.smoke
             else " -- QUICK run" if args.quick else ""),
         f"   machine: {info['cpu_count']} CPUs (os.cpu_count()), Python {info['python']} "
@@ -504,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loads = [info["load_average_at_start"], results["load_average_at_end"]]
     print("\n".join([
         "=" * 100,
-        f"Targets of issues 12 and 21 ({total:.0f} s"
+        f"Targets of issues 12, 19 and 21 ({total:.0f} s"
         + (f"; load average at start {loads[0]}, at end {loads[1]}" if all(loads) else "")
         + ")",
         "",

@@ -27,6 +27,7 @@ PARTS = {
     "copy": ("zen_sql_store",),
     "write": (),
     "service": ("zen_service", "zen_sql_store"),
+    "apply": ("zen_sql_store",),
 }
 
 
