@@ -248,3 +248,33 @@ def test_schema_of_stacks_files_validates_the_guide_file(zen, files):
     assert list(validator.iter_errors(plain))  # a secret field takes a reference only
     plain["components"][1]["configuration"]["password"] = "{{db.password}}"
     assert not list(validator.iter_errors(plain))
+
+
+# --- history: old and new values, revert ---------------------------------------------------
+def test_history_diff_and_revert_of_components_and_stacks(zen):
+    ok(zen("secret create db --values -", input="password: s3cr3t-value\n"))
+    ok(zen("metadata-store register meta -t mysql --host=db1 --port=3306 --database=zen "
+           "--username=app --password={{db.password}}"))
+    ok(zen("metadata-store update meta --host=db2 --label env=prod"))
+    events = json.loads(ok(zen("metadata-store history meta --diff -o json")).stdout)["events"]
+    assert [e["revision"] for e in events] == [2, 1]
+    assert {(c["key"], c["old"], c["new"]) for c in events[0]["changes"]} == {
+        ("configuration.host", "db1", "db2"), ("labels.env", None, "prod")}
+    assert events[1]["state"]["config"]["password"] == "{{db.password}}"
+    table = ok(zen("metadata-store history meta --diff")).stdout
+    assert 'configuration.host: "db1" -> "db2"' in table
+    reverted = json.loads(ok(zen("metadata-store revert meta --revision 1 -o json")).stdout)
+    assert reverted["config"]["host"] == "db1" and reverted["revision"] == 3
+    assert "labels" not in reverted
+    assert "nothing to revert" in failed(zen("metadata-store revert meta -r 1"))
+    assert "no state of revision 9" in failed(zen("metadata-store revert meta -r 9"))
+    # stacks: members and labels
+    ok(zen("stack register s -o default -m meta -a default --label team=ml"))
+    ok(zen("stack update s -m default --label team-"))
+    ok(zen("stack revert s --revision 1"))
+    stack = json.loads(ok(zen("stack describe s -o json")).stdout)
+    assert stack["components"]["metadata_store"] == "meta" and stack["labels"] == {"team": "ml"}
+    assert stack["revision"] == 3
+    everything = ok(zen("history --diff -o json")).stdout
+    assert "s3cr3t" not in everything
+    assert 'components.metadata_store: "default" -> "meta"' in ok(zen("history --diff")).stdout

@@ -37,7 +37,8 @@ def served(zen, zen_home):
     with running_service(zen_home, profile="default") as state:
         store = profile_store("default")
         keys = {"editor": add_user_key(store, "ci", "editor"),
-                "viewer": add_user_key(store, "vi", "viewer")}
+                "viewer": add_user_key(store, "vi", "viewer"),
+                "ann": add_user_key(store, "ann", "editor")}
         for role, key in keys.items():
             ok(zen(f"profile create {role} --type rest --url {state.url} --token-stdin",
                    input=key + "\n"))
@@ -55,9 +56,17 @@ def test_apply_with_an_editors_key_and_refused_with_a_viewers(served, zen_home):
                           json.loads(ok(zen("stack list -o json --profile editor")).stdout)]
     ok(zen(f"apply -f {stacks_file} -y --profile editor"))
     assert zen(f"diff -f {stacks_file} --profile editor").exit_code == 0
-    # the history names the key's user as the author of every write of the batch
+    # drift: a change by hand shows with its author, and apply puts the file's state back
+    ok(zen("orchestrator update orch --label env=hotfix --profile ann"))
+    drift = zen(f"diff -f {stacks_file} --profile editor -o json")
+    assert drift.exit_code == 1
+    [change] = json.loads(drift.stdout)["changes"]
+    assert change["last_change"]["actor"] == "ann"
+    assert change["keys"] == [{"key": "labels.env", "old": "hotfix", "new": "prod"}]
+    ok(zen(f"apply -f {stacks_file} -y --profile editor"))
+    # the history names the key's user as the author; ann's hand change came before
     events = json.loads(ok(zen("history -o json --profile default")).stdout)["events"]
-    assert {e["actor"] for e in events[:2]} == {"ci"}
+    assert [e["actor"] for e in events[:2]] == ["ci", "ann"]
     # labels are in the API's filters and records
     answer = requests.get(state.url.rstrip("/") + "/api/v1/stacks",
                           params={"label": "env=prod"},

@@ -193,17 +193,24 @@ class Event:
     details: dict[str, Any] = field(default_factory=dict)
     #: Position in the store's history, set by the store (1, 2, ...).
     seq: int = 0
+    #: The record as this write left it, without secret values (stacks and components:
+    #: flavor, configuration, labels, members), for ``history --diff`` and ``revert``.
+    state: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": self.time, "actor": self.actor, "action": self.action,
-                "target": self.target, "name": self.name, "revision": self.revision,
-                "details": dict(self.details)}
+        data = {"seq": self.seq, "time": self.time, "actor": self.actor,
+                "action": self.action, "target": self.target, "name": self.name,
+                "revision": self.revision, "details": dict(self.details)}
+        if self.state is not None:  # only then: the documented shape stays as it was
+            data["state"] = self.state
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         try:
             return cls(data["time"], data.get("actor"), data["action"], data["target"],
                        data["name"], data.get("revision"), dict(data.get("details") or {}),
-                       int(data.get("seq") or 0))
+                       int(data.get("seq") or 0),
+                       dict(data["state"]) if isinstance(data.get("state"), dict) else None)
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidDataError(f"Invalid event data: missing or bad {err}.") from None

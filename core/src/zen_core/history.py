@@ -47,7 +47,27 @@ def event_for(write: Write, written: Any, actor: str | None) -> Event | None:
     revision = written.revision if isinstance(written, (Stack, Component, Secret)) else None
     if isinstance(written, (Stack, Component, Secret)):
         name = written.name  # a rename is recorded under the new name
-    return Event(utc_now(), actor, op_name(write), target, name, revision, details)
+    return Event(utc_now(), actor, op_name(write), target, name, revision, details,
+                 state=state_of(written))
+
+
+def state_of(record: Any) -> dict[str, Any] | None:
+    """What a stack or component is after a write, as the history keeps it: members and
+    labels; flavor, configuration and labels, a secret field's value (anything but a
+    reference) as the mask. None for other records."""
+    if isinstance(record, Stack):
+        return {"components": {t.value: n for t, n in record.components.items()},
+                "labels": dict(record.labels)}
+    if not isinstance(record, Component):
+        return None
+    from zen_core.masking import MASK
+    from zen_core.services.components import secret_keys
+    from zen_core.services.references import is_reference
+
+    secret = secret_keys(record)
+    config = {k: (MASK if k in secret and v not in (None, "") and not is_reference(v) else v)
+              for k, v in record.config.items()}
+    return {"flavor": record.flavor, "config": config, "labels": dict(record.labels)}
 
 
 def _describe(write: Write) -> tuple[str | None, str, dict[str, Any]]:

@@ -65,15 +65,17 @@ def engine_for(url: str):
 
 
 def without_labels(table: tuple[list[str], list[tuple[str, ...]]]) -> object:
-    """A table's snapshot without the ``labels`` column 0005 adds, which must hold NULL
-    (no labels) on every row written before it."""
+    """A table's snapshot without the columns 0005 adds (``labels``, the events' ``state``),
+    which must hold NULL on every row written before it."""
     columns, rows = table
-    if "labels" not in columns:
-        return table
-    at = columns.index("labels")
-    assert all(row[at] == "None" for row in rows)
-    return ([c for c in columns if c != "labels"],
-            sorted(row[:at] + row[at + 1:] for row in rows))
+    for added in ("labels", "state"):
+        if added not in columns:
+            continue
+        at = columns.index(added)
+        assert all(row[at] == "None" for row in rows)
+        columns = [c for c in columns if c != added]
+        rows = sorted(row[:at] + row[at + 1:] for row in rows)
+    return columns, rows
 
 
 def snapshot(url: str) -> dict[str, object]:

@@ -340,21 +340,50 @@ def history_options(func):
     return output_option(func)
 
 
+def diff_option(func):
+    return click.option("--diff", "show_diff", is_flag=True,
+                        help="Show what each change of a stack or component changed, old "
+                             "and new values (secret values never).")(func)
+
+
 def show_history(target: str | None, name: str | None, limit: int, offset: int,
-                 user_name: str | None, output_format: str) -> None:
+                 user_name: str | None, output_format: str, show_diff: bool = False) -> None:
     from zen_core.services import history
 
-    events, total = history.list_(_access(), limit=limit, offset=offset, user=user_name,
+    access = _access()
+    events, total = history.list_(access, limit=limit, offset=offset, user=user_name,
                                   target=target, name=name)
-    if emit_data({"total": total, "events": [e.to_dict() for e in events]}, output_format):
+    changes = {}
+    if show_diff:
+        from zen_core.services.revisions import diffs
+
+        changes = diffs(access, events)
+    data = [e.to_dict() for e in events]
+    if show_diff:
+        for entry, event in zip(data, events, strict=True):
+            if event.seq in changes:
+                entry["changes"] = [k.to_dict() for k in changes[event.seq]]
+    if emit_data({"total": total, "events": data}, output_format):
         return
     if not events:
         info("No changes recorded" + (f" for {target} '{name}'." if name else "."))
         return
-    print_table(["#", "TIME", "USER", "ACTION", "TARGET", "REVISION", "DETAILS"],
+    print_table(["#", "TIME", "USER", "ACTION", "TARGET", "REVISION",
+                 "CHANGES" if show_diff else "DETAILS"],
                 [[e.seq, e.time, e.actor or "-", e.action, f"{e.target} {e.name}",
-                  e.revision or "", _details(e.details)] for e in events],
+                  e.revision or "",
+                  _changes(changes[e.seq]) if e.seq in changes else _details(e.details)]
+                 for e in events],
                 caption=f"{len(events)} of {total} changes, newest first")
+
+
+def _changes(keys: list) -> str:
+    import json
+
+    def shown(value: object) -> str:
+        return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+    return "\n".join(f"{k.key}: {shown(k.old)} -> {shown(k.new)}" for k in keys) or "-"
 
 
 def _details(details: dict) -> str:
@@ -368,9 +397,12 @@ def _details(details: dict) -> str:
     return "; ".join(parts)
 
 
-@click.command("history", epilog=examples("zenml history --limit 50 --user alice"))
+@click.command("history", epilog=examples("zenml history --limit 50 --user alice",
+                                          "zenml history --diff"))
 @click.option("--user", "user_name", default=None, help="Only changes made by this user.")
 @history_options
-def history_command(user_name: str | None, limit: int, offset: int, output_format: str) -> None:
+@diff_option
+def history_command(user_name: str | None, limit: int, offset: int, output_format: str,
+                    show_diff: bool) -> None:
     """Every change to the active profile's store: who, what, when."""
-    show_history(None, None, limit, offset, user_name, output_format)
+    show_history(None, None, limit, offset, user_name, output_format, show_diff)

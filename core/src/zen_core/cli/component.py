@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from zen_core.cli.accounts import history_options, show_history
+from zen_core.cli.accounts import diff_option, history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_components, complete_flavors, complete_profiles
 from zen_core.cli.listing import (
@@ -362,8 +362,28 @@ def make_group(ctype: ComponentType) -> click.Group:
                    epilog=examples(f"{command} history {ex_name}"))
     @click.argument("name")
     @history_options
-    def component_history(name: str, limit: int, offset: int, output_format: str) -> None:
-        show_history(ctype.cli_name, name, limit, offset, None, output_format)
+    @diff_option
+    def component_history(name: str, limit: int, offset: int, output_format: str,
+                          show_diff: bool) -> None:
+        show_history(ctype.cli_name, name, limit, offset, None, output_format, show_diff)
+
+    @group.command(help=f"Put {a_display} back as it was at a revision (from the history), "
+                        "as a new revision.",
+                   epilog=examples(f"{command} history {ex_name} --diff",
+                                   f"{command} revert {ex_name} --revision 2"))
+    @click.argument("name", shell_complete=names)
+    @click.option("--revision", "-r", type=click.IntRange(min=1), required=True,
+                  help="The revision to go back to (see `history NAME --diff`).")
+    @output_option
+    def revert(name: str, revision: int, output_format: str) -> None:
+        from zen_core.services.revisions import revert_component
+
+        client = make_client()
+        written, notes = revert_component(client.access, ctype, name, revision)
+        for note in notes:
+            warning(note)
+        emit_result(f"Reverted {display} `{name}` to revision {revision} (now revision "
+                    f"{written.revision}).", _data(client, written), output_format)
 
     @group.command(help=f"Copy {a_display} as NEW_NAME (from another profile with "
                         "--from-profile): same flavor and configuration, a new uuid.",

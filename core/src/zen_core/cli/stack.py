@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from zen_core.cli.accounts import history_options, show_history
+from zen_core.cli.accounts import diff_option, history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_components, complete_profiles, complete_stacks
 from zen_core.cli.listing import (
@@ -424,9 +424,30 @@ def import_stack(file: str, new_name: str | None, rename_components: bool, dry_r
 
 
 @stack.command("history", epilog=examples("zenml stack history prod",
+                                          "zenml stack history prod --diff",
                                           "zenml stack history prod --output json"))
 @click.argument("name", shell_complete=complete_stacks)
 @history_options
-def stack_history(name: str, limit: int, offset: int, output_format: str) -> None:
+@diff_option
+def stack_history(name: str, limit: int, offset: int, output_format: str,
+                  show_diff: bool) -> None:
     """The changes to one stack, newest first."""
-    show_history("stack", name, limit, offset, None, output_format)
+    show_history("stack", name, limit, offset, None, output_format, show_diff)
+
+
+@stack.command(epilog=examples("zenml stack history prod --diff",
+                               "zenml stack revert prod --revision 2"))
+@click.argument("name", shell_complete=complete_stacks)
+@click.option("--revision", "-r", type=click.IntRange(min=1), required=True,
+              help="The revision to go back to (see `zenml stack history NAME --diff`).")
+@no_short_output
+def revert(name: str, revision: int, output_format: str) -> None:
+    """Put a stack back as it was at a revision (members and labels, from the history),
+    as a new revision."""
+    from zen_core.services.revisions import revert_stack
+
+    client = make_client()
+    written = revert_stack(client.access, name, revision)
+    emit_result(f"Reverted stack `{name}` to revision {revision} (now revision "
+                f"{written.revision}).", _stack_data(written, _active_name(client)),
+                output_format)

@@ -99,6 +99,9 @@ class Event(_Strict):
     name: str
     revision: int | None
     details: dict[str, Any] = Field(description="Changed keys, members, a former name...")
+    state: dict[str, Any] | None = Field(
+        default=None, description="A stack or component as this write left it (members, "
+        "flavor, configuration with secret values masked, labels). Present only then.")
 
 
 class EventPage(_Strict):

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 E = EVENTS.c
 LOCK_NAME = "events"
 #: The columns an Event is built from, in its argument order.
-EVENT_COLUMNS = (E.time, E.actor, E.action, E.target, E.name, E.revision, E.details, E.seq)
+EVENT_COLUMNS = (E.time, E.actor, E.action, E.target, E.name, E.revision, E.details, E.seq,
+                 E.state)
 
 
 def lock(connection: Connection) -> None:
@@ -64,7 +65,8 @@ def record(connection: Connection, events: Sequence[Event]) -> None:
     for seq, event in enumerate(events, last + 1):
         rows.append({"seq": seq, "time": event.time, "actor": event.actor,
                      "action": event.action, "target": event.target, "name": event.name,
-                     "revision": event.revision, "details": event.details})
+                     "revision": event.revision, "details": event.details,
+                     "state": event.state})
     connection.execute(insert(EVENTS), rows)
 
 
@@ -90,7 +92,7 @@ def page_query(*, limit: int, offset: int, actor: str | None, target: str | None
 def read_page(connection: Connection, **filters: Any) -> tuple[list[Event], int]:
     rows = connection.execute(page_query(**filters)).all()
     total = rows[0][0] if rows else 0
-    events = [Event(time, actor, action, target, name, revision, details or {}, seq)
-              for _, time, actor, action, target, name, revision, details, seq in rows
+    events = [Event(time, actor, action, target, name, revision, details or {}, seq, state)
+              for _, time, actor, action, target, name, revision, details, seq, state in rows
               if seq is not None]
     return events, int(total)

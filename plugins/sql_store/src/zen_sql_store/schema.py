@@ -22,7 +22,8 @@
     zen_api_keys          key_id (primary key), user_id -> zen_users (cascade), name,
                           secret_hash, created, expires, last_used; unique (user_id, name)
     zen_events            seq (primary key, 1, 2, ... in commit order), time, actor,
-                          action, target, name, revision, details (JSON)
+                          action, target, name, revision, details (JSON),
+                          state (JSON: a stack or component as the write left it)
                           indexed by (actor, seq) and (target, name, seq)
     zen_locks             name (primary key): one row, 'events', that every writing
                           transaction with events locks to number them (see history.py)
@@ -392,6 +393,7 @@ EVENTS = Table(
     _name(),
     Column("revision", Integer, nullable=True),
     Column("details", JSON, nullable=False),
+    Column("state", JSON, nullable=True),
     # the filters of list_events, each in newest-first order
     Index("ix_zen_events_actor", "actor", "seq"),
     Index("ix_zen_events_target_name", "target", "name", "seq"),
