@@ -219,8 +219,9 @@ def test_an_existing_component_of_another_stack_profile_is_fine(zen, home):
         ("orchestrator register o -t airflow --airflow_home=a --airflow_home=b",
          "The option --airflow_home is given twice."),
         ("container-registry update default",
-         "Give at least one --key=value (or --flavor) to change."),
-        ("stack update default", "Name at least one component to change, e.g. -o ORCHESTRATOR."),
+         "Give at least one --key=value (or --flavor, or --label) to change."),
+        ("stack update default", "Name at least one component to change, e.g. -o ORCHESTRATOR "
+                                 "(or a --label)."),
         ("stack remove-component default", "Name at least one component type to remove, e.g. -c."),
         ("init --path /nonexistent/zen/folder",
          "Invalid value for '--path': Directory '/nonexistent/zen/folder' does not exist."),
