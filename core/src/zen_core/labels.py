@@ -65,7 +65,24 @@ def check_labels(labels: object) -> dict[str, str]:
         raise InvalidDataError("Labels must be a mapping of keys to values.")
     if len(labels) > MAX_LABELS:
         raise InvalidDataError(f"A record takes at most {MAX_LABELS} labels.")
-    return {check_key(k): check_value(k, v) for k, v in sorted(labels.items())}
+    # NOTE: every record read checks its labels (a list of thousands): a pair seen valid
+    # is not matched again
+    checked = {}
+    for key, value in sorted(labels.items()):
+        if not (type(key) is str and type(value) is str and (key, value) in _VALID):
+            check_value(check_key(key), value)
+            if type(value) is str and type(key) is str:
+                if len(_VALID) > 10_000:
+                    _VALID.clear()
+                _VALID.add((key, value))
+            else:
+                value = check_value(key, value)
+        checked[key] = value
+    return checked
+
+
+#: (key, value) pairs known to be valid.
+_VALID: set[tuple[str, str]] = set()
 
 
 def check_changes(changes: object) -> dict[str, str | None]:

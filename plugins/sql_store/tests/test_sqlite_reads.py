@@ -14,7 +14,7 @@ from zen_core.exceptions import StackNotFoundError, StoreMissingError, StoreUnav
 from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
 from zen_sql_store import sqlite_reads
-from zen_sql_store.queries import STACKS, stacks_query
+from zen_sql_store.queries import COMPONENT_COLUMNS, COMPONENTS, STACKS, stacks_query
 from zen_sql_store.rows import stack_records
 from zen_sql_store.store import SqlStore
 
@@ -27,6 +27,9 @@ def test_the_sql_is_what_sqlalchemy_compiles_from_the_core_statements():
     assert compiled(stacks_query()) == sqlite_reads.STACKS_SQL
     assert compiled(stacks_query("x")) == sqlite_reads.STACK_SQL
     assert compiled(select(STACKS.c.name)) == sqlite_reads.STACK_NAMES_SQL
+    assert compiled(select(*COMPONENT_COLUMNS)) == sqlite_reads.COMPONENTS_SQL
+    assert compiled(select(*COMPONENT_COLUMNS).where(COMPONENTS.c.type == "x")) == \
+        sqlite_reads.COMPONENTS_OF_TYPE_SQL
 
 
 @pytest.fixture

@@ -27,11 +27,16 @@ def SecretField(default: Any = None, **kwargs: Any) -> Any:
 
 
 def secret_fields(model: type[BaseModel]) -> set[str]:
-    return {
-        name
-        for name, info in model.model_fields.items()
-        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
-    }
+    # NOTE: asked for every component a plan or an apply reads (thousands): once per model
+    found = _SECRET_FIELDS.get(model)
+    if found is None:
+        found = _SECRET_FIELDS[model] = frozenset(
+            name for name, info in model.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret"))
+    return set(found)
+
+
+_SECRET_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def structured_fields(model: type[BaseModel]) -> set[str]:

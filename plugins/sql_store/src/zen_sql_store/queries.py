@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import TYPE_ORDER, Component, ComponentType, Stack
-from zen_sql_store.rows import load_labels
+from zen_sql_store import rows
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -63,18 +63,7 @@ STACK_COLUMNS = (
 
 def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
     """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database."""
-    type, name, flavor, uuid, config, revision, created, updated, labels = row
-    try:
-        data = json.loads(config)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidDataError(
-            f"The configuration of {ComponentType.parse(type).display} '{name}' in the "
-            f"{where} is not a JSON object. Fix or delete that row."
-        )
-    return Component(type, flavor, name, data, uuid=uuid, revision=revision,
-                     created=created, updated=updated, labels=load_labels(labels))
+    return rows.component_record(row, where)
 
 
 def dump_config(component: Component) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from zen_core.models import Stack
+from zen_core.exceptions import InvalidDataError
+from zen_core.models import Component, ComponentType, Stack
 
 
 def time_text(value: datetime | str | None) -> str | None:
@@ -36,6 +37,27 @@ def parse_time(value: str) -> datetime:
     """A time as the models write it (``...Z``, or any ISO 8601 with a zone) as a datetime."""
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
     return datetime.fromisoformat(text)
+
+
+def component_record(row: Any, where: str, times: bool = False) -> Component:
+    """The component of a row of ``queries.COMPONENT_COLUMNS``; ``where`` names the database;
+    ``times``: its times as the database gave them (the stdlib's reads), to convert."""
+    import json
+
+    type, name, flavor, uuid, config, revision, created, updated, labels = row
+    try:
+        data = json.loads(config)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidDataError(
+            f"The configuration of {ComponentType.parse(type).display} '{name}' in the "
+            f"{where} is not a JSON object. Fix or delete that row."
+        )
+    if times:
+        created, updated = time_text(created), time_text(updated)
+    return Component(type, flavor, name, data, uuid=uuid, revision=revision,
+                     created=created, updated=updated, labels=load_labels(labels))
 
 
 def load_labels(text: str | None) -> dict[str, str]:

@@ -41,6 +41,13 @@ STACKS_SQL = (
 )
 STACK_SQL = STACKS_SQL + " WHERE zen_stacks.name = ?"
 STACK_NAMES_SQL = "SELECT zen_stacks.name FROM zen_stacks"
+#: ``select(*queries.COMPONENT_COLUMNS)`` compiled for SQLite; the same of one type.
+COMPONENTS_SQL = (
+    "SELECT zen_components.type, zen_components.name, zen_components.flavor, "
+    "zen_components.uuid, zen_components.config, zen_components.revision, "
+    "zen_components.created, zen_components.updated, zen_components.labels FROM zen_components"
+)
+COMPONENTS_OF_TYPE_SQL = COMPONENTS_SQL + " WHERE zen_components.type = ?"
 VERSION_SQL = "SELECT version_num FROM zen_schema_version"
 
 
@@ -92,6 +99,13 @@ class SqliteReads:
     def stack_rows(self) -> list[Any]:
         """The rows of every stack, one per member (``rows.stack_records``)."""
         return self._query(STACKS_SQL)
+
+    def component_rows(self, type: str | None = None) -> list[Any]:
+        """The rows of every component (of one type): ``rows.component_record(row, where,
+        times=True)`` each (a command that plans an apply reads them all)."""
+        if type is None:
+            return self._query(COMPONENTS_SQL)
+        return self._query(COMPONENTS_OF_TYPE_SQL, (type,))
 
     def standing(self, user: str) -> Standing:
         counts, roles = self._query(standing.COUNTS_SQL, {"user": user}, standing.ROLES_SQL)

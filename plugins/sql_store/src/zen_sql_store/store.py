@@ -405,21 +405,30 @@ class SqlStore(BaseStore):
         return self._run(lambda connection: sorted(connection.execute(query).scalars()))
 
     def list_components(self, type: ComponentType | None = None) -> list[Component]:
-        from sqlalchemy import select
+        from zen_core.models import TYPE_ORDER
+        from zen_sql_store.rows import component_record
 
-        from zen_sql_store.queries import (
-            COMPONENT_COLUMNS,
-            COMPONENTS,
-            component_record,
-            sort_components,
-        )
-
-        query = select(*COMPONENT_COLUMNS)
-        if type is not None:
-            query = query.where(COMPONENTS.c.type == ComponentType.parse(type).value)
         where = self.location.describe()
-        rows = self._run(lambda connection: connection.execute(query).all())
-        return sort_components([component_record(row, where) for row in rows])
+        value = None if type is None else ComponentType.parse(type).value
+
+        def fast(reads: SqliteReads) -> list[Component]:
+            return [component_record(row, where, times=True)
+                    for row in reads.component_rows(value)]
+
+        def read() -> list[Component]:
+            from sqlalchemy import select
+
+            from zen_sql_store.queries import COMPONENT_COLUMNS, COMPONENTS
+
+            query = select(*COMPONENT_COLUMNS)
+            if value is not None:
+                query = query.where(COMPONENTS.c.type == value)
+            rows = self._run(lambda connection: connection.execute(query).all())
+            return [component_record(row, where) for row in rows]
+
+        found = self._read(fast, read)
+        found.sort(key=lambda c: (TYPE_ORDER[c.type], c.name))
+        return found
 
     def get_component(self, type: ComponentType, name: str) -> Component:
         from sqlalchemy import select
