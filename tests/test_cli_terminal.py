@@ -233,3 +233,19 @@ def test_a_command_in_a_message_is_never_wrapped(home, tmp_path):
     assert code == 0, out
     assert any(line.startswith("`zenml profile set default && zenml profile delete legacy-")
                and line.endswith("`") for line in out.splitlines()), out
+
+
+# --- zenml apply asks on a terminal (issue 19) --------------------------------------------
+def test_apply_shows_the_plan_and_asks_and_no_changes_nothing(zen, home):
+    stacks_file = home.parent / "stacks.yaml"
+    stacks_file.write_text("components:\n  - {type: orchestrator, flavor: local, name: o2}\n")
+    code, out = on_terminal("apply", "-f", str(stacks_file), answer="n")
+    assert code == 1 and "+ create orchestrator 'o2'" in out
+    assert "Apply these changes to profile 'default'? [y/N]" in out
+    assert "Aborted: nothing changed." in out
+    assert "o2" not in ok(zen("orchestrator list")).stdout
+    code, out = on_terminal("apply", "-f", str(stacks_file), answer="y")
+    assert code == 0 and "Applied: 1 to create" in out
+    assert "o2" in ok(zen("orchestrator list")).stdout
+    code, out = on_terminal("apply", "-f", str(stacks_file))  # nothing to apply: no question
+    assert code == 0 and "Nothing to apply." in out

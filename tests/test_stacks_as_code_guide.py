@@ -59,7 +59,7 @@ def test_every_command_of_the_page_runs(zen_home, tmp_path):
         else:
             assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
-    assert diffs == [1, 0]  # something to apply, then nothing
+    assert diffs == [1, 0, 1, 0]  # to apply, applied; a change by hand, reverted
     assert (repo / "stacks.schema.json").exists() and (repo / "exported.yaml").exists()
     assert "hunter2" not in (repo / "exported.yaml").read_text()
 
