@@ -192,7 +192,7 @@ def schema() -> None:
     """JSON Schemas of zen's files, for editors."""
 
 
-@schema.command("stacks")
+@schema.command("stacks", epilog=examples("zenml schema stacks > stacks.schema.json"))
 def schema_stacks() -> None:
     """The JSON Schema of stacks files, from the installed flavors. With
     yaml-language-server, start a file with
