@@ -74,3 +74,12 @@ class LabelsContract:
         assert store.get_component(T.ORCHESTRATOR, "l").labels == {"more": "y", "set": "x"}
         assert store.get_stack("s").labels == {}
         assert store.get_component(T.ARTIFACT_STORE, "l").labels == {"set": "x"}
+
+    def test_events_keep_the_state_a_write_left(self, store):
+        store.register_component(replace(component(T.ORCHESTRATOR, "st", {"k": "v"}),
+                                         labels={"env": "prod"}))
+        store.update_component(T.ORCHESTRATOR, "st", ComponentChange(set={"k": "w"}))
+        events, _ = store.list_events(target=T.ORCHESTRATOR.cli_name, name="st")
+        assert [e.state["config"]["k"] for e in events] == ["w", "v"]
+        assert events[0].state["labels"] == {"env": "prod"}
+        assert events[0].state["flavor"] == "local"
