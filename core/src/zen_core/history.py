@@ -64,7 +64,10 @@ def state_of(record: Any) -> dict[str, Any] | None:
     from zen_core.services.components import secret_keys
     from zen_core.services.references import is_reference
 
-    secret = secret_keys(record)
+    try:
+        secret = secret_keys(record)
+    except Exception:  # a broken flavor plugin must not fail the write: keep no value
+        secret = set(record.config)
     config = {k: (MASK if k in secret and v not in (None, "") and not is_reference(v) else v)
               for k, v in record.config.items()}
     return {"flavor": record.flavor, "config": config, "labels": dict(record.labels)}
