@@ -78,6 +78,14 @@ def without_labels(table: tuple[list[str], list[tuple[str, ...]]]) -> object:
     return columns, rows
 
 
+def stateless(history: tuple[list, int]) -> tuple[list, int]:
+    """The events of ``history`` as a database below 0005 keeps them: without states."""
+    from dataclasses import replace
+
+    events, total = history
+    return [replace(e, state=None) for e in events], total
+
+
 def snapshot(url: str) -> dict[str, object]:
     """Every table of the database with its columns and rows."""
     engine = engine_for(url)
@@ -330,7 +338,7 @@ def test_0003_data_upgrades_to_0004_untouched_without_secrets(empty_database):
             t: rows for t, rows in before.items() if t != VERSION_TABLE}
         assert all(after[t][1] == [] for t in SECRET_TABLES)
         assert (store.get_stack("kept"), store.list_teams()) == (kept, teams)
-        assert store.list_events() == history
+        assert store.list_events() == stateless(history)
         # secrets are written from now on, numbered after the history kept
         store.apply([CreateSecret(Secret("db", {"password": "p"})),
                      UpdateSecret("db", SecretChange(set={"user": "u"}))], actor="ann")
@@ -352,7 +360,7 @@ def test_0004_downgrades_to_0003_and_keeps_the_rest(empty_database):
     with SqlStore(empty_database) as store:  # and up again: no secrets, the rest kept
         assert store.get_stack("kept") == stack
         assert [u.name for u in store.list_users()] == ["ann"]
-        assert store.list_events() == history
+        assert store.list_events() == stateless(history)
         assert store.list_secrets() == []
 
 
