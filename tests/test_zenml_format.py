@@ -97,10 +97,14 @@ def test_export_in_zenmls_format(zen, tmp_path):
     assert set(document["components"]) == {"orchestrator", "artifact_store",
                                            "experiment_tracker"}
     tracker = document["components"]["experiment_tracker"]
-    assert tracker == [{"configuration": {"entity": "e", "project_name": "p"},
+    # the key became a secret of zen's; ZenML reads the reference as one of its own secrets
+    reference = "{{experiment-tracker-wandb.api_key}}"
+    assert tracker == [{"configuration": {"api_key": reference, "entity": "e",
+                                          "project_name": "p"},
                         "flavor": "wandb", "name": "wandb", "type": "experiment_tracker"}]
     assert "Leaving out the metadata store 'default'" in result.stderr
-    assert "Left out the secret fields of experiment tracker 'wandb' (api_key)" in result.stderr
+    assert ("ZenML reads {{NAME.KEY}} as a reference to its own secret NAME: create "
+            "'experiment-tracker-wandb' there, or export with --include-secrets") in result.stderr
     with_secrets = yaml.safe_load(ok(zen("stack export s --format zenml --include-secrets"))
                                   .stdout)
     assert with_secrets["components"]["experiment_tracker"][0]["configuration"]["api_key"] == "k"

@@ -88,6 +88,10 @@ class StoreAccess:
         must still be able to see and change their own choices."""
         return self._store
 
+    def same_store(self, other: StoreAccess) -> bool:
+        """Whether ``other`` opens this very store (a copy within it shares its secrets)."""
+        return self._store is other._store
+
     def describe(self) -> str:
         """How messages name the store: "the store of profile 'x'" or its URL."""
         return self._store.describe()

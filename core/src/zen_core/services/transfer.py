@@ -16,7 +16,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zen_core.accounts import Permission
-from zen_core.exceptions import AlreadyExistsError, InvalidDataError, StoreUnavailableError
+from zen_core.exceptions import (
+    AlreadyExistsError,
+    InvalidDataError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from zen_core.masking import mask_url
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
@@ -102,6 +107,18 @@ def export_stack_zenml(access: StoreAccess, name: str,
                          f"'{component.name}' ({', '.join(omitted)}): export with "
                          "--include-secrets to keep them.")
         members.append(component)
+    needed = _referred_secrets(members)
+    if include_secrets and needed:
+        # a ZenML file has no place for zen's secrets: their values go where they are named
+        resolver = secrets.Resolver(access)
+        backends = references.backends()
+        members = [replace(c, config=references.resolve(
+            c.config, lambda ref: str(ref) if ref.source in backends else resolver(ref)))
+            for c in members]
+    elif needed:
+        notes.append(f"ZenML reads {{{{NAME.KEY}}}} as a reference to its own secret NAME: "
+                     f"create {', '.join(repr(n) for n in needed)} there, or export with "
+                     "--include-secrets to write the values instead.")
     document, more = zenml_format.write(stack, members)
     return document, [*more, *notes]
 
@@ -194,6 +211,7 @@ def import_stack(
             "Use --rename-components to import "
             f"{'it under a new name' if len(conflicts) == 1 else 'them under new names'}."
         )
+    _check_secrets_present(store, plan, new_secrets, source)
     stack = Stack(stack_name, members)
     missing = stack.missing_required()
     if missing:
@@ -215,6 +233,28 @@ def import_stack(
         access.write([*(CreateSecret(s) for s in new_secrets),
                       *(RegisterComponent(c) for c in plan), RegisterStack(stack)])
     return stack, notes
+
+
+def _check_secrets_present(store: BaseStore, plan: list[Component], carried: list[Secret],
+                           source: str) -> None:
+    """Refuse, naming them, the secrets the components to register refer to that neither
+    the store holds nor the export carries (an export made without --include-secrets)."""
+    carried_names = {s.name for s in carried}
+    missing = []
+    for name in _referred_secrets(plan):
+        if name in carried_names:
+            continue
+        try:
+            store.get_secret(name)
+        except NotFoundError:
+            missing.append(name)
+    if missing:
+        raise InvalidDataError(
+            f"{source} refers to {'secret' if len(missing) == 1 else 'secrets'} "
+            f"{', '.join(repr(n) for n in missing)}, which this profile lacks and the export "
+            "does not carry: export again with --include-secrets, or create "
+            f"{'it' if len(missing) == 1 else 'them'} here first "
+            f"(`zenml secret create {missing[0]} -i`).")
 
 
 def _plan_secrets(access: StoreAccess, wanted: list[Secret], notes: list[str]) -> list[Secret]:
@@ -407,14 +447,27 @@ def copy_component(source: StoreAccess, target: StoreAccess, type: ComponentType
                    name: str, new_name: str | None = None, *,
                    dry_run: bool = False) -> Component:
     """Register a copy of a component of ``source`` in ``target`` as ``new_name`` (a new
-    uuid, the same flavor and configuration, checked against ``target``'s flavors)."""
+    uuid, the same flavor and configuration, checked against ``target``'s flavors). From
+    another store, the secrets its configuration refers to come along (an identical one
+    is reused, one with other values refused), so its references stay intact."""
     ctype = ComponentType.parse(type)
     original = components.revealed(source, ctype, name)
     new_name = check_name(new_name or name, f"{ctype.display} name")
+    across = not source.same_store(target)
+    wanted = [secrets.revealed(source, n) for n in _referred_secrets([original])] \
+        if across else []
+    new_secrets = _plan_secrets(target, wanted, [])
     if dry_run:
         store = target.checked(Permission.WRITE)
         if _find(store, ctype, new_name) is not None:
             raise store.component_exists(ctype, new_name)
         config = target.rules.validated_config(ctype, original.flavor, original.config)
         return Component(ctype, original.flavor, new_name, config)
-    return components.register(target, ctype, new_name, original.flavor, original.config)
+    if not new_secrets:
+        return components.register(target, ctype, new_name, original.flavor, original.config)
+    copy = Component(ctype, original.flavor, new_name, dict(original.config))
+    written = target.write([*(CreateSecret(s) for s in new_secrets), RegisterComponent(copy)])
+    target.report(f"Registered stack component with type '{ctype.value}' and name "
+                  f"'{new_name}', with the secrets it refers to "
+                  f"({', '.join(s.name for s in new_secrets)}).")
+    return written[-1]
