@@ -226,7 +226,8 @@ def service_figures(data: dict, postgres) -> dict[str, Figure]:
             for clients in CLIENTS:
                 key = f"{row}-{store}-{clients}"
                 if case not in data["cases"]:
-                    reason = postgres if isinstance(postgres, str) else "not measured"
+                    reason = (postgres if store == "postgres" and isinstance(postgres, str)
+                              else "not measured")
                     figures[key] = Figure(skipped=reason)
                     continue
                 figures[key] = case_figure(data["cases"][CEILING][str(clients)],
