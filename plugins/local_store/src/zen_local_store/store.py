@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
@@ -53,12 +53,14 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name, is_valid_name
 from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
-from zen_core.writes import Write
 from zen_local_store.history import HistoryFile
 from zen_local_store.journal import Journal
 from zen_local_store.meta import META_KEY, meta_of, record_meta
 from zen_local_store.plugin import path_from_url
 from zen_local_store.secrets import SECRETS_FILE, SecretsFile
+
+if TYPE_CHECKING:
+    from zen_core.writes import Write
 
 INDEX_FILE = "stacks.yaml"
 HISTORY_FILE = "history.jsonl"
