@@ -129,6 +129,8 @@ class SqlStore(BaseStore):
         self._ready(initializing=True)
 
     def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()
