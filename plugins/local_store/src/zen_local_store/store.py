@@ -145,13 +145,21 @@ class LocalStore(BaseStore):
 
     def _read_index(self) -> dict[str, Any]:
         """The index for reading only: callers must not modify it (it may be shared)."""
+        global _LAST_PARSED
         self._settle()
         raw = self._read_raw_index()
-        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same.
+        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same,
+        # this handle's or, for a new handle on the same file, the process's last one (a
+        # command opens the store twice: to prepare, then to run).
         cache = self._cache
         if cache is not None and cache[0] == raw:
             return cache[1]
-        data = self._parse_index(raw)
+        last = _LAST_PARSED
+        if last is not None and last[0] == str(self.index_path) and last[1] == raw:
+            data = last[2]
+        else:
+            data = self._parse_index(raw)
+            _LAST_PARSED = (str(self.index_path), raw, data)
         self._cache = (raw, data)
         return data
 
@@ -385,6 +393,9 @@ class LocalStore(BaseStore):
 
 
 _TYPES = {t.value: t for t in ComponentType}
+#: The index file, bytes and parse that a handle of this process read last, shared with
+#: the next handle on the same file while the bytes are the same (read-only, as the cache).
+_LAST_PARSED: tuple[str, bytes, dict[str, Any]] | None = None
 
 
 def _check_index(data: dict[str, Any]) -> None:
