@@ -370,7 +370,8 @@ def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     data, figures = bench_service(ctx.work / "service", args.service_seconds,
                                   args.service_rounds, args.storm_seconds, postgres,
                                   stacks=ctx.sizes.service_stacks,
-                                  warmup_seconds=0 if args.smoke else 1, log=log)
+                                  warmup_seconds=0 if args.smoke else 1,
+                                  share_ceiling=args.smoke, log=log)
     ctx.results["service"] = data
     lines = report_service(data)
     if ctx.postgres is None:
@@ -480,7 +481,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--write-runs", type=int, default=None,
                         help="rounds of API writes (default 40; 10 with --quick)")
     parser.add_argument("--service-seconds", type=int, default=None,
-                        help="seconds per wrk run of the service (default 3; 1 with --quick)")
+                        help="seconds per wrk run of the service (default 2; 1 with --quick)")
     parser.add_argument("--service-rounds", type=int, default=None,
                         help="rounds of service slices per number of clients (default 3; "
                         "2 with --quick)")
@@ -497,7 +498,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     quick = args.quick
     # (full run, --quick, --smoke)
     defaults = {"runs": (15, 5, 1), "copy_runs": (3, 1, 1), "write_runs": (40, 10, 1),
-                "service_seconds": (3, 1, 1), "service_rounds": (3, 2, 1),
+                "service_seconds": (2, 1, 1), "service_rounds": (3, 2, 1),
                 "storm_seconds": (20, 5, 1), "hostile_seconds": (20.0, 8.0, 2.0)}
     for name, (full, short, smoke) in defaults.items():
         if getattr(args, name) is None:

@@ -12,10 +12,11 @@ holding the same 50 stacks (the PostgreSQL one on a database of its own, dropped
 the end). zen's routes run with authentication on: every request carries the
 service's admin API key.
 
-For 1, 8 and 32 connections: a warm-up slice of each case, then ``rounds`` rounds of
-the ceiling then every case (one stack and 50 stacks on each store), one slice each.
-A case's figure is the median over the rounds of its throughput divided by the
-ceiling's *in the same round* (paired ratios, never a ratio of medians). Throughput is
+For 1, 8 and 32 connections: a warm-up run of each case, then ``rounds`` rounds in
+which every case (one stack and 50 stacks on each store) runs right after a run of the
+ceiling (C A C B C D...). A case's figure is the median over the rounds of its
+throughput divided by that of the ceiling's run just before it (paired ratios, never a
+ratio of medians). Throughput is
 successful answers over wrk's measured duration; every failed request (a status other
 than 2xx/3xx, a socket error, no answer within the timeout) counts against the figure.
 
@@ -177,11 +178,12 @@ def served_profiles(stack: ExitStack, work: Path, stacks: int, postgres) -> dict
 
 
 def bench_service(work: Path, seconds: int, rounds: int, storm_seconds: int, postgres,
-                  stacks: int = 50, warmup_seconds: int = 1,
+                  stacks: int = 50, warmup_seconds: int = 1, share_ceiling: bool = False,
                   log=lambda message: None) -> tuple[dict, dict[str, Figure]]:
     """The load cases and the storm; returns the raw figures and the verdicts' figures.
     ``postgres``: a :class:`stores.Server` or a reason (str) why it is not here;
-    ``warmup_seconds``: 0 for no warm-up slice."""
+    ``warmup_seconds``: 0 for no warm-up slice; ``share_ceiling``: one run of the
+    ceiling per round for every case (a smoke run's shortcut: the pairs are looser)."""
     from zen_service.testing import free_port
 
     data: dict = {"load_generator": "wrk -t1", "seconds_per_slice": seconds,
@@ -201,16 +203,30 @@ def bench_service(work: Path, seconds: int, rounds: int, storm_seconds: int, pos
             check(url, headers, expected)
         for clients in CLIENTS:
             log(f"service: wrk, {clients} connection(s): warm-up, then {rounds} rounds of "
-                f"{len(cases)} cases x {seconds:g} s")
+                f"{len(cases) - 1} cases x {seconds:g} s, each after a run of the ceiling")
             for case, (url, headers, _) in cases.items():
                 entry = data["cases"].setdefault(case, {}).setdefault(
                     str(clients), {"warmup": None, "rounds": []})
                 if warmup_seconds:
                     entry["warmup"] = wrk(url, headers, clients, warmup_seconds)
+            top = data["cases"][CEILING][str(clients)]
+            for case in cases:
+                if case != CEILING:  # the ceiling's runs paired with this case's
+                    data["cases"][case][str(clients)]["ceiling"] = {
+                        "warmup": top["warmup"], "rounds": []}
             for _ in range(rounds):
+                shared = wrk(ceiling, {}, clients, seconds) if share_ceiling else None
+                if shared:
+                    top["rounds"].append(shared)
                 for case, (url, headers, _) in cases.items():
-                    data["cases"][case][str(clients)]["rounds"].append(
-                        wrk(url, headers, clients, seconds))
+                    if case == CEILING:
+                        continue
+                    entry = data["cases"][case][str(clients)]
+                    ceiling_run = shared or wrk(ceiling, {}, clients, seconds)  # A B A C ...
+                    if not shared:
+                        top["rounds"].append(ceiling_run)
+                    entry["ceiling"]["rounds"].append(ceiling_run)
+                    entry["rounds"].append(wrk(url, headers, clients, seconds))
         log(f"service: wrk, {STORM_CLIENTS} connections at once for {storm_seconds:g} s")
         url, headers, _ = cases[one("local")]
         data["storm"] = {"url": one("local"), "clients": STORM_CLIENTS,
@@ -230,8 +246,9 @@ def service_figures(data: dict, postgres) -> dict[str, Figure]:
                               else "not measured")
                     figures[key] = Figure(skipped=reason)
                     continue
-                figures[key] = case_figure(data["cases"][CEILING][str(clients)],
-                                           data["cases"][case][str(clients)])
+                entry = data["cases"][case][str(clients)]
+                figures[key] = case_figure(
+                    entry.get("ceiling") or data["cases"][CEILING][str(clients)], entry)
     storm = data["storm"]
     figures["storm"] = Figure(
         value=storm["errors"], errors=0,
@@ -280,7 +297,7 @@ def report_service(data: dict, title: str = "Service") -> list[str]:
     reference = data.get("reference", CEILING)
     for case, by_clients in data["cases"].items():
         for clients, entry in by_clients.items():
-            top = data["cases"][reference][clients]
+            top = entry.get("ceiling") or data["cases"][reference][clients]
             rps = statistics.median(r["rps"] for r in entry["rounds"])
             p50 = statistics.median(r["p50_ms"] or 0 for r in entry["rounds"])
             p99 = statistics.median(r["p99_ms"] or 0 for r in entry["rounds"])

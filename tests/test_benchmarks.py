@@ -245,6 +245,13 @@ def test_service_figures_pair_rounds_skip_postgres_and_count_failures(monkeypatc
     figures = service.service_figures(data, "PostgreSQL unreachable")
     assert ev.verdict(ev.TARGETS["e-local-8"], figures["e-local-8"]) == "MET"
     assert ev.verdict(ev.TARGETS["e-local-1"], figures["e-local-1"]) == "MISSED"
+    # each run paired with the ceiling's run just before it (C A C B ...), when given
+    data["cases"][service.one("sqlite")] = {str(n): {
+        "warmup": _slice(1.0), "rounds": [_slice(300), _slice(900), _slice(400)],
+        "ceiling": {"warmup": _slice(1.0), "rounds": [_slice(1000), _slice(1500), _slice(800)]},
+    } for n in service.CLIENTS}
+    figures = service.service_figures(data, "PostgreSQL unreachable")
+    assert figures["e-sqlite-8"].value == pytest.approx(0.5)  # 0.3, 0.6, 0.5
     # two replicas against one: twice the one replica's throughput is the reference
     two = service.case_figure(case([_slice(1000)] * 3)["8"], case([_slice(1900)] * 3)["8"],
                               scale=2.0)
