@@ -17,7 +17,6 @@ from zen_core.exceptions import InvalidDataError, NotPermittedError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.names import check_name
 from zen_core.services.references import is_reference
-from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 
 if TYPE_CHECKING:
     from zen_core.plugins import PluginManager
@@ -31,6 +30,8 @@ SECRET_NAME = masking.SECRET_NAME
 def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
              config: Mapping[str, Any], *, uuid: str | None = None) -> Component:
     """Register a component (its ``uuid`` kept if given, else a new one)."""
+    from zen_core.writes import RegisterComponent  # loaded by a write only, not by reads
+
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
     kept = {"uuid": uuid} if uuid else {}
@@ -49,6 +50,8 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
     flavor and/or the name, atomically in the store. The result must fit the flavor's
     schema and every stack using the component must still run; stacks follow a rename.
     (The checks of an update are :mod:`.operations`'.)"""
+    from zen_core.writes import UpdateComponent  # loaded by a write only, not by reads
+
     type = ComponentType.parse(type)
     if new_name is not None:
         check_name(new_name, f"{type.display} name")
@@ -66,6 +69,8 @@ def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
 def delete(access: StoreAccess, type: ComponentType | str, name: str,
            expected_revision: int | None = None) -> None:
     """Delete a component; refused (InUseError, naming them) while stacks use it."""
+    from zen_core.writes import DeleteComponent  # loaded by a write only, not by reads
+
     access.write([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
 
 
@@ -182,13 +187,16 @@ def secret_keys(component: Component, plugins: PluginManager | None = None) -> s
     named like secrets (all that is known when the flavor is not installed)."""
     keys = {k for k in component.config if SECRET_NAME.search(k)}
     try:
-        from zen_core.flavors.base import secret_fields
-
         if plugins is None:
             from zen_core.plugins import get_plugin_manager
 
             plugins = get_plugin_manager()
-        keys |= secret_fields(plugins.flavor(component.type, component.flavor).load_model())
+        flavor = plugins.flavor(component.type, component.flavor)
+        if flavor.secrets is not None:  # named by the flavor: no schema (no pydantic) to load
+            return keys | set(flavor.secrets)
+        from zen_core.flavors.base import secret_fields
+
+        keys |= secret_fields(flavor.load_model())
     except ZenError:
         pass  # flavor not installed: the name heuristic alone
     return keys
