@@ -221,7 +221,7 @@ def test_references_round_trip_through_export_import_and_profile_copy(db, zen_ho
     ok(zen("profile create other"))
     ok(zen("profile set other"))
     importing = "stack import - --rename-components"  # the profiles' default components differ
-    assert "no secret 'db'" in failed(zen(importing, input=plain))
+    assert "refers to secret 'db', which this profile lacks" in failed(zen(importing, input=plain))
     ok(zen(importing, input=with_secrets))
     assert json.loads(ok(zen("metadata-store describe prod -o json")).stdout)["config"][
         "password"] == "{{db.password}}"
