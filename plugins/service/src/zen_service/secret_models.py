@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.secret_records import MAX_KEYS, MAX_VALUE_LENGTH
+from zen_service.models import _InputMeta
 
 SECRET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -33,10 +34,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SecretInput(_Strict):
-    """A secret to create: a name and at least one key."""
+class SecretInput(_InputMeta):
+    """A secret to create: a name and at least one key (a secret as read may come along:
+    its uuid is kept, its revision and times are ignored)."""
 
     name: SecretName
+    uuid: str | None = Field(default=None, max_length=200,
+                             description="Kept if given, generated if omitted.")
     values: Values
 
 
