@@ -104,7 +104,7 @@ def app(tmp_path):
     store.apply([RevokeApiKey("leaver", "old")])
     add_user_key(store, "late", "admin", key=KEYS["expired"], name="old",
                  expires="2020-01-01T00:00:00.000000Z")
-    app = create_app(store, keys=ProfileKeys(GlobalConfig(), "matrix"))
+    app = create_app(store, keys=ProfileKeys(GlobalConfig(tmp_path / "config"), "matrix"))
     made = app.test_client().post("/api/v1/secrets", headers=bearer(KEYS["admin"]),
                                   json={"name": "default", "values": {"password": "p"}})
     assert made.status_code == 201, made.json

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt
 
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.secret_records import MAX_KEYS, MAX_VALUE_LENGTH
@@ -67,6 +67,11 @@ class Secret(_Strict):
                                           "key's user.")
 
 
+class SecretList(RootModel[list[Secret]]):
+    """Every secret, by name, each as a `Secret` (values masked for a user who may not read
+    secrets)."""
+
+
 class SecretPath(BaseModel):
     name: str = Field(description="The secret's name.")
 
@@ -92,4 +97,4 @@ class DeleteSecretWrite(_Strict):
     expected_revision: ExpectedRevision = None
 
 
-DOCUMENTED = (Secret, SecretInput, SecretPatch)
+DOCUMENTED = (Secret, SecretList, SecretInput, SecretPatch)
