@@ -13,10 +13,10 @@ re-stated here, under the same names: the served store always has the
 service's admin (and the history of everything done to it so far); the
 history names the key's user as the actor, whatever actor the caller names
 (of writes of accounts and of secrets alike); API key hashes never leave the
-service (``secret_hash`` is empty, keys are not looked up by id); and a rest store does not send the rules it is given, the
-service applies its own, so the contract's tests of rules run against a
-service that applies every rule, and those of keeping an admin with the keys
-of the admins themselves.
+service (``secret_hash`` is empty, keys are not looked up by id); and a rest
+store does not send the rules it is given, the service applies its own, so the
+contract's tests of rules run against a service that applies every rule, and
+those of keeping an admin with the keys of the admins themselves.
 """
 
 from __future__ import annotations
