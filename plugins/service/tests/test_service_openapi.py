@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -11,6 +12,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
+from zen_core.config import GlobalConfig
+from zen_core.services.secret_keys import ProfileKeys
 from zen_core.testing.contract import register_stack_with_components
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
@@ -36,7 +39,11 @@ def _app():
     register_stack_with_components(store, "default")
     add_user_key(store, "fuzz-admin-7", "admin", key=ADMIN_KEY)
     add_user_key(store, "fuzz-viewer-7", "viewer", key=VIEWER_KEY)
-    return create_app(store)
+    app = create_app(store, keys=ProfileKeys(GlobalConfig(Path(_FOLDER.name) / "config"), "fuzz"))
+    made = app.test_client().post("/api/v1/secrets", headers=bearer(ADMIN_KEY),
+                                  json={"name": "default", "values": {"password": "p"}})
+    assert made.status_code == 201, made.json
+    return app
 
 
 APP = _app()
@@ -58,7 +65,7 @@ def test_the_document_is_valid_openapi_3_1(document):
 def test_every_protected_operation_documents_auth_and_failures(document):
     operations = [(path, method, op) for path, item in document["paths"].items()
                   for method, op in item.items()]
-    assert len(operations) == 20
+    assert len(operations) == 25
     for path, method, op in operations:
         codes = set(op["responses"])
         if path == "/health":
@@ -78,7 +85,8 @@ def test_every_protected_operation_documents_auth_and_failures(document):
         assert ("422" in codes) == has_input, (method, path)
         if "{name}" in path:
             assert "404" in codes, (method, path)
-        if method in ("post", "patch") and path != "/api/v1/components":
+        if method in ("post", "patch") and path not in ("/api/v1/components",
+                                                        "/api/v1/secrets"):
             assert "404" in codes, (method, path)  # a member or a record named is missing
         if method in ("post", "patch"):
             assert "409" in codes, (method, path)
@@ -124,6 +132,9 @@ def test_one_record_answers_document_their_etag(document):
         paths["/api/v1/components/{type}/{name}"]["get"]["responses"]["200"],
         paths["/api/v1/components/{type}/{name}"]["patch"]["responses"]["200"],
         paths["/api/v1/components"]["post"]["responses"]["201"],
+        paths["/api/v1/secrets/{name}"]["get"]["responses"]["200"],
+        paths["/api/v1/secrets/{name}"]["patch"]["responses"]["200"],
+        paths["/api/v1/secrets"]["post"]["responses"]["201"],
     ]
     assert all("ETag" in r["headers"] for r in with_etag)
     assert "headers" not in paths["/api/v1/stacks"]["get"]["responses"]["200"]
@@ -149,7 +160,8 @@ def test_the_schemas_are_pydantics(document):
                          "DeleteStackWrite", "CreateUserWrite", "DeleteUserWrite",
                          "CreateTeamWrite", "DeleteTeamWrite", "AddTeamMemberWrite",
                          "RemoveTeamMemberWrite", "AssignRoleWrite", "RevokeRoleWrite",
-                         "CreateApiKeyWrite", "RevokeApiKeyWrite"}  # a key's use: not an API write
+                         "CreateApiKeyWrite", "RevokeApiKeyWrite",  # a key's use: no API write
+                         "CreateSecretWrite", "UpdateSecretWrite", "DeleteSecretWrite"}
     assert "secret_hash" not in schemas["ApiKey"]["properties"]
 
 

@@ -76,14 +76,17 @@ def visible_all(access: StoreAccess) -> list[Secret]:
 
 
 # --- writes -------------------------------------------------------------------------------
-def create(access: StoreAccess, name: str, values: Mapping[str, str]) -> Secret:
+def create(access: StoreAccess, name: str, values: Mapping[str, str],
+           uuid: str | None = None) -> Secret:
+    """Create a secret; ``uuid`` is kept if given (a secret copied from another store)."""
     from zen_core.writes import CreateSecret  # loaded by a write only, not by reads
 
     check_secret_name(name)
     if not values:
         raise InvalidDataError(f"Secret '{name}' needs at least one key: --KEY=VALUE, -i "
                                "(asks), or --values @FILE.")
-    [written] = access.write([CreateSecret(Secret(name, dict(values)))])
+    secret = Secret(name, dict(values), **({"uuid": uuid} if uuid else {}))
+    [written] = access.write([CreateSecret(secret)])
     return shown(written)
 
 

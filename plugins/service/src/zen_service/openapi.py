@@ -22,7 +22,8 @@ from zen_service.models import IF_MATCH_PATTERN
 
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 #: Answers holding one record (not a list, not a batch) carry its ETag.
-_RECORD_SCHEMAS = {"#/components/schemas/Stack", "#/components/schemas/Component"}
+_RECORD_SCHEMAS = {"#/components/schemas/Stack", "#/components/schemas/Component",
+                   "#/components/schemas/Secret"}
 _ETAG = {
     "description": 'The record\'s revision as an entity tag ("3"): send it back as If-Match.',
     "schema": {"type": "string"},

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt
 
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.secret_records import MAX_KEYS, MAX_VALUE_LENGTH
+from zen_service.models import _InputMeta
 
 SECRET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -33,10 +34,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SecretInput(_Strict):
-    """A secret to create: a name and at least one key."""
+class SecretInput(_InputMeta):
+    """A secret to create: a name and at least one key (a secret as read may come along:
+    its uuid is kept, its revision and times are ignored)."""
 
     name: SecretName
+    uuid: str | None = Field(default=None, max_length=200,
+                             description="Kept if given, generated if omitted.")
     values: Values
 
 
@@ -61,6 +65,11 @@ class Secret(_Strict):
     masked: list[str] = Field(default_factory=list,
                               description="The keys whose values are withheld from this "
                                           "key's user.")
+
+
+class SecretList(RootModel[list[Secret]]):
+    """Every secret, by name, each as a `Secret` (values masked for a user who may not read
+    secrets)."""
 
 
 class SecretPath(BaseModel):
@@ -88,4 +97,4 @@ class DeleteSecretWrite(_Strict):
     expected_revision: ExpectedRevision = None
 
 
-DOCUMENTED = (Secret, SecretInput, SecretPatch)
+DOCUMENTED = (Secret, SecretList, SecretInput, SecretPatch)

@@ -14,7 +14,7 @@ from zen_core.services import secrets
 from zen_service.errors import json_response
 from zen_service.models import Error, IfMatch
 from zen_service.routes.common import EDITOR, VIEWER, access, api_blueprint, expected_revision, tag
-from zen_service.secret_models import Secret, SecretInput, SecretPatch, SecretPath
+from zen_service.secret_models import Secret, SecretInput, SecretList, SecretPatch, SecretPath
 
 _TAG = tag("secrets", "Named sets of secret values, sealed at rest.")
 
@@ -28,7 +28,7 @@ def _answer(secret, status: int = 200) -> Response:
 def blueprint() -> APIBlueprint:
     api = api_blueprint("secrets", __name__)
 
-    @api.get("/secrets", tags=[_TAG], responses={200: Secret},
+    @api.get("/secrets", tags=[_TAG], responses={200: SecretList},
              summary="List secrets (values masked unless the key's user may read secrets)",
              openapi_extensions=VIEWER)
     def list_secrets() -> Response:
@@ -38,10 +38,10 @@ def blueprint() -> APIBlueprint:
               summary="Create a secret", description="409: the name is taken. 422: a bad "
               "name or key, no key, a value too long.", openapi_extensions=EDITOR)
     def create_secret(body: SecretInput) -> Response:
-        secrets.create(access(), body.name, body.values)
+        secrets.create(access(), body.name, body.values, uuid=body.uuid)
         return _answer(secrets.visible(access(), body.name), 201)
 
-    @api.get("/secrets/<name>", tags=[_TAG], responses={200: Secret, 404: Error, 422: Error},
+    @api.get("/secrets/<name>", tags=[_TAG], responses={200: Secret, 404: Error},
              summary="Get a secret (values masked unless the key's user may read secrets)",
              openapi_extensions=VIEWER)
     def get_secret(path: SecretPath) -> Response:
