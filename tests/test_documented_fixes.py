@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from zen_core.testing.cli import failed, ok
 
 
@@ -50,3 +52,30 @@ def test_a_flavor_change_still_refuses_what_the_new_flavor_needs(zen, zen_home):
     error = failed(zen("orchestrator update kf --flavor vertex --location=x"))
     assert "missing required field 'pipeline_root'" in error
     assert config_of(zen, "orchestrator", "kf") == {"kubernetes_context": "ctx"}
+
+
+# --- 10: `-` is standard output / input ------------------------------------------------------
+def test_stack_export_to_dash_writes_to_standard_output(zen, zen_home):
+    exported = ok(zen("stack export default -"))
+    assert "stack_name: default" in exported.stdout or "name: default" in exported.stdout
+    assert not (zen_home.parent / "work" / "-").exists()
+    ok(zen("stack import - --name again", input=exported.stdout))
+    assert ok(zen("stack describe again -o json")).stdout
+
+
+def test_stack_export_in_zenmls_format_to_dash(zen):
+    exported = ok(zen("stack export default - --format zenml"))
+    assert "zenml_version" in exported.stdout
+
+
+@pytest.mark.parametrize("command", [
+    "profile create team --type rest --url https://zen.example.com:8000 --ca-cert -",
+    pytest.param("service up --tls-cert - --tls-key key.pem",
+                 marks=pytest.mark.zen_needs("zen_service")),
+    pytest.param("service up --tls-cert cert.pem --tls-key -",
+                 marks=pytest.mark.zen_needs("zen_service")),
+])
+def test_a_file_that_is_kept_cannot_be_standard_input(zen, command):
+    """A file zen keeps reading (a profile's CA, the service's certificate) has a path."""
+    error = failed(zen(command), exit_code=2)
+    assert "standard input" in error
