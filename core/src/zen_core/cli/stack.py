@@ -3,8 +3,8 @@ import stacks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
