@@ -364,7 +364,7 @@ def export_stack(name: str, file: str | None, include_secrets: bool, file_format
 @stack.command("import", epilog=examples(
     "zenml stack import prod.yaml",
     "zenml stack import prod.yaml --name prod2 --rename-components",
-    "zenml stack import zenml-export.yaml -m default     # a ZenML file has no metadata store",
+    "zenml stack import zenml-export.yaml -a default     # ZenML's default stack",
     "zenml stack import prod.yaml --dry-run",
 ))
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
