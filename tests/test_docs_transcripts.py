@@ -215,25 +215,31 @@ def test_the_commands_of_the_page_run_as_shown(zen, zen_home, tmp_path, monkeypa
 
 
 # --- what is not run still names real commands ------------------------------------------------
-def resolve(argv: list[str]) -> tuple[click.Command, list[str]]:
-    """The command ``argv`` names, and the options given to it."""
+def resolve(argv: list[str]) -> tuple[list[click.Command], list[str]]:
+    """The commands ``argv`` names (``zenml``, a group, ..., the command) and its options."""
     from zen_core.cli.main import cli
 
     ctx = click.Context(cli, info_name="zenml")
-    command: click.Command = cli
+    path: list[click.Command] = [cli]
     options: list[str] = []
-    for token in argv:
+    tokens = iter(argv)
+    for token in tokens:
+        command = path[-1]
         if token == "--":
             break
         if token.startswith("-"):
-            options.append(token.split("=")[0])
-        elif isinstance(command, click.Group) and not options:
+            name = token.split("=")[0]
+            options.append(name)
+            param = next((p for p in command.get_params(ctx)
+                          if name in getattr(p, "opts", [])), None)
+            if param is not None and not getattr(param, "is_flag", False) and "=" not in token:
+                next(tokens, None)  # its value
+        elif isinstance(command, click.Group):
             sub = command.get_command(ctx, token)
-            if sub is None:
-                raise AssertionError(f"no command '{token}' in `{command.name}`")
-            command = sub
-            ctx = click.Context(command, parent=ctx, info_name=token)
-    return command, options
+            assert sub is not None, f"no command '{token}' in `{command.name}`"
+            path.append(sub)
+            ctx = click.Context(sub, parent=ctx, info_name=token)
+    return path, options
 
 
 def known_options(command: click.Command) -> set[str]:
@@ -253,10 +259,10 @@ PLACEHOLDERS = re.compile(r"\[[^\]]*\]|\.\.\.")
 def test_a_block_not_run_names_commands_and_options_that_exist(zen_home, block):
     for command in block.commands:
         argv, _, _ = split(PLACEHOLDERS.sub(" ", command.line))
-        found, options = resolve(argv)
-        if (found.context_settings or {}).get("ignore_unknown_options"):
+        path, options = resolve(argv)
+        if (path[-1].context_settings or {}).get("ignore_unknown_options"):
             continue  # --key=value configuration
-        unknown = set(options) - known_options(found)
+        unknown = set(options) - set().union(*(known_options(c) for c in path))
         assert not unknown, f"`{command.line}`: no option {sorted(unknown)}"
 
 
