@@ -8,7 +8,8 @@ the page shows them, in-process (click's runner). What a block may hold:
   in order, spaces collapsed; ``...`` stands for anything. An ``Error:`` line in the
   output means the command must fail.
 - Lines ``zenml ...`` (no ``$``): each runs and must succeed. ``# comments``, a trailing
-  ``\\`` and ``> FILE`` / ``< FILE`` work as in a shell; lines that are not zenml commands
+  ``\\`` and ``> FILE`` / ``< FILE`` work as in a shell (``~`` is a HOME of the test's,
+  and ``/tmp/`` a folder of the test's own); lines that are not zenml commands
   (``pip install ...``) are not run, except ``printf 'TEXT' | zenml ...`` (TEXT is its
   standard input).
 
@@ -168,21 +169,35 @@ def matches(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, " ".join(actual.split())) is not None
 
 
-def check_output(command: Command, printed: str) -> None:
-    """Each line shown appears, in order; a table's borders depend on the widths: left out."""
+def missing(shown: list[str], printed: str) -> str | None:
+    """The first line of ``shown`` not printed in order; a table's borders (which depend on
+    the widths) are left out."""
     actual = [line for line in printed.splitlines() if line.strip()]
     position = 0
-    for expected in (line for line in command.output if not BORDER.match(line)):
+    for expected in (line for line in shown if not BORDER.match(line)):
         while position < len(actual) and not matches(expected, actual[position]):
             position += 1
-        assert position < len(actual), (
-            f"`{command.line}` did not print (in this order) {expected!r}:\n{printed}")
+        if position == len(actual):
+            return expected
         position += 1
+    return None
 
 
-def run(zen, home: Path, command: Command, where: str) -> None:
+def check_output(command: Command, stderr: str, stdout: str) -> None:
+    """What the page shows was printed, in order: messages then data, or data then
+    messages (a terminal interleaves the two streams as they come)."""
+    first = missing(command.output, stderr + stdout)
+    if first is not None and missing(command.output, stdout + stderr) is not None:
+        raise AssertionError(
+            f"`{command.line}` did not print (in this order) {first!r}:\n{stderr}{stdout}")
+
+
+def run(zen, sandbox: Path, command: Command, where: str) -> None:
+    """Run one command as a shell would, ``~`` being the test's HOME, and a page's ``/tmp/``
+    the test's own folder (two pages, or two runs, share nothing)."""
     argv, out, into = split(command.line)
     argv = [str(Path(a).expanduser()) if a.startswith("~/") else a for a in argv]
+    argv = [a.replace("/tmp/", f"{sandbox}/") for a in argv]
     stdin = Path(into).expanduser().read_text() if into else None
     piped = PIPED.match(command.line)
     if piped:
@@ -196,22 +211,23 @@ def run(zen, home: Path, command: Command, where: str) -> None:
         target = Path(out).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(result.stdout)
-    check_output(command, result.stderr + result.stdout)
+    check_output(command, result.stderr, result.stdout)
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if any(not b.skip for b in blocks(p))],
                          ids=page_id)
 def test_the_commands_of_the_page_run_as_shown(zen, zen_home, tmp_path, monkeypatch, page):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
+    sandbox = tmp_path / "tmp"
+    sandbox.mkdir()
     for block in blocks(page):
         where = f"{page_id(page)}:{block.lineno}"
         if block.skip:
             continue
         for line in block.setup:
-            run(zen, zen_home, Command(line), f"{where} (setup)")
+            run(zen, sandbox, Command(line), f"{where} (setup)")
         for command in block.commands:
-            run(zen, zen_home, command, where)
+            run(zen, sandbox, command, where)
 
 
 # --- what is not run still names real commands ------------------------------------------------
