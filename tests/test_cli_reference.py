@@ -49,7 +49,7 @@ def test_no_option_shows_clicks_unset_sentinel(reference):
 def test_the_exit_codes_are_stated_once_and_right(reference):
     text = re.sub(r"<[^>]+>", "", reference)
     stated = re.findall(r"Exit codes: [^\n]*", text)
-    assert stated == ["Exit codes: 0 ok, 1 error (one line Error: ... on stderr), 2 usage "
+    assert stated == ["Exit codes: 0 ok, 1 error (one line on stderr), 2 usage "
                       "error (a bad option or argument, an unknown command), 130 interrupted "
                       "(Ctrl-C)."]
     assert "usage errors included" not in text

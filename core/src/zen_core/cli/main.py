@@ -45,7 +45,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: What each exit code means: ``zenml --help`` and the CLI reference say it from here.
 EXIT_CODES = {
     EXIT_OK: "ok",
-    EXIT_ERROR: "error (one line Error: ... on stderr)",
+    EXIT_ERROR: "error (one line on stderr)",
     EXIT_USAGE: "usage error (a bad option or argument, an unknown command)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
