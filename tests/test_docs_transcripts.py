@@ -1,4 +1,5 @@
-"""Every command the documentation shows runs (issue 20): README.md and docs/**/*.md.
+"""Every command the documentation shows runs (issue 20): README.md, each distribution's
+README.md and docs/**/*.md.
 
 Each page runs in a fresh config folder and working folder, its commands in the order
 the page shows them, in-process (click's runner). What a block may hold:
@@ -36,7 +37,8 @@ import click
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted(ROOT.glob("*/README.md")),
+         *sorted(ROOT.glob("plugins/*/README.md")), *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^(\s*)(```+)\s*([\w-]*)\s*$")
 MARK = re.compile(r"^\s*<!-- docs-test: (skip|setup)\b(.*?)(-->)?\s*$")
 SHELL_LANGUAGES = {"", "console", "shell", "sh", "bash"}
