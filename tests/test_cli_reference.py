@@ -60,3 +60,18 @@ def test_the_exit_codes_stated_are_the_ones_zenml_exits_with(zen):
 
     assert "Exit codes: 0 ok, 1 error" in zen("--help").stdout
     usage_error(zen("stack list --no-such-option"))
+
+
+def test_every_page_that_states_exit_codes_agrees_with_the_cli():
+    from zen_core.cli.main import EXIT_CODES
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    pages.remove(ROOT / "docs" / "decisions.md")  # its history of the codes
+    stated = 0
+    for page in pages:
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for sentence in re.findall(r"Exit codes: .*?\.(?= [A-Z`]|$)", text):
+            stated += 1
+            for code, meaning in EXIT_CODES.items():
+                assert f"{code} {meaning.split(' (')[0]}" in sentence, (page.name, sentence)
+    assert stated  # the README states them
