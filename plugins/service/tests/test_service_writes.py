@@ -86,6 +86,16 @@ def test_patch_sets_and_unsets_keys_the_rest_stays(client, store):
     assert response.json["config"] == config
 
 
+def test_patch_changing_the_flavor_keeps_what_the_new_flavor_accepts(client, store):
+    register_kf(client)
+    call(client, "PATCH", KF, {"set": {"synchronous": True, "kubernetes_context": "ctx"}})
+    response = call(client, "PATCH", KF, {"flavor": "vertex", "set": {
+        "location": "europe-west1", "pipeline_root": "gs://b"}})
+    assert response.status_code == 200, response.json
+    assert store.get_component(T.ORCHESTRATOR, "kf").config == {
+        "synchronous": True, "location": "europe-west1", "pipeline_root": "gs://b"}
+
+
 def test_patch_renames_and_stacks_follow(client, store):
     response = call(client, "PATCH", "/api/v1/components/artifact_store/default",
                     {"name": "store2", "set": {"path": "/tmp/elsewhere"}})
