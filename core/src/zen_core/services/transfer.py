@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zen_core.accounts import Permission
+from zen_core.defaults import DEFAULT_STACK  # the default stack's components share its name
 from zen_core.exceptions import (
     AlreadyExistsError,
     InvalidDataError,
@@ -196,6 +197,7 @@ def import_stack(
         store.get_component(ctype, cname)  # must be registered
         members[ctype] = cname
         notes.append(f"Using the registered {ctype.display} '{cname}'.")
+    _default_metadata_store(store, components, members, source, notes)
     components = [c for c in components if c.type not in chosen]
     conflicts: list[str] = []
     with progress(f"Checking the components of stack '{stack_name}'",
@@ -257,6 +259,22 @@ def _check_secrets_present(store: BaseStore, plan: list[Component], carried: lis
             f"(`zenml secret create {missing[0]} -i`).")
 
 
+def _default_metadata_store(store: BaseStore, components: list[Component],
+                            members: dict[ComponentType, str], source: str,
+                            notes: list[str]) -> None:
+    """A file without a metadata store (ZenML's: it has none) the user named none for takes
+    the profile's ``default`` one, if it has one, and says so."""
+    metadata = ComponentType.METADATA_STORE
+    if metadata in members or any(c.type is metadata for c in components):
+        return
+    if _find(store, metadata, DEFAULT_STACK) is None:
+        return  # the missing member is refused below, naming --metadata-store
+    members[metadata] = DEFAULT_STACK
+    notes.append(f"{source} has no metadata store (ZenML has none): using the registered "
+                 f"metadata store '{DEFAULT_STACK}'; name another with --metadata-store "
+                 "NAME.")
+
+
 def _plan_secrets(access: StoreAccess, wanted: list[Secret], notes: list[str]) -> list[Secret]:
     """The secrets of an export to create: those the store lacks. One it holds with the
     same values is reused; with other values, refused (never overwritten)."""
@@ -291,7 +309,12 @@ def _plan_component(access: StoreAccess, component: Component,
     except InvalidDataError as err:
         left_out = omitted.get((component.type, component.name))
         if not left_out:
-            raise
+            option = f"--{component.type.cli_name}"
+            raise InvalidDataError(
+                f"{err.message} Fix the file's {component.type.display} "
+                f"'{component.name}', or use a registered {component.type.display} instead "
+                f"of the file's with {option} NAME (e.g. {option} default)."
+            ) from None
         raise InvalidDataError(
             f"{err.message} The export left out its secret fields ({', '.join(left_out)}): "
             "export again with --include-secrets."
