@@ -257,7 +257,7 @@ def test_the_readmes_secrets_tour_runs_as_shown(zen):
             given = shlex.split(printed)[1].encode().decode("unicode_escape")
         assert command.startswith("zenml ")
         ok(zen(shlex.split(command)[1:], input=given))
-    resolved = yaml.safe_load(ok(zen("stack describe prod --resolve")).stdout)
+    resolved = yaml.safe_load(ok(zen("stack describe secure --resolve")).stdout)
     assert resolved["metadata_store"]["config"]["password"] == "hunter2"
     listed = ok(zen("secret list")).stdout
     assert "password" in listed and "hunter2" not in listed
