@@ -272,3 +272,30 @@ def test_without_the_flavors_rules_a_configuration_is_any_object(tmp_path):
         "/openapi.json").json["components"]["schemas"]
     assert "oneOf" not in schemas["ComponentInput"]
     assert not any(name.startswith("FlavorConfig.") for name in schemas)
+
+
+def test_a_broken_stack_is_the_documented_422(tmp_path):
+    """GET /stacks/{name} of a stack whose stored member is not registered (a hand-edited
+    stacks.yaml): the 422 the spec documents, with the domain's one-line message."""
+    import yaml
+
+    from zen_local_store.store import LocalStore
+    from zen_service.app import create_app
+    from zen_service.testing import add_user_key, bearer
+
+    store = LocalStore(f"file://{tmp_path}/store")
+    store.initialize()
+    register_stack_with_components(store, "prod")
+    key = add_user_key(store, "vi", "viewer")
+    index = tmp_path / "store" / "stacks.yaml"
+    data = yaml.safe_load(index.read_text())
+    data["stacks"]["prod"]["orchestrator"] = "ghost"
+    index.write_text(yaml.safe_dump(data))
+    client = create_app(store).test_client()
+    answer = client.get("/api/v1/stacks/prod", headers=bearer(key))
+    assert answer.status_code == 422
+    assert answer.json == {"error": "DanglingReferenceError", "message": (
+        f"{index}: stack 'prod' names orchestrator 'ghost', which is not registered. "
+        "Fix that file or `zenml stack update prod --orchestrator NAME`.")}
+    spec = client.get("/openapi.json").json["paths"]["/api/v1/stacks/{name}"]["get"]
+    assert "422" in spec["responses"] and "not registered" in spec["description"]

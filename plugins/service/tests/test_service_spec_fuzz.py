@@ -17,9 +17,9 @@ and a batch, whose writes each see the ones before.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -31,7 +31,7 @@ pytestmark = posix_only("the daemon tests")
 
 #: Examples per operation and generation mode: each profile and key stays well under a
 #: minute (the coverage phase adds the boundary cases: limit=0, a missing If-Match...).
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 5
 #: The statuses a valid request may get from the state of the store (see the docstring).
 STATE = ["2XX", "401", "403", "404", "409", "412"]
 #: Operations whose valid requests may break a rule over stored records (422).
@@ -99,9 +99,11 @@ def test_the_service_keeps_its_spec(service, role, tmp_path):
         "--workers", "1", "--no-color",
         "--suppress-health-check", "all", "--report-dir", str(tmp_path / "report"),
     ]
-    started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    took = time.monotonic() - started
     output = (done.stdout + done.stderr).replace(key, "<key>")
     assert done.returncode == 0, output[-20000:]
-    assert took < 60, f"the run took {took:.0f} s: keep it lean\n{output[-3000:]}"
+    # Every operation was tested, none skipped for want of data.
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    assert selected and tested, output[-3000:]
+    assert selected.group(1) == selected.group(2) == tested.group(1), output[-3000:]

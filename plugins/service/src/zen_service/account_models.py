@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 from zen_core.accounts import ROLES
 from zen_core.services.history import MAX_LIMIT
 from zen_core.services.listing import MAX_OFFSET
-from zen_service.models import Name, QueryModel
+from zen_service.models import NAME_IN_PATH, Name, QueryModel
 
 
 class _Strict(BaseModel):
@@ -126,7 +126,7 @@ class EventQuery(QueryModel):
 
 
 class UserPath(BaseModel):
-    name: str = Field(description="The user's name.")
+    name: str = Field(description="The user's name.", json_schema_extra=NAME_IN_PATH)
 
 
 # --- account writes in a batch ----------------------------------------------------------------

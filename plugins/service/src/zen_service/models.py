@@ -280,8 +280,12 @@ class HealthQuery(QueryModel):
                                   description="A random string the answer's proof is for.")
 
 
+#: A name in a path, as documented (a bad one is a 404 or a 422: the domain checks it).
+NAME_IN_PATH = {"pattern": NAME_PATTERN, "minLength": 1, "maxLength": MAX_NAME_LENGTH}
+
+
 class StackPath(BaseModel):
-    name: str = Field(description="The stack's name.")
+    name: str = Field(description="The stack's name.", json_schema_extra=NAME_IN_PATH)
 
 
 class ComponentTypePath(BaseModel):
@@ -290,7 +294,7 @@ class ComponentTypePath(BaseModel):
 
 class ComponentPath(BaseModel):
     type: ComponentType
-    name: str = Field(description="The component's name.")
+    name: str = Field(description="The component's name.", json_schema_extra=NAME_IN_PATH)
 
 
 class IfMatch(BaseModel):

@@ -73,7 +73,8 @@ class SecretList(RootModel[list[Secret]]):
 
 
 class SecretPath(BaseModel):
-    name: str = Field(description="The secret's name.")
+    name: str = Field(description="The secret's name.", json_schema_extra={
+        "pattern": SECRET_NAME_PATTERN, "minLength": 1, "maxLength": MAX_NAME_LENGTH})
 
 
 ExpectedRevision = Annotated[StrictInt | None, Field(default=None, ge=0)]
