@@ -108,6 +108,9 @@ def test_one_record_answers_document_their_etag(document):
         paths["/api/v1/components/{type}/{name}"]["get"]["responses"]["200"],
         paths["/api/v1/components/{type}/{name}"]["patch"]["responses"]["200"],
         paths["/api/v1/components"]["post"]["responses"]["201"],
+        paths["/api/v1/secrets/{name}"]["get"]["responses"]["200"],
+        paths["/api/v1/secrets/{name}"]["patch"]["responses"]["200"],
+        paths["/api/v1/secrets"]["post"]["responses"]["201"],
     ]
     assert all("ETag" in r["headers"] for r in with_etag)
     assert "headers" not in paths["/api/v1/stacks"]["get"]["responses"]["200"]

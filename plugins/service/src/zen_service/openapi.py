@@ -32,7 +32,8 @@ IF_MATCH_SCHEMA = {"type": "string", "anyOf": [{"const": "*"},
                                                 {"pattern": r'^"[0-9]{1,18}"$'}]}
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 #: Answers holding one record (not a list, not a batch) carry its ETag.
-_RECORD_SCHEMAS = {"#/components/schemas/Stack", "#/components/schemas/Component"}
+_RECORD_SCHEMAS = {"#/components/schemas/Stack", "#/components/schemas/Component",
+                   "#/components/schemas/Secret"}
 _ETAG = {
     "description": 'The record\'s revision as an entity tag ("3"): send it back as If-Match.',
     "schema": {"type": "string"},

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt
 
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.secret_records import MAX_KEYS, MAX_VALUE_LENGTH
-from zen_service.models import something_to_change
+from zen_service.models import _InputMeta, something_to_change
 
 SECRET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -36,10 +36,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SecretInput(_Strict):
-    """A secret to create: a name and at least one key."""
+class SecretInput(_InputMeta):
+    """A secret to create: a name and at least one key (a secret as read may come along:
+    its uuid is kept, its revision and times are ignored)."""
 
     name: SecretName
+    uuid: str | None = Field(default=None, max_length=200,
+                             description="Kept if given, generated if omitted.")
     values: Values = Field(json_schema_extra={"minProperties": 1})
 
 
@@ -69,7 +72,8 @@ class Secret(_Strict):
 
 
 class SecretList(RootModel[list[Secret]]):
-    """Secrets sorted by name."""
+    """Every secret, by name, each as a `Secret` (values masked for a user who may not read
+    secrets)."""
 
 
 class SecretPath(BaseModel):

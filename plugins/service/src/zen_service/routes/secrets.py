@@ -51,7 +51,7 @@ def blueprint() -> APIBlueprint:
               summary="Create a secret", description="409: the name is taken. 422: a bad "
               "name or key, no key, a value too long.", openapi_extensions=EDITOR)
     def create_secret(body: SecretInput) -> Response:
-        secrets.create(access(), body.name, body.values)
+        secrets.create(access(), body.name, body.values, uuid=body.uuid)
         return _answer(secrets.visible(access(), body.name), 201)
 
     @api.get("/secrets/<name>", tags=[_TAG], responses={200: Secret, **errors(MISSING, INVALID)},
