@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt
 
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.secret_records import MAX_KEYS, MAX_VALUE_LENGTH
-from zen_service.models import _InputMeta
+from zen_service.models import _InputMeta, something_to_change
 
 SECRET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -22,6 +22,8 @@ SecretName = Annotated[str, Field(
     description="Letters, digits, '_' and '-' (no '.': {{name.key}} refers to a value).",
     examples=["db"], json_schema_extra={"pattern": SECRET_NAME_PATTERN, "minLength": 1,
                                         "maxLength": MAX_NAME_LENGTH})]
+SecretKey = Annotated[str, Field(json_schema_extra={"pattern": KEY_PATTERN,
+                                                   "maxLength": MAX_NAME_LENGTH})]
 Values = Annotated[dict[str, str], Field(
     description="Key -> value. Keys: letters, digits and '_'.", examples=[{"password": "..."}],
     json_schema_extra={"propertyNames": {"pattern": KEY_PATTERN, "maxLength": MAX_NAME_LENGTH},
@@ -41,15 +43,17 @@ class SecretInput(_InputMeta):
     name: SecretName
     uuid: str | None = Field(default=None, max_length=200,
                              description="Kept if given, generated if omitted.")
-    values: Values
+    values: Values = Field(json_schema_extra={"minProperties": 1})
 
 
 class SecretPatch(_Strict):
     """A partial update of a secret, applied atomically: keys to set, keys to unset, a new
     name (refused while components refer to the secret)."""
 
+    model_config = something_to_change(mappings=("set",), lists=("unset",), texts=("name",))
+
     set: Values = Field(default_factory=dict)
-    unset: list[str] = Field(default_factory=list, examples=[["old_password"]])
+    unset: list[SecretKey] = Field(default_factory=list, examples=[["old_password"]])
     name: SecretName | None = Field(default=None, description="A new name.")
 
 
@@ -73,7 +77,8 @@ class SecretList(RootModel[list[Secret]]):
 
 
 class SecretPath(BaseModel):
-    name: str = Field(description="The secret's name.")
+    name: str = Field(description="The secret's name.", json_schema_extra={
+        "pattern": SECRET_NAME_PATTERN, "minLength": 1, "maxLength": MAX_NAME_LENGTH})
 
 
 ExpectedRevision = Annotated[StrictInt | None, Field(default=None, ge=0)]
