@@ -3,8 +3,8 @@
 holds none, on local, SQLite and PostgreSQL profiles.
 
 The no-op commands run interleaved with `zenml stack list` of the same profile (the
-issue: a no-op apply should cost about what one `stack list` does), so the figures are
-ratios of medians, with the paired ratio in the JSON. The applies from empty run on a
+issue: a no-op apply should cost about what one `stack list` does), and each figure is
+the median of the paired per-round ratios (CPU beside it). The applies from empty run on a
 new profile each (a new PostgreSQL database each), made before and deleted after, untimed.
 The full profiles are filled in-process with the domain's own plan and apply, with
 ``os.fsync`` off while filling only (see stores.py).
@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import stores
-from evaluate import Figure, paired_ratio, ratio
+from evaluate import Figure
 from timing import Step, interleave, run_command
 
 from zen_core.client import Client
@@ -58,7 +58,7 @@ def _fill(config: stores.Config, profile: str, path: Path) -> None:
 
 
 def part_apply(ctx) -> tuple[list[str], dict[str, Figure]]:
-    from run import ZENML, cli_step, combined, count, log, ms, series_lines
+    from run import ZENML, cli_figure, cli_step, count, log, ms, series_lines
 
     sizes = SMOKE if ctx.args.smoke else FULL
     components, stacks = sum(sizes[:3]), sizes[3]
@@ -135,13 +135,10 @@ def part_apply(ctx) -> tuple[list[str], dict[str, Figure]]:
         listing = noop[f"zenml stack list, {label}"]
         for prefix, what in (("j-apply", "apply"), ("j-diff", "diff")):
             series = noop[f"zenml {what} (no-op), {label}"]
-            figures[f"{prefix}-{key}"] = Figure(
-                ratio(series.median_s, listing.median_s), combined(series, listing),
-                f"{ms(series)} vs {ms(listing)} (`stack list`)",
-                extra={"paired_ratio": paired_ratio(series.samples_s, listing.samples_s)})
+            figures[f"{prefix}-{key}"] = cli_figure(series, listing, "`stack list`")
         whole = empty[f"zenml apply (from empty), {label}"]
         figures[f"k-{key}"] = Figure(whole.median_s, whole.errors,
-                                     f"median of {copy_runs} run(s): {ms(whole)}")
+                                     f"median of {copy_runs} run(s): {ms(whole.median_s)}")
     lines = series_lines(f"Stacks as code, {count(components)} components + {count(stacks)} "
                          f"stacks: no-op commands, {runs} interleaved rounds after 1 warm-up "
                          "round", data["noop"])

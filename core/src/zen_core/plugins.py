@@ -141,10 +141,13 @@ class PluginManager(pluggy.PluginManager):
         types = self.store_types()
         if name in types:
             return types[name]
-        hint = _KNOWN_STORE_PACKAGES.get(name)
-        if hint:
+        from zen_core.install import STORE_TYPE_DISTRIBUTIONS, install_hint
+
+        distribution = STORE_TYPE_DISTRIBUTIONS.get(name)
+        if distribution:
             raise InvalidDataError(
-                f"Store type '{name}' is not installed: `pip install {hint}` adds it."
+                f"Store type '{name}' is not installed: {distribution} adds it "
+                f"({install_hint(distribution)})."
             )
         raise InvalidDataError(
             f"Unknown store type '{name}'. Choose one of: {', '.join(types) or 'none'}."
@@ -158,14 +161,6 @@ class PluginManager(pluggy.PluginManager):
         raise InvalidDataError(
             f"Unknown {type.display} flavor '{name}'. Choose one of: {choices or 'none'}."
         )
-
-
-#: Store types that first-party packages add, to name the package when missing.
-_KNOWN_STORE_PACKAGES = {
-    "local": "zen-local-store",
-    "sql": "zen-sql-store",
-    "rest": "zen-rest-store",
-}
 
 
 def _record_label(record: Any) -> str:

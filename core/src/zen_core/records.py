@@ -145,7 +145,9 @@ class Flavor:
     have; ``stack_check`` (a callable or a lazy ``"module:function"`` path)
     gets a :class:`StackView` and returns a message when the stack cannot run
     with this flavor. Both run on every stack register and update, and on
-    every component update that changes a stack's members.
+    every component update that changes a stack's members. ``secrets``, if given,
+    names the schema's secret fields, so that listing and masking need not load
+    the schema (and pydantic); a test checks the built-in flavors' against theirs.
     """
 
     type: ComponentType
@@ -154,6 +156,7 @@ class Flavor:
     description: str = ""
     requires: tuple[ComponentType, ...] = ()
     stack_check: str | StackCheck | None = None
+    secrets: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", ComponentType.parse(self.type))
@@ -163,6 +166,8 @@ class Flavor:
                                tuple(ComponentType.parse(t) for t in self.requires))
         except InvalidDataError as err:
             raise PluginError(f"Flavor '{self.name}' requires {err.message}") from None
+        if self.secrets is not None:
+            object.__setattr__(self, "secrets", tuple(self.secrets))
 
     def load_model(self) -> type[BaseModel]:
         return load_object(self.config_model)
