@@ -46,7 +46,8 @@ says the same thing.
 **Prove it** with the contract suite: in your tests, subclass
 :class:`StoreContract` (imported from here, it brings pytest in only then; so do
 its helpers :func:`open_store`, :func:`run_concurrently`, :func:`run_and_kill`,
-and :func:`skip_or_fail` with :data:`REQUIRE_SERVERS` for a store on a server)
+and :func:`skip_or_fail` with :data:`REQUIRE_SERVERS` for a store on a server;
+hooks are tested in-process with ``reset_plugin_manager(plugin_manager_with({...}))``)
 and give it two fixtures, ``store`` (a fresh, empty, initialized store) and
 ``store_opener`` (how another process opens the same store: a picklable
 zero-argument callable)::
@@ -118,6 +119,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "zen_core.testing.contract": ("StoreContract",),
     "zen_core.testing.processes": ("open_store", "run_concurrently", "run_and_kill"),
     "zen_core.testing.require": ("skip_or_fail", "REQUIRE_SERVERS"),
+    "zen_core.plugins": ("plugin_manager_with", "reset_plugin_manager"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -94,17 +94,13 @@ class StoreType:
     #: Whether the store connects over TLS and so takes a CA certificate and the choice
     #: not to check certificates (``profile create --ca-cert FILE`` / ``--insecure``).
     uses_tls: bool = False
-    #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
-    registers_default_stack: bool = True
-    #: Whether the store checks roles on its own side (a service checks its keys' users):
-    #: then the domain layer does not check them again locally.
-    authorizes: bool = False
+    #: The store is a client of a zen service (the ``rest`` store): the service checks
+    #: roles on its side (its keys' users), already has its ``default`` stack, and may
+    #: not itself be served (one service in front of another). See the properties below.
+    remote: bool = False
     #: Whether registering that stack is reported line by line ("Registered stack ...").
     #: The user guide shows a new ``sql`` profile without those lines.
     reports_default_stack: bool = True
-    #: Whether a zen service may serve a profile of this type (not a store that is itself
-    #: a client of a service: serving it would put one service in front of another).
-    servable: bool = True
     #: The plugin that gave this record, "name (distribution version)" (set by zen).
     provider: str | None = _provider_field()
 
@@ -112,6 +108,22 @@ class StoreType:
         _check_record_name("store type", self.name)
         if not self.store_class:
             raise PluginError(f"Store type '{self.name}' names no store class.")
+
+    # --- what ``remote`` means, each where zen asks it ------------------------------
+    @property
+    def authorizes(self) -> bool:
+        """The store checks roles on its own side: the domain layer does not again."""
+        return self.remote
+
+    @property
+    def registers_default_stack(self) -> bool:
+        """A new, empty store gets the ``default`` stack (a shared service has one)."""
+        return not self.remote
+
+    @property
+    def servable(self) -> bool:
+        """A zen service may serve a profile of this type."""
+        return not self.remote
 
     def load_class(self) -> type[BaseStore]:
         return _load(self.store_class, f"store type '{self.name}'", self.provider)
