@@ -145,3 +145,11 @@ def test_errors_map_back_from_their_names():
 
     assert e.error_class("ComponentNotFoundError") is e.ComponentNotFoundError
     assert e.error_class("SomethingElse") is e.ZenError
+
+
+def test_a_remote_store_is_one_trait():
+    remote = StoreType(name="far", description="d", store_class="x:Y", remote=True)
+    near = StoreType(name="near", description="d", store_class="x:Y")
+    assert (remote.authorizes, remote.registers_default_stack, remote.servable) == \
+        (True, False, False)
+    assert (near.authorizes, near.registers_default_stack, near.servable) == (False, True, True)

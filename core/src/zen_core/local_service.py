@@ -35,6 +35,13 @@ def is_local_host(host: str | None) -> bool:
     return (host or "") in LOCAL_HOSTS
 
 
+def probe_host(host: str) -> str:
+    """The address to reach a service bound to ``host`` from this machine."""
+    if host in WILDCARDS:
+        return "::1" if host == "::" else "127.0.0.1"
+    return host
+
+
 def instance_id(instance: str) -> str:
     """The public id of a run (``/health``'s ``instance``), which does not reveal its secret."""
     return hashlib.sha256(b"zen-service-instance:" + instance.encode()).hexdigest()[:16]

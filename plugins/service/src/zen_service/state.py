@@ -36,13 +36,13 @@ from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.fileio import write_text_atomic
 from zen_core.local_service import (
     STATE_FILE,
-    WILDCARDS,
     instance_id,
     instance_proof,
     is_local_host,
+    probe_host,
 )
 
-__all__ = ["STATE_FILE", "instance_id", "instance_proof", "is_local_host"]
+__all__ = ["STATE_FILE", "instance_id", "instance_proof", "is_local_host", "probe_host"]
 LOG_FILE = "service.log"
 SERVICE_NAME = "zen_service"
 #: A word of the daemon's command line, to tell our process from a reused pid.
@@ -144,13 +144,6 @@ def display_url(host: str, port: int, https: bool = False) -> str:
     elif ":" in host:
         host = f"[{host}]"
     return f"{'https' if https else 'http'}://{host}:{port}/"
-
-
-def probe_host(host: str) -> str:
-    """The address to reach a service bound to ``host`` from this machine."""
-    if host in WILDCARDS:
-        return "::1" if host == "::" else "127.0.0.1"
-    return host
 
 
 # --- processes ------------------------------------------------------------------------
