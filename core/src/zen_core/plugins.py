@@ -275,7 +275,7 @@ class PluginManager(pluggy.PluginManager):
         for impl in self.hook.zen_status.get_hookimpls():
             info = self._info(impl.plugin_name)
             if not any(c.kind == "status" for c in info.contributions):
-                info.contributions.append(Contribution("status", "report"))
+                info.contributions.append(Contribution("status", "row"))
         return list(self.infos.values())
 
     # --- look-ups with helpful errors --------------------------------------------

@@ -134,8 +134,8 @@ def _summary(contributions: list[str]) -> str:
     for c in contributions:
         kind, _, name = c.rpartition(" ")
         groups.setdefault(kind, []).append(name)
-    return "\n".join(f"{kind}{'es' if kind.endswith('s') else 's'}: {', '.join(names)}"
-                     for kind, names in groups.items()) or "-"
+    return "\n".join("zenml status: a row" if kind == "status" else
+                     f"{kind}s: {', '.join(names)}" for kind, names in groups.items()) or "-"
 
 
 @click.command(epilog=examples("zenml version", "zenml version -o json"))
