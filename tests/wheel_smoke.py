@@ -161,7 +161,7 @@ def run(name: str) -> None:
             sqlite_profile(zenml, Path(folder))
         else:
             refused = zenml("profile", "create", "--store-type", "sql", "nosql", code=1)
-            check("pip install zen-sql-store" in refused.stderr, refused.stderr)
+            check("--find-links WHEELHOUSE zen-sql-store" in refused.stderr, refused.stderr)
             print("ok  without zen-sql-store, a sql profile names the package to install")
         if name == "all":
             service_and_rest_profile(zenml)

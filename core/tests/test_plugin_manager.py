@@ -84,7 +84,7 @@ def test_unknown_names_list_the_choices_and_name_the_package(manager):
     register(manager, "one", zen_store_types=lambda: [memory_store()])
     with pytest.raises(InvalidDataError, match="Choose one of: memory"):
         manager.store_type("nope")
-    with pytest.raises(InvalidDataError, match="pip install zen-sql-store"):
+    with pytest.raises(InvalidDataError, match=r"pip install \./plugins/sql_store"):
         manager.store_type("sql")
     with pytest.raises(InvalidDataError, match=r"Choose one of: .*kubeflow"):
         manager.flavor(ComponentType.ORCHESTRATOR, "nope")

@@ -285,10 +285,13 @@ class PluginManager(pluggy.PluginManager):
             return types[name]
         if ("store type", name) in self.conflicts:
             raise PluginError(self.conflict_message("store type", name))
-        hint = _KNOWN_STORE_PACKAGES.get(name)
-        if hint:
+        from zen_core.install import STORE_TYPE_DISTRIBUTIONS, install_hint
+
+        distribution = STORE_TYPE_DISTRIBUTIONS.get(name)
+        if distribution:
             raise InvalidDataError(
-                f"Store type '{name}' is not installed: `pip install {hint}` adds it."
+                f"Store type '{name}' is not installed: {distribution} adds it "
+                f"({install_hint(distribution)})."
             )
         raise InvalidDataError(
             f"Unknown store type '{name}'. Choose one of: {', '.join(types) or 'none'}."
@@ -304,14 +307,6 @@ class PluginManager(pluggy.PluginManager):
         raise InvalidDataError(
             f"Unknown {type.display} flavor '{name}'. Choose one of: {choices or 'none'}."
         )
-
-
-#: Store types that first-party packages add, to name the package when missing.
-_KNOWN_STORE_PACKAGES = {
-    "local": "zen-local-store",
-    "sql": "zen-sql-store",
-    "rest": "zen-rest-store",
-}
 
 
 def _why(err: BaseException) -> str:

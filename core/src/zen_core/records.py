@@ -183,7 +183,9 @@ class Flavor:
     have; ``stack_check`` (a callable or a lazy ``"module:function"`` path)
     gets a :class:`StackView` and returns a message when the stack cannot run
     with this flavor. Both run on every stack register and update, and on
-    every component update that changes a stack's members.
+    every component update that changes a stack's members. ``secrets``, if given,
+    names the schema's secret fields, so that listing and masking need not load
+    the schema (and pydantic); a test checks the built-in flavors' against theirs.
     """
 
     type: ComponentType
@@ -192,6 +194,7 @@ class Flavor:
     description: str = ""
     requires: tuple[ComponentType, ...] = ()
     stack_check: str | StackCheck | None = None
+    secrets: tuple[str, ...] | None = None
     #: The plugin that gave this record, "name (distribution version)" (set by zen).
     provider: str | None = _provider_field()
 
@@ -203,6 +206,8 @@ class Flavor:
                                tuple(ComponentType.parse(t) for t in self.requires))
         except InvalidDataError as err:
             raise PluginError(f"Flavor '{self.name}' requires {err.message}") from None
+        if self.secrets is not None:
+            object.__setattr__(self, "secrets", tuple(self.secrets))
 
     def load_model(self) -> type[BaseModel]:
         return _load(self.config_model, f"{self.type.display} flavor '{self.name}'",

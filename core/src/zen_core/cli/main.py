@@ -42,6 +42,14 @@ CORE_COMMANDS: dict[str, str] = {
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: What each exit code means: ``zenml --help`` and the CLI reference say it from here.
+EXIT_CODES = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "error (one line on stderr)",
+    EXIT_USAGE: "usage error (a bad option or argument, an unknown command)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+EXIT_CODES_TEXT = "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
 
 
 class ZenGroup(click.Group):
@@ -154,6 +162,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 @click.group(
     cls=ZenGroup,
+    help=f"zen: manage ML stacks and the profiles that keep them.\n\n{EXIT_CODES_TEXT}",
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=examples(
         "zenml status",
@@ -163,10 +172,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 )
 @click.version_option(__version__, prog_name="zen")
 def cli() -> None:
-    """zen: manage ML stacks and the profiles that keep them.
-
-    Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
-    """
+    pass
 
 
 cli.params.extend(global_options())
