@@ -8,6 +8,7 @@ back-end it names, the test skips, and fails under ZEN_REQUIRE_PLUGINS=1 (CI).""
 
 from __future__ import annotations
 
+import os
 import py_compile
 import site
 import subprocess
@@ -38,10 +39,13 @@ def test_the_rendered_plugin_installs_and_passes_its_tests(zen, zen_home, tmp_pa
         [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
          "--no-index", "-e", str(plugin)], capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    users_config = tmp_path / "users-config"  # the author's own zen: its tests leave it alone
     tests = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(plugin)],
-                           capture_output=True, text=True, cwd=plugin, timeout=300)
+                           capture_output=True, text=True, cwd=plugin, timeout=300,
+                           env={**os.environ, "ZENML_CONFIG_PATH": str(users_config)})
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout
+    assert not users_config.exists()
 
 
 def test_the_files_it_writes(zen, zen_home, tmp_path):

@@ -10,7 +10,7 @@ from zen_core.cli.options import examples
 from zen_core.plugin_template import KINDS
 
 
-@click.group()
+@click.group(epilog=examples("zenml plugin init my-plugin"))
 def plugin() -> None:
     """Write new plugins (`zenml plugins` lists the installed ones)."""
 
