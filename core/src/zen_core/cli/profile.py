@@ -14,10 +14,10 @@ from zen_core.cli.output import (
     info,
     output_option,
     print_table,
+    warning,
 )
 from zen_core.client import Client
 from zen_core.config import Profile
-from zen_core.exceptions import StoreUnavailableError
 from zen_core.records import mask_url_password
 
 
@@ -37,22 +37,24 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
     }
 
 
-def _effective_stack(client: Client) -> str | None:
-    """The effective stack; the recorded one if the store cannot be read (its profile can
-    still be listed, switched from and deleted)."""
+def _effective_profile(client: Client) -> str | None:
+    """The name of the profile in effect, None if there is none (a stale global choice)."""
+    from zen_core.exceptions import ProfileNotFoundError
+
     try:
-        return client.active_stack_name
-    except StoreUnavailableError:
-        return client.profile.active_stack
+        return client.profile.name
+    except ProfileNotFoundError:
+        return None
 
 
 def _data_of(client: Client, name: str) -> dict:
-    """``profile list``'s shape for one profile."""
+    """``profile list``'s shape for one profile. No store is read: the active stack is the
+    one the choices record (a stale one is repaired by the next command that reads it)."""
     from zen_core.services.profiles import store_url
 
     p = client.config.get_profile(name)
-    active = p.name == client.profile.name
-    stack = _effective_stack(client) if active else p.active_stack
+    active = p.name == _effective_profile(client)
+    stack = client.context.stack_choice(None).name if active else p.active_stack
     return _profile_data(p, store_url(client.config, p), active, stack)
 
 
@@ -114,7 +116,7 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
            token_stdin: bool, ca_cert: str | None, insecure: bool, output_format: str) -> None:
     """Create a profile (it is not activated)."""
     token = _token(token, token_stdin)
-    client = make_client()
+    client = make_client(store=False)
     client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
                           insecure=insecure)
     _warn_if_insecure(name, insecure)
@@ -125,7 +127,7 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
 @output_option
 def list_profiles(output_format: str) -> None:
     """List profiles in the order they were created; 👉 marks the active one."""
-    client = make_client()
+    client = make_client(store=False)
     rows = [_data_of(client, name) for name in client.config.profiles]
     if emit_data(rows, output_format):
         return
@@ -146,7 +148,7 @@ def list_profiles(output_format: str) -> None:
 @output_option
 def set_profile(name: str, global_: bool, output_format: str) -> None:
     """Activate a profile: in the repository when inside one, else globally."""
-    client = make_client()
+    client = make_client(store=False)
     scope, changed = client.set_profile(name, global_=global_)
     where = "global " if scope == "global" and global_ else ""
     if not changed:
@@ -160,7 +162,7 @@ def set_profile(name: str, global_: bool, output_format: str) -> None:
 @output_option
 def get(output_format: str) -> None:
     """Show the active profile."""
-    client = make_client(announce=False)
+    client = make_client(announce=False, store=False)
     data = {"name": client.profile.name, "scope": client.profile_scope}
     if not emit_data(data, output_format):
         click.echo(f"Active profile is: {data['name']}")
@@ -171,7 +173,7 @@ def get(output_format: str) -> None:
 @output_option
 def describe(name: str | None, output_format: str) -> None:
     """Show a profile's configuration (default: the active one)."""
-    client = make_client()
+    client = make_client(store=False)
     data = _data_of(client, name or client.profile.name)
     if emit_data(data, output_format):
         return
@@ -203,9 +205,11 @@ def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
     """
     from zen_core.services.deletion import profile_deletion
 
-    client = make_client()
+    client = make_client(store=False)
     plan = profile_deletion(client.context, name)
     data = _data_of(client, name)
+    if plan.unchecked:
+        warning(plan.unchecked)
     if dry_run:
         _dry_run(plan.plan, data, output_format)
         return
@@ -231,7 +235,7 @@ def rename(old: str, new: str, output_format: str) -> None:
     A store in the profile's own folder moves with it; a store elsewhere (--url) stays.
     Other repositories that chose OLD fall back to the global profile when next used.
     """
-    client = make_client()
+    client = make_client(store=False)
     client.rename_profile(old, new)
     emit_result(f"Profile '{old}' renamed to '{new}'.", _data_of(client, new), output_format)
 
@@ -308,7 +312,7 @@ def copy(source: str, target: str, store_type: str, url: str | None, token: str 
     from zen_core.services.transfer import copy_profile
 
     token = _token(token, token_stdin)
-    client = make_client()
+    client = make_client(store=False)
     profile, notes = copy_profile(client.config, source, target, store_type, url=url,
                                   token=token, dry_run=dry_run, progress=client.progress,
                                   ca_cert=ca_cert, insecure=insecure)

@@ -8,12 +8,18 @@ effect of reading the configuration.
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zen_core.config import GlobalConfig, Profile
 from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK, default_stack_components
-from zen_core.exceptions import InvalidDataError, ProfileExistsError, ZenError
+from zen_core.exceptions import (
+    InvalidDataError,
+    ProfileExistsError,
+    ProfileNotFoundError,
+    ZenError,
+)
 from zen_core.fileio import cannot, inside, locked
 from zen_core.names import check_name
 from zen_core.services.access import Reporter, quiet
@@ -173,9 +179,24 @@ def check_new(config: GlobalConfig, name: str, store_type: str | None = None,
                                "no certificate at all.")
     profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token,
                       store_ca_cert=_ca_file(ca_cert) if ca_cert else None,
-                      store_insecure=insecure)
+                      store_insecure=insecure, identity=str(uuid.uuid4()))
     profile.store_url = store_url(config, profile)
     return profile
+
+
+def identity_of(config: GlobalConfig, name: str) -> str:
+    """The profile's identity (``Profile.identity``), given to it now if it has none (a
+    profile from ZenML 0.7 or an older zen): what a repository records besides the name."""
+    profile = config.get_profile(name)
+    if profile.identity:
+        return profile.identity
+    with config.edit() as data:
+        entry = (data.get("profiles") or {}).get(name)
+        if not isinstance(entry, dict):
+            config.get_profile(name)  # deleted meanwhile: raises
+            raise ProfileNotFoundError(f"Profile '{name}' does not exist.")
+        identity = entry.setdefault("profile_id", str(uuid.uuid4()))
+    return str(identity)
 
 
 def owns_store(config: GlobalConfig, profile: Profile) -> bool:
