@@ -10,7 +10,6 @@ from zen_core.cli.options import PROFILE, STACK
 from zen_core.cli.output import info, warning
 from zen_core.client import Client
 
-
 #: ``ctx.meta`` key: the effective store's failure at start, and the way round it.
 STORE_PROBLEM = "zen.store_problem"
 

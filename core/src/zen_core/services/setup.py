@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from zen_core.config import GlobalConfig
 from zen_core import env
+from zen_core.config import GlobalConfig
 from zen_core.context import ENVIRONMENT, NAMED_PROFILE, Context
 from zen_core.exceptions import STORE_FAILURES, ProfileNotFoundError, ZenError
 from zen_core.repository import REPOSITORY_DIR, Repository
