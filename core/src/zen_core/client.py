@@ -62,7 +62,7 @@ class Client:
         self.named_profile, self.named_stack = profile, stack
         self.config = GlobalConfig(config_directory)
         self._root = find_repository_root(cwd)
-        self._stores, self.store_problem = profiles.OpenStores(self.config, report), None
+        self._stores, self.store_problem = profiles.OpenStores(self.config, report, warn), None
         self._forget()
 
     def prepare(self, store: bool = True) -> Client:

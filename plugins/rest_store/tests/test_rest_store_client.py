@@ -195,8 +195,13 @@ def test_which_token_is_sent(stub, zen_home, monkeypatch):
     monkeypatch.setenv("ZENML_STORE_TOKEN", "from-env")
     RestStore(stub.url, opener).list_stacks()
     RestStore(stub.url, StoreContext(token="explicit", config_directory=zen_home)).list_stacks()
+    # The environment wins over a profile's stored key (as AWS_* variables do)...
+    RestStore(stub.url, StoreContext(token="stored", profile="p")).list_stacks()
+    monkeypatch.delenv("ZENML_STORE_TOKEN")
+    RestStore(stub.url, StoreContext(token="stored", profile="p")).list_stacks()  # ...if set
     assert [r["auth"] for r in stub.requests] == [
-        "Bearer from-state", "Bearer from-env", "Bearer explicit"]
+        "Bearer from-state", "Bearer from-env", "Bearer explicit", "Bearer from-env",
+        "Bearer stored"]
 
 
 def test_the_local_token_is_looked_for_in_the_contexts_config_folder(stub, zen_home, tmp_path):

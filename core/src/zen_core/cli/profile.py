@@ -1,4 +1,4 @@
-"""``zenml profile``: create, list, set, get, describe, rename, copy, delete, explain."""
+"""``zenml profile``: create, update, list, set, get, describe, rename, copy, delete, explain."""
 
 from __future__ import annotations
 
@@ -121,6 +121,35 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
                           insecure=insecure)
     _warn_if_insecure(name, insecure)
     emit_result(f"Profile '{name}' successfully created.", _data_of(client, name), output_format)
+
+
+@profile.command(epilog=examples(
+    "zenml profile update remote --token-stdin < key.txt",
+    "zenml profile update remote --ca-cert ca.pem",
+    "zenml profile update remote --url https://zen.example.com",
+))
+@click.argument("name", shell_complete=complete_profiles)
+@click.option("--url", "-u", default=None, help="Where its store lives from now on.")
+@click.option("--token-stdin", is_flag=True,
+              help="Read its new access token from standard input (never from the command "
+                   "line: it would show in the shell history and the process list).")
+@_ca_cert_option
+@output_option
+def update(name: str, url: str | None, token_stdin: bool, ca_cert: str | None,
+           output_format: str) -> None:
+    """Give a profile a new access token, CA certificate or store URL.
+
+    Its store is not contacted: a profile whose key was revoked or expired, or whose CA
+    file went away, is mended this way; the next command that uses it tells whether the
+    store accepts it.
+    """
+    from zen_core.services.profiles import update as update_profile
+
+    token = _token(None, token_stdin)
+    client = make_client(store=False)
+    _, changed = update_profile(client.config, name, url=url, token=token, ca_cert=ca_cert)
+    emit_result(f"Profile '{name}' updated: {', '.join(changed)}.", _data_of(client, name),
+                output_format)
 
 
 @profile.command("list", epilog=examples("zenml profile list", "zenml profile list -o json"))
