@@ -428,3 +428,18 @@ def test_a_client_with_its_own_config_folder_finds_its_service_token(tmp_path, m
                               url=f"http://127.0.0.1:{state.port}")
         remote = Client(config_directory=config, cwd=tmp_path, profile="remote")
         assert [s.name for s in remote.list_stacks()] == ["default"]
+
+
+def test_a_service_that_never_answers_costs_one_timeout(stub, zen, monkeypatch):
+    """The CLI's first-run checks and the command itself used to wait one each (20 s where
+    the message said 10 s): the command now fails on the first."""
+    from zen_core.testing.cli import failed, ok
+
+    ok(zen(f"profile create stubbed --type rest --url {stub.url} --token t"))
+    monkeypatch.setattr(store_module, "READ_TIMEOUT", 0.3)
+    stub.delay = 1.0
+    stub.requests.clear()
+    monkeypatch.setenv("ZENML_ACTIVATED_PROFILE", "stubbed")
+    error = failed(zen("stack list"))
+    assert "no answer within 0.3 s" in error
+    assert len(stub.requests) == 1

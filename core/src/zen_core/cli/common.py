@@ -20,7 +20,7 @@ def make_client(announce: bool = True, store: bool = True) -> Client:
     ``store=False`` is for commands that manage profiles: they open no profile's store
     unless they must, and work with no profile in effect (a stale global choice)."""
     from zen_core.cli.progress import cli_progress
-    from zen_core.exceptions import ProfileNotFoundError
+    from zen_core.exceptions import ProfileNotFoundError, StoreUnavailableError
     from zen_core.services.setup import way_round
 
     ctx = click.get_current_context(silent=True)
@@ -34,12 +34,15 @@ def make_client(announce: bool = True, store: bool = True) -> Client:
             raise
         warning(err.message)
         return client
-    if client.store_problem is not None:
-        meta[STORE_PROBLEM] = (str(client.store_problem), way_round(client.context))
     if announce:
         if client.repository is None:
             info("Running without an active repository root.")
         info(f"Running with active profile: '{profile}' ({scope})")
+    if client.store_problem is not None:
+        meta[STORE_PROBLEM] = (str(client.store_problem), way_round(client.context))
+        if store and isinstance(client.store_problem, StoreUnavailableError):
+            # The command needs that store: asking again would cost a second time-out.
+            raise client.store_problem
     return client
 
 

@@ -265,9 +265,11 @@ class RestStore(BaseStore):
             reason = "unknown host"
         else:
             reason = f"{type(err).__name__}"
+        fix = (f" (`zenml profile update {self.context.profile} --url URL`)"
+               if self.context.profile else "")
         return StoreUnavailableError(
             f"Cannot reach the zen service at {self.url} ({reason}). Is it running? "
-            "Check with `zenml service status` on its machine, or fix the profile's URL."
+            f"Check with `zenml service status` on its machine, or fix the profile's URL{fix}."
         )
 
     def _tls_failure(self, text: str) -> StoreUnavailableError:
