@@ -160,6 +160,7 @@ def check_profile_deletable(context: Context, name: str) -> None:
     environment: a profile named for one command protects nothing)."""
     context = context.without_named()
     context.config.get_profile(name)
+    profiles.check_not_in_use(context.config, name)
     try:
         effective = context.profile
     except ProfileNotFoundError:  # no profile in effect (a stale global choice)

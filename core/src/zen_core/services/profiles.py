@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zen_core.config import GlobalConfig, Profile
 from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK, default_stack_components
 from zen_core.exceptions import (
+    InUseError,
     InvalidDataError,
     ProfileExistsError,
     ProfileNotFoundError,
@@ -251,11 +252,20 @@ def owns_store(config: GlobalConfig, profile: Profile) -> bool:
     return store_url(config, profile) == default
 
 
+def check_not_in_use(config: GlobalConfig, name: str) -> None:
+    """Refuse to rename or delete a profile a plugin uses (a running service serves it:
+    its clients would be left with no store), naming what to run first."""
+    reason = _plugins().profile_in_use(config.directory, name)
+    if reason:
+        raise InUseError(reason)
+
+
 def rename(config: GlobalConfig, old: str, new: str) -> Profile:
     """Rename a profile; its own folder (and a store in it) moves along, the global choice
     follows. A repository's choice follows through :func:`.choices.follow_profile_rename`."""
     check_name(new, "profile name")
     config.get_profile(old)  # raises if unknown
+    check_not_in_use(config, old)
     if old == new or config.has_profile(new):
         raise ProfileExistsError(f"Profile '{new}' already exists.")
     with locked(config.directory / "create-profile"):

@@ -1,4 +1,5 @@
-"""Adds ``zenml service``. Imported on every command, so it imports nothing heavy."""
+"""Adds ``zenml service``, and keeps a served profile from being renamed or deleted.
+Imported on every command, so it imports nothing heavy."""
 
 from __future__ import annotations
 
@@ -10,3 +11,10 @@ def zen_register_commands(cli):
     from zen_service.cli import service
 
     cli.add_command(service)
+
+
+@hookimpl
+def zen_profile_in_use(config_directory, profile):
+    from zen_service.state import serving
+
+    return serving(config_directory, profile)
