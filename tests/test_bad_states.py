@@ -101,3 +101,43 @@ def test_a_repository_written_before_profile_ids_still_loads(zen, tmp_path, monk
     monkeypatch.chdir(repo)
     status = json.loads(ok(zen("status -o json")).stdout)
     assert status["profile"] == {"name": "default", "scope": "local"}
+
+
+# --- smaller ways out (issue 20's "Smaller") ---------------------------------------------
+@pytest.mark.parametrize("command", [
+    "stack register s1 -o json -m default -a default",
+    "stack update default -o yaml",
+])
+def test_dash_o_json_names_an_orchestrator_and_the_error_says_so(zen, command):
+    ok(zen("profile list"))
+    error = failed(zen(command))
+    assert "Here -o is --orchestrator" in error and "`--output " in error
+
+
+def test_dash_o_json_on_import_says_so_too(zen, tmp_path):
+    ok(zen("profile list"))
+    exported = tmp_path / "default.yaml"
+    ok(zen(f"stack export default {exported}"))
+    error = failed(zen(f"stack import {exported} --name again -o json"))
+    assert "`--output json`" in error
+
+
+def test_a_component_used_by_several_stacks_says_stacks(zen):
+    ok(zen("profile list"))
+    ok(zen("stack register s1 -o default -m default -a default"))
+    error = failed(zen("orchestrator delete default"))
+    assert "used by stacks 'default', 's1'. Remove it from those stacks" in error
+
+
+def test_profile_explain_has_no_trailing_spaces_in_a_pipe(zen_process, zen_home):
+    explained = ok(zen_process("profile explain"))
+    assert explained.stdout.strip()
+    assert all(line == line.rstrip() for line in explained.stdout.splitlines())
+
+
+def test_init_leaves_no_lock_file_in_the_repository(zen, tmp_path, monkeypatch):
+    repo = tmp_path / "work" / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    ok(zen("init"))
+    assert sorted(p.name for p in (repo / ".zen").iterdir()) == ["config.yaml"]

@@ -109,8 +109,11 @@ class Repository:
         zen_dir = root / REPOSITORY_DIR
         if zen_dir.exists():
             raise InvalidDataError(f"Found existing ZenML repository at path '{root}'.")
-        zen_dir.mkdir(parents=True)
-        repo = cls(root)
-        repo.set_active(profile=profile, stack=stack, clear_stack=stack is None,
-                        profile_id=profile_id)
-        return repo
+        zen_dir.mkdir(parents=True)  # exclusive: a second init at once fails here
+        # NOTE: no lock (set_active's would leave .zen/config.yaml.lock behind in a folder
+        # people commit): nobody else writes into a folder this process just made.
+        data = {"active_profile_name": profile, "active_stack_name": stack}
+        if profile_id:
+            data["active_profile_id"] = profile_id
+        write_text_atomic(zen_dir / "config.yaml", dump_yaml_as_json(data), mode=0o644)
+        return cls(root)

@@ -69,6 +69,14 @@ def test_a_profile_with_a_revoked_key_can_be_deleted(zenml, remote):
     assert "remote" not in ok(zenml("profile list")).stdout
 
 
+def test_profile_describe_shows_the_keys_user(zenml, remote):
+    described = ok(zenml("profile describe remote -o json"))
+    assert '"active_user": "alice"' in described.stdout
+    revoke_all(zenml)
+    told = ok(zenml("profile describe remote"))  # a refused key: said, not fatal
+    assert "unknown" in told.stdout and "not valid" in told.stderr
+
+
 def test_the_token_never_goes_on_the_command_line(zenml, remote):
     assert failed(zenml("profile update remote --token zen_x"), exit_code=2)
 

@@ -204,6 +204,7 @@ def describe(name: str | None, output_format: str) -> None:
     """Show a profile's configuration (default: the active one)."""
     client = make_client(store=False)
     data = _data_of(client, name or client.profile.name)
+    data["active_user"] = _user_of(client, data["name"], data["active_user"])
     if emit_data(data, output_format):
         return
     print_table(
@@ -245,6 +246,24 @@ def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
     confirm_deletion(plan.question, yes)
     client.delete_profile(name)
     emit_result(f"Deleted profile '{name}'.", data, output_format)
+
+
+def _user_of(client: Client, name: str, recorded: str) -> str:
+    """Whom profile ``name`` acts as: for a store that authorizes on its side (a service),
+    the key's user as the store knows it (as ``zenml whoami`` says), read from the store;
+    if it cannot be read, ``unknown``, with a warning saying why."""
+    from zen_core.exceptions import STORE_FAILURES
+    from zen_core.plugins import get_plugin_manager
+    from zen_core.services.authz import identity_of_profile
+
+    profile = client.config.get_profile(name)
+    if not get_plugin_manager().store_type(profile.store_type).authorizes:
+        return recorded
+    try:
+        return identity_of_profile(client.access_of(name), profile).name
+    except STORE_FAILURES as err:
+        warning(f"Could not ask the store of profile '{name}' whose key it uses: {err}")
+        return "unknown"
 
 
 def _dry_run(plan: str, data: dict, output_format: str) -> None:
@@ -315,7 +334,13 @@ def explain() -> None:
     from zen_core.cli.output import no_color
 
     plain = no_color()
-    Console(color_system=None if plain else "auto", no_color=plain).print(Markdown(EXPLAIN))
+    console = Console(color_system=None if plain else "auto", no_color=plain)
+    with console.capture() as captured:
+        console.print(Markdown(EXPLAIN))
+    text = captured.get()
+    if not console.is_terminal:  # rich pads each line to the width: no trailing spaces in a pipe
+        text = "".join(line.rstrip() + "\n" for line in text.splitlines())
+    click.echo(text, nl=False)
 
 
 @profile.command(epilog=examples(
