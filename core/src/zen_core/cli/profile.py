@@ -229,9 +229,12 @@ def describe(name: str | None, output_format: str) -> None:
 @dry_run_option
 @output_option
 def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
-    """Delete a profile and its own store folder (not an active one).
+    """Delete a profile and its own store folder (not an active one, nor one a running
+    zen service serves).
 
-    On a terminal it asks first, saying how many stacks and components go with it.
+    On a terminal it asks first, saying how many stacks and components go with it. A
+    store that cannot be reached or read (a revoked key, a broken file) does not stop it:
+    it says what it could not count, and deletes.
     """
     from zen_core.services.deletion import profile_deletion
 
@@ -281,7 +284,8 @@ def rename(old: str, new: str, output_format: str) -> None:
     """Rename a profile; the global choice and this repository's follow it.
 
     A store in the profile's own folder moves with it; a store elsewhere (--url) stays.
-    Other repositories that chose OLD fall back to the global profile when next used.
+    Other repositories that chose OLD follow it too (they record its identity). Refused
+    while a running zen service serves it (`zenml service down` first).
     """
     client = make_client(store=False)
     client.rename_profile(old, new)
