@@ -1,20 +1,18 @@
-"""The targets of issues 12 and 21 and how a figure is judged against one: no timing here.
+"""How a figure is judged against its target (targets.py): no timing here.
 
 Everything in this module is pure (figures in, verdicts out), so that
 ``tests/test_benchmarks.py`` can check the judging on made-up figures:
 
-* :data:`TARGETS`: every target of issue 12's table, one row per figure (the
-  service's targets once per number of clients), and issue 21's hostile clients
-  (row i).
 * :class:`Figure`: what a benchmark measured for one target: a value (a ratio,
   seconds, a count), how many of its runs or requests failed, a skip reason
-  when it could not be measured here (no PostgreSQL), or the harness's own
-  failure.
+  when it could not be measured here (no PostgreSQL, no wrk), or the harness's
+  own failure.
 * :func:`verdict`: MET, MISSED (missed, or any failed run/request in the
   figure), SKIPPED, or ERROR (the harness broke: the run exits non-zero).
-* :func:`ratio`, :func:`summarize_load`: the arithmetic the figures are made of
-  (ratios of medians; throughput over the *measured* elapsed time, failed
-  requests counted, clients that never got an answer counted).
+* :func:`paired_ratio`: the median of per-round ratios of two interleaved series,
+  what every ratio verdict uses (a ratio of medians is in the detail only);
+  :func:`wrk_load`: one ``wrk`` run's figures (successful answers per second of
+  its measured duration, every failed or timed-out request counted).
 """
 
 from __future__ import annotations
@@ -23,91 +21,12 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
+from targets import TARGETS, Target, format_value
+
 MET = "MET"
 MISSED = "MISSED"
 SKIPPED = "SKIPPED"
 ERROR = "ERROR"
-
-CLIENTS = (1, 8, 32)
-STORM_CLIENTS = 128
-
-
-@dataclass(frozen=True)
-class Target:
-    key: str
-    what: str
-    #: ``<=``: the value must be at most ``limit``; ``>=``: at least; ``==``: exactly.
-    op: str
-    limit: float
-    #: ``x`` (a ratio), ``s`` (seconds), ``clients`` (a count) or ``MiB``.
-    unit: str
-    #: The issue's table row it comes from (a-h; i: issue 21).
-    row: str = ""
-
-    def passes(self, value: float) -> bool:
-        if self.op == "<=":
-            return value <= self.limit
-        if self.op == ">=":
-            return value >= self.limit
-        if self.op == "==":
-            return value == self.limit
-        raise ValueError(f"unknown operator {self.op!r}")
-
-    def text(self) -> str:
-        op = {"<=": "<=", ">=": ">=", "==": "="}[self.op]
-        return f"{op} {format_value(self.limit, self.unit)}"
-
-
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "x":
-        return f"{value:.2f}x"
-    if unit == "s":
-        return f"{value:.3f} s"
-    if unit == "clients":
-        return f"{value:g} clients"
-    return f"{value:g} {unit}"
-
-
-def _clients(n: int) -> str:
-    return f"{n} client" + ("s" if n != 1 else "")
-
-
-def _targets() -> dict[str, Target]:
-    rows = [
-        Target("a", "zenml stack list, local, 50 stacks / python -c 'import click'",
-               "<=", 2.5, "x", "a"),
-        Target("b", "zenml stack list, local, 2,000 stacks, table output", "<=", 0.4, "s", "b"),
-        Target("c", "zenml stack list, SQLite / local profile, 50 stacks", "<=", 2.5, "x", "c"),
-        Target("d-sqlite", "zenml profile copy, 10,000 components + 2,000 stacks, "
-               "local -> SQLite", "<=", 2.0, "s", "d"),
-        Target("d-postgres", "zenml profile copy, 10,000 components + 2,000 stacks, "
-               "local -> PostgreSQL", "<=", 4.0, "s", "d"),
-        Target("e", "local store, one Python API write, at 10,000 / at 100 components",
-               "<=", 3.0, "x", "e"),
-    ]
-    rows += [Target(f"f-{n}", f"service GET one stack, PostgreSQL / ceiling, {_clients(n)}",
-                    ">=", 0.5, "x", "f") for n in CLIENTS]
-    rows += [Target(f"g-local-{n}", f"service GET 50 stacks, local / ceiling, {_clients(n)}",
-                    ">=", 0.5, "x", "g") for n in CLIENTS]
-    rows += [Target(f"g-postgres-{n}",
-                    f"service GET 50 stacks, PostgreSQL / ceiling, {_clients(n)}",
-                    ">=", 0.35, "x", "g") for n in CLIENTS]
-    rows.append(Target("h", f"service, {STORM_CLIENTS} clients at once: clients without "
-                       "an answer", "==", 0, "clients", "h"))
-    under_attack = "under hostile clients (200 idle, 50 slow heads, 50 slow bodies, 300 MB)"
-    rows += [Target("i-health", f"service /health, slowest answer {under_attack}",
-                    "<=", 1.0, "s", "i"),
-             Target("i-stack", f"service GET one stack with a key, slowest answer {under_attack}",
-                    "<=", 1.0, "s", "i"),
-             Target("i-rss", "service daemon's peak resident memory, the same attack included",
-                    "<=", 150, "MiB", "i")]
-    return {t.key: t for t in rows}
-
-
-#: Every target of issue 12's table, in the table's order, then issue 21's.
-TARGETS: dict[str, Target] = _targets()
 
 
 @dataclass
@@ -150,69 +69,35 @@ def median(samples: Sequence[float]) -> float | None:
     return statistics.median(samples) if samples else None
 
 
-def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
-    """The median of the per-round ratios of two interleaved series (drift cancels)."""
-    pairs = [a / b for a, b in zip(numerators, denominators, strict=False) if b > 0]
+def paired_ratio(numerators: Sequence[float | None],
+                 denominators: Sequence[float | None]) -> float | None:
+    """The median of the per-round ratios of two interleaved series, round by round (A B
+    A B: a drift of the machine's load hits both sides of a pair alike). A round where
+    either side failed (None) gives no pair; it is counted as an error elsewhere."""
+    if len(numerators) != len(denominators):
+        raise ValueError(f"unpaired series: {len(numerators)} and {len(denominators)} rounds")
+    pairs = [a / b for a, b in zip(numerators, denominators, strict=True)
+             if a is not None and b is not None and b > 0]
     return statistics.median(pairs) if pairs else None
 
 
-def percentile(sorted_values: Sequence[float], q: int) -> float | None:
-    """The ``q``-th percentile (1-99) of sorted values; the value itself if only one."""
-    if not sorted_values:
-        return None
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    return statistics.quantiles(sorted_values, n=100, method="inclusive")[q - 1]
+def wrk_load(summary: Mapping) -> dict:
+    """One ``wrk`` run's figures from its summary (``wrk_report.lua``'s JSON line).
 
-
-@dataclass
-class ClientResult:
-    """One load-test client (one connection): its answers, failures and latencies."""
-
-    answered: int = 0
-    ok: int = 0
-    errors: int = 0
-    #: Seconds of every request that got an HTTP answer.
-    latencies: list[float] = field(default_factory=list)
-    #: When the client sent its first request and when its last one ended (seconds of
-    #: ``time.monotonic``, one clock for every process of the machine).
-    started: float = 0.0
-    ended: float = 0.0
-    #: Seconds from its first request to its first answer (None: never answered).
-    first_answer: float | None = None
-    error_samples: list[str] = field(default_factory=list)
-
-
-def summarize_load(clients: Iterable[ClientResult | Mapping]) -> dict:
-    """Figures of one load case from its clients' results.
-
-    Throughput is the successful answers divided by the *measured* elapsed time
-    (from the first request of any client to the end of the last one, which may be
-    after the nominal deadline), not by the nominal duration. Every failed request (an HTTP
-    status other than 200, a connection error, a timeout) is counted in ``errors``;
-    a client that never got any answer is counted in ``unanswered``."""
-    results = [c if isinstance(c, ClientResult) else ClientResult(**c) for c in clients]
-    latencies = sorted(x for c in results for x in c.latencies)
-    began = [c.started for c in results if c.ended]
-    elapsed = max(c.ended for c in results) - min(began) if began else 0.0
-    ok = sum(c.ok for c in results)
-    samples: list[str] = []
-    for c in results:
-        samples += c.error_samples[: max(0, 5 - len(samples))]
-    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-    first = [c.first_answer for c in results if c.first_answer is not None]
+    ``wrk`` counts a response whose status is not 2xx/3xx in ``status``, and socket
+    errors (connect, read, write) and requests without an answer within ``--timeout``
+    apart; all are failures. Throughput is the successful answers over wrk's measured
+    duration (not the nominal one)."""
+    failed = sum(int(summary[k]) for k in ("connect", "read", "write", "status", "timeout"))
+    ok = max(0, int(summary["requests"]) - int(summary["status"]))
+    seconds = int(summary["duration_us"]) / 1e6
     return {
-        "clients": len(results),
-        "requests": sum(c.ok + c.errors for c in results),
-        "ok": ok,
-        "errors": sum(c.errors for c in results),
-        "unanswered": sum(1 for c in results if c.answered == 0),
-        "elapsed_s": round(elapsed, 4),
-        "rps": round(ok / elapsed, 2) if elapsed > 0 else 0.0,
-        "p50_ms": None if p50 is None else round(p50 * 1000, 3),
-        "p99_ms": None if p99 is None else round(p99 * 1000, 3),
-        "slowest_first_answer_ms": round(max(first) * 1000, 1) if first else None,
-        "error_samples": samples,
+        "requests": int(summary["requests"]), "ok": ok, "errors": failed,
+        "timeouts": int(summary["timeout"]), "seconds": round(seconds, 4),
+        "rps": round(ok / seconds, 2) if seconds > 0 else 0.0,
+        "p50_ms": round(int(summary["p50_us"]) / 1000, 3),
+        "p99_ms": round(int(summary["p99_us"]) / 1000, 3),
+        "max_ms": round(int(summary["max_us"]) / 1000, 3),
     }
 
 

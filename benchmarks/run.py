@@ -1,10 +1,12 @@
-"""zen benchmarks: every target of issues 12 and 21, measured and judged MET, MISSED or
-SKIPPED.
+"""zen benchmarks: every target of issue 23 (and those of issues 12 and 21 it keeps),
+measured and judged MET, MISSED or SKIPPED.
 
 Run ``python benchmarks/run.py`` (or ``nox -s benchmarks -- ARGS``); ``--help`` lists
 the options and README.md says what each figure is. Everything happens in a temporary
 folder (``ZENML_CONFIG_PATH`` points there), never in the user's config. Baselines are
-measured interleaved with what they calibrate, after a warm-up; figures are medians.
+measured interleaved with what they calibrate (A B A B), after a warm-up; a ratio is the
+median of the per-round ratios; every CLI figure has its process CPU time beside its wall
+time; the service is loaded with ``wrk``. The targets are in ``targets.py``.
 
 The exit status is 0 when every figure was measured, whether its target is met or not
 (the report says), and 1 if the harness itself broke (a figure whose verdict is ERROR).
@@ -30,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stores
-from evaluate import TARGETS, Figure, evaluate, final_table, harness_failed, paired_ratio, ratio
+from evaluate import Figure, evaluate, final_table, harness_failed, paired_ratio, ratio
+from targets import COMPONENT_COMMANDS, TARGETS
 from timing import Step, interleave, run_command
 
 from zen_core.client import Client
@@ -38,8 +41,10 @@ from zen_core.models import Component, ComponentType
 
 PYTHON = sys.executable
 ZENML = str(Path(sys.executable).parent / "zenml")
-PARTS = {"startup": ("a", "b", "c"), "copy": ("d-sqlite", "d-postgres"), "write": ("e",),
-         "service": tuple(k for k in TARGETS if k[0] in "fgh"),
+PARTS = {"startup": ("a", *(f"b-{c}" for c in COMPONENT_COMMANDS), "c", "big"),
+         "copy": ("d-sqlite", "d-postgres"), "write": ("write",),
+         "service": (*(k for k in TARGETS if k[0] in "ef"), "storm"),
+         "replicas": tuple(k for k in TARGETS if k.startswith("g-")),
          "hostile": tuple(k for k in TARGETS if k[0] == "i")}
 #: A series whose max/min exceeds this is marked noisy ("~") in the report.
 NOISY_SPREAD = 1.3
@@ -51,15 +56,15 @@ class Sizes:
     every step of every part (``--smoke``, what the test suite runs: a broken part fails
     there, not when someone runs ``nox -s benchmarks``)."""
 
-    big_stacks: int = 2000  # b, d: the big store (the default stack included)
+    big_stacks: int = 2000  # big, d: the big store (the default stack included)
     big_components: int = 10_000
-    small_stacks: int = 50  # a, c
-    write_small: int = 100  # e: components of the two stores
+    small_stacks: int = 50  # a, b, c
+    write_small: int = 100  # write: components of the two stores
     write_large: int = 10_000
-    service_stacks: int = 50  # f, g, h
+    service_stacks: int = 50  # e, f, g, storm
 
 
-SMOKE = Sizes(big_stacks=3, big_components=20, small_stacks=3, write_small=5, write_large=10,
+SMOKE = Sizes(big_stacks=4, big_components=20, small_stacks=3, write_small=5, write_large=10,
               service_stacks=3)
 
 
@@ -109,10 +114,6 @@ class Context:
             self.postgres.close()
 
 
-def summary(series) -> dict:
-    return series.to_dict()
-
-
 def marked(ms: float | None, data: dict) -> str:
     if ms is None:
         return "      -   "
@@ -120,11 +121,16 @@ def marked(ms: float | None, data: dict) -> str:
     return f"{ms:8.1f} ms{'~' if noisy else ' '}"
 
 
-def series_lines(title: str, series: dict[str, dict]) -> list[str]:
-    lines = [title, "", f"   {'':<44}{'median':>12}{'min':>10}{'max':>10}{'errors':>8}"]
+def series_lines(title: str, series: dict[str, dict], cpu: bool = True) -> list[str]:
+    head = f"   {'':<44}{'median':>12}{'min':>10}{'max':>10}"
+    lines = [title, "", head + (f"{'CPU':>12}" if cpu else "") + f"{'errors':>8}"]
     for label, s in series.items():
+        cpu_ms = s["cpu_median_ms"]
+        cpu_text = ((f"{cpu_ms:9.1f} ms" if cpu_ms is not None else f"{'-':>12}")
+                    if cpu else "")
         lines.append(f"   {label:<44}{marked(s['median_ms'], s)}"
-                     f"{s['min_ms'] or 0:>10.1f}{s['max_ms'] or 0:>10.1f}{s['errors']:>8}")
+                     f"{s['min_ms'] or 0:>10.1f}{s['max_ms'] or 0:>10.1f}{cpu_text}"
+                     f"{s['errors']:>8}")
         for sample in s["error_samples"][:1]:
             lines.append(f"     error: {sample.splitlines()[0][:200] if sample else ''}")
     if any(s["min_ms"] and s["max_ms"] > NOISY_SPREAD * s["min_ms"] for s in series.values()):
@@ -152,63 +158,86 @@ def combined(*series) -> int:
     return sum(s.errors for s in series)
 
 
-# --- a, b, c: start-up -----------------------------------------------------------------
+def cli_figure(num, den, what: str) -> Figure:
+    """A ratio of two interleaved CLI series: the median of the per-round ratios of wall
+    times (the verdict); CPU times and the ratio of medians beside it."""
+    value = paired_ratio(num.rounds_s, den.rounds_s)
+    cpu = paired_ratio(num.cpu_rounds_s, den.cpu_rounds_s)
+    return Figure(value, combined(num, den),
+                  f"{walls(num)} vs {walls(den)} ({what}); CPU ratio {fmt_ratio(cpu)}, "
+                  f"ratio of medians {fmt_ratio(ratio(num.median_s, den.median_s))}",
+                  extra={"cpu_paired_ratio": cpu,
+                         "ratio_of_medians": ratio(num.median_s, den.median_s)})
+
+
+# --- a, b, c, big: start-up ------------------------------------------------------------
 def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
-    """`import click`, `zenml stack list` on 50 stacks (local and SQLite) and on 2,000
-    stacks (local), one loop, interleaved."""
+    """`import click`; `zenml stack list` on 50 stacks (local, PostgreSQL) and on 2,000
+    (local); `zenml orchestrator list/describe/register` (local): one loop, interleaved."""
     args, sizes = ctx.args, ctx.sizes
     small = stores.with_stacks(ctx.work / "startup-local", sizes.small_stacks)
     big = ctx.big()
     few, many = count(sizes.small_stacks), count(sizes.big_stacks)
-    steps = {'python -c "import click"': cli_step([PYTHON, "-c", "import click"], small),
-             f"zenml stack list, local, {few} stacks": cli_step([ZENML, "stack", "list"], small),
-             f"zenml stack list, local, {many} stacks": cli_step([ZENML, "stack", "list"], big)}
+    click, local = 'python -c "import click"', f"zenml stack list, local, {few} stacks"
+    pg, large = f"zenml stack list, PostgreSQL, {few} stacks", \
+        f"zenml stack list, local, big store, {many} stacks"
+    component = {c: f"zenml orchestrator {c}, local" for c in COMPONENT_COMMANDS}
+    written = stores.raw_store(small.client)
+
+    def unregister(i: int) -> None:  # untimed, in this process: not in the CPU time
+        written.delete_component(ComponentType.ORCHESTRATOR, f"bench-{i + 2}")
+
+    steps = {click: cli_step([PYTHON, "-c", "import click"], small),
+             local: cli_step([ZENML, "stack", "list"], small),
+             component["list"]: cli_step([ZENML, "orchestrator", "list"], small),
+             component["describe"]: cli_step([ZENML, "orchestrator", "describe", "default"],
+                                             small),
+             component["register"]: Step(
+                 lambda i: run_command([ZENML, "orchestrator", "register", f"bench-{i + 2}",
+                                        "--flavor", "local"], small.env, small.cwd),
+                 after=unregister),
+             large: cli_step([ZENML, "stack", "list"], big)}
     # the last stack each store has (stores.with_stacks and stores.big name them)
     last_small = f"stack-{sizes.small_stacks - 2:03d}"
     last_big = f"stack-{sizes.big_stacks - 2:04d}"
     check_output([ZENML, "stack", "list"], small, last_small)
     check_output([ZENML, "stack", "list"], big, last_big)
-    sql = has("zen_sql_store")
-    if sql:
-        sqlite = stores.with_stacks(ctx.work / "startup-sqlite", sizes.small_stacks)
-        stores.sqlite_copy(sqlite)
-        check_output([ZENML, "stack", "list"], sqlite, last_small)
-        steps[f"zenml stack list, SQLite, {few} stacks"] = cli_step([ZENML, "stack", "list"],
-                                                                     sqlite)
+    if ctx.postgres is not None:
+        postgres = stores.with_stacks(ctx.work / "startup-postgres", sizes.small_stacks)
+        stores.sql_copy(postgres, "postgres", url=ctx.postgres.create())
+        check_output([ZENML, "stack", "list"], postgres, last_small)
+        steps[pg] = cli_step([ZENML, "stack", "list"], postgres)
     log(f"start-up: {len(steps)} commands x {args.runs} runs (+1 warm-up round), interleaved")
     series = interleave(steps, args.runs)
-    click, local, large = (series[k] for k in list(steps)[:3])
     data = {"runs": args.runs, "commands": {k: v.to_dict() for k, v in series.items()}}
     ctx.results["startup"] = data
-    click_ms = click.median_s * 1000 if click.median_s else None
-    figures = {
-        "a": Figure(ratio(local.median_s, click.median_s), combined(local, click),
-                    f"{ms(local)} vs {ms(click)} (`import click`)",
-                    extra={"paired_ratio": paired_ratio(local.samples_s, click.samples_s)}),
-        "b": Figure(large.median_s, combined(large),
-                    f"{ms(large)}; {fmt_ratio(ratio(large.median_s, click.median_s))} "
-                    f"`import click` ({click_ms and round(click_ms, 1)} ms)",
-                    extra={"ratio_to_import_click": ratio(large.median_s, click.median_s)}),
-    }
-    if sql:
-        lite = series[f"zenml stack list, SQLite, {few} stacks"]
-        figures["c"] = Figure(ratio(lite.median_s, local.median_s), combined(lite, local),
-                              f"{ms(lite)} vs {ms(local)} (local)",
-                              extra={"paired_ratio": paired_ratio(lite.samples_s,
-                                                                  local.samples_s)})
-    else:
-        figures["c"] = Figure(skipped="zen-sql-store is not installed")
-    lines = series_lines(f"Start-up: subprocess wall time, {args.runs} interleaved rounds "
-                         "after 1 warm-up round", data["commands"])
+    figures = {"a": cli_figure(series[local], series[click], "`import click`")}
+    for command, label in component.items():
+        figures[f"b-{command}"] = cli_figure(series[label], series[click], "`import click`")
+    figures["c"] = (cli_figure(series[pg], series[local], "local") if pg in series
+                    else Figure(skipped=ctx.postgres_note))
+    big_series, click_series = series[large], series[click]
+    to_click = paired_ratio(big_series.rounds_s, click_series.rounds_s)
+    figures["big"] = Figure(big_series.median_s, combined(big_series),
+                            f"{walls(big_series)}; paired {fmt_ratio(to_click)} `import "
+                            f"click` ({walls(click_series)})",
+                            extra={"paired_ratio_to_import_click": to_click})
+    lines = series_lines(f"Start-up: subprocess wall and CPU time, {args.runs} interleaved "
+                         "rounds after 1 warm-up round", data["commands"])
     return lines, figures
 
 
-def ms(series) -> str:
-    if series.median_s is None:
+def ms(value: float | None) -> str:
+    if value is None:
         return "-"
-    if series.median_s >= 10:
-        return f"{series.median_s:.1f} s"
-    return f"{series.median_s * 1000:.0f} ms"
+    if value >= 10:
+        return f"{value:.1f} s"
+    return f"{value * 1000:.0f} ms"
+
+
+def walls(series) -> str:
+    """"118 ms (CPU 95 ms)": a series' median wall time and median CPU time."""
+    return f"{ms(series.median_s)} (CPU {ms(series.cpu_median_s)})"
 
 
 def fmt_ratio(value: float | None) -> str:
@@ -218,7 +247,8 @@ def fmt_ratio(value: float | None) -> str:
 # --- d: profile copy -------------------------------------------------------------------
 def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     """`zenml profile copy` of the big store to a new SQLite profile and to a new
-    PostgreSQL database, interleaved; each run's target is deleted (untimed) after it."""
+    PostgreSQL database, interleaved; each run's target is deleted (untimed) after it.
+    Judged on the process's CPU time; wall time beside it."""
     if not has("zen_sql_store"):
         skip = Figure(skipped="zen-sql-store is not installed")
         return ["Profile copy: skipped (zen-sql-store is not installed)"], {
@@ -268,13 +298,15 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     series = interleave(steps, runs)
     data = {"runs": runs, "commands": {k: v.to_dict() for k, v in series.items()}}
     ctx.results["copy"] = data
-    lite = series["profile copy local -> SQLite"]
-    figures = {"d-sqlite": Figure(lite.median_s, lite.errors,
-                                  f"median of {runs} run(s): {ms(lite)}")}
+
+    def figure(s) -> Figure:
+        return Figure(s.cpu_median_s, s.errors,
+                      f"median of {runs} run(s): CPU {ms(s.cpu_median_s)}, wall "
+                      f"{ms(s.median_s)}", extra={"wall_s": s.median_s})
+
+    figures = {"d-sqlite": figure(series["profile copy local -> SQLite"])}
     if ctx.postgres is not None:
-        pgs = series["profile copy local -> PostgreSQL"]
-        figures["d-postgres"] = Figure(pgs.median_s, pgs.errors,
-                                       f"median of {runs} run(s): {ms(pgs)}")
+        figures["d-postgres"] = figure(series["profile copy local -> PostgreSQL"])
     else:
         figures["d-postgres"] = Figure(skipped=ctx.postgres_note)
     lines = series_lines(f"Profile copy of {count(ctx.sizes.big_components)} components + "
@@ -285,7 +317,7 @@ def part_copy(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     return lines, figures
 
 
-# --- e: one write through the Python API -----------------------------------------------
+# --- write: one write through the Python API (issue 12's e) ----------------------------
 def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     """`store.register_component` on a local store of 100 and of 10,000 components, one
     loop, interleaved; every write is undone (untimed) after it."""
@@ -315,29 +347,31 @@ def part_write(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     data = {"runs": runs, "calls": {k: v.to_dict() for k, v in series.items()}}
     ctx.results["write"] = data
     a, b = series.values()
-    figures = {"e": Figure(ratio(b.median_s, a.median_s), combined(a, b),
-                           f"{b.median_s * 1000:.1f} ms vs {a.median_s * 1000:.1f} ms"
-                           if a.median_s and b.median_s else "",
-                           extra={"paired_ratio": paired_ratio(b.samples_s, a.samples_s)})}
+    figures = {"write": Figure(
+        paired_ratio(b.rounds_s, a.rounds_s), combined(a, b),
+        f"{ms(b.median_s)} vs {ms(a.median_s)}; ratio of medians "
+        f"{fmt_ratio(ratio(b.median_s, a.median_s))}",
+        extra={"ratio_of_medians": ratio(b.median_s, a.median_s)})}
     lines = series_lines(f"One write through the Python API (local store), {runs} interleaved "
-                         "rounds after 1 warm-up round", data["calls"])
+                         "rounds after 1 warm-up round", data["calls"], cpu=False)
     return lines, figures
 
 
-# --- f, g, h: the service --------------------------------------------------------------
+# --- e, f, storm: the service under wrk; g: two replicas behind haproxy ----------------
 def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
-    if not (has("zen_service") and has("requests")):
-        skip = Figure(skipped="zen-service or requests is not installed")
-        return ["Service: skipped (zen-service or requests is not installed)"], {
-            k: skip for k in PARTS["service"]}
-    from service import bench_service, report_service
+    from service import INSTALL_WRK, bench_service, report_service, wrk_binary
 
+    missing = service_missing() or (INSTALL_WRK if wrk_binary() is None else None)
+    if missing:
+        skip = Figure(skipped=missing)
+        return [f"Service: SKIPPED ({missing})"], {k: skip for k in PARTS["service"]}
     args = ctx.args
     postgres = ctx.postgres if ctx.postgres is not None else ctx.postgres_note
     data, figures = bench_service(ctx.work / "service", args.service_seconds,
                                   args.service_rounds, args.storm_seconds, postgres,
                                   stacks=ctx.sizes.service_stacks,
-                                  lead=SMOKE_LEAD if args.smoke else None, log=log)
+                                  warmup_seconds=0 if args.smoke else 1,
+                                  share_ceiling=args.smoke, log=log)
     ctx.results["service"] = data
     lines = report_service(data)
     if ctx.postgres is None:
@@ -345,8 +379,37 @@ def part_service(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
     return lines, figures
 
 
-#: Seconds between sending a load case to the clients and its start, in a smoke run.
-SMOKE_LEAD = 0.1
+def part_replicas(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
+    from service import (
+        INSTALL_HAPROXY,
+        INSTALL_WRK,
+        bench_replicas,
+        haproxy_binary,
+        report_service,
+        wrk_binary,
+    )
+
+    missing = (service_missing() or (INSTALL_WRK if wrk_binary() is None else None)
+               or (INSTALL_HAPROXY if haproxy_binary() is None else None)
+               or (ctx.postgres_note if ctx.postgres is None else None))
+    if missing:
+        skip = Figure(skipped=missing)
+        return [f"Replicas: SKIPPED ({missing})"], {k: skip for k in PARTS["replicas"]}
+    args = ctx.args
+    data, figures = bench_replicas(ctx.work / "replicas", args.service_seconds,
+                                   args.service_rounds, ctx.postgres,
+                                   stacks=ctx.sizes.service_stacks,
+                                   warmup_seconds=0 if args.smoke else 1, log=log)
+    ctx.results["replicas"] = data
+    return report_service(data, "Two replicas behind haproxy (PostgreSQL)"), figures
+
+
+def service_missing() -> str | None:
+    if not has("zen_service"):
+        return "zen-service is not installed"
+    if not has("zen_sql_store"):
+        return "zen-sql-store is not installed"
+    return None
 
 
 # --- i: hostile clients (issue 21) ----------------------------------------------------
@@ -365,7 +428,8 @@ def part_hostile(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
 
 
 PART_FUNCTIONS = {"startup": part_startup, "copy": part_copy, "write": part_write,
-                  "service": part_service, "hostile": part_hostile}
+                  "service": part_service, "replicas": part_replicas,
+                  "hostile": part_hostile}
 
 
 # --- main ------------------------------------------------------------------------------
@@ -416,13 +480,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="rounds of profile copies (default 3; 1 with --quick)")
     parser.add_argument("--write-runs", type=int, default=None,
                         help="rounds of API writes (default 40; 10 with --quick)")
-    parser.add_argument("--service-seconds", type=float, default=None,
-                        help="seconds per service load slice (default 3; 1 with --quick)")
+    parser.add_argument("--service-seconds", type=int, default=None,
+                        help="seconds per wrk run of the service (default 2; 1 with --quick)")
     parser.add_argument("--service-rounds", type=int, default=None,
                         help="rounds of service slices per number of clients (default 3; "
                         "2 with --quick)")
-    parser.add_argument("--storm-seconds", type=float, default=None,
-                        help="seconds of the 128-client storm (default 20; 5 with --quick)")
+    parser.add_argument("--storm-seconds", type=int, default=None,
+                        help="seconds of the 128-connection storm (default 20; 5 with --quick)")
     parser.add_argument("--hostile-seconds", type=float, default=None,
                         help="seconds of the hostile clients' attack (default 20; 8 with "
                         "--quick)")
@@ -434,8 +498,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     quick = args.quick
     # (full run, --quick, --smoke)
     defaults = {"runs": (15, 5, 1), "copy_runs": (3, 1, 1), "write_runs": (40, 10, 1),
-                "service_seconds": (3.0, 1.0, 0.2), "service_rounds": (3, 2, 1),
-                "storm_seconds": (20.0, 5.0, 0.3), "hostile_seconds": (20.0, 8.0, 2.0)}
+                "service_seconds": (2, 1, 1), "service_rounds": (3, 2, 1),
+                "storm_seconds": (20, 5, 1), "hostile_seconds": (20.0, 8.0, 2.0)}
     for name, (full, short, smoke) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, smoke if args.smoke else short if quick else full)
@@ -456,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {"machine": info, "options": {k: (str(v) if isinstance(v, Path) else v)
                                                    for k, v in vars(args).items()}}
     lines = [
-        "zen benchmarks (issues 12 and 21's targets)" + (
+        "zen benchmarks (issue 23's targets, and 12's and 21's it keeps)" + (
             " -- SMOKE run: tiny stores, the figures mean nothing" if args.smoke
             else " -- QUICK run" if args.quick else ""),
         f"   machine: {info['cpu_count']} CPUs (os.cpu_count()), Python {info['python']} "
@@ -504,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loads = [info["load_average_at_start"], results["load_average_at_end"]]
     print("\n".join([
         "=" * 100,
-        f"Targets of issues 12 and 21 ({total:.0f} s"
+        f"Targets of issue 23, then 12 and 21 ({total:.0f} s"
         + (f"; load average at start {loads[0]}, at end {loads[1]}" if all(loads) else "")
         + ")",
         "",

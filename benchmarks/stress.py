@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from targets import FACTORIES, available_targets
+from stores import FACTORIES, available_targets
 
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.services import profiles

@@ -1,241 +1,111 @@
-"""What the scaling benchmark runs against: a profile, its store and a CLI environment.
+"""Every target the benchmarks judge, in one place: issue 23's table, then the rows of
+issues 12 and 21 it does not replace. No timing here (``evaluate.py`` judges a figure
+against its target; ``run.py`` and ``service.py`` measure).
 
-A *store factory* takes an empty work folder and returns a :class:`StoreTarget`:
-a config directory whose active profile uses the store under test, the
-environment for ``zenml`` subprocesses, a long-lived store handle for the
-Python API calls, and a way to open a fresh handle (no in-process cache).
-
-Adding a store type (SQL, REST...) means adding one factory to ``FACTORIES``,
-e.g. ``profile_factory("sql", url=lambda work: f"mysql://...")``; the REST
-factory (:func:`rest_factory`) also starts its service and stops it in ``close``.
+Ratios are judged on the median of paired ratios (one run of each side per round, A B
+A B), never on a ratio of medians; the CLI figures give process CPU time beside wall
+time, and issue 23's row d is judged on CPU time.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from zen_core.client import Client
-from zen_core.services import profiles
-from zen_core.store import BaseStore
-
-PROFILE_NAME = "bench"
-
-
-@dataclass
-class StoreTarget:
-    label: str
-    config_dir: Path
-    #: Environment and working folder for ``zenml`` subprocesses.
-    env: dict[str, str]
-    cwd: Path
-    #: The long-lived handle used for the Python API measurements and filling.
-    store: BaseStore
-    #: A new handle on the same store each call (what a fresh process gets).
-    open_store: Callable[[], BaseStore]
-    close: Callable[[], None] = field(default=lambda: None)
+#: Connections of the service's load (``wrk -c N``), issue 23's rows e and f.
+CLIENTS = (1, 8, 32)
+#: The stores the service serves in rows e and f (label: how the report names it).
+SERVICE_STORES = {"local": "local", "sqlite": "SQLite", "postgres": "PostgreSQL"}
+#: Connections of row g (two replicas behind haproxy): one connection cannot use two.
+REPLICA_CLIENTS = (8, 32)
+#: Connections of issue 12's storm (row h): all at once on one stack.
+STORM_CLIENTS = 128
+#: The component commands of issue 23's row b.
+COMPONENT_COMMANDS = ("list", "describe", "register")
 
 
-StoreFactory = Callable[[Path], StoreTarget]
+@dataclass(frozen=True)
+class Target:
+    key: str
+    what: str
+    #: ``<=``: the value must be at most ``limit``; ``>=``: at least; ``==``: exactly.
+    op: str
+    limit: float
+    #: ``x`` (a ratio), ``s`` (wall seconds), ``s CPU`` (process CPU seconds),
+    #: ``errors`` (a count) or ``MiB``.
+    unit: str
+    #: The issue and its table's row: ``23a`` ... ``23g``, ``12b``, ``21i``.
+    row: str = ""
+
+    def passes(self, value: float) -> bool:
+        if self.op == "<=":
+            return value <= self.limit
+        if self.op == ">=":
+            return value >= self.limit
+        if self.op == "==":
+            return value == self.limit
+        raise ValueError(f"unknown operator {self.op!r}")
+
+    def text(self) -> str:
+        op = {"<=": "<=", ">=": ">=", "==": "="}[self.op]
+        return f"{op} {format_value(self.limit, self.unit)}"
 
 
-#: Dropped from the subprocesses' environment: with it, a module whose ``.pyc`` is
-#: missing or stale is compiled again on every run (~0.5 s for ``zenml``), which is
-#: not what an installed zen costs. The warm-up run writes the bytecode instead.
-DROPPED_VARIABLES = ("PYTHONDONTWRITEBYTECODE",)
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit in ("s", "s CPU"):
+        return f"{value:.3f} {unit}"
+    return f"{value:g} {unit}"
 
 
-def subprocess_env(config_dir: Path) -> dict[str, str]:
-    """This environment without ZENML_* settings, plus the benchmark's config folder."""
-    env = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith("ZENML_") and k not in DROPPED_VARIABLES
-    }
-    env["ZENML_CONFIG_PATH"] = str(config_dir)
-    return env
+def _connections(n: int) -> str:
+    return f"{n} connection" + ("s" if n != 1 else "")
 
 
-def new_config(work: Path) -> tuple[Path, Path, Client]:
-    """A fresh config folder (with its default profile), a neutral cwd, and a client."""
-    config_dir = work / "config"
-    cwd = work / "cwd"
-    config_dir.mkdir(parents=True)
-    cwd.mkdir(parents=True)
-    return config_dir, cwd, Client(config_directory=config_dir, cwd=cwd).prepare()
+def _targets() -> list[Target]:
+    click = "python -c 'import click'"
+    rows = [
+        Target("a", f"zenml stack list, local, 50 stacks / {click} (paired)", "<=", 2.0, "x",
+               "23a"),
+        *(Target(f"b-{command}", f"zenml orchestrator {command}, local / {click} (paired)",
+                 "<=", 2.5, "x", "23b") for command in COMPONENT_COMMANDS),
+        Target("c", "zenml stack list, 50 stacks, PostgreSQL / local profile (paired)",
+               "<=", 1.5, "x", "23c"),
+        Target("d-sqlite", "zenml profile copy, 10,000 components + 2,000 stacks, local -> "
+               "SQLite, process CPU time", "<=", 1.0, "s CPU", "23d"),
+        Target("d-postgres", "zenml profile copy, 10,000 components + 2,000 stacks, local -> "
+               "PostgreSQL, process CPU time", "<=", 1.5, "s CPU", "23d"),
+    ]
+    for store, label in SERVICE_STORES.items():
+        rows += [Target(f"e-{store}-{n}", f"service GET one stack, {label} / minimal Flask "
+                        f"app, wrk {_connections(n)} (paired)", ">=", 0.6, "x", "23e")
+                 for n in CLIENTS]
+    for store, label in SERVICE_STORES.items():
+        rows += [Target(f"f-{store}-{n}", f"service GET 50 stacks, {label} / minimal Flask "
+                        f"app, wrk {_connections(n)} (paired)", ">=", 0.5, "x", "23f")
+                 for n in CLIENTS]
+    rows += [Target(f"g-{n}", "service GET 50 stacks, PostgreSQL, two replicas behind "
+                    f"haproxy / (2 x one replica), wrk {_connections(n)} (paired)",
+                    ">=", 0.9, "x", "23g") for n in REPLICA_CLIENTS]
+    rows += [
+        Target("big", "zenml stack list, local, 2,000 stacks, table output, wall time",
+               "<=", 0.4, "s", "12b"),
+        Target("write", "local store, one Python API write, at 10,000 / at 100 components "
+               "(paired)", "<=", 3.0, "x", "12e"),
+        Target("storm", f"service GET one stack, local, wrk {STORM_CLIENTS} connections at "
+               "once: failed or timed-out requests", "==", 0, "errors", "12h"),
+    ]
+    under_attack = "under hostile clients (200 idle, 50 slow heads, 50 slow bodies, 300 MB)"
+    rows += [Target("i-health", f"service /health, slowest answer {under_attack}",
+                    "<=", 1.0, "s", "21i"),
+             Target("i-stack", f"service GET one stack with a key, slowest answer {under_attack}",
+                    "<=", 1.0, "s", "21i"),
+             Target("i-rss", "service daemon's peak resident memory, the same attack included",
+                    "<=", 150, "MiB", "21i")]
+    return rows
 
 
-def raw_store(client: Client, profile: str | None = None) -> BaseStore:
-    """A profile's store below the door (default: the client's): what the benchmarks fill,
-    and what the store rows time directly."""
-    chosen = client.config.get_profile(profile) if profile else client.profile
-    return profiles.open_store(client.config, chosen)
-
-
-def profile_factory(
-    store_type: str = "local", url: Callable[[Path], str] | str | None = None
-) -> StoreFactory:
-    """A factory creating profile ``bench`` of ``store_type``, globally active."""
-
-    def make(work: Path) -> StoreTarget:
-        config_dir, cwd, client = new_config(work)
-        store_url = url(work) if callable(url) else url
-        profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
-        client.set_profile(PROFILE_NAME, global_=True)
-        store = raw_store(client)
-
-        def close() -> None:
-            store.close()
-
-        return StoreTarget(
-            label=f"{store_type} store",
-            config_dir=config_dir,
-            env=subprocess_env(config_dir),
-            cwd=cwd,
-            store=store,
-            open_store=lambda: profiles.open_store(client.config, profile),
-            close=close,
-        )
-
-    return make
-
-
-class Server:
-    """A MySQL/MariaDB or PostgreSQL server (its admin URL) where the benchmarks make
-    databases of their own and drop them again."""
-
-    def __init__(self, url: str) -> None:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        from zen_sql_store.urls import parse
-
-        self.url = url
-        self._make_url = make_url
-        driver = parse(url).sqlalchemy_drivername()
-        self.engine = create_engine(make_url(url).set(drivername=driver),
-                                    isolation_level="AUTOCOMMIT",
-                                    connect_args={"connect_timeout": 5})
-        self.dialect = self.engine.dialect.name
-        self.created: list[str] = []
-
-    def check(self) -> None:
-        from sqlalchemy import text
-
-        with self.engine.connect() as c:
-            c.execute(text("SELECT 1"))
-
-    def create(self, name: str | None = None) -> str:
-        """A new database ``name`` (default: a unique one); returns its URL."""
-        import uuid
-
-        from sqlalchemy import text
-
-        name = name or f"zen_bench_{uuid.uuid4().hex[:8]}"
-        with self.engine.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name}{self._force}"))
-            c.execute(text(f"CREATE DATABASE {name}"))
-        self.created.append(name)
-        return self._make_url(self.url).set(database=name).render_as_string(hide_password=False)
-
-    def drop(self, name: str) -> None:
-        from sqlalchemy import text
-
-        with self.engine.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name}{self._force}"))
-        if name in self.created:
-            self.created.remove(name)
-
-    def close(self) -> None:
-        for name in list(self.created):
-            with contextlib.suppress(Exception):
-                self.drop(name)
-        self.engine.dispose()
-
-    @property
-    def _force(self) -> str:  # PostgreSQL refuses to drop a database still connected
-        return " WITH (FORCE)" if self.dialect == "postgresql" else ""
-
-
-def server_factory(variable: str) -> StoreFactory:
-    """A sql profile on a new database of the server whose admin URL is in ``$variable``."""
-
-    def make(work: Path) -> StoreTarget:
-        server = Server(os.environ[variable])
-        target = profile_factory("sql", url=server.create())(work)
-        inner_close = target.close
-
-        def close() -> None:
-            inner_close()
-            server.close()
-
-        target.close = close
-        target.label = f"sql store ({server.dialect})"
-        return target
-
-    return make
-
-
-def rest_factory(served: str = "local") -> StoreFactory:
-    """A ``rest`` profile ``bench`` (globally active) through a service on this machine
-    serving a new ``served`` profile. Authentication is on: the profile finds the
-    service's admin key in its state file and checks the service's identity first, as a
-    rest profile for the local service does."""
-
-    def make(work: Path) -> StoreTarget:
-        from zen_service.manager import start_service, stop_service
-        from zen_service.testing import free_port
-
-        config_dir, cwd, client = new_config(work)
-        client.create_profile("served", store_type=served)
-        state, _ = start_service("served", port=free_port(), directory=config_dir)
-        try:
-            profile = client.create_profile(PROFILE_NAME, store_type="rest",
-                                            url=f"http://127.0.0.1:{state.port}")
-            client.set_profile(PROFILE_NAME, global_=True)
-            store = raw_store(client)
-        except BaseException:
-            stop_service(config_dir)
-            raise
-
-        def close() -> None:
-            store.close()
-            stop_service(config_dir)
-
-        return StoreTarget(
-            label=f"rest store (a local service on a {served} profile)",
-            config_dir=config_dir,
-            env=subprocess_env(config_dir),
-            cwd=cwd,
-            store=store,
-            open_store=lambda: profiles.open_store(client.config, profile),
-            close=close,
-        )
-
-    return make
-
-
-#: The targets the scaling benchmark knows (``--stores``); each needs its plugin
-#: installed (``sql``: zen-sql-store with a SQLite file in the profile's folder;
-#: the servers also need ``ZEN_TEST_MYSQL_URL`` / ``ZEN_TEST_POSTGRES_URL``).
-FACTORIES: dict[str, StoreFactory] = {
-    "local": profile_factory("local"),
-    "sql": profile_factory("sql"),
-    "sql-mysql": server_factory("ZEN_TEST_MYSQL_URL"),
-    "sql-postgres": server_factory("ZEN_TEST_POSTGRES_URL"),
-    "rest": rest_factory("local"),
-}
-
-
-def available_targets() -> list[str]:
-    """The targets whose plugin is installed and whose server (if any) is configured."""
-    import importlib.util
-
-    names = ["local"]  # "rest" only when asked (--stores rest): filling it is slow
-    if importlib.util.find_spec("zen_sql_store") is not None:
-        names.append("sql")
-        names += [n for n, v in (("sql-mysql", "ZEN_TEST_MYSQL_URL"),
-                                 ("sql-postgres", "ZEN_TEST_POSTGRES_URL")) if os.environ.get(v)]
-    return names
+#: Every target, in the order of the final table: issue 23's rows, then 12's and 21's.
+TARGETS: dict[str, Target] = {t.key: t for t in _targets()}

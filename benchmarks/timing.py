@@ -1,4 +1,5 @@
-"""Timing helpers: repeated runs, one untimed warm-up, medians in milliseconds."""
+"""Timing: interleaved rounds (A B A B) after a warm-up, wall time and the CPU time of the
+processes a run started, every failed run counted (never dropped, never retried)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,16 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no CPU time of child processes
+    resource = None  # type: ignore[assignment]
 
 #: An action to time; it receives the run index (-1 for the warm-up run).
 Action = Callable[[int], object]
-
-
-@dataclass
-class Summary:
-    """Samples of one measurement, in milliseconds."""
-
-    runs: int
-    median_ms: float
-    min_ms: float
-    max_ms: float
-    samples_ms: list[float]
-
-    @classmethod
-    def of(cls, seconds: Sequence[float]) -> Summary:
-        ms = [s * 1000.0 for s in seconds]
-        return cls(len(ms), statistics.median(ms), min(ms), max(ms), [round(x, 3) for x in ms])
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        for key in ("median_ms", "min_ms", "max_ms"):
-            data[key] = round(data[key], 3)
-        return data
 
 
 class CommandFailed(RuntimeError):
@@ -52,60 +36,56 @@ def run_command(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
         )
 
 
-def time_repeated(
-    action: Action, runs: int, *, warmup: int = 1, after: Action | None = None
-) -> Summary:
-    """Time ``action`` ``runs`` times after ``warmup`` untimed runs.
-
-    ``after`` runs untimed after every run (including warm-ups), e.g. to undo
-    what the action added so that every run sees the same state.
-    """
-    for i in range(-warmup, 0):
-        action(i)
-        if after is not None:
-            after(i)
-    samples = []
-    for i in range(runs):
-        start = time.perf_counter()
-        action(i)
-        samples.append(time.perf_counter() - start)
-        if after is not None:
-            after(i)
-    return Summary.of(samples)
+def children_cpu() -> float:
+    """User + system CPU seconds of every child process this one has waited for."""
+    if resource is None:  # pragma: no cover
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def time_interleaved(actions: Mapping[str, Action], runs: int, *, warmup: int = 1) -> dict:
-    """Time several actions round-robin (one of each per round), so drift hits all alike."""
-    for i in range(-warmup, 0):
-        for action in actions.values():
-            action(i)
-    samples: dict[str, list[float]] = {label: [] for label in actions}
-    for i in range(runs):
-        for label, action in actions.items():
-            start = time.perf_counter()
-            action(i)
-            samples[label].append(time.perf_counter() - start)
-    return {label: Summary.of(s) for label, s in samples.items()}
+def _median_ms(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values) * 1000.0, 3) if values else None
 
 
 @dataclass
 class Series:
-    """The samples of one interleaved measurement and its failed runs (not dropped)."""
+    """One interleaved measurement, round by round: wall seconds and the CPU seconds of
+    the processes the run started and waited for (None: the round's run failed), and its
+    failed runs (counted, never dropped)."""
 
-    samples_s: list[float]
+    rounds_s: list[float | None]
+    cpu_rounds_s: list[float | None]
     errors: int
     error_samples: list[str]
+
+    @property
+    def samples_s(self) -> list[float]:
+        return [x for x in self.rounds_s if x is not None]
+
+    @property
+    def cpu_samples_s(self) -> list[float]:
+        return [x for x in self.cpu_rounds_s if x is not None]
 
     @property
     def median_s(self) -> float | None:
         return statistics.median(self.samples_s) if self.samples_s else None
 
+    @property
+    def cpu_median_s(self) -> float | None:
+        return statistics.median(self.cpu_samples_s) if self.cpu_samples_s else None
+
     def to_dict(self) -> dict:
         ms = [round(x * 1000.0, 3) for x in self.samples_s]
-        return {"runs": len(ms) + self.errors, "errors": self.errors,
-                "median_ms": round(statistics.median(ms), 3) if ms else None,
+        return {"runs": len(self.rounds_s), "errors": self.errors,
+                "median_ms": _median_ms(self.samples_s),
                 "min_ms": min(ms) if ms else None, "max_ms": max(ms) if ms else None,
-                "samples_ms": ms, "error_samples": self.error_samples}
+                "cpu_median_ms": _median_ms(self.cpu_samples_s),
+                "rounds_ms": [None if x is None else round(x * 1000.0, 3)
+                              for x in self.rounds_s],
+                "cpu_rounds_ms": [None if x is None else round(x * 1000.0, 3)
+                                  for x in self.cpu_rounds_s],
+                "error_samples": self.error_samples}
 
 
 @dataclass
@@ -121,28 +101,32 @@ class Step:
 def interleave(steps: Mapping[str, Step], runs: int, *, warmup: int = 1,
                failures: tuple[type[BaseException], ...] = (CommandFailed,)) -> dict:
     """Run the steps round-robin (A B C A B C ...), ``warmup`` untimed rounds first
-    (run index -1, -2...), so that a drift of the machine's load hits all alike.
+    (run index -1, -2...), so that a drift of the machine's load hits all alike; every
+    series has one entry per round (None if that run failed), so rounds stay paired.
 
     A run raising one of ``failures`` is counted as an error of its series (with the
     message kept, a warm-up run's too), not dropped and not retried; anything else
     propagates (the harness broke)."""
-    series = {label: Series([], 0, []) for label in steps}
+    series = {label: Series([], [], 0, []) for label in steps}
     for i in [*range(-warmup, 0), *range(runs)]:
         for label, step in steps.items():
             if step.before is not None:
                 step.before(i)
+            wall = cpu = None
             try:
+                cpu_start = children_cpu()
                 start = time.perf_counter()
                 step.action(i)
-                elapsed = time.perf_counter() - start
+                wall = time.perf_counter() - start
+                cpu = children_cpu() - cpu_start
             except failures as err:  # in a warm-up run too: a failure is never dropped
                 series[label].errors += 1
                 if len(series[label].error_samples) < 3:
                     series[label].error_samples.append(str(err)[-500:])
-            else:
-                if i >= 0:
-                    series[label].samples_s.append(elapsed)
             finally:
                 if step.after is not None:
                     step.after(i)
+            if i >= 0:
+                series[label].rounds_s.append(wall)
+                series[label].cpu_rounds_s.append(cpu)
     return series

@@ -1,4 +1,5 @@
-"""The benchmark harness judges figures correctly (benchmarks/evaluate.py, timing.py).
+"""The benchmark harness judges figures correctly (benchmarks/targets.py, evaluate.py,
+timing.py, service.py).
 
 Synthetic figures only: no timing is asserted here (the targets live in
 ``nox -s benchmarks``)."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import statistics
 import sys
 from pathlib import Path
 
@@ -34,23 +36,31 @@ def timing():
     yield from _benchmark_module("timing")
 
 
-def test_every_row_of_the_issue_has_targets(ev):
-    assert {t.row for t in ev.TARGETS.values()} == set("abcdefghi")
-    # the service's targets once per number of clients
-    assert {k for k in ev.TARGETS if k.startswith("f-")} == {"f-1", "f-8", "f-32"}
-    assert ev.TARGETS["g-postgres-8"].limit == 0.35
-    assert ev.TARGETS["d-postgres"].limit == 4.0
+def test_every_row_of_the_issues_has_targets(ev):
+    rows = {t.row for t in ev.TARGETS.values()}
+    assert rows == {*(f"23{r}" for r in "abcdefg"), "12b", "12e", "12h", "21i"}
+    assert {k for k in ev.TARGETS if k.startswith("b-")} == {"b-list", "b-describe",
+                                                            "b-register"}
+    # the service's rows once per store and number of connections
+    assert {k for k in ev.TARGETS if k.startswith("e-")} == {
+        f"e-{store}-{n}" for store in ("local", "sqlite", "postgres") for n in (1, 8, 32)}
+    assert {k: ev.TARGETS[k].limit for k in ("a", "b-list", "c", "d-sqlite", "d-postgres",
+                                             "e-sqlite-8", "f-postgres-32", "g-32")} == {
+        "a": 2.0, "b-list": 2.5, "c": 1.5, "d-sqlite": 1.0, "d-postgres": 1.5,
+        "e-sqlite-8": 0.6, "f-postgres-32": 0.5, "g-32": 0.9}
+    assert ev.TARGETS["d-postgres"].unit == "s CPU"
     # issue 21: under hostile clients, answers within 1 s and the daemon under 150 MB
     assert {k: ev.TARGETS[k].limit for k in ("i-health", "i-stack", "i-rss")} == {
         "i-health": 1.0, "i-stack": 1.0, "i-rss": 150}
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), [
-    ("a", 2.4, "MET"), ("a", 2.5, "MET"), ("a", 2.51, "MISSED"),
-    ("b", 0.39, "MET"), ("b", 1.16, "MISSED"),
-    ("f-8", 0.5, "MET"), ("f-8", 0.49, "MISSED"),
-    ("g-postgres-32", 0.36, "MET"), ("g-postgres-32", 0.3, "MISSED"),
-    ("h", 0, "MET"), ("h", 30, "MISSED"),
+    ("a", 1.9, "MET"), ("a", 2.0, "MET"), ("a", 2.01, "MISSED"),
+    ("big", 0.39, "MET"), ("big", 1.16, "MISSED"),
+    ("d-sqlite", 0.9, "MET"), ("d-sqlite", 1.9, "MISSED"),
+    ("e-local-8", 0.6, "MET"), ("e-local-8", 0.59, "MISSED"),
+    ("f-postgres-32", 0.5, "MET"), ("f-postgres-32", 0.3, "MISSED"),
+    ("storm", 0, "MET"), ("storm", 3, "MISSED"),
     ("i-health", 0.9, "MET"), ("i-health", 1.2, "MISSED"),
     ("i-rss", 149.0, "MET"), ("i-rss", 637.0, "MISSED"),
 ])
@@ -59,7 +69,7 @@ def test_verdicts_against_the_limit(ev, key, value, expected):
 
 
 def test_an_error_in_a_figure_misses_it_even_within_the_target(ev):
-    assert ev.verdict(ev.TARGETS["f-1"], ev.Figure(0.9, errors=1)) == "MISSED"
+    assert ev.verdict(ev.TARGETS["e-local-1"], ev.Figure(0.9, errors=1)) == "MISSED"
     assert ev.verdict(ev.TARGETS["a"], ev.Figure(None)) == "MISSED"
 
 
@@ -82,47 +92,38 @@ def test_ratios(ev):
     assert ev.ratio(None, 1.0) is None
     # per-round ratios of interleaved series: a drift common to both cancels
     assert ev.paired_ratio([2.0, 4.0, 8.0], [1.0, 2.0, 4.0]) == 2.0
+    # the issue's case: the median of paired ratios, not the ratio of the medians (3.0)
+    a, b = [1.0, 3.0, 3.0], [1.0, 2.0, 1.0]
+    assert ev.ratio(statistics.median(a), statistics.median(b)) == 3.0
+    assert ev.paired_ratio(a, b) == 1.5
+    # a failed run (None) drops its round's pair, never shifts the rounds against each other
+    assert ev.paired_ratio([None, 4.0, 9.0], [1.0, 2.0, 3.0]) == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="unpaired"):
+        ev.paired_ratio([1.0], [1.0, 2.0])
+
+
+def test_wrk_summary_counts_every_failed_request(ev):
+    summary = {"requests": 1000, "duration_us": 2_000_000, "bytes": 1, "connect": 0,
+               "read": 2, "write": 0, "status": 10, "timeout": 3, "p50_us": 1500,
+               "p99_us": 9000, "max_us": 12000}
+    load = ev.wrk_load(summary)
+    assert load["ok"] == 990  # the 10 non-2xx answers are no success
+    assert load["errors"] == 15
+    assert load["timeouts"] == 3
+    assert load["rps"] == pytest.approx(495.0)  # over wrk's measured duration
+    assert (load["p50_ms"], load["p99_ms"], load["max_ms"]) == (1.5, 9.0, 12.0)
 
 
 def test_the_final_table_has_figure_target_and_verdict(ev):
     figures = {"a": ev.Figure(3.6, detail="137 ms vs 38 ms"),
-               "b": ev.Figure(0.3),
-               "f-1": ev.Figure(0.7, errors=2, detail="700 vs 1000 req/s")}
-    rows = ev.evaluate(figures, ["a", "b", "f-1"])
+               "d-sqlite": ev.Figure(0.3),
+               "e-local-1": ev.Figure(0.7, errors=2, detail="700 vs 1000 req/s")}
+    rows = ev.evaluate(figures, ["a", "d-sqlite", "e-local-1"])
     assert [r.verdict for r in rows] == ["MISSED", "MET", "MISSED"]
     text = "\n".join(ev.final_table(rows))
-    assert "3.60x" in text and "<= 2.50x" in text and "0.300 s" in text
+    assert "3.60x" in text and "<= 2.00x" in text and "0.300 s CPU" in text
     assert "2 failed; 700 vs 1000 req/s" in text
     assert text.splitlines()[-1].strip() == "1 MET, 2 MISSED"
-
-
-def _client(**kwargs):
-    return {"answered": 0, "ok": 0, "errors": 0, "latencies": [], "started": 0.0, "ended": 0.0,
-            "first_answer": None, "error_samples": [], **kwargs}
-
-
-def test_load_counts_failures_and_divides_by_the_measured_time(ev):
-    clients = [
-        _client(answered=10, ok=10, latencies=[0.01] * 10, started=100.2, ended=102.6,
-                first_answer=0.01),
-        # 4 answered, 2 of them with an error status, and 3 connection errors
-        _client(answered=4, ok=2, errors=5, latencies=[0.02] * 4, started=100.1, ended=101.0,
-                first_answer=0.5, error_samples=["HTTP 500: boom", "ConnectionError: x"]),
-        _client(errors=1, started=100.3, ended=102.0,  # never answered
-                error_samples=["ReadTimeout: y"]),
-    ]
-    load = ev.summarize_load(clients)
-    assert load["ok"] == 12
-    assert load["errors"] == 6
-    assert load["requests"] == 18
-    assert load["unanswered"] == 1
-    # 12 successful answers over the measured 2.5 s, from the first client's start to the
-    # end of the last answer (the nominal time was, say, 2 s)
-    assert load["elapsed_s"] == pytest.approx(2.5)
-    assert load["rps"] == pytest.approx(12 / 2.5)
-    assert load["p50_ms"] == pytest.approx(10.0)
-    assert load["slowest_first_answer_ms"] == 500.0
-    assert load["error_samples"] == ["HTTP 500: boom", "ConnectionError: x", "ReadTimeout: y"]
 
 
 def test_interleaving_warms_up_and_counts_failed_runs(timing):
@@ -145,8 +146,22 @@ def test_interleaving_warms_up_and_counts_failed_runs(timing):
     assert undone == [-1, 0, 1, 2]  # the undo runs after a failed run too
     assert len(series["a"].samples_s) == 3 and series["a"].errors == 0
     assert len(series["b"].samples_s) == 2 and series["b"].errors == 1
+    # rounds stay aligned for pairing: the failed round is None, in its place
+    assert series["b"].rounds_s[1] is None and series["b"].cpu_rounds_s[1] is None
     assert series["b"].to_dict()["runs"] == 3
     assert "exited with 1" in series["b"].error_samples[0]
+
+
+def test_interleaving_counts_the_cpu_time_of_the_commands(timing, tmp_path):
+    burn = [sys.executable, "-c", "import time; t = time.process_time()\n"
+            "while time.process_time() - t < 0.2: pass"]
+    sleep = [sys.executable, "-c", "import time; time.sleep(0.2)"]
+    series = timing.interleave(
+        {"burn": timing.Step(lambda _i: timing.run_command(burn, {}, tmp_path)),
+         "sleep": timing.Step(lambda _i: timing.run_command(sleep, {}, tmp_path))}, 1,
+        warmup=0)
+    assert series["burn"].cpu_median_s >= 0.2 > series["sleep"].cpu_median_s
+    assert series["sleep"].median_s >= 0.2
 
 
 def test_interleaving_lets_a_harness_error_through(timing):
@@ -168,7 +183,7 @@ def test_missed_targets_exit_0_and_a_broken_harness_exits_1(run_module, monkeypa
     ev = importlib.import_module("evaluate")
 
     def missed(_ctx):
-        return ["write: made up"], {"e": ev.Figure(9.7, detail="made up")}
+        return ["write: made up"], {"write": ev.Figure(9.7, detail="made up")}
 
     def broken(_ctx):
         raise KeyError("harness bug")
@@ -182,49 +197,69 @@ def test_missed_targets_exit_0_and_a_broken_harness_exits_1(run_module, monkeypa
     import json
 
     data = json.loads(report.read_text())
-    assert [(r["key"], r["verdict"]) for r in data["verdicts"]] == [("e", "MISSED")]
+    assert [(r["key"], r["verdict"]) for r in data["verdicts"]] == [("write", "MISSED")]
 
     monkeypatch.setitem(run_module.PART_FUNCTIONS, "write", broken)
     assert run_module.main(["--only", "write"]) == 1
     assert "ERROR" in capsys.readouterr().out
 
 
-def _slice(rps, errors=0, unanswered=0):
-    return {"rps": rps, "errors": errors, "unanswered": unanswered, "p50_ms": 1.0,
-            "p99_ms": 2.0}
+def _slice(rps, errors=0):
+    return {"rps": rps, "errors": errors, "timeouts": 0, "p50_ms": 1.0, "p99_ms": 2.0}
 
 
-def test_service_figures_skip_postgres_and_count_failures(monkeypatch):
+def test_service_figures_pair_rounds_skip_postgres_and_count_failures(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     service = importlib.import_module("service")
     ev = importlib.import_module("evaluate")
 
     def case(rounds, warmup=None):
         return {str(n): copy.deepcopy({"warmup": warmup or _slice(1.0), "rounds": rounds})
-                for n in ev.CLIENTS}
+                for n in service.CLIENTS}
 
+    storm = {"clients": 128, "requests": 500, "errors": 3, "timeouts": 3, "rps": 400.0,
+             "p50_ms": 5.0, "p99_ms": 900.0, "max_ms": 10000.0}
     data = {
         "cases": {
-            service.CEILING: case([_slice(1000), _slice(800), _slice(900)]),
-            # medians 450 / 900: 0.5x, within >= 0.5x, but a warm-up answer failed
-            service.LIST_LOCAL: case([_slice(400), _slice(450), _slice(500)],
-                                     warmup=_slice(1.0, errors=1)),
+            service.CEILING: case([_slice(1000), _slice(2000), _slice(900)]),
+            # per round 0.5, 0.5, 0.6: paired 0.5 (the ratio of medians would be 0.55)
+            service.many("local"): case([_slice(500), _slice(1000), _slice(540)],
+                                        warmup=_slice(1.0, errors=1)),
+            service.one("local"): case([_slice(600), _slice(1200), _slice(540)]),
         },
-        "storm": {"clients": 128, "unanswered": 3, "errors": 0, "ok": 10, "elapsed_s": 20.4,
-                  "p50_ms": 5.0, "p99_ms": 900.0, "slowest_first_answer_ms": 20000.0},
+        "storm": storm,
     }
     figures = service.service_figures(data, "PostgreSQL unreachable")
-    rows = {r.key: r for r in ev.evaluate(figures)
-            if r.key.startswith(("f-", "g-", "h"))}
-    assert rows["f-8"].verdict == rows["g-postgres-1"].verdict == "SKIPPED"
-    assert rows["f-8"].detail == "PostgreSQL unreachable"
-    assert figures["g-local-8"].value == pytest.approx(0.5)
-    assert figures["g-local-8"].errors == 1
-    assert rows["g-local-8"].verdict == "MISSED"
-    assert rows["h"].verdict == "MISSED" and "125/128 clients answered" in rows["h"].detail
+    rows = {r.key: r for r in ev.evaluate(figures) if r.key[0] in "efs"}
+    assert rows["e-postgres-8"].verdict == rows["f-postgres-1"].verdict == "SKIPPED"
+    assert rows["e-postgres-8"].detail == "PostgreSQL unreachable"
+    assert rows["e-sqlite-8"].detail == "not measured"
+    assert figures["f-local-8"].value == pytest.approx(0.5)
+    assert figures["f-local-8"].errors == 1  # a warm-up answer failed
+    assert rows["f-local-8"].verdict == "MISSED"
+    assert figures["e-local-8"].value == pytest.approx(0.6)
+    assert rows["e-local-8"].verdict == "MET"
+    assert rows["storm"].verdict == "MISSED" and "3 timed out" in rows["storm"].detail
 
-    data["cases"][service.LIST_LOCAL] = case([_slice(400), _slice(450), _slice(500)])
-    data["cases"][service.CEILING]["1"]["rounds"][0]["unanswered"] = 1  # baseline failed
+    data["cases"][service.CEILING]["1"]["rounds"][0]["errors"] = 1  # the baseline failed
     figures = service.service_figures(data, "PostgreSQL unreachable")
-    assert ev.verdict(ev.TARGETS["g-local-8"], figures["g-local-8"]) == "MET"
-    assert ev.verdict(ev.TARGETS["g-local-1"], figures["g-local-1"]) == "MISSED"
+    assert ev.verdict(ev.TARGETS["e-local-8"], figures["e-local-8"]) == "MET"
+    assert ev.verdict(ev.TARGETS["e-local-1"], figures["e-local-1"]) == "MISSED"
+    # each run paired with the ceiling's run just before it (C A C B ...), when given
+    data["cases"][service.one("sqlite")] = {str(n): {
+        "warmup": _slice(1.0), "rounds": [_slice(300), _slice(900), _slice(400)],
+        "ceiling": {"warmup": _slice(1.0), "rounds": [_slice(1000), _slice(1500), _slice(800)]},
+    } for n in service.CLIENTS}
+    figures = service.service_figures(data, "PostgreSQL unreachable")
+    assert figures["e-sqlite-8"].value == pytest.approx(0.5)  # 0.3, 0.6, 0.5
+    # two replicas against one: twice the one replica's throughput is the reference
+    two = service.case_figure(case([_slice(1000)] * 3)["8"], case([_slice(1900)] * 3)["8"],
+                              scale=2.0)
+    assert two.value == pytest.approx(0.95)
+
+
+def test_wrk_stays_on_loopback(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    service = importlib.import_module("service")
+    with pytest.raises(ValueError, match="loopback"):
+        service.wrk("http://example.com/", {}, 1, 1)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from zen_core.testing.require import SERVERS, required
+from zen_core.testing.require import SERVERS, require_programs, required, skip_or_fail
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: Each part and what it needs installed beyond zen-core and zen-local-store.
@@ -27,7 +28,10 @@ PARTS = {
     "copy": ("zen_sql_store",),
     "write": (),
     "service": ("zen_service", "zen_sql_store"),
+    "replicas": ("zen_service", "zen_sql_store"),
 }
+#: The programs a part drives: the service is loaded with wrk, row g goes through haproxy.
+PROGRAMS = {"service": ("wrk",), "replicas": ("wrk", "haproxy")}
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
@@ -49,6 +53,12 @@ def run(script: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("part", [pytest.param(p, marks=pytest.mark.zen_needs(*needs))
                                   for p, needs in PARTS.items()])
 def test_each_benchmark_part_measures_every_figure_it_owns(part, tmp_path):
+    programs = PROGRAMS.get(part, ())
+    if "haproxy" in programs and not shutil.which("haproxy", path=f"{os.environ.get('PATH')}"
+                                                                 ":/usr/sbin:/sbin"):
+        skip_or_fail("haproxy is not installed (Debian: apt-get install haproxy)",
+                     "ZEN_REQUIRE_PROXY")
+    require_programs(*(p for p in programs if p != "haproxy"))
     report = tmp_path / "figures.json"
     done = run("run.py", "--smoke", "--only", part, "--json", str(report), tmp_path=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

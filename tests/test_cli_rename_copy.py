@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from zen_core.testing.cli import failed, ok, snapshot
-from zen_core.testing.helpers import profile_store
 
 CORE = "-o default -m default -a default"
 
@@ -138,12 +137,15 @@ def test_copy_a_component_from_another_profile(zen, home):
     ok(zen("--profile team experiment-tracker register wandb -t wandb --api_key=k "
            "--entity=e --project_name=p"))
     ok(zen("experiment-tracker copy wandb wandb --from-profile team"))
+    # the plain key became the secret the component refers to; the copy brought it along
     data = as_json(zen("experiment-tracker describe wandb -o json"))
-    assert data["config"]["api_key"] == "********"  # copied (masked when shown)
-    from zen_core.models import ComponentType
-
-    stored = profile_store().get_component(ComponentType.EXPERIMENT_TRACKER, "wandb")
-    assert stored.config["api_key"] == "k"
+    assert data["config"]["api_key"] == "{{experiment-tracker-wandb.api_key}}"
+    secret = as_json(zen("secret describe experiment-tracker-wandb --show -o json"))
+    assert secret["values"] == {"api_key": "k"}
+    # copied again under another name: the identical secret is reused, not doubled
+    ok(zen("experiment-tracker copy wandb wandb2 --from-profile team"))
+    assert [s["name"] for s in as_json(zen("secret list -o json"))] == [
+        "experiment-tracker-wandb"]
 
 
 def test_copy_a_component_onto_a_taken_name_is_refused(zen, home):

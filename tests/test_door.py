@@ -103,7 +103,9 @@ def test_the_mask_sent_back_as_a_secret_is_refused(with_secret):
     error = failed(zen(f"experiment-tracker update w --api_key={MASK}"))
     assert "mask" in error and "real value" in error
     tracker = profile_store().get_component(ComponentType.EXPERIMENT_TRACKER, "w")
-    assert tracker.config["api_key"] == SECRET
+    assert tracker.config["api_key"] == "{{experiment-tracker-w.api_key}}"
+    shown = json.loads(ok(zen("secret describe experiment-tracker-w --show -o json")).stdout)
+    assert shown["values"] == {"api_key": SECRET}
 
 
 # --- the service: one write in a batch is checked as it is on its own -------------------------

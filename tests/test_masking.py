@@ -9,9 +9,7 @@ import pytest
 import yaml
 
 from zen_core.masking import mask_text, mask_url
-from zen_core.models import ComponentType
 from zen_core.testing.cli import failed, ok
-from zen_core.testing.helpers import profile_store
 
 
 @pytest.mark.parametrize(("url", "masked"), [
@@ -88,10 +86,10 @@ def test_a_secret_that_looks_like_yaml_stays_text(zen, value):
                      "--entity=e", "--project_name=p"]))
     assert value not in result.output
     shown = json.loads(ok(zen("experiment-tracker describe w -o json")).stdout)
-    assert shown["config"]["api_key"] == "********"
-
-    stored = profile_store().get_component(ComponentType.EXPERIMENT_TRACKER, "w")
-    assert stored.config["api_key"] == value
+    assert shown["config"]["api_key"] == "{{experiment-tracker-w.api_key}}"
+    # kept as a secret of its own, as text
+    secret = json.loads(ok(zen("secret describe experiment-tracker-w --show -o json")).stdout)
+    assert secret["values"] == {"api_key": value}
 
 
 def test_list_and_mapping_fields_are_still_read_as_yaml(zen):

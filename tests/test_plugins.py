@@ -87,7 +87,7 @@ def test_plugin_flavor_validates_and_registers(with_plugins):
     assert ok.exit_code == 0, ok.stderr
     described = json.loads(with_plugins("orchestrator describe o --output json").stdout)
     assert described["flavor"] == "fake_orchestrator"
-    assert described["config"] == {"cluster": "c1", "replicas": 3, "kubeconfig": None}
+    assert described["config"] == {"cluster": "c1", "replicas": 3}  # no default stored
 
 
 def test_a_plugin_flavors_stack_rules_apply(with_plugins):
@@ -161,9 +161,10 @@ def test_a_declared_secret_field_is_masked_whatever_its_name(with_plugins, tmp_p
         assert result.exit_code == 0, (what, result.stderr)
         assert secret not in result.stdout + result.stderr, what
     described = json.loads(outputs["describe json"].stdout)
-    assert described["config"] == {"cluster": "c1", "replicas": 1, "kubeconfig": "********"}
+    reference = "{{orchestrator-o.kubeconfig}}"  # the value was kept as a secret of its own
+    assert described["config"] == {"cluster": "c1", "kubeconfig": reference}
     [exported] = [c for c in yaml.safe_load(outputs["export"].stdout)["components"]
                   if c["type"] == "orchestrator"]
-    assert exported["config"] == {"cluster": "c1", "replicas": 1}  # left out
+    assert exported["config"] == {"cluster": "c1", "kubeconfig": reference}  # replicas: default
     # the value is kept, and shown only when asked for
     assert secret in with_plugins("stack export s --include-secrets").stdout

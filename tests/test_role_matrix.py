@@ -11,6 +11,7 @@ it. Each operation is tried by each role through each edge, and the verdicts
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ import pytest
 
 from zen_core.client import Client
 from zen_core.exceptions import NotPermittedError
-from zen_core.masking import MASK
 from zen_core.services import accounts, history, keys, transfer
 from zen_core.testing.cli import ok
 from zen_core.testing.helpers import profile_store
@@ -40,6 +40,9 @@ NEEDS = {
     "list API keys": "admin",
 }
 SECRET = "s3cr3t-api-key"
+MASK = "********"  # what a viewer sees in place of a value (README)
+#: The secret the plain api_key given to tracker ``w`` was kept in (issue 18).
+OWN_SECRET = "experiment-tracker-w"
 
 
 def allowed(role: str, operation: str) -> bool:
@@ -146,7 +149,7 @@ def http(world: World, role: str, operation: str) -> bool:
         "describe a stack": ("GET", "/api/v1/stacks/s", None),
         "list components": ("GET", "/api/v1/components/experiment_tracker", None),
         "read the history": ("GET", "/api/v1/events", None),
-        "read a secret": ("GET", "/api/v1/components/experiment_tracker/w", None),
+        "read a secret": ("GET", f"/api/v1/secrets/{OWN_SECRET}", None),
         "register a component": ("POST", "/api/v1/components",
                                  {"type": "orchestrator", "flavor": "local",
                                   "name": f"new-http-{role}"}),
@@ -165,7 +168,7 @@ def http(world: World, role: str, operation: str) -> bool:
         return False
     assert response.status_code < 300, response.json
     if operation == "read a secret":  # over HTTP a secret is masked, not refused
-        return response.json["config"]["api_key"] == SECRET
+        return response.json["values"]["api_key"] == SECRET
     return True
 
 
@@ -181,12 +184,18 @@ def test_every_edge_gives_each_role_the_same_answer(world):
 
 
 def test_a_viewer_sees_secrets_masked_on_every_edge(world):
-    """What a viewer may read, it reads masked: the CLI, the Python API and HTTP alike."""
+    """What a viewer may read, it reads masked: the CLI, the Python API and HTTP alike. The
+    component holds a reference; the secret it names shows its keys, never its values."""
     ok(world.zen("user set u-viewer"))
+    reference = "{{" + OWN_SECRET + ".api_key}}"
     listed = world.zen("experiment-tracker describe w -o json")
-    assert SECRET not in listed.stdout and MASK in listed.stdout
-    component = Client().get_component("experiment_tracker", "w")
-    assert component.config["api_key"] == MASK and component.masked == {"api_key"}
-    answer = world.http.get("/api/v1/components/experiment_tracker/w",
+    assert SECRET not in listed.stdout and reference in listed.stdout
+    described = world.zen(f"secret describe {OWN_SECRET} -o json")
+    assert SECRET not in described.stdout and json.loads(described.stdout)["keys"] == ["api_key"]
+    client = Client()
+    assert client.get_component("experiment_tracker", "w").config["api_key"] == reference
+    secret = client.get_secret(OWN_SECRET)
+    assert secret.values == {"api_key": MASK} and secret.masked == {"api_key"}
+    answer = world.http.get(f"/api/v1/secrets/{OWN_SECRET}",
                             headers={"Authorization": f"Bearer {world.keys['viewer']}"})
-    assert answer.json["config"]["api_key"] == MASK and answer.json["masked"] == ["api_key"]
+    assert answer.json["values"]["api_key"] == MASK and answer.json["masked"] == ["api_key"]

@@ -221,7 +221,7 @@ def test_references_round_trip_through_export_import_and_profile_copy(db, zen_ho
     ok(zen("profile create other"))
     ok(zen("profile set other"))
     importing = "stack import - --rename-components"  # the profiles' default components differ
-    assert "no secret 'db'" in failed(zen(importing, input=plain))
+    assert "refers to secret 'db', which this profile lacks" in failed(zen(importing, input=plain))
     ok(zen(importing, input=with_secrets))
     assert json.loads(ok(zen("metadata-store describe prod -o json")).stdout)["config"][
         "password"] == "{{db.password}}"
@@ -232,3 +232,32 @@ def test_references_round_trip_through_export_import_and_profile_copy(db, zen_ho
     assert resolved["metadata_store"]["config"]["password"] == SECRET
     assert (zen_home / "secret-keys" / "copied.key").read_text() != \
         (zen_home / "secret-keys" / "default.key").read_text()
+
+
+# --- the README's tour --------------------------------------------------------------------
+def readme_secrets_commands() -> list[str]:
+    """The README's "Secrets" block: one command a line (continuations joined), comments off."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = readme.split("### Secrets\n", 1)[1].split("```\n", 2)[1]
+    return [line.split("   #")[0].strip()
+            for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+
+
+def test_the_readmes_secrets_tour_runs_as_shown(zen):
+    import shlex
+
+    commands = readme_secrets_commands()
+    assert len(commands) == 6
+    for command in commands:
+        given = None
+        if " | " in command:  # printf '...' | zenml ...
+            printed, command = command.split(" | ", 1)
+            given = shlex.split(printed)[1].encode().decode("unicode_escape")
+        assert command.startswith("zenml ")
+        ok(zen(shlex.split(command)[1:], input=given))
+    resolved = yaml.safe_load(ok(zen("stack describe secure --resolve")).stdout)
+    assert resolved["metadata_store"]["config"]["password"] == "hunter2"
+    listed = ok(zen("secret list")).stdout
+    assert "password" in listed and "hunter2" not in listed

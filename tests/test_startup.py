@@ -1,12 +1,13 @@
-"""Start-up stays light: `zenml stack list` on a local or SQLite profile imports no heavy
-library."""
+"""Start-up stays light: `zenml stack list` on a local or SQLite profile, and listing or
+describing components, import no heavy library, nor the write machinery (a read does not
+need it)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-HEAVY = ("sqlalchemy", "flask", "requests", "pydantic")
+HEAVY = ("sqlalchemy", "flask", "requests", "pydantic", "zen_core.writes")
 
 PROBE = f"""
 import atexit, sys
@@ -33,9 +34,20 @@ def test_stack_list_on_a_local_profile_imports_no_heavy_library():
     assert loaded_modules("profile", "list") == []
 
 
+def test_listing_and_describing_components_load_no_flavor_schema():
+    """Masking needs only the names of a flavor's secret fields (``Flavor.secrets``)."""
+    loaded_modules("profile", "list")
+    loaded_modules("metadata-store", "register", "db", "-t", "mysql", "--host=h",
+                   "--port=3306", "--username=u", "--password=p", "--database=d")
+    assert loaded_modules("orchestrator", "list") == []
+    assert loaded_modules("metadata-store", "list") == []
+    assert loaded_modules("metadata-store", "describe", "db") == []
+
+
 def test_the_probe_would_notice_a_heavy_import():
     # Registering a component validates its config with pydantic: the probe sees it.
-    assert "pydantic" in loaded_modules("orchestrator", "register", "o", "-t", "local")
+    assert {"pydantic", "zen_core.writes"} <= set(
+        loaded_modules("orchestrator", "register", "o", "-t", "local"))
 
 
 def test_stack_list_on_a_sqlite_profile_imports_no_heavy_library():

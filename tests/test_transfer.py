@@ -11,7 +11,7 @@ import yaml
 from zen_core.client import Client
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType
-from zen_core.testing.cli import failed, ok
+from zen_core.testing.cli import failed, ok, snapshot
 from zen_core.testing.helpers import profile_store
 
 # Without the plugin a kind is skipped; ZEN_REQUIRE_PLUGINS=1 (CI) fails it instead.
@@ -70,11 +70,15 @@ def test_export_writes_one_document_without_secrets(zen, mysql_stack, tmp_path):
     by_type = {c["type"]: c for c in document["components"]}
     assert set(by_type) == {"orchestrator", "metadata_store", "artifact_store",
                             "container_registry"}
-    assert "password" not in by_type["metadata_store"]["config"]
-    assert by_type["metadata_store"]["omitted_secrets"] == ["password"]
+    # the password was kept as the component's own secret: the export holds the reference
+    reference = "{{metadata-store-mysql_meta.password}}"
+    assert by_type["metadata_store"]["config"]["password"] == reference
+    assert "omitted_secrets" not in by_type["metadata_store"] and "secrets" not in document
     assert "s3cret" not in out.read_text()
-    with_secrets = ok(zen("stack export prod --include-secrets")).stdout
-    assert yaml.safe_load(with_secrets)["components"][1]["config"]["password"] == "s3cret"
+    with_secrets = yaml.safe_load(ok(zen("stack export prod --include-secrets")).stdout)
+    assert with_secrets["components"][1]["config"]["password"] == reference
+    assert with_secrets["secrets"] == [
+        {"name": "metadata-store-mysql_meta", "values": {"password": "s3cret"}}]
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
@@ -104,7 +108,10 @@ def test_import_into_another_profile_reuses_identical_components(zen, mysql_stac
     assert prod2 == {"orchestrator": "default", "metadata_store": "mysql_meta",
                      "artifact_store": "default_2", "container_registry": "reg"}
     meta = profile_store().get_component(ComponentType.METADATA_STORE, "mysql_meta")
-    assert meta.config["password"] == "s3cret"
+    assert meta.config["password"] == "{{metadata-store-mysql_meta.password}}"
+    secret = json.loads(ok(zen("secret describe metadata-store-mysql_meta --show -o json"))
+                        .stdout)
+    assert secret["values"] == {"password": "s3cret"}
     # Importing again reuses every component, the renamed one included.
     again = ok(zen(f"stack import {export} --name prod3 --rename-components"))
     assert "Registering" not in again.stderr
@@ -112,14 +119,18 @@ def test_import_into_another_profile_reuses_identical_components(zen, mysql_stac
     assert stacks(zen)["prod3"]["components"] == prod2
 
 
-def test_import_without_the_secrets_says_how_to_get_them(zen, mysql_stack, tmp_path):
+def test_import_without_the_secrets_says_how_to_get_them(zen, zen_home, mysql_stack, tmp_path):
     export = tmp_path / "prod.yaml"
     ok(zen(f"stack export prod {export}"))
     ok(zen("profile create target"))
     ok(zen("profile set target"))
+    before = snapshot(zen_home)
     result = zen(f"stack import {export} --rename-components")
-    assert result.exit_code == 1
-    assert "password" in result.stderr and "--include-secrets" in result.stderr
+    assert failed(result) == (
+        f"Error: {export} refers to secret 'metadata-store-mysql_meta', which this profile "
+        "lacks and the export does not carry: export again with --include-secrets, or "
+        "create it here first (`zenml secret create metadata-store-mysql_meta -i`).")
+    assert snapshot(zen_home) == before
 
 
 def test_import_is_all_or_nothing(zen, mysql_stack, tmp_path, monkeypatch):

@@ -104,6 +104,9 @@ class Client:
     set_stack, rename_stack, delete_stack = (_bound(getattr(choices, name), "both") for name in
                                              ("set_stack", "rename_stack", "delete_stack"))
     set_profile = _bound(choices.set_profile, "context")
+    list_secrets, get_secret = _bound(secrets.visible_all), _bound(secrets.visible)  # masked
+    create_secret, update_secret, rename_secret, delete_secret = map(_bound, (
+        secrets.create, secrets.update, secrets.rename, secrets.delete))
 
     def delete_profile(self, name: str) -> None:
         choices.delete_profile(self.context, name)
@@ -137,14 +140,11 @@ class Client:
 
     def copy_stack(self, source: str, target: str, from_profile: str | None = None,
                    **options: Any) -> tuple[Stack, list[str]]:  # rename_components, dry_run
-        from zen_core.services.transfer import copy_stack
-
-        return copy_stack(self.access_of(from_profile), self.access, source, target,
-                          progress=self.progress, **options)
+        return importlib.import_module("zen_core.services.transfer").copy_stack(
+            self.access_of(from_profile), self.access, source, target, progress=self.progress,
+            **options)
 
     def copy_component(self, type: ComponentType | str, source: str, target: str,
                        from_profile: str | None = None, dry_run: bool = False) -> Component:
-        from zen_core.services.transfer import copy_component as copy
-
-        return copy(self.access_of(from_profile), self.access, type, source, target,
-                    dry_run=dry_run)
+        return importlib.import_module("zen_core.services.transfer").copy_component(
+            self.access_of(from_profile), self.access, type, source, target, dry_run=dry_run)

@@ -5,7 +5,7 @@
   the configuration (a pipeline's, a CI job's);
 - ``keyring``: ``{{keyring.NAME}}`` is the password stored for NAME under the service
   ``zenml`` in the OS keychain (macOS Keychain, Secret Service, Windows Credential
-  Vault), through the ``keyring`` package: ``pip install "zen-core[keyring]"``.
+  Vault), through the ``keyring`` package (``pip install keyring``).
 
 Imported on every command: it stays light, the resolvers load when a reference is.
 """
@@ -45,9 +45,11 @@ def read_keyring(key: str) -> str:
         import keyring
         from keyring.errors import KeyringError
     except ImportError:
+        from zen_core.install import install_hint
+
         raise InvalidDataError(
-            f"{{{{keyring.{key}}}}} needs the keyring package: pip install "
-            "\"zen-core[keyring]\".") from None
+            f"{{{{keyring.{key}}}}} needs the keyring package: `pip install keyring`, or zen-core "
+            f"with its keyring extra ({install_hint('zen-core', 'keyring')}).") from None
     try:
         value = keyring.get_password(KEYRING_SERVICE, key)
     except KeyringError as err:

@@ -28,25 +28,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
 from zen_core.exceptions import DanglingReferenceError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.secret_records import Secret
 from zen_core.store_errors import StoreErrors
-from zen_core.writes import (
-    DeleteComponent,
-    DeleteStack,
-    RegisterComponent,
-    RegisterStack,
-    UpdateComponent,
-    UpdateStack,
-    Write,
-)
+
+if TYPE_CHECKING:
+    from zen_core.writes import Write
 
 #: Receives progress messages ("Registered stack with name 'x'.").
 Reporter = Callable[[str], None]
+
+
+def _writes() -> Any:
+    """:mod:`zen_core.writes`, loaded by the first write: a read does without it."""
+    from zen_core import writes
+
+    return writes
 
 
 def _quiet(_: str) -> None:
@@ -100,22 +101,22 @@ class Batch:
         self.writes: list[Write] = []
 
     def register_component(self, component: Component) -> None:
-        self.writes.append(RegisterComponent(component))
+        self.writes.append(_writes().RegisterComponent(component))
 
     def update_component(self, type: ComponentType, name: str, change: ComponentChange) -> None:
-        self.writes.append(UpdateComponent(ComponentType.parse(type), name, change))
+        self.writes.append(_writes().UpdateComponent(ComponentType.parse(type), name, change))
 
     def delete_component(self, type: ComponentType, name: str) -> None:
-        self.writes.append(DeleteComponent(ComponentType.parse(type), name))
+        self.writes.append(_writes().DeleteComponent(ComponentType.parse(type), name))
 
     def register_stack(self, stack: Stack) -> None:
-        self.writes.append(RegisterStack(stack))
+        self.writes.append(_writes().RegisterStack(stack))
 
     def update_stack(self, name: str, change: StackChange) -> None:
-        self.writes.append(UpdateStack(name, change))
+        self.writes.append(_writes().UpdateStack(name, change))
 
     def delete_stack(self, name: str) -> None:
-        self.writes.append(DeleteStack(name))
+        self.writes.append(_writes().DeleteStack(name))
 
 
 class BaseStore(StoreErrors, ABC):
@@ -340,27 +341,28 @@ class BaseStore(StoreErrors, ABC):
             self.apply(collected.writes, rules, actor)
 
     def register_stack(self, stack: Stack, rules: StoreRules | None = None) -> Stack:
-        return self.apply([RegisterStack(stack)], rules)[0]  # type: ignore[return-value]
+        return self.apply([_writes().RegisterStack(stack)], rules)[0]  # type: ignore[return-value]
 
     def update_stack(self, name: str, change: StackChange,
                      rules: StoreRules | None = None) -> Stack:
-        return self.apply([UpdateStack(name, change)], rules)[0]  # type: ignore[return-value]
+        return self.apply([_writes().UpdateStack(name, change)], rules)[0]  # type: ignore[return-value]
 
     def delete_stack(self, name: str, expected_revision: int | None = None) -> None:
-        self.apply([DeleteStack(name, expected_revision)])
+        self.apply([_writes().DeleteStack(name, expected_revision)])
 
     def register_component(self, component: Component,
                            rules: StoreRules | None = None) -> Component:
-        return self.apply([RegisterComponent(component)], rules)[0]  # type: ignore[return-value]
+        return self.apply([_writes().RegisterComponent(component)], rules)[0]  # type: ignore[return-value]
 
     def update_component(self, type: ComponentType, name: str, change: ComponentChange,
                          rules: StoreRules | None = None) -> Component:
-        written = self.apply([UpdateComponent(ComponentType.parse(type), name, change)], rules)
+        update = _writes().UpdateComponent(ComponentType.parse(type), name, change)
+        written = self.apply([update], rules)
         return written[0]  # type: ignore[return-value]
 
     def delete_component(self, type: ComponentType, name: str,
                          expected_revision: int | None = None) -> None:
-        self.apply([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
+        self.apply([_writes().DeleteComponent(ComponentType.parse(type), name, expected_revision)])
 
     # --- conveniences built on the operations above ---------------------------
     def is_empty(self) -> bool:

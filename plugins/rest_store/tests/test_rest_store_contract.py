@@ -11,12 +11,12 @@ check of keys and roles; that the service applies its rules is tested in
 Four things differ over HTTP by design, so the contract's tests of them are
 re-stated here, under the same names: the served store always has the
 service's admin (and the history of everything done to it so far); the
-history names the key's user as the actor, whatever actor the caller names;
-API key hashes never leave the service (``secret_hash`` is empty, keys are not
-looked up by id); and a rest store does not send the rules it is given, the
-service applies its own, so the contract's tests of rules run against a
-service that applies every rule, and those of keeping an admin with the keys
-of the admins themselves.
+history names the key's user as the actor, whatever actor the caller names
+(of writes of accounts and of secrets alike); API key hashes never leave the
+service (``secret_hash`` is empty, keys are not looked up by id); and a rest
+store does not send the rules it is given, the service applies its own, so the
+contract's tests of rules run against a service that applies every rule, and
+those of keeping an admin with the keys of the admins themselves.
 """
 
 from __future__ import annotations
@@ -45,22 +45,27 @@ from zen_core.exceptions import (
     UserNotFoundError,
 )
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.secret_records import Secret, SecretChange
 from zen_core.store import StoreContext
 from zen_core.testing.contract import StoreContract
 from zen_core.testing.contract_accounts import LAST_ADMIN_REMOVALS
+from zen_core.testing.contract_secrets import OPAQUE
 from zen_core.testing.helpers import component, raises_named, register_stack_with_components
 from zen_core.writes import (
     AddTeamMember,
     AssignRole,
     CreateApiKey,
+    CreateSecret,
     CreateTeam,
     CreateUser,
+    DeleteSecret,
     DeleteTeam,
     DeleteUser,
     RemoveTeamMember,
     RevokeApiKey,
     RevokeRole,
     TouchApiKey,
+    UpdateSecret,
 )
 from zen_rest_store.store import RestStore
 
@@ -71,12 +76,14 @@ NO_ADMIN_LEFT = "no one would be an admin of this store any more"
 
 
 def empty(store: RestStore) -> None:
-    """Remove every stack, component, team and user but the service's own admin."""
+    """Remove every stack, component, secret, team and user but the service's own admin."""
     me = store.whoami()["user"]
     for stack in store.list_stacks():
         store.delete_stack(stack.name)
     for c in store.list_components():
         store.delete_component(c.type, c.name)
+    for s in store.list_secrets():
+        store.apply([DeleteSecret(s.name)])
     writes = [DeleteTeam(t.name) for t in store.list_teams()]
     writes += [DeleteUser(u.name) for u in store.list_users() if u.name != me]
     writes += [RevokeRole(a) for a in store.list_role_assignments()
@@ -347,6 +354,28 @@ class TestRestStoreContract(StoreContract):
         assert {e.actor for e in events} == {me}
         assert events[2].target == "user" and events[2].name == "ann"
         assert all(e.time.endswith("Z") for e in events)
+
+    def test_the_history_names_keys_never_values(self, store, me):
+        """As the contract's, but the actor is the key's user, whatever the caller names."""
+        _, before = store.list_events()
+        store.apply([CreateSecret(Secret("db", {"user": "u", "password": OPAQUE}))],
+                    actor="ann")
+        store.apply([UpdateSecret("db", SecretChange(set={"password": "hunter2"},
+                                                     unset=["user"], name="pg"))], actor="bob")
+        store.apply([DeleteSecret("pg")], actor="ann")
+        events, total = store.list_events(limit=3)
+        assert total == before + 3
+        deleted, updated, created = events
+        assert (created.action, created.target, created.name, created.actor) == (
+            "create_secret", "secret", "db", me)
+        assert created.details == {"keys": ["password", "user"]} and created.revision == 1
+        assert (updated.action, updated.name, updated.revision, updated.actor) == (
+            "update_secret", "pg", 2, me)
+        assert updated.details == {"set": ["password"], "unset": ["user"],
+                                   "renamed_from": "db"}
+        assert (deleted.action, deleted.name, deleted.actor) == ("delete_secret", "pg", me)
+        shown = str([e.to_dict() for e in events])
+        assert OPAQUE not in shown and "hunter2" not in shown and "'u'" not in shown
 
     def test_history_pages_and_filters(self, store, me):
         _, before = store.list_events()

@@ -45,12 +45,18 @@ def test_a_team_works_with_users_keys_and_roles(zenml, zen_home, tmp_path):
     ok(zenml("profile set team", env=laptop))
     assert ok(zenml("whoami", env=laptop)).stdout.strip() == (
         "User 'alice' (viewer) on profile 'team': as its store knows API key 'laptop'.")
-    tracker = f"http://127.0.0.1:{port}/api/v1/components/experiment_tracker/ml"
+    api = f"http://127.0.0.1:{port}/api/v1"
 
-    def as_alice() -> str:  # the CLI masks secrets for everyone: ask the API itself
-        return requests.get(tracker, headers={"Authorization": f"Bearer {key}"}, timeout=5).text
+    def as_alice(path: str) -> str:  # the CLI masks secrets for everyone: ask the API itself
+        return requests.get(api + path, headers={"Authorization": f"Bearer {key}"},
+                            timeout=5).text
 
-    assert "s3cr3t" not in as_alice() and '"tracking_token": "********"' in as_alice()
+    # the token went into the tracker's own secret; the tracker keeps a reference to it
+    tracker = as_alice("/components/experiment_tracker/ml")
+    assert "s3cr3t" not in tracker
+    assert '"tracking_token": "{{experiment-tracker-ml.tracking_token}}"' in tracker
+    secret = as_alice("/secrets/experiment-tracker-ml")
+    assert "s3cr3t" not in secret and '"tracking_token": "********"' in secret
     assert error(zenml("orchestrator register o -t local", env=laptop)) == (
         "Error: User 'alice' (viewer) may not write stacks and components: that needs the "
         "'editor' role. An admin can give it with `zenml role assign editor --user alice`.")
@@ -62,7 +68,7 @@ def test_a_team_works_with_users_keys_and_roles(zenml, zen_home, tmp_path):
                                              timeout=5).json()["roles"] == ["viewer"],
                    "the service still saw alice as a viewer")  # roles read again within 1 s
     ok(zenml("orchestrator register o -t local", env=laptop))
-    assert "s3cr3t" in as_alice()  # an editor reads secrets
+    assert "s3cr3t" in as_alice("/secrets/experiment-tracker-ml")  # an editor reads secrets
     listed = ok(zenml("user key list alice --output json", env=admin)).stdout
     assert '"last_used": "20' in listed and key not in listed
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.config import GlobalConfig
 from zen_core.defaults import default_stack_components
+from zen_core.services.secret_keys import ProfileKeys
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
 from zen_service.testing import add_user_key, bearer
@@ -33,6 +35,11 @@ ROUTES = [
     ("DELETE", "/api/v1/stacks/{name}", None, ("delete_stack", "stack", "t")),
     ("DELETE", "/api/v1/components/{type}/{name}", None,
      ("delete_component", "orchestrator", "af")),
+    ("POST", "/api/v1/secrets", {"name": "db", "values": {"password": "p"}},
+     ("create_secret", "secret", "db")),
+    ("PATCH", "/api/v1/secrets/{name}", {"set": {"password": "q"}},
+     ("update_secret", "secret", "db")),
+    ("DELETE", "/api/v1/secrets/{name}", None, ("delete_secret", "secret", "db")),
 ]
 
 KEY_ID, KEY_HASH = "0123456789ab", "0" * 64
@@ -52,6 +59,11 @@ BATCH = [
     ({"op": "delete_stack", "name": "b"}, ("delete_stack", "stack", "b")),
     ({"op": "delete_component", "type": "container_registry", "name": "reg"},
      ("delete_component", "container-registry", "reg")),
+    ({"op": "create_secret", "secret": {"name": "bs", "values": {"token": "t"}}},
+     ("create_secret", "secret", "bs")),
+    ({"op": "update_secret", "name": "bs", "change": {"set": {"token": "u"}}},
+     ("update_secret", "secret", "bs")),
+    ({"op": "delete_secret", "name": "bs"}, ("delete_secret", "secret", "bs")),
     ({"op": "create_user", "user": {"name": "bob"}}, ("create_user", "user", "bob")),
     ({"op": "create_team", "team": {"name": "ml"}}, ("create_team", "team", "ml")),
     ({"op": "add_team_member", "team": "ml", "user": "bob"}, ("add_team_member", "team", "ml")),
@@ -79,7 +91,8 @@ def client(tmp_path):
     store.register_default_stack(default_stack_components(tmp_path))
     add_user_key(store, "ed", "editor", key=EDITOR_KEY)
     add_user_key(store, "ann", "admin", key=ADMIN_KEY)
-    return create_app(store).test_client()
+    return create_app(store, keys=ProfileKeys(GlobalConfig(tmp_path / "config"), "actors")
+                      ).test_client()
 
 
 def history(client, limit: int) -> tuple[list[dict], int]:

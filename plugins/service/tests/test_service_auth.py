@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.config import GlobalConfig
 from zen_core.defaults import default_stack_components
 from zen_core.models import Component, ComponentType
+from zen_core.services.secret_keys import ProfileKeys
 from zen_core.testing.helpers import changed_within
 from zen_core.writes import RevokeApiKey
 from zen_local_store.store import LocalStore
@@ -39,6 +41,8 @@ NEEDS = {
     "get_component": "viewer", "register_component": "editor",
     "update_component": "editor", "delete_component": "editor",
     "apply_batch": "editor",
+    "list_secrets": "viewer", "get_secret": "viewer", "create_secret": "editor",
+    "update_secret": "editor", "delete_secret": "editor",
     "list_users": "viewer", "list_teams": "viewer", "list_role_assignments": "viewer",
     "list_api_keys": "admin", "list_events": "viewer", "whoami": "any",
 }
@@ -51,7 +55,10 @@ BODIES = {
     "register_component": {"type": "orchestrator", "flavor": "local", "name": "o2"},
     "update_component": {"name": "o2"},
     "apply_batch": {"writes": [{"op": "delete_stack", "name": "default"}]},
+    "create_secret": {"name": "new", "values": {"password": "p"}},
+    "update_secret": {"set": {"password": "q"}},
 }
+#: Path values: the records the app starts with (a user's own name under /users).
 PATH_VALUES = {"name": "default", "type": "orchestrator"}
 #: What an allowed call answers when not a 2xx: the default orchestrator is in use.
 NOT_2XX = {"delete_component": 409}
@@ -97,7 +104,11 @@ def app(tmp_path):
     store.apply([RevokeApiKey("leaver", "old")])
     add_user_key(store, "late", "admin", key=KEYS["expired"], name="old",
                  expires="2020-01-01T00:00:00.000000Z")
-    return create_app(store)
+    app = create_app(store, keys=ProfileKeys(GlobalConfig(tmp_path / "config"), "matrix"))
+    made = app.test_client().post("/api/v1/secrets", headers=bearer(KEYS["admin"]),
+                                  json={"name": "default", "values": {"password": "p"}})
+    assert made.status_code == 201, made.json
+    return app
 
 
 def _request(op_id: str, method: str, path: str) -> tuple[str, str, object]:
@@ -180,9 +191,10 @@ def test_a_key_that_expires_is_refused_at_once_cached_or_not(tmp_path):
 
     store = LocalStore(f"file://{tmp_path}/store")
     store.initialize()
+    # the app first: making it may take more than the key's second on a busy machine
+    client = create_app(store, authenticator=Authenticator(cache_seconds=60)).test_client()
     soon = datetime.now(timezone.utc) + timedelta(seconds=1)
     key = add_user_key(store, "ann", "admin", expires=soon.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-    client = create_app(store, authenticator=Authenticator(cache_seconds=60)).test_client()
     assert client.get("/api/v1/stacks", headers=bearer(key)).status_code == 200  # now cached
 
     def accepted() -> bool:

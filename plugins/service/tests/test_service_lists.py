@@ -58,12 +58,17 @@ def test_filters_order_and_pages(client):
 @pytest.mark.parametrize(("query", "says"), [
     ("sort=colour", "Cannot sort by 'colour'"),
     ("limit=0", "The limit must be from 1 to"),
-    ("offset=-1", "The offset must be at least 0"),
+    ("offset=-1", "The offset must be from 0 to 1000000000000"),
     ("name=like:x", "Unknown name filter 'like:'"),
     ("limit=many", "limit"),
     ("name=contains:" + "x" * 192, "The name filter is too long (201 characters, at most 200)."),
     ("flavor=" + "f" * 201, "The flavor filter is too long (201 characters, at most 200)."),
     ("sort=" + "n" * 21, "Cannot sort by"),
+    # Exactly what the spec says (issue 17): no padded sort key, no empty name filter, no
+    # offset past what a database's integers hold.
+    ("sort=%20name", "Cannot sort by ' name'"),
+    ("name=", "The name filter is empty"),
+    ("offset=" + "9" * 20, "The offset must be from 0 to 1000000000000"),
 ])
 def test_bad_values_are_a_422_with_the_reason(client, query, says):
     answer = get(client, f"/api/v1/stacks?{query}")

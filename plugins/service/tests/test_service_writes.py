@@ -81,9 +81,19 @@ def test_patch_sets_and_unsets_keys_the_rest_stays(client, store):
     response = call(client, "PATCH", KF, {"unset": ["synchronous"]})
     assert response.status_code == 200
     config = store.get_component(T.ORCHESTRATOR, "kf").config
-    assert config["synchronous"] is False  # back to the flavor's default
+    assert "synchronous" not in config  # back to the flavor's default, which is not stored
     assert config["kubernetes_context"] == "ctx"
     assert response.json["config"] == config
+
+
+def test_patch_changing_the_flavor_keeps_what_the_new_flavor_accepts(client, store):
+    register_kf(client)
+    call(client, "PATCH", KF, {"set": {"synchronous": True, "kubernetes_context": "ctx"}})
+    response = call(client, "PATCH", KF, {"flavor": "vertex", "set": {
+        "location": "europe-west1", "pipeline_root": "gs://b"}})
+    assert response.status_code == 200, response.json
+    assert store.get_component(T.ORCHESTRATOR, "kf").config == {
+        "synchronous": True, "location": "europe-west1", "pipeline_root": "gs://b"}
 
 
 def test_patch_renames_and_stacks_follow(client, store):

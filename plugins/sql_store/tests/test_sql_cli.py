@@ -178,7 +178,8 @@ def test_missing_driver(zen, home, monkeypatch):
         monkeypatch.setitem(sys.modules, module, None)
     error = failed(zen(["profile", "create", "-t", "sql", "--url",
                         f"mysql://zenml:{PASSWORD}@10.11.12.13/zenml", "mysql_profile"]))
-    assert 'pip install "zen-sql-store[mysql]"' in error
+    assert 'pip install "./plugins/sql_store[mysql]"' in error
+    assert '--find-links WHEELHOUSE "zen-sql-store[mysql]"' in error
     assert "database 'zenml' on 10.11.12.13" in error
     assert PASSWORD not in error
 
@@ -196,7 +197,7 @@ def test_a_database_of_a_newer_zen(zen, home, tmp_path):
     FutureSqlStore(url).initialize()
     error = failed(zen(["profile", "create", "-t", "sql", "--url", url, "p"]))
     assert "schema version '0005_test'" in error
-    assert "pip install --upgrade zen-sql-store" in error
+    assert "pip install --upgrade ./plugins/sql_store" in error
 
 
 def test_a_profile_whose_server_went_away(zen, home, tmp_path):

@@ -143,12 +143,12 @@ def test_unknown_user_postgres(databases):
 
 # --- drivers ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("url", "hint"), [
-    (f"mysql://zenml:{PASSWORD}@db.example.com/zenml", 'pip install "zen-sql-store[mysql]"'),
+    (f"mysql://zenml:{PASSWORD}@db.example.com/zenml", 'pip install "./plugins/sql_store[mysql]"'),
     (f"mysql+pymysql://zenml:{PASSWORD}@db.example.com/zenml",
-     'pip install "zen-sql-store[mysql]"'),
+     'pip install "./plugins/sql_store[mysql]"'),
     (f"mysql+mysqldb://zenml:{PASSWORD}@db.example.com/zenml", "pip install mysqlclient"),
     (f"postgresql://zenml:{PASSWORD}@db.example.com/zenml",
-     'pip install "zen-sql-store[postgres]"'),
+     'pip install "./plugins/sql_store[postgres]"'),
     (f"postgresql+psycopg2://zenml:{PASSWORD}@db.example.com/zenml",
      "pip install psycopg2-binary"),
 ])

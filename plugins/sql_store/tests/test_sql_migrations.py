@@ -387,7 +387,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         message = str(info.value)
         assert "schema version '0005_test'" in message, name
         assert "a newer version of zen wrote it" in message
-        assert "pip install --upgrade zen-sql-store" in message
+        assert "pip install --upgrade ./plugins/sql_store" in message
         assert "left as it is" in message
         assert parse(empty_database).describe() in message
     store.close()

@@ -117,3 +117,40 @@ def test_a_failed_batch_leaves_no_rows(store, raw):
         store.apply([CreateSecret(Secret("new", {"k": "v"})), DeleteSecret("db"),
                      CreateSecret(Secret("new", {"again": "v"}))])
     assert values_rows(raw) == [("db", "password", "p")]
+
+
+# --- through the CLI, on every database: no value in any row, references survive a copy ---------
+CLEAR = "hunter2-in-a-row"
+
+
+def every_cell(raw) -> str:
+    """Every cell of every zen table, as one text: what reading the database alone yields."""
+    from sqlalchemy import inspect
+
+    cells = []
+    for table in inspect(raw).get_table_names():
+        for row in raw.execute(text(f"SELECT * FROM {table}")):
+            cells += [str(cell) for cell in row]
+    return "\n".join(cells)
+
+
+def test_the_database_alone_never_yields_a_value_and_a_copy_keeps_references(
+        zen, zen_home, store_url, raw, tmp_path):
+    from zen_core.testing.cli import ok
+
+    ok(zen(["profile", "create", "shared", "--store-type", "sql", "--url", store_url]))
+    ok(zen("profile set shared"))
+    ok(zen("secret create db --values -", input=f"password: {CLEAR}\n"))
+    ok(zen(["metadata-store", "register", "prod", "-t", "mysql", "--host=db", "--port=3306",
+            "--database=zen", "--username=app", "--password={{db.password}}"]))
+    # a plain value in a secret field becomes a secret of its own
+    ok(zen(["metadata-store", "register", "other", "-t", "mysql", "--host=db",
+            "--port=3306", "--database=zen", "--username=app", f"--password={CLEAR}x"]))
+    ok(zen("stack register s -o default -m prod -a default"))
+    raw.commit()  # a fresh snapshot (MariaDB's repeatable read)
+    cells = every_cell(raw)
+    assert CLEAR not in cells and "{{db.password}}" in cells
+    ok(zen("profile copy shared copied --store-type local"))
+    ok(zen("profile set copied"))
+    resolved = ok(zen("stack describe s --resolve")).stdout
+    assert CLEAR in resolved and "{{db.password}}" in ok(zen("stack export s")).stdout

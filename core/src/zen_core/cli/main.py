@@ -42,35 +42,47 @@ CORE_COMMANDS: dict[str, str] = {
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: What each exit code means: ``zenml --help`` and the CLI reference say it from here.
+EXIT_CODES = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "error (one line on stderr)",
+    EXIT_USAGE: "usage error (a bad option or argument, an unknown command)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+EXIT_CODES_TEXT = "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
 
 
 class ZenGroup(click.Group):
     """Lazy core commands plus plugin commands; turns every error into one line."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plugins_loaded = False
-
-    def _load_plugin_commands(self) -> None:
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
+    @staticmethod
+    def _plugin_commands() -> dict[str, click.Command]:
+        """What plugins add (their names checked against core's and each other's)."""
         from zen_core.plugins import get_plugin_manager
 
-        get_plugin_manager().add_commands(self)
+        return get_plugin_manager().commands(CORE_COMMANDS)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
-        return sorted({*CORE_COMMANDS, *self.commands})
+        return sorted({*CORE_COMMANDS, *self.commands, *self._plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in CORE_COMMANDS:
             module_name, _, attribute = CORE_COMMANDS[name].partition(":")
             command = getattr(importlib.import_module(module_name), attribute)
         else:
-            self._load_plugin_commands()
-            command = self.commands.get(name)
+            command = self.commands.get(name) or self._plugin_commands().get(name)
+            if command is None and not ctx.resilient_parsing:
+                self._refuse_a_conflict(name)
         return add_global_options(command) if command is not None else None
+
+    @staticmethod
+    def _refuse_a_conflict(name: str) -> None:
+        """A command several plugins add is no command: say so, naming each of them."""
+        from zen_core.plugins import get_plugin_manager
+
+        manager = get_plugin_manager()
+        if ("command", name) in manager.conflicts:
+            raise click.ClickException(manager.conflict_message("command", name))
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         # click suggests from the commands it holds; core commands are loaded lazily.
@@ -95,7 +107,7 @@ class ZenGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
         from zen_core import plugins
 
-        plugins.failure_reporter = _report_plugin_failure
+        plugins.reporter = _report_plugin_problem
         kwargs.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name or "zenml", standalone_mode=False, **kwargs)
@@ -146,11 +158,10 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
     return f" (Did you mean one of: {', '.join(repr(m) for m in matches)}?)"
 
 
-def _report_plugin_failure(info: Any) -> None:
+def _report_plugin_problem(message: str) -> None:
     from zen_core.cli.output import warning
 
-    warning(f"Failed to load plugin {info.name} ({info.distribution} {info.version}): "
-            f"{info.error}")
+    warning(message)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -163,6 +174,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 @click.group(
     cls=ZenGroup,
+    help=f"zen: manage ML stacks and the profiles that keep them.\n\n{EXIT_CODES_TEXT}",
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=examples(
         "zenml status",
@@ -172,10 +184,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 )
 @click.version_option(__version__, prog_name="zen")
 def cli() -> None:
-    """zen: manage ML stacks and the profiles that keep them.
-
-    Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
-    """
+    pass
 
 
 cli.params.extend(global_options())

@@ -116,3 +116,19 @@ def examples(*lines: str) -> str:
     """A help epilog: ``Examples:`` and the command lines, kept as written (click's ``\\b``)."""
     title = "Example:" if len(lines) == 1 else "Examples:"
     return "\b\n" + title + "\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class KeptFile(click.Path):
+    """A file zen records and reads again later (a profile's CA certificate, the service's
+    TLS certificate and key): a path, never ``-``, which means standard input elsewhere and
+    cannot be read twice."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value == "-":
+            self.fail("is a file zen reads again later, so it cannot be standard input "
+                      "('-'): give its path.", param, ctx)
+        return super().convert(value, param, ctx)

@@ -6,7 +6,7 @@ import click
 
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_profiles, complete_store_types
-from zen_core.cli.options import dry_run_option, examples, yes_option
+from zen_core.cli.options import KeptFile, dry_run_option, examples, yes_option
 from zen_core.cli.output import (
     active_mark,
     emit_data,
@@ -81,7 +81,7 @@ def _token(token: str | None, from_stdin: bool) -> str | None:
 
 
 _ca_cert_option = click.option(
-    "--ca-cert", type=click.Path(dir_okay=False), default=None,
+    "--ca-cert", type=KeptFile(), default=None,
     help="For a store over TLS: trust the server certificates this CA file signed.")
 _insecure_option = click.option(
     "--insecure", is_flag=True,

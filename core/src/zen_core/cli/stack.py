@@ -4,6 +4,7 @@ import stacks."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -349,14 +350,16 @@ EXPORT_FORMATS = ("zen", "zenml")
     "zenml stack export prod prod-zenml.yaml --format zenml",
 ))
 @click.argument("name", shell_complete=complete_stacks)
-@click.argument("file", type=click.Path(dir_okay=False, writable=True), required=False)
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+                required=False)
 @click.option("--include-secrets", is_flag=True,
               help="Also export secret fields (passwords, keys). Keep the file safe.")
 @click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS), default="zen",
               show_default=True,
               help="zen's format, or ZenML's own (what `zenml stack import` of ZenML reads).")
 def export_stack(name: str, file: str | None, include_secrets: bool, file_format: str) -> None:
-    """Write a stack and its components as one YAML document (to FILE or stdout)."""
+    """Write a stack and its components as one YAML document (to FILE, or to stdout when
+    FILE is - or not given)."""
     from zen_core.fileio import dump_yaml, write_text_atomic
     from zen_core.services.transfer import export_stack as export
     from zen_core.services.transfer import export_stack_zenml
@@ -370,7 +373,7 @@ def export_stack(name: str, file: str | None, include_secrets: bool, file_format
     else:
         document = export(client.access, name, include_secrets=include_secrets)
     text = dump_yaml(document)
-    if file is None:
+    if file is None or file == "-":
         click.echo(text, nl=False)
         return
     from pathlib import Path
@@ -382,7 +385,7 @@ def export_stack(name: str, file: str | None, include_secrets: bool, file_format
 @stack.command("import", epilog=examples(
     "zenml stack import prod.yaml",
     "zenml stack import prod.yaml --name prod2 --rename-components",
-    "zenml stack import zenml-export.yaml -m default     # a ZenML file has no metadata store",
+    "zenml stack import zenml-export.yaml -a default     # ZenML's default stack",
     "zenml stack import prod.yaml --dry-run",
 ))
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
@@ -405,7 +408,7 @@ def import_stack(file: str, new_name: str | None, rename_components: bool, dry_r
     from zen_core.services.transfer import import_stack as do_import
 
     try:
-        text = click.get_text_stream("stdin").read() if file == "-" else Path(file).read_text()
+        text = sys.stdin.read() if file == "-" else Path(file).read_text()
     except OSError as err:
         raise InvalidDataError(f"Cannot read {file}: {err.strerror}.") from None
     client = make_client()

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig
-
-#: Prefixes of remote paths, which the local artifact store refuses.
-REMOTE_PREFIXES = ("gs://", "hdfs://", "s3://", "az://", "abfs://")
+from zen_core.flavors.patterns import LOCAL_PATH, REMOTE_PREFIXES, bucket_path
 
 
 def _check_scheme(path: str, schemes: tuple[str, ...]) -> str:
@@ -27,7 +25,8 @@ def _check_scheme(path: str, schemes: tuple[str, ...]) -> str:
 class LocalArtifactStoreConfig(FlavorConfig):
     """Stores artifacts in a local folder."""
 
-    path: str = Field(..., description="Local folder the artifacts are stored in.")
+    path: str = Field(..., description="Local folder the artifacts are stored in.",
+                      json_schema_extra=LOCAL_PATH)
 
     @field_validator("path")
     @classmethod
@@ -42,7 +41,8 @@ class LocalArtifactStoreConfig(FlavorConfig):
 class S3ArtifactStoreConfig(FlavorConfig):
     """Stores artifacts in an AWS S3 bucket."""
 
-    path: str = Field(..., description="Root of the store, 's3://bucket[/prefix]'.")
+    path: str = Field(..., description="Root of the store, 's3://bucket[/prefix]'.",
+                      json_schema_extra=bucket_path("s3"))
 
     @field_validator("path")
     @classmethod
@@ -53,7 +53,8 @@ class S3ArtifactStoreConfig(FlavorConfig):
 class GCPArtifactStoreConfig(FlavorConfig):
     """Stores artifacts in a Google Cloud Storage bucket."""
 
-    path: str = Field(..., description="Root of the store, 'gs://bucket[/prefix]'.")
+    path: str = Field(..., description="Root of the store, 'gs://bucket[/prefix]'.",
+                      json_schema_extra=bucket_path("gs"))
 
     @field_validator("path")
     @classmethod
@@ -65,7 +66,8 @@ class AzureArtifactStoreConfig(FlavorConfig):
     """Stores artifacts in an Azure Blob Storage container."""
 
     path: str = Field(
-        ..., description="Root of the store, 'az://container[/prefix]' or 'abfs://...'."
+        ..., description="Root of the store, 'az://container[/prefix]' or 'abfs://...'.",
+        json_schema_extra=bucket_path("az", "abfs"),
     )
 
     @field_validator("path")

@@ -53,8 +53,10 @@ def _structured(annotation: Any) -> bool:
 def validate_config(
     model: type[BaseModel], config: dict[str, Any], what: str
 ) -> dict[str, Any]:
-    """Validate ``config`` against ``model``; return it normalised (JSON types, no defaults
-    dropped). Raise a one-line :class:`InvalidDataError` naming the bad fields and the
+    """Validate ``config`` against ``model``; return the keys it gives, normalised (JSON
+    types). The flavor's defaults are not written in: they stay the flavor's, so unsetting
+    a key leaves it unset and a flavor change is not refused for the old flavor's
+    defaults. Raise a one-line :class:`InvalidDataError` naming the bad fields and the
     accepted ones."""
     config = {k: v for k, v in config.items() if k not in LEGACY_RUNTIME_KEYS}
     try:
@@ -63,7 +65,7 @@ def validate_config(
         raise InvalidDataError(
             f"Invalid configuration for {what}: {describe_errors(err, model)}"
         ) from None
-    return instance.model_dump(mode="json")
+    return instance.model_dump(mode="json", exclude_unset=True)
 
 
 def describe_errors(err: ValidationError, model: type[BaseModel]) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig
+from zen_core.flavors.patterns import NO_WHITESPACE
 
 
 class DefaultContainerRegistryConfig(FlavorConfig):
     """Pushes images to any Docker registry, local or remote."""
 
-    uri: str = Field(..., description="Registry URI, e.g. 'localhost:5000' or 'gcr.io/project'.")
+    uri: str = Field(..., description="Registry URI, e.g. 'localhost:5000' or 'gcr.io/project'.",
+                     json_schema_extra=NO_WHITESPACE)
 
     @field_validator("uri")
     @classmethod

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from zen_core.flavors.base import FlavorConfig, SecretField
+from zen_core.flavors.patterns import NOT_BLANK, starting_with
 
 #: Schemes ZenML 0.7 accepted for an MLflow tracking URI (database engines, http, file).
 MLFLOW_URI_SCHEMES = ("mysql", "mssql", "sqlite", "postgresql", "http", "https", "file")
 
 
+#: A remote tracking URI needs credentials (``_remote_needs_credentials``), told to JSON Schema.
+_REMOTE_NEEDS_CREDENTIALS = {
+    "if": {"properties": {"tracking_uri": {"type": "string", "pattern": "^https?://"}},
+           "required": ["tracking_uri"]},
+    "then": {"anyOf": [
+        {"properties": {"tracking_username": {"type": "string", "minLength": 1},
+                        "tracking_password": {"type": "string", "minLength": 1}},
+         "required": ["tracking_username", "tracking_password"]},
+        {"properties": {"tracking_token": {"type": "string", "minLength": 1}},
+         "required": ["tracking_token"]},
+    ]},
+}
+
+
 class MLFlowExperimentTrackerConfig(FlavorConfig):
     """Tracks experiments with MLflow, locally or on a tracking server."""
 
+    model_config = ConfigDict(json_schema_extra=_REMOTE_NEEDS_CREDENTIALS)
+
     tracking_uri: str | None = Field(
-        None, description="MLflow tracking URI; None means a local store in the artifact store."
+        None, description="MLflow tracking URI; None means a local store in the artifact store.",
+        json_schema_extra=starting_with(*MLFLOW_URI_SCHEMES),
     )
     tracking_username: str | None = Field(None, description="User of the tracking server.")
     tracking_password: str | None = SecretField(None, description="Password of that user.")
@@ -50,8 +68,10 @@ class WandbExperimentTrackerConfig(FlavorConfig):
     """Tracks experiments with Weights & Biases."""
 
     api_key: str = SecretField(..., description="W&B API key allowed to log to the project.")
-    entity: str = Field(..., description="Existing W&B entity (user or team).")
-    project_name: str = Field(..., description="Existing W&B project to log to.")
+    entity: str = Field(..., description="Existing W&B entity (user or team).",
+                        json_schema_extra=NOT_BLANK)
+    project_name: str = Field(..., description="Existing W&B project to log to.",
+                              json_schema_extra=NOT_BLANK)
 
     @field_validator("api_key", "entity", "project_name")
     @classmethod

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig, SecretField
-
-#: Prefixes of remote paths, which a SQLite metadata store cannot use.
-REMOTE_PREFIXES = ("gs://", "hdfs://", "s3://", "az://", "abfs://")
+from zen_core.flavors.patterns import LOCAL_PATH, NOT_BLANK, REMOTE_PREFIXES
 
 
 class SQLiteMetadataStoreConfig(FlavorConfig):
     """Keeps pipeline metadata in a local SQLite database."""
 
-    uri: str = Field(..., description="Path of the SQLite database file.")
+    uri: str = Field(..., description="Path of the SQLite database file.",
+                     json_schema_extra=LOCAL_PATH)
 
     @field_validator("uri")
     @classmethod
@@ -28,10 +27,11 @@ class SQLiteMetadataStoreConfig(FlavorConfig):
 class MySQLMetadataStoreConfig(FlavorConfig):
     """Keeps pipeline metadata in a MySQL database."""
 
-    host: str = Field(..., description="Host name or address of the MySQL server.")
+    host: str = Field(..., description="Host name or address of the MySQL server.",
+                      json_schema_extra=NOT_BLANK)
     port: int = Field(..., ge=1, le=65535, description="Port of the MySQL server.")
-    database: str = Field(..., description="Name of the database.")
-    username: str = Field(..., description="User to connect as.")
+    database: str = Field(..., description="Name of the database.", json_schema_extra=NOT_BLANK)
+    username: str = Field(..., description="User to connect as.", json_schema_extra=NOT_BLANK)
     password: str = SecretField(..., description="Password of that user.")
 
     @field_validator("host", "database", "username")

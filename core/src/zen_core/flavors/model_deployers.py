@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig
+from zen_core.flavors.patterns import starting_with
 
 
 class SeldonModelDeployerConfig(FlavorConfig):
@@ -17,7 +18,8 @@ class SeldonModelDeployerConfig(FlavorConfig):
         None, description="Namespace the model servers run in; None means the context's."
     )
     base_url: str = Field(
-        ..., description="Base URL of the Kubernetes ingress exposing the model servers."
+        ..., description="Base URL of the Kubernetes ingress exposing the model servers.",
+        json_schema_extra=starting_with("http://", "https://"),
     )
     secret: str | None = Field(
         None,

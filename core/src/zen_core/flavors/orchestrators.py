@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig
+from zen_core.flavors.patterns import NOT_BLANK
 
 #: Local port ZenML 0.7 forwarded the Kubeflow Pipelines UI to by default.
 DEFAULT_KFP_UI_PORT = 8080
@@ -53,9 +54,11 @@ class VertexOrchestratorConfig(FlavorConfig):
     project: str | None = Field(
         None, description="GCP project; None means the one of the environment's credentials."
     )
-    location: str = Field(..., description="GCP region the pipeline jobs run in.")
+    location: str = Field(..., description="GCP region the pipeline jobs run in.",
+                          json_schema_extra=NOT_BLANK)
     pipeline_root: str = Field(
-        ..., description="Google Cloud Storage path Vertex AI Pipelines writes to."
+        ..., description="Google Cloud Storage path Vertex AI Pipelines writes to.",
+        json_schema_extra=NOT_BLANK,
     )
     labels: dict[str, str] = Field(
         default_factory=dict, description="Labels added to every pipeline job."

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig
 
-_AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+")
+_AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+")
 
 
 class LocalSecretsManagerConfig(FlavorConfig):
@@ -22,7 +22,8 @@ class LocalSecretsManagerConfig(FlavorConfig):
 class AWSSecretsManagerConfig(FlavorConfig):
     """Keeps secrets in AWS Secrets Manager."""
 
-    region_name: str = Field("us-east-1", description="AWS region of the secrets manager.")
+    region_name: str = Field("us-east-1", description="AWS region of the secrets manager.",
+                             json_schema_extra={"pattern": f"^{_AWS_REGION.pattern}$"})
 
     @field_validator("region_name")
     @classmethod

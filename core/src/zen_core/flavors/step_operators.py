@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from zen_core.flavors.base import FlavorConfig, SecretField
+from zen_core.flavors.patterns import NOT_BLANK
 
 
 def _not_empty(value: str) -> str:
@@ -16,8 +17,10 @@ def _not_empty(value: str) -> str:
 class SagemakerStepOperatorConfig(FlavorConfig):
     """Runs single steps as AWS SageMaker training jobs."""
 
-    role: str = Field(..., description="IAM role assigned to the SageMaker jobs.")
-    instance_type: str = Field(..., description="Instance type the jobs run on, e.g. ml.m5.large.")
+    role: str = Field(..., description="IAM role assigned to the SageMaker jobs.",
+                      json_schema_extra=NOT_BLANK)
+    instance_type: str = Field(..., description="Instance type the jobs run on, e.g. ml.m5.large.",
+                               json_schema_extra=NOT_BLANK)
     base_image: str | None = Field(None, description="Base image of the job's Docker image.")
     bucket: str | None = Field(
         None,
@@ -36,7 +39,8 @@ class SagemakerStepOperatorConfig(FlavorConfig):
 class VertexStepOperatorConfig(FlavorConfig):
     """Runs single steps as Google Cloud Vertex AI custom jobs."""
 
-    region: str = Field(..., description="GCP region the jobs run in, e.g. europe-west1.")
+    region: str = Field(..., description="GCP region the jobs run in, e.g. europe-west1.",
+                        json_schema_extra=NOT_BLANK)
     project: str | None = Field(
         None, description="GCP project; None means the one of the environment's credentials."
     )
@@ -62,10 +66,14 @@ class VertexStepOperatorConfig(FlavorConfig):
 class AzureMLStepOperatorConfig(FlavorConfig):
     """Runs single steps on an Azure Machine Learning compute target."""
 
-    subscription_id: str = Field(..., description="Azure subscription ID.")
-    resource_group: str = Field(..., description="Resource group of the AzureML workspace.")
-    workspace_name: str = Field(..., description="Name of the AzureML workspace.")
-    compute_target_name: str = Field(..., description="Name of the compute target to run on.")
+    subscription_id: str = Field(..., description="Azure subscription ID.",
+                                 json_schema_extra=NOT_BLANK)
+    resource_group: str = Field(..., description="Resource group of the AzureML workspace.",
+                                json_schema_extra=NOT_BLANK)
+    workspace_name: str = Field(..., description="Name of the AzureML workspace.",
+                                json_schema_extra=NOT_BLANK)
+    compute_target_name: str = Field(..., description="Name of the compute target to run on.",
+                                     json_schema_extra=NOT_BLANK)
     environment_name: str | None = Field(None, description="Existing AzureML environment to use.")
     docker_base_image: str | None = Field(
         None, description="Docker base image of a new environment."

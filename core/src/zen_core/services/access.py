@@ -22,8 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import Permission
-from zen_core.services import operations
-from zen_core.writes import may_remove_an_admin
 
 if TYPE_CHECKING:
     from zen_core.models import Component
@@ -88,6 +86,10 @@ class StoreAccess:
         must still be able to see and change their own choices."""
         return self._store
 
+    def same_store(self, other: StoreAccess) -> bool:
+        """Whether ``other`` opens this very store (a copy within it shares its secrets)."""
+        return self._store is other._store
+
     def describe(self) -> str:
         """How messages name the store: "the store of profile 'x'" or its URL."""
         return self._store.describe()
@@ -103,7 +105,9 @@ class StoreAccess:
         permission and pre-checks first, then the store applies them with the rules
         (``rules=False``: without the flavors' rules, for a copy that keeps what its
         source holds) and records them under the actor's name."""
-        from zen_core.services import sealing, secret_fields
+        # the write machinery loads on the first write, not on every read's start-up
+        from zen_core.services import operations, sealing, secret_fields
+        from zen_core.writes import may_remove_an_admin
 
         writes = list(writes)
         self.require(operations.permission_for(writes))

@@ -17,7 +17,6 @@ from zen_core.exceptions import InvalidDataError, NotPermittedError, ZenError
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.names import check_name
 from zen_core.services.references import is_reference
-from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 
 if TYPE_CHECKING:
     from zen_core.plugins import PluginManager
@@ -31,6 +30,8 @@ SECRET_NAME = masking.SECRET_NAME
 def register(access: StoreAccess, type: ComponentType | str, name: str, flavor: str,
              config: Mapping[str, Any], *, uuid: str | None = None) -> Component:
     """Register a component (its ``uuid`` kept if given, else a new one)."""
+    from zen_core.writes import RegisterComponent  # loaded by a write only, not by reads
+
     type = ComponentType.parse(type)
     check_name(name, f"{type.display} name")
     kept = {"uuid": uuid} if uuid else {}
@@ -46,15 +47,44 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
            flavor: str | None = None, new_name: str | None = None,
            expected_revision: int | None = None) -> Component:
     """Set and unset configuration keys (unset ones go back to their default), change the
-    flavor and/or the name, atomically in the store. The result must fit the flavor's
+    flavor (the stored keys the new flavor has no field for are dropped, and said so)
+    and/or the name, atomically in the store. The result must fit the flavor's
     schema and every stack using the component must still run; stacks follow a rename.
     (The checks of an update are :mod:`.operations`'.)"""
+    from zen_core.writes import UpdateComponent  # loaded by a write only, not by reads
+
     type = ComponentType.parse(type)
     if new_name is not None:
         check_name(new_name, f"{type.display} name")
-    change = ComponentChange(set=dict(set or {}), unset=list(unset), flavor=flavor,
+    dropped: list[str] = []
+    if flavor is not None:
+        dropped, expected_revision = _not_accepted(access, type, name, flavor, set or {},
+                                                   unset, expected_revision)
+    change = ComponentChange(set=dict(set or {}), unset=[*unset, *dropped], flavor=flavor,
                              name=new_name, expected_revision=expected_revision)
-    return access.write([UpdateComponent(type, name, change)])[-1]  # after a secret, if any
+    written = access.write([UpdateComponent(type, name, change)])[-1]  # after a secret, if any
+    if dropped:
+        access.report(f"Dropped {', '.join(dropped)} of {type.display} '{name}': the {flavor} "
+                      f"flavor does not accept {'it' if len(dropped) == 1 else 'them'}.")
+    return written
+
+
+def _not_accepted(access: StoreAccess, type: ComponentType, name: str, flavor: str,
+                  set: Mapping[str, Any], unset: Collection[str],
+                  expected_revision: int | None) -> tuple[list[str], int | None]:
+    """The stored keys that ``flavor`` has no field for (a flavor change drops them), and
+    the revision they were read at: the write expects it, so that what is reported as
+    dropped is what was dropped (unless the caller named a revision of its own)."""
+    try:
+        fields = access.rules.plugins.flavor(type, flavor).load_model().model_fields
+    except ZenError:
+        return [], expected_revision  # not installed: the write says so
+    current = access.bookkeeping().get_component(type, name)
+    dropped = sorted(k for k in current.config
+                     if k not in fields and k not in set and k not in unset)
+    if dropped and expected_revision is None:
+        expected_revision = current.revision
+    return dropped, expected_revision
 
 
 def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
@@ -66,6 +96,8 @@ def rename(access: StoreAccess, type: ComponentType | str, old: str, new: str,
 def delete(access: StoreAccess, type: ComponentType | str, name: str,
            expected_revision: int | None = None) -> None:
     """Delete a component; refused (InUseError, naming them) while stacks use it."""
+    from zen_core.writes import DeleteComponent  # loaded by a write only, not by reads
+
     access.write([DeleteComponent(ComponentType.parse(type), name, expected_revision)])
 
 
@@ -182,13 +214,16 @@ def secret_keys(component: Component, plugins: PluginManager | None = None) -> s
     named like secrets (all that is known when the flavor is not installed)."""
     keys = {k for k in component.config if SECRET_NAME.search(k)}
     try:
-        from zen_core.flavors.base import secret_fields
-
         if plugins is None:
             from zen_core.plugins import get_plugin_manager
 
             plugins = get_plugin_manager()
-        keys |= secret_fields(plugins.flavor(component.type, component.flavor).load_model())
+        flavor = plugins.flavor(component.type, component.flavor)
+        if flavor.secrets is not None:  # named by the flavor: no schema (no pydantic) to load
+            return keys | set(flavor.secrets)
+        from zen_core.flavors.base import secret_fields
+
+        keys |= secret_fields(flavor.load_model())
     except ZenError:
         pass  # flavor not installed: the name heuristic alone
     return keys

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from zen_core.accounts import Event, Permission
 from zen_core.exceptions import InvalidDataError
+from zen_core.services.listing import MAX_OFFSET
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -20,7 +21,7 @@ def list_(access: StoreAccess, *, limit: int = 50, offset: int = 0, user: str | 
     store = access.checked(Permission.READ)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidDataError(f"The limit must be between 1 and {MAX_LIMIT}, not {limit}.")
-    if offset < 0:
-        raise InvalidDataError(f"The offset must not be negative, not {offset}.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidDataError(f"The offset must be from 0 to {MAX_OFFSET}, not {offset}.")
     return store.list_events(limit=limit, offset=offset, actor=user, target=target,
                                     name=name)

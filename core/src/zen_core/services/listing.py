@@ -37,6 +37,9 @@ NAME_MODES = ("contains", "prefix", "exact")
 SORT_KEYS = ("name", "created", "updated")
 #: The largest page one request may ask for.
 MAX_LIMIT = 10_000
+#: The largest offset a page may start at: beyond any store's size, within every database's
+#: integers (a bigger one would overflow SQLite's).
+MAX_OFFSET = 10**12
 #: The longest name or flavor filter: twice the longest name, prefix and all, bounds what
 #: one request can make the service compare.
 MAX_FILTER_LENGTH = 200
@@ -107,7 +110,7 @@ def parse_query(
         if text is not None and len(text) > MAX_FILTER_LENGTH:
             raise InvalidDataError(f"The {what} is too long ({len(text)} characters, at most "
                                    f"{MAX_FILTER_LENGTH}).")
-    sort_key = (sort or "name").strip()
+    sort_key = "name" if sort is None else sort
     descending = sort_key.startswith("-")
     sort_key = sort_key.removeprefix("-")
     if sort_key not in SORT_KEYS:
@@ -117,7 +120,7 @@ def parse_query(
         )
     limit_n = _integer("limit", limit, minimum=1, maximum=MAX_LIMIT)
     page_n = _integer("page", page, minimum=1)
-    offset_n = _integer("offset", offset, minimum=0)
+    offset_n = _integer("offset", offset, minimum=0, maximum=MAX_OFFSET)
     if page_n is not None and offset_n is not None:
         raise InvalidDataError("Give a page or an offset, not both.")
     if page_n is not None:
@@ -135,6 +138,9 @@ def parse_name_filter(text: str | None) -> NameFilter | None:
     """``contains:x``, ``prefix:x``, ``exact:x`` or a bare ``x`` (exact)."""
     if text is None:
         return None
+    if not text:
+        raise InvalidDataError("The name filter is empty: give a name, contains:TEXT, "
+                               "prefix:TEXT or exact:NAME.")
     mode, sep, value = text.partition(":")
     if not sep:
         mode, value = "exact", text

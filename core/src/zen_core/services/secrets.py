@@ -17,8 +17,6 @@ from zen_core.exceptions import ConflictError, InvalidDataError, NotPermittedErr
 from zen_core.models import Component, ComponentChange, ComponentType
 from zen_core.secret_records import Secret, SecretChange, check_secret_name
 from zen_core.services import components, references, stacks
-from zen_core.services.sealing import unsealed
-from zen_core.writes import CreateSecret, DeleteSecret, UpdateComponent, UpdateSecret
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -53,6 +51,7 @@ def revealed(access: StoreAccess, name: str) -> Secret:
         return secret
     if not secret.values:
         return secret
+    from zen_core.services.sealing import unsealed
     from zen_core.services.secret_crypto import key_id_of
 
     needed = {key_id_of(v) or "?" for v in secret.values.values()}
@@ -77,12 +76,17 @@ def visible_all(access: StoreAccess) -> list[Secret]:
 
 
 # --- writes -------------------------------------------------------------------------------
-def create(access: StoreAccess, name: str, values: Mapping[str, str]) -> Secret:
+def create(access: StoreAccess, name: str, values: Mapping[str, str],
+           uuid: str | None = None) -> Secret:
+    """Create a secret; ``uuid`` is kept if given (a secret copied from another store)."""
+    from zen_core.writes import CreateSecret  # loaded by a write only, not by reads
+
     check_secret_name(name)
     if not values:
         raise InvalidDataError(f"Secret '{name}' needs at least one key: --KEY=VALUE, -i "
                                "(asks), or --values @FILE.")
-    [written] = access.write([CreateSecret(Secret(name, dict(values)))])
+    secret = Secret(name, dict(values), **({"uuid": uuid} if uuid else {}))
+    [written] = access.write([CreateSecret(secret)])
     return shown(written)
 
 
@@ -91,6 +95,8 @@ def update(access: StoreAccess, name: str, *, set: Mapping[str, str] | None = No
            expected_revision: int | None = None) -> Secret:
     """Set and unset keys, maybe rename, atomically in the store (keys changed by others
     meanwhile are kept)."""
+    from zen_core.writes import UpdateSecret  # loaded by a write only, not by reads
+
     change = SecretChange(set=dict(set or {}), unset=list(unset), name=new_name,
                           expected_revision=expected_revision)
     [written] = access.write([UpdateSecret(check_secret_name(name), change)])
@@ -105,6 +111,8 @@ def rename(access: StoreAccess, old: str, new: str,
 
 def delete(access: StoreAccess, name: str, expected_revision: int | None = None) -> None:
     """Delete a secret; refused while a component refers to it, naming the components."""
+    from zen_core.writes import DeleteSecret  # loaded by a write only, not by reads
+
     access.write([DeleteSecret(check_secret_name(name), expected_revision)])
 
 
@@ -154,6 +162,7 @@ def rotate_key(access: StoreAccess) -> tuple[str, int]:
     sealed again. The key file keeps the old key until the batch has committed, so a crash
     in between loses nothing."""
     from zen_core.services.secret_crypto import new_key
+    from zen_core.writes import UpdateSecret
 
     store = access.checked(Permission.ADMIN)
     if store.seals_secrets:
@@ -190,6 +199,7 @@ def migrate(access: StoreAccess, dry_run: bool = False) -> list[str]:
     a store written before zen kept secrets (a ZenML 0.7 folder included). Returns what
     it did (or, with ``dry_run``, would do)."""
     from zen_core.services.secret_fields import plain
+    from zen_core.writes import UpdateComponent
 
     store = access.checked(Permission.WRITE)
     notes, writes = [], []

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from zen_core.accounts import Permission
 from zen_core.models import ComponentType, Stack, StackChange
-from zen_core.writes import DeleteStack, RegisterStack, UpdateStack
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -26,6 +25,8 @@ def members(components: Mapping[ComponentType | str, str | None]) -> dict[Compon
 
 def register(access: StoreAccess, name: str,
              components: Mapping[ComponentType | str, str | None]) -> Stack:
+    from zen_core.writes import RegisterStack  # loaded by a write only, not by reads
+
     [written] = access.write([RegisterStack(Stack(name, members(components)))])
     access.report(f"Registered stack with name '{name}'.")
     return written
@@ -38,6 +39,8 @@ def update(access: StoreAccess, name: str, *,
     """Replace or add the components named in ``set``, remove the optional types in
     ``remove``, rename to ``new_name``, atomically in the store (the checks of an update
     are :mod:`.operations`')."""
+    from zen_core.writes import UpdateStack  # loaded by a write only, not by reads
+
     change = StackChange(set=members(set or {}), remove=list(remove), name=new_name,
                          expected_revision=expected_revision)
     [written] = access.write([UpdateStack(name, change)])
@@ -53,6 +56,8 @@ def rename(access: StoreAccess, old: str, new: str,
 
 def delete(access: StoreAccess, name: str, expected_revision: int | None = None) -> None:
     """Delete a stack; its components stay registered."""
+    from zen_core.writes import DeleteStack  # loaded by a write only, not by reads
+
     access.write([DeleteStack(name, expected_revision)])
 
 

@@ -16,7 +16,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zen_core.accounts import Permission
-from zen_core.exceptions import AlreadyExistsError, InvalidDataError, StoreUnavailableError
+from zen_core.defaults import DEFAULT_STACK  # the default stack's components share its name
+from zen_core.exceptions import (
+    AlreadyExistsError,
+    InvalidDataError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from zen_core.masking import mask_url
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
@@ -102,6 +108,18 @@ def export_stack_zenml(access: StoreAccess, name: str,
                          f"'{component.name}' ({', '.join(omitted)}): export with "
                          "--include-secrets to keep them.")
         members.append(component)
+    needed = _referred_secrets(members)
+    if include_secrets and needed:
+        # a ZenML file has no place for zen's secrets: their values go where they are named
+        resolver = secrets.Resolver(access)
+        backends = references.backends()
+        members = [replace(c, config=references.resolve(
+            c.config, lambda ref: str(ref) if ref.source in backends else resolver(ref)))
+            for c in members]
+    elif needed:
+        notes.append(f"ZenML reads {{{{NAME.KEY}}}} as a reference to its own secret NAME: "
+                     f"create {', '.join(repr(n) for n in needed)} there, or export with "
+                     "--include-secrets to write the values instead.")
     document, more = zenml_format.write(stack, members)
     return document, [*more, *notes]
 
@@ -179,6 +197,7 @@ def import_stack(
         store.get_component(ctype, cname)  # must be registered
         members[ctype] = cname
         notes.append(f"Using the registered {ctype.display} '{cname}'.")
+    _default_metadata_store(store, components, members, source, notes)
     components = [c for c in components if c.type not in chosen]
     conflicts: list[str] = []
     with progress(f"Checking the components of stack '{stack_name}'",
@@ -194,6 +213,7 @@ def import_stack(
             "Use --rename-components to import "
             f"{'it under a new name' if len(conflicts) == 1 else 'them under new names'}."
         )
+    _check_secrets_present(store, plan, new_secrets, source)
     stack = Stack(stack_name, members)
     missing = stack.missing_required()
     if missing:
@@ -215,6 +235,44 @@ def import_stack(
         access.write([*(CreateSecret(s) for s in new_secrets),
                       *(RegisterComponent(c) for c in plan), RegisterStack(stack)])
     return stack, notes
+
+
+def _check_secrets_present(store: BaseStore, plan: list[Component], carried: list[Secret],
+                           source: str) -> None:
+    """Refuse, naming them, the secrets the components to register refer to that neither
+    the store holds nor the export carries (an export made without --include-secrets)."""
+    carried_names = {s.name for s in carried}
+    missing = []
+    for name in _referred_secrets(plan):
+        if name in carried_names:
+            continue
+        try:
+            store.get_secret(name)
+        except NotFoundError:
+            missing.append(name)
+    if missing:
+        raise InvalidDataError(
+            f"{source} refers to {'secret' if len(missing) == 1 else 'secrets'} "
+            f"{', '.join(repr(n) for n in missing)}, which this profile lacks and the export "
+            "does not carry: export again with --include-secrets, or create "
+            f"{'it' if len(missing) == 1 else 'them'} here first "
+            f"(`zenml secret create {missing[0]} -i`).")
+
+
+def _default_metadata_store(store: BaseStore, components: list[Component],
+                            members: dict[ComponentType, str], source: str,
+                            notes: list[str]) -> None:
+    """A file without a metadata store (ZenML's: it has none) the user named none for takes
+    the profile's ``default`` one, if it has one, and says so."""
+    metadata = ComponentType.METADATA_STORE
+    if metadata in members or any(c.type is metadata for c in components):
+        return
+    if _find(store, metadata, DEFAULT_STACK) is None:
+        return  # the missing member is refused below, naming --metadata-store
+    members[metadata] = DEFAULT_STACK
+    notes.append(f"{source} has no metadata store (ZenML has none): using the registered "
+                 f"metadata store '{DEFAULT_STACK}'; name another with --metadata-store "
+                 "NAME.")
 
 
 def _plan_secrets(access: StoreAccess, wanted: list[Secret], notes: list[str]) -> list[Secret]:
@@ -251,7 +309,12 @@ def _plan_component(access: StoreAccess, component: Component,
     except InvalidDataError as err:
         left_out = omitted.get((component.type, component.name))
         if not left_out:
-            raise
+            option = f"--{component.type.cli_name}"
+            raise InvalidDataError(
+                f"{err.message} Fix the file's {component.type.display} "
+                f"'{component.name}', or use a registered {component.type.display} instead "
+                f"of the file's with {option} NAME (e.g. {option} default)."
+            ) from None
         raise InvalidDataError(
             f"{err.message} The export left out its secret fields ({', '.join(left_out)}): "
             "export again with --include-secrets."
@@ -407,14 +470,27 @@ def copy_component(source: StoreAccess, target: StoreAccess, type: ComponentType
                    name: str, new_name: str | None = None, *,
                    dry_run: bool = False) -> Component:
     """Register a copy of a component of ``source`` in ``target`` as ``new_name`` (a new
-    uuid, the same flavor and configuration, checked against ``target``'s flavors)."""
+    uuid, the same flavor and configuration, checked against ``target``'s flavors). From
+    another store, the secrets its configuration refers to come along (an identical one
+    is reused, one with other values refused), so its references stay intact."""
     ctype = ComponentType.parse(type)
     original = components.revealed(source, ctype, name)
     new_name = check_name(new_name or name, f"{ctype.display} name")
+    across = not source.same_store(target)
+    wanted = [secrets.revealed(source, n) for n in _referred_secrets([original])] \
+        if across else []
+    new_secrets = _plan_secrets(target, wanted, [])
     if dry_run:
         store = target.checked(Permission.WRITE)
         if _find(store, ctype, new_name) is not None:
             raise store.component_exists(ctype, new_name)
         config = target.rules.validated_config(ctype, original.flavor, original.config)
         return Component(ctype, original.flavor, new_name, config)
-    return components.register(target, ctype, new_name, original.flavor, original.config)
+    if not new_secrets:
+        return components.register(target, ctype, new_name, original.flavor, original.config)
+    copy = Component(ctype, original.flavor, new_name, dict(original.config))
+    written = target.write([*(CreateSecret(s) for s in new_secrets), RegisterComponent(copy)])
+    target.report(f"Registered stack component with type '{ctype.value}' and name "
+                  f"'{new_name}', with the secrets it refers to "
+                  f"({', '.join(s.name for s in new_secrets)}).")
+    return written[-1]

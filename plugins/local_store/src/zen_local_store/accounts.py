@@ -21,24 +21,23 @@ from typing import TYPE_CHECKING, Any
 from zen_core.accounts import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import utc_now
-from zen_core.writes import (
-    AddTeamMember,
-    AssignRole,
-    CreateApiKey,
-    CreateTeam,
-    CreateUser,
-    DeleteTeam,
-    DeleteUser,
-    RemoveTeamMember,
-    RevokeApiKey,
-    RevokeRole,
-    TouchApiKey,
-    op_name,
-)
 from zen_local_store.meta import META_KEY
 
 if TYPE_CHECKING:
     from zen_core.store import BaseStore
+    from zen_core.writes import (
+        AddTeamMember,
+        AssignRole,
+        CreateApiKey,
+        CreateTeam,
+        CreateUser,
+        DeleteTeam,
+        DeleteUser,
+        RemoveTeamMember,
+        RevokeApiKey,
+        RevokeRole,
+        TouchApiKey,
+    )
 
 
 def _list(data: dict[str, Any], key: str, where: dict[str, Any] | None = None) -> list:
@@ -101,6 +100,8 @@ class Accounts:
     # --- writes ---------------------------------------------------------------------------
     def apply(self, store: BaseStore, write: Any) -> Any:
         """Apply one account write; return what ``apply`` returns for it."""
+        from zen_core.writes import op_name  # a read of the accounts does without it
+
         return getattr(self, f"_{op_name(write)}")(store, write)
 
     def _user_names(self) -> list[str]:

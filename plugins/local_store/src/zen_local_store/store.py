@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
@@ -53,12 +53,14 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name, is_valid_name
 from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
-from zen_core.writes import Write
 from zen_local_store.history import HistoryFile
 from zen_local_store.journal import Journal
 from zen_local_store.meta import META_KEY, meta_of, record_meta
 from zen_local_store.plugin import path_from_url
 from zen_local_store.secrets import SECRETS_FILE, SecretsFile
+
+if TYPE_CHECKING:
+    from zen_core.writes import Write
 
 INDEX_FILE = "stacks.yaml"
 HISTORY_FILE = "history.jsonl"
@@ -143,13 +145,21 @@ class LocalStore(BaseStore):
 
     def _read_index(self) -> dict[str, Any]:
         """The index for reading only: callers must not modify it (it may be shared)."""
+        global _LAST_PARSED
         self._settle()
         raw = self._read_raw_index()
-        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same.
+        # Parsing is the cost, reading is cheap: reuse the parse while the bytes are the same,
+        # this handle's or, for a new handle on the same file, the process's last one (a
+        # command opens the store twice: to prepare, then to run).
         cache = self._cache
         if cache is not None and cache[0] == raw:
             return cache[1]
-        data = self._parse_index(raw)
+        last = _LAST_PARSED
+        if last is not None and last[0] == str(self.index_path) and last[1] == raw:
+            data = last[2]
+        else:
+            data = self._parse_index(raw)
+            _LAST_PARSED = (str(self.index_path), raw, data)
         self._cache = (raw, data)
         return data
 
@@ -383,6 +393,9 @@ class LocalStore(BaseStore):
 
 
 _TYPES = {t.value: t for t in ComponentType}
+#: The index file, bytes and parse that a handle of this process read last, shared with
+#: the next handle on the same file while the bytes are the same (read-only, as the cache).
+_LAST_PARSED: tuple[str, bytes, dict[str, Any]] | None = None
 
 
 def _check_index(data: dict[str, Any]) -> None:

@@ -443,7 +443,8 @@ class RestStore(BaseStore):
 
     def _apply_one(self, write: Write) -> Written:
         if isinstance(write, CreateSecret):
-            body = {"name": write.secret.name, "values": write.secret.values}
+            body = {"name": write.secret.name, "uuid": write.secret.uuid,
+                    "values": write.secret.values}
             return Secret.from_dict(self._call("POST", "/secrets", body))
         if isinstance(write, UpdateSecret):
             return Secret.from_dict(self._call(

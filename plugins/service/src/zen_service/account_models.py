@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from zen_core.accounts import ROLES
 from zen_core.services.history import MAX_LIMIT
-from zen_service.models import Name, QueryModel
+from zen_core.services.listing import MAX_OFFSET
+from zen_service.models import NAME_IN_PATH, Name, QueryModel
 
 
 class _Strict(BaseModel):
@@ -118,14 +119,14 @@ class Me(_Strict):
 
 class EventQuery(QueryModel):
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Events in the page.")
-    offset: int = Field(default=0, ge=0, description="Newest events to skip.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Newest events to skip.")
     user: str | None = Field(default=None, description="Only the changes of this user.")
     target: str | None = Field(default=None, description="Only this kind of record.")
     name: str | None = Field(default=None, description="Only the records of this name.")
 
 
 class UserPath(BaseModel):
-    name: str = Field(description="The user's name.")
+    name: str = Field(description="The user's name.", json_schema_extra=NAME_IN_PATH)
 
 
 # --- account writes in a batch ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Request, Response, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -57,6 +57,9 @@ from zen_service.routes import blueprints
 from zen_service.routes.common import SECURITY_SCHEME, operation_id
 from zen_service.state import SERVICE_NAME, instance_id, instance_proof
 
+if TYPE_CHECKING:
+    from zen_core.services.secret_keys import ProfileKeys
+
 #: Deeper JSON is refused (422): stores and serializers recurse on it.
 MAX_BODY_DEPTH = 64
 #: Endpoints anyone may call: the probes, the spec and the docs page with its assets.
@@ -81,7 +84,7 @@ class _NoFlavorRules(Rules):
 
 def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = True,
                instance: str | None = None, authenticator: Authenticator | None = None,
-               ) -> OpenAPI:
+               keys: ProfileKeys | None = None) -> OpenAPI:
     """The service's WSGI app for the profile named ``source`` (default: the active one)
     or for a store instance. Requests are authenticated with the API keys of that store.
 
@@ -90,7 +93,8 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     ``enforce_rules=False`` serves the store's own semantics without the flavors' rules
     (schemas and stack rules): for the store contract suite only, whose records use
     made-up configurations. Everything else (authentication, roles, names, revisions)
-    still applies.
+    still applies. ``keys`` seal and unseal the secrets of a store instance (a profile
+    served by name uses its own).
     """
     if instance is not None and (not isinstance(instance, str) or len(instance) < 16):
         raise InvalidDataError("The instance secret of a zen service has 16 characters "
@@ -99,7 +103,7 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     rules: Any = Rules() if enforce_rules else _NoFlavorRules()
     rules.plugins.flavors()  # collected once now, not by the first requests at once
     if isinstance(source, BaseStore):
-        served = ServedStore(source, rules)
+        served = ServedStore(source, rules, keys=keys)
     else:
         served = serving.serve(GlobalConfig(), source, rules)
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from zen_core.cli.options import examples
+from zen_core.cli.options import KeptFile, examples
 from zen_core.cli.output import emit_data, info, output_option, success
 from zen_service.options import DRAIN_SECONDS, MAX_BODY_MIB, MAX_HEADER_KIB, ServeOptions
 
@@ -33,9 +33,9 @@ def _where_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="The TCP port to listen on."),
         click.option("--host", default="127.0.0.1", show_default=True,
                      help="The address to listen on; 0.0.0.0 lets other machines in."),
-        click.option("--tls-cert", type=click.Path(dir_okay=False), default=None,
+        click.option("--tls-cert", type=KeptFile(), default=None,
                      help="Serve HTTPS only, with this PEM certificate (chain) file."),
-        click.option("--tls-key", type=click.Path(dir_okay=False), default=None,
+        click.option("--tls-key", type=KeptFile(), default=None,
                      help="The private key file of --tls-cert."),
         click.option("--trusted-proxies", default=None, callback=_check_trusted_proxies,
                      metavar="N|ADDRESSES",

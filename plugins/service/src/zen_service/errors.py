@@ -29,6 +29,7 @@ from zen_core.exceptions import (
     StoreUnavailableError,
     ZenError,
 )
+from zen_service.models import Error
 
 logger = logging.getLogger("zen_service.app")
 
@@ -52,8 +53,17 @@ STATUS: dict[type[ZenError], int] = {
 }
 
 
-def status_of(error: ZenError) -> int:
-    return next((STATUS[cls] for cls in type(error).__mro__ if cls in STATUS), 400)
+def status_of(error: ZenError | type[ZenError]) -> int:
+    """The status of an error, or of a kind of error."""
+    kind = error if isinstance(error, type) else type(error)
+    return next((STATUS[cls] for cls in kind.__mro__ if cls in STATUS), 400)
+
+
+def error_responses(*kinds: type[ZenError]) -> dict[int, Any]:
+    """The ``responses`` a route documents for the errors it may raise: the status of each
+    kind (:func:`status_of`) with the :class:`~zen_service.models.Error` body, so that the
+    spec and the answers come from one table."""
+    return {status_of(kind): Error for kind in kinds}
 
 
 def json_response(data: Any, status: int = 200) -> Response:

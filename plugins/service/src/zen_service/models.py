@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
-from zen_core.services.listing import MAX_FILTER_LENGTH, MAX_LIMIT
+from zen_core.services.listing import MAX_FILTER_LENGTH, MAX_LIMIT, MAX_OFFSET, SORT_KEYS
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 #: What ``If-Match`` takes: ``*`` or one strong entity tag, the revision in quotes.
@@ -61,10 +61,30 @@ class QueryModel(_Strict):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return super().model_json_schema(*args, **kwargs)
+            return _omittable(super().model_json_schema(*args, **kwargs))
         if cls not in _QUERY_SCHEMAS:
-            _QUERY_SCHEMAS[cls] = super().model_json_schema()
+            _QUERY_SCHEMAS[cls] = _omittable(super().model_json_schema())
         return _QUERY_SCHEMAS[cls]
+
+
+def _omittable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query string's parameter without a default is omitted, never null."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+    return schema
+
+
+def something_to_change(*, mappings: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+                        texts: tuple[str, ...] = ()) -> ConfigDict:
+    """The config of a patch model whose schema says that it changes something: a
+    non-empty mapping or list, or a text (the domain refuses an empty change: 422)."""
+    branches = (
+        [{"required": [f], "properties": {f: {"type": "object", "minProperties": 1}}}
+         for f in mappings]
+        + [{"required": [f], "properties": {f: {"type": "array", "minItems": 1}}} for f in lists]
+        + [{"required": [f], "properties": {f: {"type": "string"}}} for f in texts])
+    return ConfigDict(extra="forbid", json_schema_extra={"anyOf": branches})
 
 
 class _InputMeta(_Strict):
@@ -105,23 +125,41 @@ class Stack(_Strict):
     updated: Timestamp
 
 
+#: What ``name=`` takes (``zen_core.services.listing.parse_name_filter``).
+NAME_FILTER_PATTERN = r"^([^:]+|(contains|prefix|exact):[\s\S]+)$"
+#: What ``sort=`` takes: a key, reversed by a leading ``-``.
+SORT_CHOICES = [f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")]
+
+
+def _documented(schema: dict[str, Any]) -> Any:
+    """The schema a parameter is documented with (the domain checks it: 422)."""
+    return WithJsonSchema(schema)
+
+
 class ListQuery(QueryModel):
     """Filters, order and paging of a list (bad values: 422)."""
 
     # NOTE: the values are checked by the domain (zen_core.services.listing.parse_query),
-    # as the CLI's are; here they are only described.
-    name: str | None = Field(default=None,
-                             description="`contains:TEXT`, `prefix:TEXT` or a name (exact), "
-                                         f"e.g. `contains:prod`; at most {MAX_FILTER_LENGTH} "
-                                         "characters.")
-    flavor: str | None = Field(default=None,
-                               description="Only records of this flavor (stacks: with a "
-                                           "member of it).")
-    sort: str | None = Field(default=None,
-                             description="`name` (default), `created` or `updated`; a "
-                                         "leading `-` reverses (`-updated`).")
-    limit: int | None = Field(default=None, description=f"At most this many (1-{MAX_LIMIT}).")
-    offset: int | None = Field(default=None, description="Skip this many first.")
+    # as the CLI's are; here they are only described, exactly.
+    name: Annotated[str | None, _documented({
+        "type": "string", "minLength": 1, "maxLength": MAX_FILTER_LENGTH,
+        "pattern": NAME_FILTER_PATTERN})] = Field(
+        default=None, description="`contains:TEXT`, `prefix:TEXT`, `exact:NAME` or a name "
+                                  f"(exact), e.g. `contains:prod`; at most {MAX_FILTER_LENGTH} "
+                                  "characters.")
+    flavor: Annotated[str | None, _documented({
+        "type": "string", "minLength": 1, "maxLength": MAX_FILTER_LENGTH, "pattern": r"\S"})] = \
+        Field(default=None, description="Only records of this flavor (stacks: with a member "
+                                        "of it).")
+    sort: Annotated[str | None, _documented({"type": "string", "enum": SORT_CHOICES})] = Field(
+        default=None, description="`name` (default), `created` or `updated`; a leading `-` "
+                                  "reverses (`-updated`).")
+    limit: Annotated[int | None, _documented({
+        "type": "integer", "minimum": 1, "maximum": MAX_LIMIT})] = Field(
+        default=None, description=f"At most this many (1-{MAX_LIMIT}); all if omitted.")
+    offset: Annotated[int | None, _documented({
+        "type": "integer", "minimum": 0, "maximum": MAX_OFFSET})] = Field(
+        default=None, description="Skip this many first (default 0).")
 
 
 class StackList(_Strict):
@@ -136,6 +174,8 @@ class StackList(_Strict):
 class StackPatch(_Strict):
     """A partial update of a stack, applied atomically: set or replace members, remove
     optional ones, rename."""
+
+    model_config = something_to_change(mappings=("set",), lists=("remove",), texts=("name",))
 
     set: Members = Field(default_factory=dict)
     remove: list[ComponentType] = Field(
@@ -197,6 +237,9 @@ class ComponentPatch(_Strict):
     """A partial update of a component, applied atomically: keys to set, keys to unset (back
     to their default), a new flavor, a new name (the stacks using it follow)."""
 
+    model_config = something_to_change(mappings=("set",), lists=("unset",),
+                                       texts=("flavor", "name"))
+
     set: Config = Field(default_factory=dict, examples=[{"synchronous": True}])
     unset: list[str] = Field(default_factory=list, examples=[["kubernetes_context"]])
     flavor: str | None = Field(default=None, description="A new flavor.")
@@ -237,8 +280,12 @@ class HealthQuery(QueryModel):
                                   description="A random string the answer's proof is for.")
 
 
+#: A name in a path, as documented (a bad one is a 404 or a 422: the domain checks it).
+NAME_IN_PATH = {"pattern": NAME_PATTERN, "minLength": 1, "maxLength": MAX_NAME_LENGTH}
+
+
 class StackPath(BaseModel):
-    name: str = Field(description="The stack's name.")
+    name: str = Field(description="The stack's name.", json_schema_extra=NAME_IN_PATH)
 
 
 class ComponentTypePath(BaseModel):
@@ -247,7 +294,7 @@ class ComponentTypePath(BaseModel):
 
 class ComponentPath(BaseModel):
     type: ComponentType
-    name: str = Field(description="The component's name.")
+    name: str = Field(description="The component's name.", json_schema_extra=NAME_IN_PATH)
 
 
 class IfMatch(BaseModel):

@@ -14,14 +14,13 @@ answers :func:`instance_proof` of it, so that a client on this machine can
 tell the service from another program listening on its port before it sends
 the key. ``pid`` is null while the service is stopped.
 
-The ``rest`` store reads this file (its own small reader: it must not depend
-on this distribution) to find the key of the service on the same machine.
+The file's name, the local host names and the proof live in
+:mod:`zen_core.local_service`, shared with the ``rest`` store, which reads this file
+to find the key of the service on the same machine.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -35,16 +34,19 @@ from typing import Any
 from zen_core.config import config_dir
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.fileio import write_text_atomic
+from zen_core.local_service import (
+    STATE_FILE,
+    instance_id,
+    instance_proof,
+    is_local_host,
+    probe_host,
+)
 
-STATE_FILE = "service.json"
+__all__ = ["STATE_FILE", "instance_id", "instance_proof", "is_local_host", "probe_host"]
 LOG_FILE = "service.log"
 SERVICE_NAME = "zen_service"
 #: A word of the daemon's command line, to tell our process from a reused pid.
 DAEMON_MODULE = "zen_service.daemon"
-
-#: Hosts a client on the same machine reaches as ``localhost``.
-_LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "0.0.0.0", "::", "::1"}
-
 
 class ServiceError(ZenError):
     """The service could not be started, stopped or reached."""
@@ -140,35 +142,12 @@ def new_instance() -> str:
     return secrets.token_urlsafe(32)
 
 
-def instance_id(instance: str) -> str:
-    """The public id of a run (``/health``'s ``instance``), which does not reveal its secret."""
-    return hashlib.sha256(b"zen-service-instance:" + instance.encode()).hexdigest()[:16]
-
-
-def instance_proof(instance: str, challenge: str) -> str:
-    """What ``/health?challenge=C`` answers: HMAC-SHA256 of C under the run's secret."""
-    return hmac.new(instance.encode(), challenge.encode(), hashlib.sha256).hexdigest()
-
-
 def display_url(host: str, port: int, https: bool = False) -> str:
-    if host in _LOCAL_HOSTS:
+    if is_local_host(host):
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
     return f"{'https' if https else 'http'}://{host}:{port}/"
-
-
-def probe_host(host: str) -> str:
-    """The address to reach a service bound to ``host`` from this machine."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "::1"
-    return host
-
-
-def is_local_host(host: str) -> bool:
-    return host in _LOCAL_HOSTS
 
 
 # --- processes ------------------------------------------------------------------------

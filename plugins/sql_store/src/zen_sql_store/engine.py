@@ -224,10 +224,9 @@ def _sqlite_begin(connection: Any) -> None:
 # --- errors -------------------------------------------------------------------------------
 def missing_driver(parsed: SqlUrl, err: ImportError) -> StoreUnavailableError:
     module = (err.name or "").split(".")[0] or str(err)
-    hint = DRIVER_HINTS.get(module, f"pip install {module}")
+    hint = DRIVER_HINTS.get(module, f"`pip install {module}` adds it")
     return StoreUnavailableError(
-        f"Cannot use the {parsed.describe()}: its driver '{module}' is not installed. "
-        f"Install it with: {hint}"
+        f"Cannot use the {parsed.describe()}: its driver '{module}' is not installed: {hint}."
     )
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zen_core.exceptions import StoreUnavailableError
+from zen_core.install import install_hint
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -124,7 +125,8 @@ def _upgrade(engine: Engine, where: SqlUrl, head: str,
                 raise StoreUnavailableError(
                     f"The {where.describe()} has schema version '{', '.join(unknown)}', which "
                     f"zen-sql-store {__version__} does not know: a newer version of zen wrote "
-                    "it. Upgrade zen-sql-store (pip install --upgrade zen-sql-store) to use it; "
+                    f"it. Upgrade zen-sql-store ({install_hint('zen-sql-store', upgrade=True)}) "
+                    "to use it; "
                     "the database was left as it is."
                 )
             config.attributes["connection"] = connection

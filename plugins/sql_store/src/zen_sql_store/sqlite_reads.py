@@ -15,11 +15,20 @@ it), and any sqlite3 error. So this module
 only ever answers for a database that SQLAlchemy would read the same way. What
 a user may do (:mod:`zen_sql_store.standing`), asked before every checked read,
 is read here too.
+
+Each thread keeps its connection (opening one cost ~50 times the query of one
+stack, which the service made per request). Nothing read is kept: in autocommit
+every statement reads the latest commit of any process, as on a new connection.
+The connection is opened again when the file at ``path`` is another one (a
+restored backup, a profile deleted and made again), and after any error.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -55,6 +64,15 @@ def connect(path: str) -> sqlite3.Connection:
                            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
 
 
+class _Kept:
+    """One thread's connection, and which file (device, inode) and process it is for."""
+
+    def __init__(self, connection: sqlite3.Connection, file: tuple[int, int]) -> None:
+        self.connection = connection
+        self.file = file
+        self.pid = os.getpid()
+
+
 class SqliteReads:
     """The stdlib reads of one SQLite database at schema ``head``."""
 
@@ -64,6 +82,38 @@ class SqliteReads:
         #: The file was found at ``head``: checked once, as SQLAlchemy's path checks it
         #: once per engine; any other version is checked again on the next read.
         self._at_head = False
+        self._local = threading.local()
+        #: Every thread's kept connection, to close them all (a thread's goes with it).
+        self._kept: weakref.WeakSet[_Kept] = weakref.WeakSet()
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection to the file now at ``path``."""
+        found = os.stat(self.path)
+        file = (found.st_dev, found.st_ino)
+        kept: _Kept | None = getattr(self._local, "kept", None)
+        if kept is not None and kept.file == file and kept.pid == os.getpid():
+            return kept.connection
+        if kept is not None:  # another file now (its schema is checked again), or a fork
+            self._drop(kept)
+            self._at_head = False
+        kept = _Kept(connect(self.path), file)
+        self._local.kept = kept
+        self._kept.add(kept)
+        return kept.connection
+
+    def _drop(self, kept: _Kept) -> None:
+        self._local.kept = None
+        self._kept.discard(kept)
+        if kept.pid == os.getpid():  # never close a parent's connection in a child
+            kept.connection.close()
+
+    def close(self) -> None:
+        """Close every thread's kept connection (the store is closed)."""
+        for kept in list(self._kept):
+            self._kept.discard(kept)
+            if kept.pid == os.getpid():
+                kept.connection.close()
+        self._local = threading.local()
 
     def _query(self, sql: str, parameters: tuple[Any, ...] | dict[str, Any] = (),
                *more: str) -> list[Any]:
@@ -71,7 +121,7 @@ class SqliteReads:
         With ``more`` statements (the same parameters), a list of each one's rows, all
         read on one connection."""
         try:
-            connection = connect(self.path)
+            connection = self._connection()
             try:
                 if not self._at_head:
                     versions = {row[0] for row in connection.execute(VERSION_SQL)}
@@ -81,9 +131,12 @@ class SqliteReads:
                 if more:
                     return [connection.execute(s, parameters).fetchall() for s in (sql, *more)]
                 return connection.execute(sql, parameters).fetchall()
-            finally:
-                connection.close()
-        except sqlite3.Error:
+            except sqlite3.Error:
+                kept = getattr(self._local, "kept", None)
+                if kept is not None:
+                    self._drop(kept)
+                raise
+        except (sqlite3.Error, OSError):
             raise NotHere() from None
 
     def stack_names(self) -> list[str]:

@@ -46,7 +46,6 @@ from zen_core.exceptions import (
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
-from zen_core.writes import Write
 from zen_sql_store import standing
 from zen_sql_store.migrate import HEAD
 from zen_sql_store.rows import LastStacks
@@ -61,6 +60,7 @@ if TYPE_CHECKING:
     from sqlalchemy import exc
     from sqlalchemy.engine import Connection, Engine
 
+    from zen_core.writes import Write
     from zen_sql_store.compiled_reads import CompiledRead, StackReads
 
 _T = TypeVar("_T")
@@ -129,6 +129,8 @@ class SqlStore(BaseStore):
         self._ready(initializing=True)
 
     def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from zen_core.exceptions import InvalidDataError
+from zen_core.install import install_hint
 from zen_core.records import mask_url_password
 
 # SQLAlchemy's own pattern (sqlalchemy.engine.url._parse_url), so that what we
@@ -52,17 +53,19 @@ EXAMPLES = (
     "or postgresql://user:password@host/database"
 )
 
-#: Install hints for a missing driver module, by module name.
+#: What installs a missing driver module, by module name (after "is not installed: ").
 DRIVER_HINTS = {
-    "pymysql": 'pip install "zen-sql-store[mysql]"',
+    "pymysql": f"zen-sql-store's mysql extra adds it ({install_hint('zen-sql-store', 'mysql')})",
     "MySQLdb": (
-        "pip install mysqlclient (it compiles against the MySQL client headers), or use a "
-        'mysql:// URL with the pure-Python driver: pip install "zen-sql-store[mysql]"'
+        "`pip install mysqlclient` adds it (it compiles against the MySQL client headers); or "
+        "use a mysql:// URL with the pure-Python driver, which zen-sql-store's mysql extra "
+        f"adds ({install_hint('zen-sql-store', 'mysql')})"
     ),
-    "psycopg": 'pip install "zen-sql-store[postgres]"',
+    "psycopg": ("zen-sql-store's postgres extra adds it "
+                f"({install_hint('zen-sql-store', 'postgres')})"),
     "psycopg2": (
-        "pip install psycopg2-binary, or use a postgresql:// URL with psycopg 3: "
-        'pip install "zen-sql-store[postgres]"'
+        "`pip install psycopg2-binary` adds it; or use a postgresql:// URL with psycopg 3, "
+        f"which zen-sql-store's postgres extra adds ({install_hint('zen-sql-store', 'postgres')})"
     ),
 }
 

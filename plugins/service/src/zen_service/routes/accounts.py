@@ -19,8 +19,16 @@ from zen_service.account_models import (
     UserPath,
 )
 from zen_service.errors import json_response
-from zen_service.models import Error
-from zen_service.routes.common import ADMIN, ANY, VIEWER, access, api_blueprint, tag
+from zen_service.routes.common import (
+    ADMIN,
+    ANY,
+    MISSING,
+    VIEWER,
+    access,
+    api_blueprint,
+    errors,
+    tag,
+)
 
 _TAG = tag("accounts", "Users, teams, roles and API keys (changed with POST /batch).")
 
@@ -44,7 +52,7 @@ def blueprint() -> APIBlueprint:
         return json_response([a.to_dict() for a in accounts.list_assignments(access())])
 
     @api.get("/users/<name>/api-keys", tags=[_TAG],
-             responses={200: ApiKeyList, 404: Error},
+             responses={200: ApiKeyList, **errors(MISSING)},
              summary="List a user's API keys (never the keys, never their hashes)",
              openapi_extensions=ADMIN)
     def list_api_keys(path: UserPath) -> Response:

@@ -22,8 +22,18 @@ from zen_core.services import batch
 from zen_core.services.secrets import shown
 from zen_service.batch_models import Batch, BatchInput
 from zen_service.errors import json_response
-from zen_service.models import Error
-from zen_service.routes.common import EDITOR, access, api_blueprint, tag
+from zen_service.routes.common import (
+    EDITOR,
+    IN_USE,
+    INVALID,
+    MISSING,
+    STALE,
+    TAKEN,
+    access,
+    api_blueprint,
+    errors,
+    tag,
+)
 
 _TAG = tag("batch", "Many writes at once, all or nothing.")
 
@@ -44,7 +54,7 @@ def blueprint() -> APIBlueprint:
     api = api_blueprint("batch", __name__)
 
     @api.post("/batch", tags=[_TAG],
-              responses={200: Batch, 404: Error, 409: Error, 412: Error, 422: Error},
+              responses={200: Batch, **errors(MISSING, TAKEN, IN_USE, STALE, INVALID)},
               summary="Apply writes in order, all or nothing",
               description="Each write sees the ones before it. The first that fails fails "
                           "the whole batch with its own status (404, 409, 412 or 422) and "

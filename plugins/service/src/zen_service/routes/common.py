@@ -10,18 +10,44 @@ from typing import Any
 from flask import Response, current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from zen_core.exceptions import InvalidDataError
+from zen_core.exceptions import (
+    AlreadyExistsError,
+    AuthenticationError,
+    ConflictError,
+    DanglingReferenceError,
+    InUseError,
+    InvalidDataError,
+    NotFoundError,
+    NotPermittedError,
+    StoreUnavailableError,
+)
 from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
-from zen_service.errors import json_response
+from zen_service.errors import error_responses, json_response
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
 from zen_service.record_json import page_json
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
 #: Every protected route can answer these (those with parameters or a body also 422):
-#: 403 for a user without the role the route needs.
-COMMON = {401: Error, 403: Error, 500: Error, 503: Error}
+#: 401 without a valid key, 403 for a user without the role the route needs, 503 when the
+#: store does not answer, 500 for a bug.
+COMMON = {**error_responses(AuthenticationError, NotPermittedError, StoreUnavailableError),
+          500: Error}
+
+# What a route may raise besides COMMON, as the kinds of zen_core errors; their statuses
+# come from zen_service.errors.STATUS (a route's ``responses={200: X, **errors(...)}``).
+errors = error_responses
+#: A record named by the path or the body is not there.
+MISSING = NotFoundError
+#: A name that is taken (``AlreadyExistsError``) or a record still in use (``InUseError``).
+TAKEN, IN_USE = AlreadyExistsError, InUseError
+#: ``If-Match`` names another revision than the stored one.
+STALE = ConflictError
+#: Bad input: a parameter, a header or a body the domain refuses.
+INVALID = InvalidDataError
+#: A stored record that names what is not there (a hand-edited file).
+BROKEN = DanglingReferenceError
 #: The spec's extension naming the weakest role an operation needs ("any": a valid key).
 ROLE_EXTENSION = "x-zen-role"
 

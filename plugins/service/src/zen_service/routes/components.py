@@ -13,15 +13,20 @@ from zen_service.models import (
     ComponentPatch,
     ComponentPath,
     ComponentTypePath,
-    Error,
     IfMatch,
     ListQuery,
 )
 from zen_service.routes.common import (
     EDITOR,
+    IN_USE,
+    INVALID,
+    MISSING,
+    STALE,
+    TAKEN,
     VIEWER,
     access,
     api_blueprint,
+    errors,
     expected_revision,
     list_query,
     page_response,
@@ -35,7 +40,7 @@ _TAG = tag("components", "Configured stack components.")
 def blueprint() -> APIBlueprint:
     api = api_blueprint("components", __name__)
 
-    @api.get("/components", tags=[_TAG], responses={200: ComponentList, 422: Error},
+    @api.get("/components", tags=[_TAG], responses={200: ComponentList, **errors(INVALID)},
              summary="List components: a page, filtered and sorted, with the total "
                      "(secret fields masked for a viewer)",
              description="422: a bad filter, sort key, limit or offset.",
@@ -43,13 +48,14 @@ def blueprint() -> APIBlueprint:
     def list_components(query: ListQuery) -> Response:
         return page_response(components.page(access(), None, list_query(query)))
 
-    @api.get("/components/<type>", tags=[_TAG], responses={200: ComponentList, 422: Error},
+    @api.get("/components/<type>", tags=[_TAG],
+             responses={200: ComponentList, **errors(INVALID)},
              summary="List the components of one type: a page, with the total (secret "
                      "fields masked for a viewer)", openapi_extensions=VIEWER)
     def list_components_of_type(path: ComponentTypePath, query: ListQuery) -> Response:
         return page_response(components.page(access(), path.type, list_query(query)))
 
-    @api.post("/components", tags=[_TAG], responses={201: Component, 409: Error, 422: Error},
+    @api.post("/components", tags=[_TAG], responses={201: Component, **errors(TAKEN, INVALID)},
               summary="Register a component",
               description="409: the (type, name) is taken. 422: a bad name, an unknown "
                           "flavor, or a configuration the flavor's schema refuses.",
@@ -60,14 +66,14 @@ def blueprint() -> APIBlueprint:
         return record_response(written, 201)
 
     @api.get("/components/<type>/<name>", tags=[_TAG],
-             responses={200: Component, 404: Error, 422: Error},
+             responses={200: Component, **errors(MISSING, INVALID)},
              summary="Get a component (its ETag is its revision; secret fields masked for "
                      "a viewer)", openapi_extensions=VIEWER)
     def get_component(path: ComponentPath) -> Response:
         return record_response(components.get(access(), path.type, path.name))
 
     @api.patch("/components/<type>/<name>", tags=[_TAG],
-               responses={200: Component, 404: Error, 409: Error, 412: Error, 422: Error},
+               responses={200: Component, **errors(MISSING, TAKEN, STALE, INVALID)},
                summary="Change a component: set and unset keys, flavor, name (atomically)",
                description="Stacks follow a rename. 404: missing. 409: the new name is taken. "
                            "412: `If-Match` names another revision than the stored one. 422: "
@@ -81,7 +87,7 @@ def blueprint() -> APIBlueprint:
         return record_response(written)
 
     @api.delete("/components/<type>/<name>", tags=[_TAG],
-                responses={204: None, 404: Error, 409: Error, 412: Error, 422: Error},
+                responses={204: None, **errors(MISSING, IN_USE, STALE, INVALID)},
                 summary="Delete a component",
                 description="409: a stack uses it. 412: `If-Match` names another revision "
                             "than the stored one.",

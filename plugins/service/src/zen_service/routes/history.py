@@ -8,8 +8,7 @@ from flask_openapi3 import APIBlueprint
 from zen_core.services import history
 from zen_service.account_models import EventPage, EventQuery
 from zen_service.errors import json_response
-from zen_service.models import Error
-from zen_service.routes.common import VIEWER, access, api_blueprint, tag
+from zen_service.routes.common import INVALID, VIEWER, access, api_blueprint, errors, tag
 
 _TAG = tag("history", "Who changed what, and when (never a value).")
 
@@ -17,7 +16,7 @@ _TAG = tag("history", "Who changed what, and when (never a value).")
 def blueprint() -> APIBlueprint:
     api = api_blueprint("history", __name__)
 
-    @api.get("/events", tags=[_TAG], responses={200: EventPage, 422: Error},
+    @api.get("/events", tags=[_TAG], responses={200: EventPage, **errors(INVALID)},
              summary="The history, newest first: a page of events and how many match",
              description="Filters: `user` (who made the change), `target` (the kind of "
                          "record: stack, orchestrator..., user, team, role, api key) and "

@@ -7,7 +7,6 @@ from flask_openapi3 import APIBlueprint
 
 from zen_core.services import stacks
 from zen_service.models import (
-    Error,
     IfMatch,
     ListQuery,
     Stack,
@@ -17,10 +16,16 @@ from zen_service.models import (
     StackPath,
 )
 from zen_service.routes.common import (
+    BROKEN,
     EDITOR,
+    INVALID,
+    MISSING,
+    STALE,
+    TAKEN,
     VIEWER,
     access,
     api_blueprint,
+    errors,
     expected_revision,
     list_query,
     page_response,
@@ -34,7 +39,7 @@ _TAG = tag("stacks", "Named sets of components.")
 def blueprint() -> APIBlueprint:
     api = api_blueprint("stacks", __name__)
 
-    @api.get("/stacks", tags=[_TAG], responses={200: StackList, 422: Error},
+    @api.get("/stacks", tags=[_TAG], responses={200: StackList, **errors(INVALID)},
              summary="List stacks: a page, filtered and sorted, with the total",
              description="422: a bad filter, sort key, limit or offset.",
              openapi_extensions=VIEWER)
@@ -42,7 +47,7 @@ def blueprint() -> APIBlueprint:
         return page_response(stacks.page(access(), list_query(query)))
 
     @api.post("/stacks", tags=[_TAG],
-              responses={201: Stack, 404: Error, 409: Error, 422: Error},
+              responses={201: Stack, **errors(MISSING, TAKEN, INVALID)},
               summary="Register a stack whose components exist",
               description="404: a component is not registered. 409: the name is taken. "
                           "422: a bad name, a missing orchestrator, metadata store or "
@@ -52,13 +57,17 @@ def blueprint() -> APIBlueprint:
     def register_stack(body: StackInput) -> Response:
         return record_response(stacks.register(access(), body.name, body.components), 201)
 
-    @api.get("/stacks/<name>", tags=[_TAG], responses={200: Stack, 404: Error},
-             summary="Get a stack (its ETag is its revision)", openapi_extensions=VIEWER)
+    @api.get("/stacks/<name>", tags=[_TAG], responses={200: Stack, **errors(MISSING, BROKEN)},
+             summary="Get a stack (its ETag is its revision)",
+             description="404: no such stack. 422: the stack as stored names a component "
+                         "that is not registered (a hand-edited store): the message names "
+                         "the stack and the component; `stack list` shows it, marked.",
+             openapi_extensions=VIEWER)
     def get_stack(path: StackPath) -> Response:
         return record_response(stacks.get(access(), path.name))
 
     @api.patch("/stacks/<name>", tags=[_TAG],
-               responses={200: Stack, 404: Error, 409: Error, 412: Error, 422: Error},
+               responses={200: Stack, **errors(MISSING, TAKEN, STALE, INVALID)},
                summary="Change a stack: set or remove components, rename (atomically)",
                description="404: the stack or a component is missing. 409: the new name is "
                            "taken. 412: `If-Match` names another revision than the stored "
@@ -71,7 +80,7 @@ def blueprint() -> APIBlueprint:
         return record_response(written)
 
     @api.delete("/stacks/<name>", tags=[_TAG],
-                responses={204: None, 404: Error, 412: Error, 422: Error},
+                responses={204: None, **errors(MISSING, STALE, INVALID)},
                 summary="Delete a stack (not its components)",
                 description="412: `If-Match` names another revision than the stored one.",
                 openapi_extensions=EDITOR)

@@ -96,7 +96,8 @@ def test_sql_store_type_without_the_plugin(zen, unchanged, monkeypatch):
     monkeypatch.setattr(entrypoints, "discover", lambda group, cache_dir: entrypoints.scan(group))
     reset_plugin_manager()
     error = unchanged(zen("profile create p -t sql"))
-    assert "pip install zen-sql-store" in error
+    assert "pip install ./plugins/sql_store` in a clone of zen's repository" in error
+    assert "pip install --no-index --find-links WHEELHOUSE zen-sql-store`" in error
 
 
 # --- unknown names -----------------------------------------------------------------------

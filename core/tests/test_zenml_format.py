@@ -1,5 +1,5 @@
 """ZenML's own stack files: ``stack import`` reads what ``zenml stack export`` of ZenML writes
-(``tests/data/zenml-stack-export.yaml``, a copy of the project's reference file), and
+(``core/tests/data/zenml-stack-export.yaml``, a copy of the project's reference file), and
 ``stack export --format zenml`` writes it."""
 
 from __future__ import annotations
@@ -46,9 +46,44 @@ def test_the_reference_file_is_what_this_test_assumes():
     assert yaml.safe_load(REFERENCE_FILE.read_text()) == REFERENCE
 
 
-def test_a_zenml_file_needs_a_metadata_store_named(zen, tmp_path):
+def test_a_zenml_file_takes_the_default_metadata_store_and_says_so(zen):
+    result = ok(zen(f"stack import {REFERENCE_FILE}"))
+    said = " ".join(result.stderr.split())
+    assert ("has no metadata store (ZenML has none): using the registered metadata store "
+            "'default'; name another with --metadata-store NAME.") in said
+    assert describe(zen, "my_stack")["components"]["metadata_store"] == "default"
+
+
+def test_without_a_default_metadata_store_the_file_needs_one_named(zen, tmp_path):
+    ok(zen("metadata-store register meta -t sqlite --uri=/tmp/m.db"))
+    ok(zen("stack update default -m meta"))
+    ok(zen("metadata-store delete default -y"))
     error = failed(zen(f"stack import {write(tmp_path, REFERENCE)}"))
     assert "has no metadata store" in error and "--metadata-store NAME" in error
+
+
+#: ZenML's own default stack: its local artifact store keeps its path in ZenML's config.
+ZENML_DEFAULT_STACK = {
+    "components": {
+        "artifact_store": [{"configuration": {}, "flavor": "local", "name": "default",
+                            "type": "artifact_store"}],
+        "orchestrator": [{"configuration": {}, "flavor": "local", "name": "default",
+                          "type": "orchestrator"}],
+    },
+    "stack_name": "default",
+    "zenml_version": "0.98.0",
+}
+
+
+def test_zenmls_default_stack_is_refused_naming_the_option_that_supplies_the_path(
+        zen, tmp_path, zen_home):
+    path = write(tmp_path, ZENML_DEFAULT_STACK)
+    error = failed(zen(f"stack import {path} --name zdefault"))
+    assert "missing required field 'path'" in error
+    assert ("use a registered artifact store instead of the file's with --artifact-store "
+            "NAME (e.g. --artifact-store default)") in error
+    result = ok(zen(f"stack import {path} --name zdefault --artifact-store default"))
+    assert "Using the registered artifact store 'default'." in result.stderr
 
 
 def test_import_a_zenml_file(zen):
@@ -97,10 +132,14 @@ def test_export_in_zenmls_format(zen, tmp_path):
     assert set(document["components"]) == {"orchestrator", "artifact_store",
                                            "experiment_tracker"}
     tracker = document["components"]["experiment_tracker"]
-    assert tracker == [{"configuration": {"entity": "e", "project_name": "p"},
+    # the key became a secret of zen's; ZenML reads the reference as one of its own secrets
+    reference = "{{experiment-tracker-wandb.api_key}}"
+    assert tracker == [{"configuration": {"api_key": reference, "entity": "e",
+                                          "project_name": "p"},
                         "flavor": "wandb", "name": "wandb", "type": "experiment_tracker"}]
     assert "Leaving out the metadata store 'default'" in result.stderr
-    assert "Left out the secret fields of experiment tracker 'wandb' (api_key)" in result.stderr
+    assert ("ZenML reads {{NAME.KEY}} as a reference to its own secret NAME: create "
+            "'experiment-tracker-wandb' there, or export with --include-secrets") in result.stderr
     with_secrets = yaml.safe_load(ok(zen("stack export s --format zenml --include-secrets"))
                                   .stdout)
     assert with_secrets["components"]["experiment_tracker"][0]["configuration"]["api_key"] == "k"

@@ -143,8 +143,12 @@ def test_history_says_who_changed_what_never_a_secret(zen, team_store):
     everything = ok(zen("history --limit 1000 --output json")).stdout
     assert "hunter2" not in everything and "swordfish" not in everything
     by_alice = as_json(zen("history --user alice --output json"))
-    assert [e["action"] for e in by_alice["events"]] == ["update_component",
-                                                         "register_component"]
+    # the plain password went to the component's own secret, written first in each batch
+    assert [e["action"] for e in by_alice["events"]] == [
+        "update_component", "update_secret", "register_component", "create_secret"]
+    secret = as_json(zen("secret history metadata-store-db --output json"))["events"]
+    assert [(e["actor"], e["details"]) for e in secret] == [
+        ("alice", {"set": ["password"]}), ("alice", {"keys": ["password"]})]
     stack = as_json(zen("stack history s --output json"))["events"]
     assert [(e["actor"], e["action"]) for e in stack] == [("default", "register_stack")]
     table = ok(zen("history --limit 2")).stdout
