@@ -30,6 +30,7 @@ CORE_COMMANDS: dict[str, str] = {
     "init": "zen_core.cli.base:init",
     "status": "zen_core.cli.base:status",
     "plugins": "zen_core.cli.base:plugins",
+    "plugin": "zen_core.cli.plugin_init:plugin",
     "user": "zen_core.cli.accounts:user",
     "team": "zen_core.cli.accounts:team",
     "role": "zen_core.cli.accounts:role",
