@@ -114,9 +114,12 @@ def zen_register_commands(cli: click.Group) -> None:
 def zen_profile_in_use(config_directory: Path, profile: str) -> str | None:
     """Say why profile ``profile`` (of the zen config folder ``config_directory``) must not
     be renamed or deleted now, naming what to run first; None if nothing of this plugin
-    uses it. ``zenml profile rename`` and ``delete`` refuse with the first reason given.
+    uses it (added in zen 1.1). ``zenml profile rename`` and ``delete`` refuse with the
+    first reason given.
 
     Example::
+
+        from zen_core.plugin import hookimpl
 
         @hookimpl
         def zen_profile_in_use(config_directory, profile):
