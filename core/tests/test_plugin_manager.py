@@ -121,8 +121,9 @@ def test_every_hook_is_documented_with_an_example():
     from zen_core import hookspecs
 
     hooks = [name for name in dir(hookspecs) if name.startswith("zen_")]
-    assert sorted(hooks) == ["zen_component_flavors", "zen_register_commands",
-                             "zen_secret_backends", "zen_status", "zen_store_types"]
+    assert sorted(hooks) == ["zen_component_flavors", "zen_profile_in_use",
+                             "zen_register_commands", "zen_secret_backends", "zen_status",
+                             "zen_store_types"]
     for name in hooks:
         doc = getattr(hookspecs, name).__doc__ or ""
         assert "Example::" in doc and "@hookimpl" in doc, name

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
     from zen_core.records import Flavor, SecretBackend, StatusItem, StoreType
@@ -105,6 +107,25 @@ def zen_register_commands(cli: click.Group) -> None:
             @cli.command()
             def hello():
                 click.echo("hello")
+    """
+
+
+@_hookspec
+def zen_profile_in_use(config_directory: Path, profile: str) -> str | None:
+    """Say why profile ``profile`` (of the zen config folder ``config_directory``) must not
+    be renamed or deleted now, naming what to run first; None if nothing of this plugin
+    uses it (added in zen 1.1). ``zenml profile rename`` and ``delete`` refuse with the
+    first reason given.
+
+    Example::
+
+        from zen_core.plugin import hookimpl
+
+        @hookimpl
+        def zen_profile_in_use(config_directory, profile):
+            if (config_directory / f"{profile}.busy").exists():
+                return f"My daemon serves profile '{profile}': stop it with `my-daemon stop`."
+            return None
     """
 
 

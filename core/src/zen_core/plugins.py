@@ -278,6 +278,22 @@ class PluginManager(pluggy.PluginManager):
                 info.contributions.append(Contribution("status", "row"))
         return list(self.infos.values())
 
+    def profile_in_use(self, config_directory: Any, profile: str) -> str | None:
+        """The first reason a plugin gives why ``profile`` must not be renamed or deleted
+        now (:func:`zen_core.hookspecs.zen_profile_in_use`); a hook that fails is recorded
+        against its plugin and gives none."""
+        for impl in self.hook.zen_profile_in_use.get_hookimpls():
+            try:
+                reason = impl.function(config_directory=config_directory, profile=profile)
+            except Exception as err:
+                info = self.infos.get(impl.plugin_name)
+                if info is not None:
+                    info.error = f"{type(err).__name__} in zen_profile_in_use: {err}"
+                continue
+            if reason:
+                return str(reason)
+        return None
+
     # --- look-ups with helpful errors --------------------------------------------
     def store_type(self, name: str) -> StoreType:
         types = self.store_types()

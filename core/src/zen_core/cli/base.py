@@ -24,7 +24,7 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
     """
     from zen_core.cli.output import info, warning
     from zen_core.repository import Repository
-    from zen_core.services import choices
+    from zen_core.services import choices, profiles
 
     root = (path or Path.cwd()).resolve()
     named, named_stack = ctx.meta.get(PROFILE), ctx.meta.get(STACK)
@@ -34,7 +34,8 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
                client.config.get_profile(client.config.activated_profile))
     stack = (client.active_stack_name if named or named_stack else
              choices.active_stack_of(client.access_of(profile.name), profile))
-    Repository.initialize(root, profile.name, stack)
+    Repository.initialize(root, profile.name, stack,
+                          profile_id=profiles.identity_of(client.config, profile.name))
     emit_result(
         f"ZenML repository initialized at {root}.\n"
         f"The local active profile was initialized to '{profile.name}' and the local active "

@@ -94,6 +94,17 @@ class ZenGroup(click.Group):
             raise click.UsageError(f"No such command '{name}'.{hint}", ctx=ctx)
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        from zen_core.exceptions import ZenError
+
+        try:
+            return super().invoke(ctx)
+        except ZenError as err:
+            from zen_core.cli.common import way_round_of
+
+            err.way_round = way_round_of(ctx, err)  # type: ignore[attr-defined]
+            raise
+
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
         from zen_core import plugins
 
@@ -123,7 +134,8 @@ class ZenGroup(click.Group):
             if os.environ.get("ZENML_DEBUG", "").lower() in ("1", "true", "yes"):
                 raise
             if isinstance(err, ZenError):
-                fail(err.message)
+                way_round = getattr(err, "way_round", None)
+                fail(f"{err.message} {way_round}" if way_round else err.message)
             fail(
                 f"Unexpected {type(err).__name__}: {err}. Run again with ZENML_DEBUG=1 for "
                 "the details and please report it."

@@ -125,16 +125,17 @@ def zen():
 
 @pytest.fixture
 def zen_process():
-    """``zen_process("stack list", cwd=..., env=...)`` runs ``zenml`` in a subprocess."""
+    """``zen_process("stack list", cwd=..., env=..., input=...)`` runs ``zenml`` in a
+    subprocess (``input``: its standard input)."""
 
     def run(
         args: str | list[str], cwd: Path | None = None, env: dict | None = None,
-        timeout: float = 60,
+        timeout: float = 60, input: str | None = None,
     ) -> CliResult:
         argv = shlex.split(args) if isinstance(args, str) else args
         p = subprocess.run(
             [ZENML, *argv], capture_output=True, text=True, cwd=cwd,
-            env={**os.environ, **(env or {})}, timeout=timeout,
+            env={**os.environ, **(env or {})}, timeout=timeout, input=input,
         )
         return CliResult(p.returncode, p.stdout, p.stderr)
 

@@ -4,7 +4,7 @@
 
     {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
      "profile": "default", "pid": 1234, "token": "zen_...", "instance": "...",
-     "tls_cert": null, "tls_key": null}
+     "tls_cert": null, "tls_key": null, "options": {"max_body_mib": 16, ...}}
 
 ``token`` is an admin API key of the served store's local user, made by the
 first ``zenml service up``; it stays while the service is stopped and is used
@@ -65,6 +65,9 @@ class ServiceState:
     #: The certificate and key files of a service that speaks HTTPS.
     tls_cert: str | None = None
     tls_key: str | None = None
+    #: The run's limits, proxies and drain time (``ServeOptions`` as a mapping); None in a
+    #: state file of an older zen.
+    options: dict[str, Any] | None = None
 
     @property
     def tls(self) -> tuple[str, str] | None:
@@ -91,6 +94,7 @@ class ServiceState:
                 instance=str(data.get("instance") or ""),
                 tls_cert=_optional_text(data.get("tls_cert")),
                 tls_key=_optional_text(data.get("tls_key")),
+                options=dict(data["options"]) if data.get("options") else None,
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             raise InvalidDataError(
@@ -227,3 +231,18 @@ def daemon_command(profile: str, host: str, port: int, enforce_rules: bool = Tru
     if tls is not None:
         command += ["--tls-cert", tls[0], "--tls-key", tls[1]]
     return command if enforce_rules else [*command, "--without-flavor-rules"]
+
+
+def serving(directory: Path, profile: str) -> str | None:
+    """Why ``profile`` cannot be renamed or deleted: the service of ``directory`` serves it
+    and runs (its clients would be left without a store); else None."""
+    try:
+        state = read_state(directory)
+    except ZenError:  # a broken state file is ``zenml service``'s to report
+        return None
+    if state is None or state.pid is None or state.profile != profile:
+        return None
+    if not is_service_process(state.pid):
+        return None
+    return (f"Profile '{profile}' is served by the zen service at {state.url} (pid "
+            f"{state.pid}): stop it first with `zenml service down`.")
