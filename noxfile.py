@@ -6,6 +6,11 @@
   requires, so a hidden dependency on a sibling fails: zen-core with zen-local-store
   alone passes core's tests; zen-sql-store on top of them; zen-rest-store's own tests
   without zen-service installed.
+- ``tests-redis``: ``examples/zen-redis-store``, a third-party store type built on
+  ``zen_core.plugin`` alone, installed from its folder beside zen-core and
+  zen-local-store, runs its own suite (zen's whole store contract) against the Redis
+  at ``$ZEN_TEST_REDIS_URL`` (default 127.0.0.1:6379; ``ZEN_REQUIRE_SERVERS=1`` fails
+  it without one).
 - ``wheels``: builds every sdist and wheel, ``twine check``, installs the wheels
   with ``--no-index`` from a wheelhouse into fresh venvs (not editable) and runs
   ``tests/wheel_smoke.py`` there.
@@ -25,8 +30,8 @@ from pathlib import Path
 import nox
 import nox.project
 
-nox.options.sessions = ["lint", "tests", "tests-core", "tests-sql", "tests-rest", "wheels",
-                        "docs"]
+nox.options.sessions = ["lint", "tests", "tests-core", "tests-sql", "tests-rest",
+                        "tests-redis", "wheels", "docs"]
 nox.options.error_on_missing_interpreters = True
 nox.needs_version = ">=2025.2.9"  # nox.project.dependency_groups
 
@@ -39,6 +44,8 @@ REST = "plugins/rest_store"
 SERVICE = "plugins/service"
 DISTRIBUTIONS = [CORE, LOCAL, SQL, REST, SERVICE]
 FOLDERS = [path.partition("[")[0] for path in DISTRIBUTIONS]
+#: The worked example of the plugin guide: a distribution of its own, not one of zen's.
+REDIS_EXAMPLE = "examples/zen-redis-store"
 
 #: The dependency groups of the root pyproject.toml: test, pytest, lint, docs, packaging.
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -107,6 +114,16 @@ def tests_rest(session: nox.Session) -> None:
     """zen-rest-store's own tests without zen-service installed."""
     _run_alone(session, [CORE, LOCAL, REST], ["plugins/rest_store/tests"],
                absent=["zen_service", "zen_sql_store"])
+
+
+@nox.session(name="tests-redis")
+def tests_redis(session: nox.Session) -> None:
+    """The Redis store example, installed from its folder as a third party's would be."""
+    install_editable(session, CORE, LOCAL)
+    session.install(f"{REDIS_EXAMPLE}[test]")
+    session.install(*group("pytest"))
+    session.run("pytest", "-n", "2", "-p", "no:cacheprovider",
+                *(session.posargs or [f"{REDIS_EXAMPLE}/tests"]))
 
 
 @nox.session

@@ -131,3 +131,12 @@ def test_the_python_api_is_a_thin_facade():
     a rule that grows there belongs in ``zen_core.services``."""
     lines = (PACKAGES["zen_core"] / "client.py").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 150
+
+
+def test_the_local_service_has_one_home():
+    """The state file's name, the local host names and the run's proof live in
+    ``zen_core.local_service``, for the service and the rest store alike."""
+    homes = {name for name, path in MODULES.items()
+             if any(text in path.read_text(encoding="utf-8")
+                    for text in ('= "service.json"', "hmac.new(", '"::1"'))}
+    assert homes == {"zen_core.local_service"}

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 import yaml
 
@@ -71,26 +70,6 @@ def test_status_masks_the_store_url_and_survives_a_store_that_has_gone(zen, home
 def test_status_shows_the_service(zen, home):
     assert status(zen)["services"]["service"]["status"] == "not running"
     assert "not running" in ok(zen("status")).stdout
-
-
-def test_status_asks_every_plugin_group_with_a_status_command(zen, home):
-    from zen_core.cli.main import cli
-
-    @click.group("probe")
-    def probe():
-        pass
-
-    @probe.command("status")
-    @click.option("--output", "-o", default="table")
-    def probe_status(output):
-        click.echo(json.dumps({"status": "running", "url": "http://probe:1", "pid": 42}))
-
-    cli.add_command(probe)
-    try:
-        assert status(zen)["services"]["probe"]["url"] == "http://probe:1"
-        assert "running at http://probe:1 (pid 42)" in ok(zen("status")).stdout
-    finally:
-        cli.commands.pop("probe")
 
 
 # --- completion -------------------------------------------------------------------------

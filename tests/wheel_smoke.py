@@ -207,6 +207,7 @@ def plugins(zenml: Zenml, expected: set[str]) -> None:
         check(dist in by_distribution, f"{dist} missing from `zenml plugins`: {found}")
     for plugin in found:
         check(plugin["error"] is None, f"plugin {plugin['name']} failed: {plugin['error']}")
+        check(not plugin.get("problems"), f"plugin {plugin['name']}: {plugin.get('problems')}")
         check(plugin["distribution"] in expected, f"unexpected plugin {plugin}")
         check(plugin["version"] == _installed_version(plugin["distribution"]), plugin)
     print(f"ok  zenml plugins: {sorted(by_distribution)}")

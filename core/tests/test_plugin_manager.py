@@ -48,20 +48,25 @@ def test_store_types_from_plugins_are_collected(manager):
     assert manager.store_type("memory").store_class == "x:Y"
 
 
-def test_a_duplicate_name_is_an_error_naming_every_provider(manager):
+def test_a_duplicate_name_is_left_out_and_an_error_naming_every_provider(manager):
     register(manager, "one", zen_store_types=lambda: [memory_store()])
     register(manager, "two", zen_store_types=lambda: [memory_store()])
+    register(manager, "three", zen_store_types=lambda: [memory_store()])
+    assert "memory" not in manager.store_types()
     with pytest.raises(PluginError) as err:
-        manager.store_types()
-    assert "'memory'" in str(err.value)
-    assert "one" in str(err.value) and "two" in str(err.value)
+        manager.store_type("memory")
+    for name in ("one", "two", "three"):
+        assert f"{name} (dist-{name} 1.0)" in str(err.value)
+        assert str(err.value) in manager.infos[name].problems
 
 
-def test_a_duplicate_flavor_is_an_error(manager):
+def test_a_flavor_that_core_has_stays_cores(manager):
     duplicate = Flavor(type="orchestrator", name="local", config_model="x:Y")
     register(manager, "mine", zen_component_flavors=lambda: [duplicate])
-    with pytest.raises(PluginError, match="orchestrator/local"):
-        manager.flavors()
+    assert manager.flavor(ComponentType.ORCHESTRATOR, "local").provider.startswith(
+        "zen_core.flavors.plugin (zen-core ")
+    [problem] = manager.infos["mine"].problems
+    assert "mine (dist-mine 1.0)" in problem and "orchestrator/local" in problem
 
 
 def test_a_hook_that_raises_is_reported_and_the_others_still_count(manager):
@@ -71,7 +76,7 @@ def test_a_hook_that_raises_is_reported_and_the_others_still_count(manager):
     register(manager, "bad", zen_store_types=broken)
     register(manager, "good", zen_store_types=lambda: [memory_store()])
     assert list(manager.store_types()) == ["memory"]
-    assert "boom" in manager.infos["bad"].error
+    assert "boom" in manager.infos["bad"].problems[0]
     assert [i.name for i in manager.failures()] == ["bad"]
 
 
@@ -116,11 +121,14 @@ def test_every_hook_is_documented_with_an_example():
     from zen_core import hookspecs
 
     hooks = [name for name in dir(hookspecs) if name.startswith("zen_")]
-    assert sorted(hooks) == ["zen_component_flavors", "zen_register_commands",
-                             "zen_secret_backends", "zen_store_types"]
+    assert sorted(hooks) == ["zen_component_flavors", "zen_profile_in_use",
+                             "zen_register_commands", "zen_secret_backends", "zen_status",
+                             "zen_store_types"]
     for name in hooks:
         doc = getattr(hookspecs, name).__doc__ or ""
         assert "Example::" in doc and "@hookimpl" in doc, name
+        assert "from zen_core.plugin import" in doc, name  # complete: with its imports
+        assert "(added in zen 1." in doc, name
 
 
 def test_every_hook_is_described_in_the_readme():
@@ -138,3 +146,11 @@ def test_errors_map_back_from_their_names():
 
     assert e.error_class("ComponentNotFoundError") is e.ComponentNotFoundError
     assert e.error_class("SomethingElse") is e.ZenError
+
+
+def test_a_remote_store_is_one_trait():
+    remote = StoreType(name="far", description="d", store_class="x:Y", remote=True)
+    near = StoreType(name="near", description="d", store_class="x:Y")
+    assert (remote.authorizes, remote.registers_default_stack, remote.servable) == \
+        (True, False, False)
+    assert (near.authorizes, near.registers_default_stack, near.servable) == (False, True, True)

@@ -65,3 +65,20 @@ def test_posix_only_skips_on_windows_alone(monkeypatch):
     marker = posix_only("signals")
     assert marker.kwargs["reason"] == "POSIX only: signals"
     assert marker.args == (os.name == "nt",)
+
+
+def test_a_test_that_leaks_an_environment_variable_fails(tmp_path):
+    """zen's pytest plugin (as tox's) fails a test that leaves os.environ changed."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_leaky.py").write_text(
+        "import os\n\n"
+        "def test_leaks():\n    os.environ['ZEN_LEAKED_BY_A_TEST'] = '1'\n\n"
+        "def test_tidy(monkeypatch):\n    monkeypatch.setenv('ZEN_SET_TIDILY', '1')\n"
+        "    assert 'ZEN_LEAKED_BY_A_TEST' not in os.environ\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-p", "no:randomly", "test_leaky.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert "2 passed, 1 error" in run.stdout, run.stdout  # test_leaks errs at teardown
+    assert "left environment variables changed: ZEN_LEAKED_BY_A_TEST" in run.stdout

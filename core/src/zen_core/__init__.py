@@ -1,7 +1,8 @@
 """zen: named stacks of ML components, kept in profiles backed by pluggable stores.
 
 The package root exports only what plugins and programs need: ``hookimpl`` to
-implement hooks, and the version. The Python API lives in ``zen_core.client``.
+implement hooks, and the version. Plugin authors import everything else from
+``zen_core.plugin``; the Python API lives in ``zen_core.client``.
 """
 
 from __future__ import annotations

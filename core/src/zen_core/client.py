@@ -62,13 +62,15 @@ class Client:
         self.named_profile, self.named_stack = profile, stack
         self.config = GlobalConfig(config_directory)
         self._root = find_repository_root(cwd)
-        self._stores = profiles.OpenStores(self.config, report)
+        self._stores, self.store_problem = profiles.OpenStores(self.config, report, warn), None
         self._forget()
 
-    def prepare(self) -> Client:
-        """Run the first-run steps (:mod:`zen_core.services.setup`); returns self."""
-        setup.prepare(self.config, self._root, self.report, self.warn, migrate=_migrate,
-                      profile=self.named_profile, stack=self.named_stack, progress=self.progress)
+    def prepare(self, store: bool = True) -> Client:
+        """Run the first-run steps (:mod:`zen_core.services.setup`; ``store=False``: open
+        no store); returns self. A store that could not be read is ``store_problem``."""
+        self.store_problem = setup.prepare(
+            self.config, self._root, self.report, self.warn, migrate=_migrate, store=store,
+            profile=self.named_profile, stack=self.named_stack, progress=self.progress)
         self._forget()
         return self
 
@@ -80,8 +82,7 @@ class Client:
     profile = property(lambda self: self.context.profile)
     profile_scope = property(lambda self: self.context.profile_scope)
     stack_scope = property(lambda self: choices.stack_choice(self.context, self.access).scope)
-    active_stack_name = property(lambda self: choices.stack_choice(self.context,
-                                                                   self.access).name)
+    active_stack_name = property(lambda self: choices.stack_choice(self.context, self.access).name)
     active_stack = property(lambda self: choices.active_stack(self.context, self.access))
     access = property(lambda self: self.access_of(), doc="The effective profile's door.")
 
@@ -100,10 +101,9 @@ class Client:
     list_components, get_component = _bound(components.list_), _bound(components.get)
     register_stack, register_component = _bound(stacks.register), _bound(components.register)
     rename_component, delete_component = _bound(components.rename), _bound(components.delete)
-    set_stack = _bound(choices.set_stack, takes="both")
-    rename_stack = _bound(choices.rename_stack, takes="both")
-    delete_stack = _bound(choices.delete_stack, takes="both")
-    set_profile = _bound(choices.set_profile, takes="context")
+    set_stack, rename_stack, delete_stack = (_bound(getattr(choices, name), "both") for name in
+                                             ("set_stack", "rename_stack", "delete_stack"))
+    set_profile = _bound(choices.set_profile, "context")
     list_secrets, get_secret = _bound(secrets.visible_all), _bound(secrets.visible)  # masked
     create_secret, update_secret, rename_secret, delete_secret = map(_bound, (
         secrets.create, secrets.update, secrets.rename, secrets.delete))

@@ -27,7 +27,7 @@ ENV_CONFIG_PATH = env.CONFIG_PATH
 CONFIG_FILE = "config.yaml"
 #: Profile entry keys zen models (text); any other key is kept as it is.
 PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token",
-                "store_ca_cert")
+                "store_ca_cert", "profile_id")
 #: Profile entry keys zen models that are true or false.
 PROFILE_FLAGS = ("store_insecure",)
 #: ``version`` written into a new config.yaml. NOTE: ZenML 0.7 refuses a file whose
@@ -66,6 +66,10 @@ class Profile:
     store_ca_cert: str | None = None
     #: ...or not to check the server's certificate at all (a development set-up).
     store_insecure: bool = False
+    #: A uuid that stays through renames, so that a repository's choice follows one
+    #: (``profile_id``; ZenML 0.7 ignores the key). None for a profile zen did not create
+    #: until a repository records it.
+    identity: str | None = None
     #: Keys we don't model (ZenML 0.7.3's ``active_user``...), kept on rewrite.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +95,8 @@ class Profile:
             data["store_ca_cert"] = self.store_ca_cert
         if self.store_insecure:
             data["store_insecure"] = True
+        if self.identity:
+            data["profile_id"] = self.identity
         return data
 
     @classmethod
@@ -132,6 +138,7 @@ class Profile:
             store_token=data.get("store_token") or None,
             store_ca_cert=data.get("store_ca_cert") or None,
             store_insecure=bool(data.get("store_insecure")),
+            identity=data.get("profile_id") or None,
             extra={k: v for k, v in data.items()
                    if k not in PROFILE_KEYS and k not in PROFILE_FLAGS},
         )

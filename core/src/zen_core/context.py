@@ -24,7 +24,7 @@ from pathlib import Path
 
 from zen_core import env
 from zen_core.config import GlobalConfig, Profile
-from zen_core.defaults import DEFAULT_STACK
+from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK
 from zen_core.exceptions import ProfileNotFoundError, StackNotFoundError
 from zen_core.repository import Repository
 
@@ -59,6 +59,33 @@ def fallback_stack(recorded: str | None, names: Collection[str]) -> str | None:
     if DEFAULT_STACK in names:
         return DEFAULT_STACK
     return min(names) if names else None
+
+
+def profile_of_repository(config: GlobalConfig, repository: Repository) -> Profile | None:
+    """The profile the repository chose: the one with the identity it recorded (so a
+    profile renamed since is followed), else the one of the name it recorded, else None."""
+    identity = repository.active_profile_id
+    if identity:
+        for profile in config.profiles.values():
+            if profile.identity == identity:
+                return profile
+    name = repository.active_profile_name
+    if name and config.has_profile(name):
+        return config.get_profile(name)
+    return None
+
+
+def no_active_profile(config: GlobalConfig) -> str:
+    """What to say when no profile is in effect, with a command that works right there."""
+    names = list(config.profiles)
+    recorded = config.activated_profile
+    what = (f"The active profile '{recorded}' (activated_profile in {config.path}) does not "
+            "exist." if recorded else "No active profile is set.")
+    if not names:
+        return f"{what} Create one with `zenml profile create NAME`."
+    choice = DEFAULT_PROFILE if DEFAULT_PROFILE in names else names[0]
+    return (f"{what} Choose one with `zenml profile set --global {choice}` (profiles: "
+            f"{', '.join(names)}).")
 
 
 class Context:
@@ -112,16 +139,16 @@ class Context:
                 )
             return ProfileChoice(config.get_profile(env_name), ENVIRONMENT)
         global_name = config.activated_profile
+        local = None
+        if self.repository is not None:
+            local = self.repository.active_profile_name
+            found = profile_of_repository(config, self.repository)
+            if found is not None:
+                return ProfileChoice(found, LOCAL)
         if not global_name or not config.has_profile(global_name):
-            raise ProfileNotFoundError(
-                "No active profile found. Please set one by running "
-                "`zenml profile set --global PROFILE`."
-            )
+            raise ProfileNotFoundError(no_active_profile(config))
         if self.repository is None:
             return ProfileChoice(config.get_profile(global_name), GLOBAL)
-        local = self.repository.active_profile_name
-        if local and config.has_profile(local):
-            return ProfileChoice(config.get_profile(local), LOCAL)
         return ProfileChoice(config.get_profile(global_name), LOCAL, stale=local or None)
 
     @property
@@ -132,10 +159,13 @@ class Context:
     def profile_scope(self) -> str:
         return self.profile_choice.scope
 
-    def stack_choice(self, names: Collection[str]) -> StackChoice:
-        """The effective stack of the effective profile, whose stacks are ``names``."""
+    def stack_choice(self, names: Collection[str] | None) -> StackChoice:
+        """The effective stack of the effective profile, whose stacks are ``names``; with
+        ``names`` None (its store not read), the stack the choices record, unchecked."""
         env_name = os.environ.get(env.ACTIVATED_STACK)
         profile = self.profile
+        if names is None:
+            return self._recorded_stack_choice(env_name)
         if self.named_stack is not None:
             if self.named_stack not in names:
                 raise StackNotFoundError(
@@ -162,3 +192,14 @@ class Context:
             return StackChoice(fallback, LOCAL, stale=local or None)
         stale = profile.active_stack if profile.active_stack not in names else None
         return StackChoice(fallback, GLOBAL, stale=stale)
+
+    def _recorded_stack_choice(self, env_name: str | None) -> StackChoice:
+        profile = self.profile
+        if self.named_stack is not None:
+            return StackChoice(self.named_stack, NAMED_STACK)
+        if env_name and self.profile_scope != NAMED_PROFILE:
+            return StackChoice(env_name, ENVIRONMENT)
+        if self.profile_scope == LOCAL and self.repository is not None:
+            local = None if self.profile_choice.stale else self.repository.active_stack_name
+            return StackChoice(local or profile.active_stack, LOCAL)
+        return StackChoice(profile.active_stack, GLOBAL)

@@ -20,6 +20,8 @@ SECRETS_KEY = "ZENML_SECRETS_KEY"
 DEBUG = "ZENML_DEBUG"
 #: The ``--output`` format of commands run without one: ``table``, ``json`` or ``yaml``.
 DEFAULT_OUTPUT = "ZENML_DEFAULT_OUTPUT"
+#: Plugins not to load, by name (``zenml plugins`` shows them), comma-separated.
+DISABLE_PLUGINS = "ZENML_DISABLE_PLUGINS"
 
 ALL = (CONFIG_PATH, REPOSITORY_PATH, ACTIVATED_PROFILE, ACTIVATED_STACK, DEFAULT_STORE_TYPE,
-       STORE_TOKEN, SECRETS_KEY, DEBUG, DEFAULT_OUTPUT)
+       STORE_TOKEN, SECRETS_KEY, DEBUG, DEFAULT_OUTPUT, DISABLE_PLUGINS)

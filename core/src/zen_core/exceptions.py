@@ -150,6 +150,14 @@ class PluginError(ZenError):
     """A plugin contributed something broken (a duplicate name, a bad record)."""
 
 
+#: What a store that cannot be reached or read raises when a command opens it or reads
+#: through it: unreachable, refused credentials (a revoked or expired key), or data that
+#: cannot be parsed (a broken ``stacks.yaml``). Commands that manage profiles carry on
+#: past these, saying what they could not check.
+STORE_FAILURES: tuple[type[ZenError], ...] = (StoreUnavailableError, AuthenticationError,
+                                              InvalidDataError)
+
+
 def error_class(name: str) -> type[ZenError]:
     """The zen error class called ``name`` (``ZenError`` for a name we don't know)."""
     found = {cls.__name__: cls for cls in _subclasses(ZenError)}

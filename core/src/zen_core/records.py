@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,30 @@ def load_object(path_or_object: Any) -> Any:
     return obj
 
 
+def _load(path_or_object: Any, what: str, provider: str | None) -> Any:
+    """:func:`load_object` for a record's lazy path; a path that does not import is a
+    :class:`PluginError` naming the record, the plugin that gave it, and the path."""
+    try:
+        return load_object(path_or_object)
+    except Exception as err:  # an import runs the plugin's code: anything may come out
+        by = f" of plugin {provider}" if provider else ""
+        raise PluginError(
+            f"The {what}{by} names {path_or_object!r}, which cannot be loaded: "
+            f"{err} ({type(err).__name__}). Upgrade or disable that plugin "
+            "(ZENML_DISABLE_PLUGINS)."
+        ) from err
+
+
+#: Set by the plugin manager on each record it collects: "name (distribution version)".
+def _provider_field() -> Any:
+    return field(default=None, init=False, compare=False, repr=False)
+
+
+def set_provider(record: Any, provider: str) -> None:
+    """Remember which plugin gave ``record`` (records are frozen: set it past that)."""
+    object.__setattr__(record, "provider", provider)
+
+
 def mask_url_password(url: str) -> str:
     """``mysql://zenml:secret@host/db?token=t`` -> ``mysql://zenml:***@host/db?token=***``
     (:func:`zen_core.masking.mask_url`)."""
@@ -70,25 +94,39 @@ class StoreType:
     #: Whether the store connects over TLS and so takes a CA certificate and the choice
     #: not to check certificates (``profile create --ca-cert FILE`` / ``--insecure``).
     uses_tls: bool = False
-    #: Whether a new, empty store gets the ``default`` stack (a shared service already has one).
-    registers_default_stack: bool = True
-    #: Whether the store checks roles on its own side (a service checks its keys' users):
-    #: then the domain layer does not check them again locally.
-    authorizes: bool = False
+    #: The store is a client of a zen service (the ``rest`` store): the service checks
+    #: roles on its side (its keys' users), already has its ``default`` stack, and may
+    #: not itself be served (one service in front of another). See the properties below.
+    remote: bool = False
     #: Whether registering that stack is reported line by line ("Registered stack ...").
     #: The user guide shows a new ``sql`` profile without those lines.
     reports_default_stack: bool = True
-    #: Whether a zen service may serve a profile of this type (not a store that is itself
-    #: a client of a service: serving it would put one service in front of another).
-    servable: bool = True
+    #: The plugin that gave this record, "name (distribution version)" (set by zen).
+    provider: str | None = _provider_field()
 
     def __post_init__(self) -> None:
         _check_record_name("store type", self.name)
         if not self.store_class:
             raise PluginError(f"Store type '{self.name}' names no store class.")
 
+    # --- what ``remote`` means, each where zen asks it ------------------------------
+    @property
+    def authorizes(self) -> bool:
+        """The store checks roles on its own side: the domain layer does not again."""
+        return self.remote
+
+    @property
+    def registers_default_stack(self) -> bool:
+        """A new, empty store gets the ``default`` stack (a shared service has one)."""
+        return not self.remote
+
+    @property
+    def servable(self) -> bool:
+        """A zen service may serve a profile of this type."""
+        return not self.remote
+
     def load_class(self) -> type[BaseStore]:
-        return load_object(self.store_class)
+        return _load(self.store_class, f"store type '{self.name}'", self.provider)
 
     def url_for_profile(self, profile_dir: Path) -> str:
         if self.default_url is None:
@@ -157,6 +195,8 @@ class Flavor:
     requires: tuple[ComponentType, ...] = ()
     stack_check: str | StackCheck | None = None
     secrets: tuple[str, ...] | None = None
+    #: The plugin that gave this record, "name (distribution version)" (set by zen).
+    provider: str | None = _provider_field()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", ComponentType.parse(self.type))
@@ -170,10 +210,14 @@ class Flavor:
             object.__setattr__(self, "secrets", tuple(self.secrets))
 
     def load_model(self) -> type[BaseModel]:
-        return load_object(self.config_model)
+        return _load(self.config_model, f"{self.type.display} flavor '{self.name}'",
+                     self.provider)
 
     def load_stack_check(self) -> StackCheck | None:
-        return load_object(self.stack_check) if self.stack_check else None
+        if not self.stack_check:
+            return None
+        return _load(self.stack_check, f"{self.type.display} flavor '{self.name}'",
+                     self.provider)
 
 
 @dataclass(frozen=True)
@@ -189,21 +233,44 @@ class SecretBackend:
     description: str
     resolver: str | Callable[[str], str]
     check: str | Callable[[str], None] | None = None
+    #: The plugin that gave this record, "name (distribution version)" (set by zen).
+    provider: str | None = _provider_field()
 
     def __post_init__(self) -> None:
         _check_record_name("secret back-end", self.name)
 
     def resolve(self, key: str) -> str:
-        return load_object(self.resolver)(key)
+        return _load(self.resolver, f"secret back-end '{self.name}'", self.provider)(key)
 
     def check_reference(self, key: str) -> None:
         if self.check is not None:
-            load_object(self.check)(key)
+            _load(self.check, f"secret back-end '{self.name}'", self.provider)(key)
 
 
 @dataclass(frozen=True)
 class Contribution:
     """One thing a plugin contributed, as listed by ``zenml plugins``."""
 
-    kind: str  # "store type", "flavor", "command"
+    kind: str  # "store type", "flavor", "command", "status"
     name: str
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    """One line of ``zenml status`` that a plugin reports (hook ``zen_status``), e.g. its
+    service: ``name`` is the row's label ("service"), ``state`` a short word ("running",
+    "stopped", "unknown"), ``detail`` the rest of the line, ``data`` what ``-o json``
+    prints beside them (JSON types only)."""
+
+    name: str
+    state: str
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_record_name("status item", self.name)
+        if not isinstance(self.state, str) or not self.state:
+            raise PluginError(f"Status item '{self.name}' has no state.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.data, "status": self.state, "detail": self.detail}

@@ -75,28 +75,45 @@ class Repository:
         return self._data.get("active_profile_name")
 
     @property
+    def active_profile_id(self) -> str | None:
+        """The identity of the profile chosen (``Profile.identity``), if recorded: the
+        repository follows that profile through renames. ZenML 0.7 ignores the key."""
+        value = self._data.get("active_profile_id")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def active_stack_name(self) -> str | None:
         return self._data.get("active_stack_name")
 
     def set_active(self, profile: str | None = None, stack: str | None = None,
-                   *, clear_stack: bool = False) -> None:
-        """Update the local active profile and/or stack (locked, atomic; other keys kept)."""
+                   *, clear_stack: bool = False, profile_id: str | None = None) -> None:
+        """Update the local active profile (its name and identity) and/or stack (locked,
+        atomic; other keys kept)."""
         with locked(self.config_path):
             remove_stale_temp_files(self.zen_dir, self.config_path.name)
             data = self._read()
             if profile is not None:
                 data["active_profile_name"] = profile
+                if profile_id:
+                    data["active_profile_id"] = profile_id
+                else:
+                    data.pop("active_profile_id", None)
             if stack is not None or clear_stack:
                 data["active_stack_name"] = stack
             write_text_atomic(self.config_path, dump_yaml_as_json(data), mode=0o644)
             self._data = data
 
     @classmethod
-    def initialize(cls, root: Path, profile: str, stack: str | None) -> Repository:
+    def initialize(cls, root: Path, profile: str, stack: str | None,
+                   profile_id: str | None = None) -> Repository:
         zen_dir = root / REPOSITORY_DIR
         if zen_dir.exists():
             raise InvalidDataError(f"Found existing ZenML repository at path '{root}'.")
-        zen_dir.mkdir(parents=True)
-        repo = cls(root)
-        repo.set_active(profile=profile, stack=stack, clear_stack=stack is None)
-        return repo
+        zen_dir.mkdir(parents=True)  # exclusive: a second init at once fails here
+        # NOTE: no lock (set_active's would leave .zen/config.yaml.lock behind in a folder
+        # people commit): nobody else writes into a folder this process just made.
+        data = {"active_profile_name": profile, "active_stack_name": stack}
+        if profile_id:
+            data["active_profile_id"] = profile_id
+        write_text_atomic(zen_dir / "config.yaml", dump_yaml_as_json(data), mode=0o644)
+        return cls(root)

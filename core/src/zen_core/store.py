@@ -69,6 +69,9 @@ class StoreContext:
     ca_cert: Path | None = None
     #: For store types that use TLS: do not check the server's certificate at all.
     insecure: bool = False
+    #: Where a store says what a person should know but that fails nothing (a key about
+    #: to expire): one line each, the CLI's warnings. None: nowhere.
+    warn: Callable[[str], None] | None = None
 
 
 class StoreRules(Protocol):

@@ -136,8 +136,10 @@ class StoreErrors:
 
     @staticmethod
     def component_in_use(type: ComponentType, name: str, stacks: Iterable[str]) -> InUseError:
+        stacks = list(stacks)
+        which = "that stack" if len(stacks) == 1 else "those stacks"
         return InUseError(
-            f"The {type.display} '{name}' cannot be deleted: it is used by stack "
-            f"{_names(stacks)}. Remove it from those stacks first "
-            "(`zenml stack update` or `zenml stack remove-component`)."
+            f"The {type.display} '{name}' cannot be deleted: it is used by "
+            f"{'stack' if len(stacks) == 1 else 'stacks'} {_names(stacks)}. Remove it from "
+            f"{which} first (`zenml stack update` or `zenml stack remove-component`)."
         )

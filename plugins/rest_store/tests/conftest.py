@@ -89,3 +89,34 @@ def zenml(zen_home, zen_process):
         from zen_service.manager import stop_service
 
         stop_service(zen_home)
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A CA and a certificate it signed for localhost: (ca.pem, cert.pem, key.pem)."""
+    require_modules("trustme")
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    paths = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(paths[0])
+    cert.cert_chain_pems[0].write_to_path(paths[1])
+    cert.private_key_pem.write_to_path(paths[2])
+    return paths
+
+
+@pytest.fixture
+def tls_service(zenml, zen_home, pki):
+    _, cert, key = pki
+    from zen_service.testing import free_port
+
+    port = free_port()
+    up = zenml(f"service up --port {port} --tls-cert {cert} --tls-key {key}")
+    assert up.exit_code == 0, up.output
+    assert up.stderr.splitlines()[-1] == f"Zenml Service running at 'https://localhost:{port}/'."
+    from zen_service.state import read_state
+
+    state = read_state(zen_home)
+    assert (state.tls_cert, state.tls_key) == (str(cert), str(key))
+    return port

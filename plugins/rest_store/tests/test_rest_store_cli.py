@@ -117,7 +117,9 @@ def test_a_stopped_service_is_one_clear_line(zen, zenml, remote):
     assert errors(result) == [
         f"Error: Cannot reach the zen service at http://localhost:{remote} (connection "
         "refused). Is it running? Check with `zenml service status` on its machine, or fix "
-        "the profile's URL."]
+        "the profile's URL (`zenml profile update remote --url URL`). Meanwhile other "
+        "profiles still work: `--profile default` runs one command with one, `zenml profile "
+        "set default` switches to it."]
     assert "Traceback" not in result.output
     # `remote` is active now: up needs to be told what to serve
     refused = zenml(f"service up --port {remote}")

@@ -195,8 +195,13 @@ def test_which_token_is_sent(stub, zen_home, monkeypatch):
     monkeypatch.setenv("ZENML_STORE_TOKEN", "from-env")
     RestStore(stub.url, opener).list_stacks()
     RestStore(stub.url, StoreContext(token="explicit", config_directory=zen_home)).list_stacks()
+    # The environment wins over a profile's stored key (as AWS_* variables do)...
+    RestStore(stub.url, StoreContext(token="stored", profile="p")).list_stacks()
+    monkeypatch.delenv("ZENML_STORE_TOKEN")
+    RestStore(stub.url, StoreContext(token="stored", profile="p")).list_stacks()  # ...if set
     assert [r["auth"] for r in stub.requests] == [
-        "Bearer from-state", "Bearer from-env", "Bearer explicit"]
+        "Bearer from-state", "Bearer from-env", "Bearer explicit", "Bearer from-env",
+        "Bearer stored"]
 
 
 def test_the_local_token_is_looked_for_in_the_contexts_config_folder(stub, zen_home, tmp_path):
@@ -423,3 +428,18 @@ def test_a_client_with_its_own_config_folder_finds_its_service_token(tmp_path, m
                               url=f"http://127.0.0.1:{state.port}")
         remote = Client(config_directory=config, cwd=tmp_path, profile="remote")
         assert [s.name for s in remote.list_stacks()] == ["default"]
+
+
+def test_a_service_that_never_answers_costs_one_timeout(stub, zen, monkeypatch):
+    """The CLI's first-run checks and the command itself used to wait one each (20 s where
+    the message said 10 s): the command now fails on the first."""
+    from zen_core.testing.cli import failed, ok
+
+    ok(zen(f"profile create stubbed --type rest --url {stub.url} --token t"))
+    monkeypatch.setattr(store_module, "READ_TIMEOUT", 0.3)
+    stub.delay = 1.0
+    stub.requests.clear()
+    monkeypatch.setenv("ZENML_ACTIVATED_PROFILE", "stubbed")
+    error = failed(zen("stack list"))
+    assert "no answer within 0.3 s" in error
+    assert len(stub.requests) == 1

@@ -129,10 +129,12 @@ class TestRestStoreContract(StoreContract):
 
     # --- rules: the service's own (see the module) ---------------------------------------
     def test_rules_see_and_shape_what_is_written(self, ruled_store):
-        """The service's rules shape a component (its flavor's defaults filled in) and judge
-        a stack with its members as stored, and every stack using a changed member."""
-        written = ruled_store.register_component(Component(T.ORCHESTRATOR, "kubeflow", "kf"))
-        assert written.config["kubeflow_pipelines_ui_port"] == 8080  # the flavor's default
+        """The service's rules shape a component (its values as its flavor reads them; the
+        defaults stay out) and judge a stack with its members as stored, and every stack
+        using a changed member."""
+        written = ruled_store.register_component(Component(
+            T.ORCHESTRATOR, "kubeflow", "kf", {"kubeflow_pipelines_ui_port": "8081"}))
+        assert written.config == {"kubeflow_pipelines_ui_port": 8081}  # read as a number
         assert ruled_store.get_component(T.ORCHESTRATOR, "kf").config == written.config
         with pytest.raises(StackRuleError, match="needs a container registry"):
             ruled_store.register_stack(Stack("kfs", {**DEFAULTS, T.ORCHESTRATOR: "kf"}))

@@ -78,7 +78,8 @@ def test_the_key_goes_to_the_service_only(zenml, zen_home):
         f"Error: The program answering at http://localhost:{port} is not the zen service "
         "this machine started (it could not prove the instance recorded in service.json), "
         "so its key was not sent. Check with `zenml service status`, and restart it with "
-        "`zenml service up` if it is not running."]
+        "`zenml service up` if it is not running. Meanwhile other profiles still work: "
+        "`--profile default` runs one command with one (or unset ZENML_ACTIVATED_PROFILE)."]
     assert impostor.seen, "the client did not even ask"
     assert all(path.startswith("/health?challenge=") for path, _ in impostor.seen)
     assert all(auth is None for _, auth in impostor.seen)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from zen_core.testing.require import posix_only, require_modules
 
 # Skipped without zen-service or trustme; failed instead under ZEN_REQUIRE_PLUGINS=1 (CI).
@@ -31,30 +29,6 @@ AT_ONCE = 5
 
 def errors(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-
-
-@pytest.fixture
-def pki(tmp_path):
-    """A CA and a certificate it signed for localhost: (ca.pem, cert.pem, key.pem)."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    paths = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
-    ca.cert_pem.write_to_path(paths[0])
-    cert.cert_chain_pems[0].write_to_path(paths[1])
-    cert.private_key_pem.write_to_path(paths[2])
-    return paths
-
-
-@pytest.fixture
-def tls_service(zenml, zen_home, pki):
-    _, cert, key = pki
-    port = free_port()
-    up = zenml(f"service up --port {port} --tls-cert {cert} --tls-key {key}")
-    assert up.exit_code == 0, up.output
-    assert up.stderr.splitlines()[-1] == f"Zenml Service running at 'https://localhost:{port}/'."
-    state = read_state(zen_home)
-    assert (state.tls_cert, state.tls_key) == (str(cert), str(key))
-    return port
 
 
 def test_a_profile_trusting_the_ca_works_and_records_it(zenml, zen_home, tls_service, pki):

@@ -69,7 +69,7 @@ def test_up_status_down(zenml, zen_home):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = json.loads(path.read_text())
     assert set(saved) == {"url", "host", "port", "profile", "token", "pid", "instance",
-                          "tls_cert", "tls_key"}
+                          "tls_cert", "tls_key", "options"}
     assert saved["url"] == f"http://localhost:{port}/"
     assert (saved["host"], saved["port"], saved["profile"]) == ("127.0.0.1", port, "default")
     assert saved["token"].startswith("zen_") and len(saved["token"]) >= 50
@@ -93,9 +93,15 @@ def test_up_status_down(zenml, zen_home):
     assert lines(shown.stdout)[-1] == f"Token: {saved['token']}"
     as_json = json.loads(zenml("service status --output json").stdout)
     assert as_json["status"] == "running" and as_json["pid"] == pid and "token" not in as_json
+    # `zenml status` has the service's row from its zen_status hook (no stdout scraped)
+    overall = json.loads(zenml("status --output json").stdout)["services"]["service"]
+    assert (overall["status"], overall["pid"], overall["url"]) == (
+        "running", pid, f"http://localhost:{port}/") and "token" not in overall
+    assert f"running at http://localhost:{port}/ (pid {pid}), serving profile 'default'" \
+        in zenml("status").stdout
 
     again = zenml(f"service up --port {port + 1} --profile default")
-    assert again.exit_code == 0
+    assert again.exit_code == 1  # another port than the running one's: says so (issue 20)
     assert "already running" in again.stderr and f"(pid {pid})" in again.stderr
     assert PROVISIONING not in again.stderr
     assert read_state(zen_home).pid == pid

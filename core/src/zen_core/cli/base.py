@@ -24,7 +24,7 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
     """
     from zen_core.cli.output import info, warning
     from zen_core.repository import Repository
-    from zen_core.services import choices
+    from zen_core.services import choices, profiles
 
     root = (path or Path.cwd()).resolve()
     named, named_stack = ctx.meta.get(PROFILE), ctx.meta.get(STACK)
@@ -34,7 +34,8 @@ def init(ctx: click.Context, path: Path | None, output_format: str) -> None:
                client.config.get_profile(client.config.activated_profile))
     stack = (client.active_stack_name if named or named_stack else
              choices.active_stack_of(client.access_of(profile.name), profile))
-    Repository.initialize(root, profile.name, stack)
+    Repository.initialize(root, profile.name, stack,
+                          profile_id=profiles.identity_of(client.config, profile.name))
     emit_result(
         f"ZenML repository initialized at {root}.\n"
         f"The local active profile was initialized to '{profile.name}' and the local active "
@@ -54,7 +55,7 @@ def status(ctx: click.Context, output_format: str) -> None:
     """Show what is in effect here: profile, stack, store, repository and services.
 
     Each with where it comes from (--profile, environment, local, global). Plugins
-    whose command group has a `status` subcommand (`zenml service status`) report too.
+    report their own rows (`zen_status` hook: the zen service's, for one).
     """
     from zen_core.cli.output import info, warning
     from zen_core.services.status import summary
@@ -62,7 +63,8 @@ def status(ctx: click.Context, output_format: str) -> None:
     client = Client(report=info, warn=warning, profile=ctx.meta.get(PROFILE),
                     stack=ctx.meta.get(STACK)).prepare()
     data = summary(client.context, client.access)
-    data["services"] = _plugin_statuses(ctx)
+    items = _plugin_statuses(client.config.directory)
+    data["services"] = {item.name: item.to_dict() for item in items}
     if emit_data(data, output_format):
         return
     stack = data["stack"]
@@ -73,79 +75,56 @@ def status(ctx: click.Context, output_format: str) -> None:
         ["STORE", f"{data['store']['type']}: {data['store']['url']}"],
         ["REPOSITORY", data["repository"] or "none (outside any repository)"],
     ]
-    for name, state in data["services"].items():
-        rows.append([name.upper(), _describe_service(state)])
+    for item in items:
+        rows.append([item.name.upper(), " ".join(filter(None, [item.state, item.detail]))])
     print_table(["WHAT", "IN EFFECT"], rows, keep=["WHAT"], show_header=False)
 
 
-def _describe_service(state: dict[str, Any]) -> str:
-    text = str(state.get("status", "unknown")).replace("_", " ")
-    if state.get("url") and state.get("status") == "running":
-        text += f" at {state['url']}"
-    if state.get("pid"):
-        text += f" (pid {state['pid']})"
-    if state.get("profile"):
-        text += f", serving profile '{state['profile']}'"
-    if state.get("error"):
-        text += f": {state['error']}"
-    return text
-
-
-def _plugin_statuses(ctx: click.Context) -> dict[str, Any]:
-    """``{group: its status}`` for each plugin command group with a ``status`` subcommand
-    that takes ``--output json`` (as ``zenml service status`` does)."""
-    import contextlib
-    import io
-    import json
-
-    from zen_core.cli.main import CORE_COMMANDS
-
-    root = ctx.find_root().command
-    found: dict[str, Any] = {}
-    for name in root.list_commands(ctx):  # type: ignore[attr-defined]
-        group = None if name in CORE_COMMANDS else root.get_command(ctx, name)  # type: ignore
-        sub = group.get_command(ctx, "status") if isinstance(group, click.Group) else None
-        if sub is None or not any("--output" in p.opts for p in sub.params):
-            continue
-        buffer = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(buffer):
-                sub.main(["--output", "json"], prog_name=f"zenml {name} status",
-                         standalone_mode=False)
-            found[name] = json.loads(buffer.getvalue())
-        except Exception as err:  # one plugin's trouble must not hide the rest
-            found[name] = {"status": "unknown", "error": " ".join(str(err).split())}
-    return found
-
-
-@click.command(epilog=examples("zenml plugins", "zenml plugins -o json"))
-@output_option
-@click.pass_context
-def plugins(ctx: click.Context, output_format: str) -> None:
-    """List installed plugins, their versions and what each contributes."""
+def _plugin_statuses(config_directory: Path | None) -> list[Any]:
+    """Every plugin's ``zen_status`` items, by name; two with one name: the first."""
     from zen_core.plugins import get_plugin_manager
 
-    manager = get_plugin_manager(cached=False)
-    manager.store_types()
-    manager.flavors()
-    ctx.find_root().command.list_commands(ctx)  # make plugins add their commands
+    found: dict[str, Any] = {}
+    for _, item in get_plugin_manager().status_items(config_directory):
+        found.setdefault(item.name, item)
+    return list(found.values())
+
+
+@click.command(epilog=examples("zenml plugins", "zenml plugins -o json",
+                               "ZENML_DISABLE_PLUGINS=redis_store zenml plugins --disabled"))
+@click.option("--disabled", is_flag=True,
+              help="List only the plugins ZENML_DISABLE_PLUGINS switches off.")
+@output_option
+def plugins(disabled: bool, output_format: str) -> None:
+    """List installed plugins: distribution, version, what each adds, and its problems.
+
+    A plugin named in ZENML_DISABLE_PLUGINS (comma-separated) is not loaded at all.
+    """
+    from zen_core.cli.main import CORE_COMMANDS
+    from zen_core.plugins import get_plugin_manager
+
+    infos = get_plugin_manager(cached=False).describe(CORE_COMMANDS)
     rows = [
         {
             "name": i.name,
             "distribution": i.distribution,
             "version": i.version,
+            "disabled": i.disabled,
             "error": i.error,
             "contributes": [f"{c.kind} {c.name}" for c in i.contributions],
+            "problems": ([f"failed to load: {i.error}"] if i.error else []) + i.problems,
         }
-        for i in manager.infos.values()
+        for i in infos if i.disabled or not disabled
     ]
     if emit_data(rows, output_format):
         return
     print_table(
-        ["PLUGIN", "DISTRIBUTION", "VERSION", "CONTRIBUTES"],
+        ["PLUGIN", "DISTRIBUTION", "VERSION", "CONTRIBUTES", "PROBLEMS"],
         [
             [r["name"], r["distribution"], r["version"],
-             f"FAILED: {r['error']}" if r["error"] else _summary(r["contributes"])]
+             "DISABLED" if r["disabled"] else
+             f"FAILED: {r['error']}" if r["error"] else _summary(r["contributes"]),
+             "\n".join(r["problems"]) or "-"]
             for r in rows
         ],
     )
@@ -156,7 +135,8 @@ def _summary(contributions: list[str]) -> str:
     for c in contributions:
         kind, _, name = c.rpartition(" ")
         groups.setdefault(kind, []).append(name)
-    return "\n".join(f"{kind}s: {', '.join(names)}" for kind, names in groups.items()) or "-"
+    return "\n".join("zenml status: a row" if kind == "status" else
+                     f"{kind}s: {', '.join(names)}" for kind, names in groups.items()) or "-"
 
 
 @click.command(epilog=examples("zenml version", "zenml version -o json"))

@@ -10,21 +10,46 @@ from zen_core.cli.options import PROFILE, STACK
 from zen_core.cli.output import info, warning
 from zen_core.client import Client
 
+#: ``ctx.meta`` key: the effective store's failure at start, and the way round it.
+STORE_PROBLEM = "zen.store_problem"
 
-def make_client(announce: bool = True) -> Client:
+
+def make_client(announce: bool = True, store: bool = True) -> Client:
     """A client reporting to stderr, with the profile and stack the command line names
-    (``--profile``, ``--stack``); ``announce`` prints the repository and profile lines."""
+    (``--profile``, ``--stack``); ``announce`` prints the repository and profile lines.
+    ``store=False`` is for commands that manage profiles: they open no profile's store
+    unless they must, and work with no profile in effect (a stale global choice)."""
     from zen_core.cli.progress import cli_progress
+    from zen_core.exceptions import ProfileNotFoundError, StoreUnavailableError
+    from zen_core.services.setup import way_round
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
     client = Client(report=info, warn=warning, profile=meta.get(PROFILE),
-                    stack=meta.get(STACK), progress=cli_progress()).prepare()
+                    stack=meta.get(STACK), progress=cli_progress()).prepare(store=store)
+    try:
+        profile, scope = client.profile.name, client.profile_scope
+    except ProfileNotFoundError as err:
+        if store:
+            raise
+        warning(err.message)
+        return client
     if announce:
         if client.repository is None:
             info("Running without an active repository root.")
-        info(f"Running with active profile: '{client.profile.name}' ({client.profile_scope})")
+        info(f"Running with active profile: '{profile}' ({scope})")
+    if client.store_problem is not None:
+        meta[STORE_PROBLEM] = (str(client.store_problem), way_round(client.context))
+        if store and isinstance(client.store_problem, StoreUnavailableError):
+            # The command needs that store: asking again would cost a second time-out.
+            raise client.store_problem
     return client
+
+
+def way_round_of(ctx: click.Context, err: Exception) -> str | None:
+    """The way round ``err`` if it is the effective store's failure seen at start."""
+    problem = ctx.meta.get(STORE_PROBLEM)
+    return problem[1] if problem and problem[0] in str(err) else None
 
 
 def prepare_quietly() -> None:

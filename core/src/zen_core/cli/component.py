@@ -417,17 +417,29 @@ def make_group(ctype: ComponentType) -> click.Group:
                     epilog=examples(f"{command} flavor list", f"{command} flavor list -o json"))
     @output_option
     def list_flavors(output_format: str) -> None:
+        from zen_core.exceptions import PluginError
         from zen_core.flavors.base import describe_fields
         from zen_core.plugins import get_plugin_manager
 
         flavors = [f for (t, _), f in get_plugin_manager().flavors().items() if t is ctype]
-        rows = [{"name": f.name, "description": f.description,
-                 "fields": describe_fields(f.load_model())} for f in flavors]
+        rows = []
+        for f in flavors:
+            try:  # a plugin's bad lazy path: that flavor shows its problem, the rest list
+                row = {"name": f.name, "description": f.description,
+                       "fields": describe_fields(f.load_model())}
+            except PluginError as err:
+                from zen_core.cli.output import warning
+
+                warning(err.message)
+                row = {"name": f.name, "description": f.description, "fields": [],
+                       "error": err.message}
+            rows.append(row)
         if emit_data(rows, output_format):
             return
         print_table(
             ["FLAVOR", "DESCRIPTION", "FIELDS"],
-            [[r["name"], r["description"], "\n".join(_field_line(f) for f in r["fields"])]
+            [[r["name"], r["description"], "\n".join(_field_line(f) for f in r["fields"])
+              or ("cannot be loaded: see the warning" if r.get("error") else "")]
              for r in rows],
         )
 

@@ -30,6 +30,7 @@ CORE_COMMANDS: dict[str, str] = {
     "init": "zen_core.cli.base:init",
     "status": "zen_core.cli.base:status",
     "plugins": "zen_core.cli.base:plugins",
+    "plugin": "zen_core.cli.plugin_init:plugin",
     "user": "zen_core.cli.accounts:user",
     "team": "zen_core.cli.accounts:team",
     "role": "zen_core.cli.accounts:role",
@@ -59,30 +60,34 @@ EXIT_CODES_TEXT = "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.i
 class ZenGroup(click.Group):
     """Lazy core commands plus plugin commands; turns every error into one line."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plugins_loaded = False
-
-    def _load_plugin_commands(self) -> None:
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
+    @staticmethod
+    def _plugin_commands() -> dict[str, click.Command]:
+        """What plugins add (their names checked against core's and each other's)."""
         from zen_core.plugins import get_plugin_manager
 
-        get_plugin_manager().add_commands(self)
+        return get_plugin_manager().commands(CORE_COMMANDS)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
-        return sorted({*CORE_COMMANDS, *self.commands})
+        return sorted({*CORE_COMMANDS, *self.commands, *self._plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in CORE_COMMANDS:
             module_name, _, attribute = CORE_COMMANDS[name].partition(":")
             command = getattr(importlib.import_module(module_name), attribute)
         else:
-            self._load_plugin_commands()
-            command = self.commands.get(name)
+            command = self.commands.get(name) or self._plugin_commands().get(name)
+            if command is None and not ctx.resilient_parsing:
+                self._refuse_a_conflict(name)
         return add_global_options(command) if command is not None else None
+
+    @staticmethod
+    def _refuse_a_conflict(name: str) -> None:
+        """A command several plugins add is no command: say so, naming each of them."""
+        from zen_core.plugins import get_plugin_manager
+
+        manager = get_plugin_manager()
+        if ("command", name) in manager.conflicts:
+            raise click.ClickException(manager.conflict_message("command", name))
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         # click suggests from the commands it holds; core commands are loaded lazily.
@@ -93,10 +98,21 @@ class ZenGroup(click.Group):
             raise click.UsageError(f"No such command '{name}'.{hint}", ctx=ctx)
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        from zen_core.exceptions import ZenError
+
+        try:
+            return super().invoke(ctx)
+        except ZenError as err:
+            from zen_core.cli.common import way_round_of
+
+            err.way_round = way_round_of(ctx, err)  # type: ignore[attr-defined]
+            raise
+
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
         from zen_core import plugins
 
-        plugins.failure_reporter = _report_plugin_failure
+        plugins.reporter = _report_plugin_problem
         kwargs.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name or "zenml", standalone_mode=False, **kwargs)
@@ -122,7 +138,8 @@ class ZenGroup(click.Group):
             if os.environ.get("ZENML_DEBUG", "").lower() in ("1", "true", "yes"):
                 raise
             if isinstance(err, ZenError):
-                fail(err.message)
+                way_round = getattr(err, "way_round", None)
+                fail(f"{err.message} {way_round}" if way_round else err.message)
             fail(
                 f"Unexpected {type(err).__name__}: {err}. Run again with ZENML_DEBUG=1 for "
                 "the details and please report it."
@@ -146,11 +163,10 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
     return f" (Did you mean one of: {', '.join(repr(m) for m in matches)}?)"
 
 
-def _report_plugin_failure(info: Any) -> None:
+def _report_plugin_problem(message: str) -> None:
     from zen_core.cli.output import warning
 
-    warning(f"Failed to load plugin {info.name} ({info.distribution} {info.version}): "
-            f"{info.error}")
+    warning(message)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:

@@ -65,6 +65,8 @@ def wrap(message: str, stream: Any = None) -> str:
             width = os.get_terminal_size(stream.fileno()).columns
         except (OSError, ValueError, AttributeError):
             width = shutil.get_terminal_size().columns
+    if width <= 0:  # a terminal that tells no size (0 columns): the usual 80
+        width = 80
     return "\n".join(
         textwrap.fill(line, width=max(width - 1, 20), break_long_words=False,
                       break_on_hyphens=False)
@@ -162,8 +164,9 @@ def print_table(
     cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
     if title is None and caption is None and show_header and _print_plain(columns, cells, keep):
         return
-    table, floor = rich_table(columns, cells, keep, title, caption, show_header)
     console = _console()
+    table, floor = rich_table(columns, cells, keep, title, caption, show_header,
+                              width=console.width)
     if console.width < floor:
         # Narrower than the names and one character per other column: draw it that wide and
         # let the terminal wrap the lines, rather than cut the names or drop columns.
@@ -171,10 +174,17 @@ def print_table(
     console.print(table, crop=False)
 
 
+#: The narrowest a wrapped column gets: its header wraps in pieces of this many letters,
+#: never one letter a line, however many columns a narrow terminal has to hold.
+MIN_WRAPPED_WIDTH = 4
+
+
 def rich_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Collection[str],
                title: str | None = None, caption: str | None = None,
-               show_header: bool = True) -> tuple[Any, int]:
-    """The rich table ``print_table`` draws, and the narrowest width it can take."""
+               show_header: bool = True, width: int | None = None) -> tuple[Any, int]:
+    """The rich table ``print_table`` draws, and the narrowest width it can take. On a
+    terminal ``width`` wide, the wrapped columns share what the others leave evenly, each
+    at least :data:`MIN_WRAPPED_WIDTH` (or its header's width, if narrower)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -182,6 +192,11 @@ def rich_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Col
     table = Table(box=box.HEAVY_EDGE, title=title, caption=caption, show_lines=False,
                   show_header=show_header)
     floor = len(columns) + 1  # the borders
+    fixed = sum(max([len(c), *(len(row[i]) for row in cells)]) + 2
+                for i, c in enumerate(columns) if c in keep or c == "ACTIVE")
+    wrapped = [c for c in columns if c not in keep and c != "ACTIVE"]
+    share = ((width - fixed - len(columns) - 1) // len(wrapped) - 2
+             if width and wrapped else MIN_WRAPPED_WIDTH)
     for index, column in enumerate(columns):
         if column in keep:
             longest = max([len(column), *(len(row[index]) for row in cells)])
@@ -191,9 +206,10 @@ def rich_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Col
             table.add_column(column, justify="center", no_wrap=True, min_width=len(column))
             floor += len(column) + 2
         else:
+            least = min(len(column), max(share, MIN_WRAPPED_WIDTH))
             table.add_column(column, overflow="ellipsis" if column in _ELLIPSIS_COLUMNS
-                             else "fold")
-            floor += 3
+                             else "fold", min_width=least)
+            floor += least + 2
     for row in cells:
         table.add_row(*(Text(cell) for cell in row))  # a value is text, never rich markup
     return table, floor

@@ -1,4 +1,4 @@
-"""``zenml profile``: create, list, set, get, describe, rename, copy, delete, explain."""
+"""``zenml profile``: create, update, list, set, get, describe, rename, copy, delete, explain."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from zen_core.cli.output import (
     info,
     output_option,
     print_table,
+    warning,
 )
 from zen_core.client import Client
 from zen_core.config import Profile
-from zen_core.exceptions import StoreUnavailableError
 from zen_core.records import mask_url_password
 
 
@@ -37,22 +37,24 @@ def _profile_data(profile: Profile, url: str, active: bool, active_stack: str | 
     }
 
 
-def _effective_stack(client: Client) -> str | None:
-    """The effective stack; the recorded one if the store cannot be read (its profile can
-    still be listed, switched from and deleted)."""
+def _effective_profile(client: Client) -> str | None:
+    """The name of the profile in effect, None if there is none (a stale global choice)."""
+    from zen_core.exceptions import ProfileNotFoundError
+
     try:
-        return client.active_stack_name
-    except StoreUnavailableError:
-        return client.profile.active_stack
+        return client.profile.name
+    except ProfileNotFoundError:
+        return None
 
 
 def _data_of(client: Client, name: str) -> dict:
-    """``profile list``'s shape for one profile."""
+    """``profile list``'s shape for one profile. No store is read: the active stack is the
+    one the choices record (a stale one is repaired by the next command that reads it)."""
     from zen_core.services.profiles import store_url
 
     p = client.config.get_profile(name)
-    active = p.name == client.profile.name
-    stack = _effective_stack(client) if active else p.active_stack
+    active = p.name == _effective_profile(client)
+    stack = client.context.stack_choice(None).name if active else p.active_stack
     return _profile_data(p, store_url(client.config, p), active, stack)
 
 
@@ -114,18 +116,47 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
            token_stdin: bool, ca_cert: str | None, insecure: bool, output_format: str) -> None:
     """Create a profile (it is not activated)."""
     token = _token(token, token_stdin)
-    client = make_client()
+    client = make_client(store=False)
     client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
                           insecure=insecure)
     _warn_if_insecure(name, insecure)
     emit_result(f"Profile '{name}' successfully created.", _data_of(client, name), output_format)
 
 
+@profile.command(epilog=examples(
+    "zenml profile update remote --token-stdin < key.txt",
+    "zenml profile update remote --ca-cert ca.pem",
+    "zenml profile update remote --url https://zen.example.com",
+))
+@click.argument("name", shell_complete=complete_profiles)
+@click.option("--url", "-u", default=None, help="Where its store lives from now on.")
+@click.option("--token-stdin", is_flag=True,
+              help="Read its new access token from standard input (never from the command "
+                   "line: it would show in the shell history and the process list).")
+@_ca_cert_option
+@output_option
+def update(name: str, url: str | None, token_stdin: bool, ca_cert: str | None,
+           output_format: str) -> None:
+    """Give a profile a new access token, CA certificate or store URL.
+
+    Its store is not contacted: a profile whose key was revoked or expired, or whose CA
+    file went away, is mended this way; the next command that uses it tells whether the
+    store accepts it.
+    """
+    from zen_core.services.profiles import update as update_profile
+
+    token = _token(None, token_stdin)
+    client = make_client(store=False)
+    _, changed = update_profile(client.config, name, url=url, token=token, ca_cert=ca_cert)
+    emit_result(f"Profile '{name}' updated: {', '.join(changed)}.", _data_of(client, name),
+                output_format)
+
+
 @profile.command("list", epilog=examples("zenml profile list", "zenml profile list -o json"))
 @output_option
 def list_profiles(output_format: str) -> None:
     """List profiles in the order they were created; 👉 marks the active one."""
-    client = make_client()
+    client = make_client(store=False)
     rows = [_data_of(client, name) for name in client.config.profiles]
     if emit_data(rows, output_format):
         return
@@ -146,7 +177,7 @@ def list_profiles(output_format: str) -> None:
 @output_option
 def set_profile(name: str, global_: bool, output_format: str) -> None:
     """Activate a profile: in the repository when inside one, else globally."""
-    client = make_client()
+    client = make_client(store=False)
     scope, changed = client.set_profile(name, global_=global_)
     where = "global " if scope == "global" and global_ else ""
     if not changed:
@@ -160,7 +191,7 @@ def set_profile(name: str, global_: bool, output_format: str) -> None:
 @output_option
 def get(output_format: str) -> None:
     """Show the active profile."""
-    client = make_client(announce=False)
+    client = make_client(announce=False, store=False)
     data = {"name": client.profile.name, "scope": client.profile_scope}
     if not emit_data(data, output_format):
         click.echo(f"Active profile is: {data['name']}")
@@ -171,8 +202,9 @@ def get(output_format: str) -> None:
 @output_option
 def describe(name: str | None, output_format: str) -> None:
     """Show a profile's configuration (default: the active one)."""
-    client = make_client()
+    client = make_client(store=False)
     data = _data_of(client, name or client.profile.name)
+    data["active_user"] = _user_of(client, data["name"], data["active_user"])
     if emit_data(data, output_format):
         return
     print_table(
@@ -197,21 +229,44 @@ def describe(name: str | None, output_format: str) -> None:
 @dry_run_option
 @output_option
 def delete(name: str, yes: bool, dry_run: bool, output_format: str) -> None:
-    """Delete a profile and its own store folder (not an active one).
+    """Delete a profile and its own store folder (not an active one, nor one a running
+    zen service serves).
 
-    On a terminal it asks first, saying how many stacks and components go with it.
+    On a terminal it asks first, saying how many stacks and components go with it. A
+    store that cannot be reached or read (a revoked key, a broken file) does not stop it:
+    it says what it could not count, and deletes.
     """
     from zen_core.services.deletion import profile_deletion
 
-    client = make_client()
+    client = make_client(store=False)
     plan = profile_deletion(client.context, name)
     data = _data_of(client, name)
+    if plan.unchecked:
+        warning(plan.unchecked)
     if dry_run:
         _dry_run(plan.plan, data, output_format)
         return
     confirm_deletion(plan.question, yes)
     client.delete_profile(name)
     emit_result(f"Deleted profile '{name}'.", data, output_format)
+
+
+def _user_of(client: Client, name: str, recorded: str) -> str:
+    """Whom profile ``name`` acts as: for a store that authorizes on its side (a service),
+    the key's user as the store knows it (as ``zenml whoami`` says), read from the store;
+    if it cannot be read, ``unknown``, with a warning saying why."""
+    from zen_core.exceptions import STORE_FAILURES
+    from zen_core.plugins import get_plugin_manager
+    from zen_core.services.authz import identity_of_profile
+
+    profile = client.config.get_profile(name)
+    if not get_plugin_manager().store_type(profile.store_type).authorizes:
+        return recorded
+    try:
+        return identity_of_profile(client.access_of(name), profile).name
+    except STORE_FAILURES as err:
+        warning(f"Could not ask the store of profile '{name}' whose key it uses: {err}")
+        return "unknown"
 
 
 def _dry_run(plan: str, data: dict, output_format: str) -> None:
@@ -229,9 +284,10 @@ def rename(old: str, new: str, output_format: str) -> None:
     """Rename a profile; the global choice and this repository's follow it.
 
     A store in the profile's own folder moves with it; a store elsewhere (--url) stays.
-    Other repositories that chose OLD fall back to the global profile when next used.
+    Other repositories that chose OLD follow it too (they record its identity). Refused
+    while a running zen service serves it (`zenml service down` first).
     """
-    client = make_client()
+    client = make_client(store=False)
     client.rename_profile(old, new)
     emit_result(f"Profile '{old}' renamed to '{new}'.", _data_of(client, new), output_format)
 
@@ -282,7 +338,13 @@ def explain() -> None:
     from zen_core.cli.output import no_color
 
     plain = no_color()
-    Console(color_system=None if plain else "auto", no_color=plain).print(Markdown(EXPLAIN))
+    console = Console(color_system=None if plain else "auto", no_color=plain)
+    with console.capture() as captured:
+        console.print(Markdown(EXPLAIN))
+    text = captured.get()
+    if not console.is_terminal:  # rich pads each line to the width: no trailing spaces in a pipe
+        text = "".join(line.rstrip() + "\n" for line in text.splitlines())
+    click.echo(text, nl=False)
 
 
 @profile.command(epilog=examples(
@@ -308,7 +370,7 @@ def copy(source: str, target: str, store_type: str, url: str | None, token: str 
     from zen_core.services.transfer import copy_profile
 
     token = _token(token, token_stdin)
-    client = make_client()
+    client = make_client(store=False)
     profile, notes = copy_profile(client.config, source, target, store_type, url=url,
                                   token=token, dry_run=dry_run, progress=client.progress,
                                   ca_cert=ca_cert, insecure=insecure)

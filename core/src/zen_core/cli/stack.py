@@ -3,8 +3,9 @@ import stacks."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -87,6 +88,24 @@ def no_short_output(func: Any) -> Any:
     return output_option(short=False)(func)
 
 
+@contextlib.contextmanager
+def _output_meant(components: dict[str, str | None]) -> Iterator[None]:
+    """``-o json`` here names an orchestrator called json: if there is none, say that
+    ``--output json`` is what was likely meant."""
+    from zen_core.cli.output import OUTPUT_FORMATS
+    from zen_core.exceptions import ComponentNotFoundError
+
+    given = components.get(ComponentType.ORCHESTRATOR.value)
+    try:
+        yield
+    except ComponentNotFoundError as err:
+        if given not in OUTPUT_FORMATS:
+            raise
+        raise ComponentNotFoundError(
+            f"{err.message} Here -o is --orchestrator: for {given.upper()} output give "
+            f"`--output {given}`.") from None
+
+
 @click.group(epilog=examples("zenml stack list", "zenml stack register local -o default "
                                                  "-m default -a default"))
 def stack() -> None:
@@ -127,7 +146,8 @@ def register(name: str, output_format: str, labels: tuple[str, ...],
     """Register a stack from registered components."""
     given = parse_labels(labels)
     client = make_client()
-    written = client.register_stack(name, components, labels=given)
+    with _output_meant(components):
+        written = client.register_stack(name, components, labels=given)
     emit_result(f"Stack '{name}' successfully registered!",
                 _stack_data(written, _active_name(client)), output_format)
 
@@ -275,7 +295,8 @@ def update(name: str, output_format: str, labels: tuple[str, ...],
         raise click.UsageError("Name at least one component to change, e.g. -o ORCHESTRATOR "
                                "(or a --label).")
     client = make_client()
-    written = stacks.update(client.access, name, set=components, labels=changes)
+    with _output_meant(components):
+        written = stacks.update(client.access, name, set=components, labels=changes)
     emit_result(f"Stack `{name}` successfully updated!",
                 _stack_data(written, _active_name(client)), output_format)
 
@@ -413,9 +434,10 @@ def import_stack(file: str, new_name: str | None, rename_components: bool, dry_r
     except OSError as err:
         raise InvalidDataError(f"Cannot read {file}: {err.strerror}.") from None
     client = make_client()
-    imported, notes = do_import(client.access, parse_yaml(text, file), name=new_name,
-                                rename_components=rename_components, source=file, use=use,
-                                dry_run=dry_run, progress=client.progress)
+    with _output_meant(use):
+        imported, notes = do_import(client.access, parse_yaml(text, file), name=new_name,
+                                    rename_components=rename_components, source=file,
+                                    use=use, dry_run=dry_run, progress=client.progress)
     if dry_run:
         _dry_run("\n".join(notes), _stack_data(imported, None), output_format)
         return

@@ -94,11 +94,12 @@ def terminal_width() -> int | None:
                                              "JUPYTER_COLUMNS")):
         return None
     columns = environ.get("COLUMNS")
-    if columns is not None and columns.isdigit():
+    if columns is not None and columns.isdigit() and int(columns) > 0:
         return int(columns)
     for descriptor in (0, 1, 2):
         try:
-            return os.get_terminal_size(descriptor).columns
+            size = os.get_terminal_size(descriptor).columns
         except OSError:
             continue
+        return size or 80  # a terminal that tells no size: 80, as rich takes it
     return 80

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from zen_core import env
 from zen_core.context import ENVIRONMENT, LOCAL, Context, StackChoice
-from zen_core.exceptions import InUseError, StackNotFoundError
+from zen_core.exceptions import (
+    STORE_FAILURES,
+    InUseError,
+    ProfileNotFoundError,
+    StackNotFoundError,
+)
 from zen_core.services import profiles, stacks
 from zen_core.services.access import Reporter, quiet
 from zen_core.services.profiles import open_store
@@ -35,9 +40,13 @@ def set_profile(context: Context, name: str, global_: bool = False) -> tuple[str
     if repository is not None and not global_:
         changed = repository.active_profile_name != name
         if changed:
-            with open_store(config, profile) as store:
-                stack = profiles.active_stack_of(store, profile)
-            repository.set_active(profile=name, stack=stack, clear_stack=stack is None)
+            try:
+                with open_store(config, profile) as store:
+                    stack = profiles.active_stack_of(store, profile)
+            except STORE_FAILURES:  # switching away from (or to) a broken store still works
+                stack = profile.active_stack
+            repository.set_active(profile=name, stack=stack, clear_stack=stack is None,
+                                  profile_id=profiles.identity_of(config, name))
         return "local", changed
     changed = config.activated_profile != name
     if changed:
@@ -118,11 +127,11 @@ def delete_profile(context: Context, name: str) -> None:
 
 def follow_profile_rename(context: Context, old: str, new: str) -> None:
     """The repository's choice of profile ``old`` names ``new`` (the global choice is moved
-    by :func:`zen_core.services.profiles.rename`; other repositories are repaired when next
-    used there)."""
+    by :func:`zen_core.services.profiles.rename`; other repositories follow the profile's
+    identity, and :func:`repair` writes the new name when next used there)."""
     repository = context.repository
     if repository is not None and repository.active_profile_name == old:
-        repository.set_active(profile=new)
+        repository.set_active(profile=new, profile_id=profiles.identity_of(context.config, new))
 
 
 def check_stack_deletable(context: Context, access: StoreAccess, name: str) -> None:
@@ -151,40 +160,70 @@ def check_profile_deletable(context: Context, name: str) -> None:
     environment: a profile named for one command protects nothing)."""
     context = context.without_named()
     context.config.get_profile(name)
+    profiles.check_not_in_use(context.config, name)
+    try:
+        effective = context.profile
+    except ProfileNotFoundError:  # no profile in effect (a stale global choice)
+        effective = None
     if context.config.activated_profile == name:
         raise InUseError(
             f"Profile '{name}' cannot be deleted because it's globally active. Please "
             "choose a different active global profile first by running "
             "'zenml profile set --global PROFILE'."
         )
-    if context.profile.name == name and context.profile_scope == ENVIRONMENT:
+    if effective is None or effective.name != name:
+        return
+    if context.profile_scope == ENVIRONMENT:
         raise InUseError(
             f"Profile '{name}' cannot be deleted because {env.ACTIVATED_PROFILE} "
             "activates it. Unset that variable or point it at another profile first."
         )
-    if context.profile.name == name:
-        raise InUseError(
-            f"Profile '{name}' cannot be deleted because it's locally active. Please "
-            "choose a different active profile first by running 'zenml profile set PROFILE'."
-        )
+    raise InUseError(
+        f"Profile '{name}' cannot be deleted because it's locally active. Please "
+        "choose a different active profile first by running 'zenml profile set PROFILE'."
+    )
 
 
 def repair(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
     """Rewrite choices that name a profile or stack that has gone, with a warning for each.
     Returns whether anything was rewritten (then resolve the context again). A command
     that names its profile or stack repairs nothing: it changes no stored choice."""
+    repaired = repair_profile(context, warn)
+    if context.names_choices:
+        return repaired
+    return repair_stack(context, store, warn) or repaired
+
+
+def repair_profile(context: Context, warn: Reporter = quiet) -> bool:
+    """The profile half of :func:`repair`, which needs no store: a repository whose profile
+    has gone switches to the global one; one whose profile was renamed records the new
+    name (it followed the profile's identity already)."""
     if context.names_choices:
         return False
     choice, repository, config = context.profile_choice, context.repository, context.config
-    repaired = False
-    if choice.stale and repository is not None:
+    if repository is None or choice.scope != LOCAL:
+        return False
+    if choice.stale:
         warn(f"Profile `{choice.stale}` not found. Switching repository to the global "
              f"active profile `{choice.profile.name}`.")
-        repository.set_active(profile=choice.profile.name, clear_stack=True)
-        repaired = True
+        repository.set_active(profile=choice.profile.name, clear_stack=True,
+                              profile_id=profiles.identity_of(config, choice.profile.name))
+        return True
+    if repository.active_profile_name != choice.profile.name:  # renamed elsewhere
+        repository.set_active(profile=choice.profile.name,
+                              profile_id=repository.active_profile_id)
+        return True
+    return False
+
+
+def repair_stack(context: Context, store: BaseStore, warn: Reporter = quiet) -> bool:
+    """The stack half of :func:`repair`, on the effective profile's ``store``."""
+    if context.names_choices:
+        return False
+    choice, repository, config = context.profile_choice, context.repository, context.config
     stack = context.stack_choice(store.stack_names())
     if stack.stale is None:
-        return repaired
+        return False
     profile = choice.profile
     if stack.scope == LOCAL and repository is not None:
         warn(f"Stack `{stack.stale}` not found. Switching the repository active stack to "

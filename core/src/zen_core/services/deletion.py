@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import Permission
-from zen_core.exceptions import StoreUnavailableError
-from zen_core.masking import mask_url
+from zen_core.exceptions import STORE_FAILURES
+from zen_core.masking import mask_text, mask_url
 from zen_core.models import ComponentType
 from zen_core.services import choices, profiles
 from zen_core.services.rules import count
@@ -30,6 +30,8 @@ class Deletion:
 
     what: str
     consequence: str
+    #: What could not be checked, and why (a store that cannot be reached or read).
+    unchecked: str | None = None
 
     @property
     def question(self) -> str:
@@ -46,19 +48,22 @@ def profile_deletion(context: Context, name: str) -> Deletion:
     config = context.config
     profile = config.get_profile(name)
     owns = profiles.owns_store(config, profile)
+    unchecked = None
     try:
         with profiles.open_store(config, profile) as store:
             held = (f"{count(len(store.list_stacks()), 'stack')} and "
                     f"{count(len(store.list_components()), 'component')}")
-    except StoreUnavailableError:
+    except STORE_FAILURES as err:  # a profile whose store is broken can still go
         held = None
+        unchecked = (f"Could not read the store of profile '{name}', so what it holds is "
+                     f"not counted: {mask_text(str(err))}")
     if owns:
         consequence = (f"Its store goes with it: {held}." if held else
                        "Its store folder goes with it (it cannot be read).")
     else:
         url = mask_url(profiles.store_url(config, profile))
         consequence = f"Its store at {url} stays" + (f" ({held})." if held else ".")
-    return Deletion(f"profile '{name}'", consequence)
+    return Deletion(f"profile '{name}'", consequence, unchecked)
 
 
 def stack_deletion(context: Context, access: StoreAccess, name: str) -> Deletion:

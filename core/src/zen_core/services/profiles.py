@@ -8,13 +8,21 @@ effect of reading the configuration.
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zen_core.config import GlobalConfig, Profile
 from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK, default_stack_components
-from zen_core.exceptions import InvalidDataError, ProfileExistsError, ZenError
+from zen_core.exceptions import (
+    InUseError,
+    InvalidDataError,
+    ProfileExistsError,
+    ProfileNotFoundError,
+    ZenError,
+)
 from zen_core.fileio import cannot, inside, locked
+from zen_core.masking import mask_url
 from zen_core.names import check_name
 from zen_core.services.access import Reporter, quiet
 
@@ -38,15 +46,17 @@ def store_url(config: GlobalConfig, profile: Profile) -> str:
     return store_type.url_for_profile(config.profile_dir(profile.name))
 
 
-def open_store(config: GlobalConfig, profile: Profile) -> BaseStore:
-    """An instance of the profile's store (nothing is created; see :func:`create`)."""
+def open_store(config: GlobalConfig, profile: Profile, warn: Reporter | None = None
+               ) -> BaseStore:
+    """An instance of the profile's store (nothing is created; see :func:`create`);
+    ``warn`` hears what the store says that fails nothing (a key about to expire)."""
     from zen_core.store import StoreContext
 
     store_type = _plugins().store_type(profile.store_type)
     context = StoreContext(config_directory=config.directory, token=profile.store_token,
                            profile=profile.name,
                            ca_cert=Path(profile.store_ca_cert) if profile.store_ca_cert else None,
-                           insecure=profile.store_insecure)
+                           insecure=profile.store_insecure, warn=warn)
     return store_type.open(store_url(config, profile), context)
 
 
@@ -67,14 +77,15 @@ class OpenStores:
     """The stores of the profiles one client works with, each opened once and handed out
     only behind the door (:func:`access_to`): an edge holds none."""
 
-    def __init__(self, config: GlobalConfig, report: Reporter = quiet) -> None:
-        self.config, self.report = config, report
+    def __init__(self, config: GlobalConfig, report: Reporter = quiet,
+                 warn: Reporter | None = None) -> None:
+        self.config, self.report, self.warn = config, report, warn
         self._opened: dict[tuple[str, str], BaseStore] = {}  # by profile name and URL
 
     def access(self, profile: Profile) -> StoreAccess:
         key = (profile.name, store_url(self.config, profile))
         if key not in self._opened:
-            self._opened[key] = open_store(self.config, profile)
+            self._opened[key] = open_store(self.config, profile, self.warn)
         return access_to(self.config, profile, store=self._opened[key], report=self.report)
 
     def forget(self, name: str) -> None:
@@ -173,9 +184,61 @@ def check_new(config: GlobalConfig, name: str, store_type: str | None = None,
                                "no certificate at all.")
     profile = Profile(name=name, store_type=type_name, store_url=url, store_token=token,
                       store_ca_cert=_ca_file(ca_cert) if ca_cert else None,
-                      store_insecure=insecure)
+                      store_insecure=insecure, identity=str(uuid.uuid4()))
     profile.store_url = store_url(config, profile)
     return profile
+
+
+def identity_of(config: GlobalConfig, name: str) -> str:
+    """The profile's identity (``Profile.identity``), given to it now if it has none (a
+    profile from ZenML 0.7 or an older zen): what a repository records besides the name."""
+    profile = config.get_profile(name)
+    if profile.identity:
+        return profile.identity
+    with config.edit() as data:
+        entry = (data.get("profiles") or {}).get(name)
+        if not isinstance(entry, dict):
+            config.get_profile(name)  # deleted meanwhile: raises
+            raise ProfileNotFoundError(f"Profile '{name}' does not exist.")
+        identity = entry.setdefault("profile_id", str(uuid.uuid4()))
+    return str(identity)
+
+
+def update(config: GlobalConfig, name: str, *, url: str | None = None, token: str | None = None,
+           ca_cert: str | Path | None = None) -> tuple[Profile, list[str]]:
+    """Give profile ``name`` a new store URL, access token or CA file (each checked as
+    :func:`create` checks it); its store is not contacted, so a profile whose key was
+    revoked, or whose CA file went away, gets out this way. Returns the profile and what
+    changed, in words (never the token)."""
+    profile = config.get_profile(name)
+    type_name = profile.store_type
+    kind = _plugins().store_type(type_name)
+    if url is None and token is None and ca_cert is None:
+        raise InvalidDataError("Nothing to update: give --url, --token-stdin or --ca-cert.")
+    if url is not None:
+        kind.validate_url(url)
+    if token is not None and not kind.accepts_token:
+        raise InvalidDataError(f"Store type '{type_name}' takes no token.")
+    if ca_cert is not None and not kind.uses_tls:
+        raise InvalidDataError(f"Store type '{type_name}' does not use TLS: it takes no "
+                               "--ca-cert.")
+    ca_file = _ca_file(ca_cert) if ca_cert is not None else None
+    changed = []
+    with config.edit() as data:
+        entry = (data.get("profiles") or {}).get(name)
+        if not isinstance(entry, dict):
+            raise ProfileNotFoundError(f"Profile '{name}' does not exist.")
+        if url is not None:
+            entry["store_url"] = url
+            changed.append(f"its store URL is {mask_url(url)}")
+        if token is not None:
+            entry["store_token"] = token
+            changed.append("it has a new token")
+        if ca_file is not None:
+            entry["store_ca_cert"] = ca_file
+            entry.pop("store_insecure", None)  # a CA to trust: the certificate is checked
+            changed.append(f"it trusts the CA certificate {ca_file}")
+    return config.get_profile(name), changed
 
 
 def owns_store(config: GlobalConfig, profile: Profile) -> bool:
@@ -189,11 +252,20 @@ def owns_store(config: GlobalConfig, profile: Profile) -> bool:
     return store_url(config, profile) == default
 
 
+def check_not_in_use(config: GlobalConfig, name: str) -> None:
+    """Refuse to rename or delete a profile a plugin uses (a running service serves it:
+    its clients would be left with no store), naming what to run first."""
+    reason = _plugins().profile_in_use(config.directory, name)
+    if reason:
+        raise InUseError(reason)
+
+
 def rename(config: GlobalConfig, old: str, new: str) -> Profile:
     """Rename a profile; its own folder (and a store in it) moves along, the global choice
     follows. A repository's choice follows through :func:`.choices.follow_profile_rename`."""
     check_name(new, "profile name")
     config.get_profile(old)  # raises if unknown
+    check_not_in_use(config, old)
     if old == new or config.has_profile(new):
         raise ProfileExistsError(f"Profile '{new}' already exists.")
     with locked(config.directory / "create-profile"):

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from zen_core import env
 from zen_core.config import GlobalConfig
-from zen_core.context import Context
-from zen_core.exceptions import StoreUnavailableError
+from zen_core.context import ENVIRONMENT, NAMED_PROFILE, Context
+from zen_core.exceptions import STORE_FAILURES, ProfileNotFoundError, ZenError
 from zen_core.repository import REPOSITORY_DIR, Repository
 from zen_core.services import choices, profiles
 from zen_core.services.access import Reporter, quiet
@@ -28,10 +29,19 @@ Migration = Callable[..., bool]
 
 def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter = quiet,
             warn: Reporter = quiet, *, profile: str | None = None, stack: str | None = None,
-            progress: Progress = no_progress, migrate: Migration | None = None) -> None:
+            progress: Progress = no_progress, migrate: Migration | None = None,
+            store: bool = True) -> ZenError | None:
     """``profile`` and ``stack`` are what the command names (``--profile``/``--stack``):
     then no stored choice is repaired. ``migrate(config, zen_dir, report, progress=...)``
-    migrates a legacy repository; ``progress`` follows a large migration."""
+    migrates a legacy repository; ``progress`` follows a large migration.
+
+    ``store=False`` (commands that manage profiles) opens no profile's store: a stale
+    stack choice is then left for the next command that reads the store. Returns the
+    error of an effective profile's store that could not be reached or read (the repair
+    of stack choices is skipped; the command that needs the store says so), else None.
+    No profile in effect (a stale global choice) is no error here either: the commands
+    that need one say so, and `zenml profile set --global` is one that does not.
+    """
     profiles.ensure_default(config, report)
     if repository_root is not None and migrate is not None and migrate(
             config, repository_root / REPOSITORY_DIR, report, progress=progress):
@@ -39,9 +49,38 @@ def prepare(config: GlobalConfig, repository_root: Path | None, report: Reporter
     repository = Repository(repository_root) if repository_root else None
     context = Context(config, repository, profile=profile, stack=stack)
     try:
-        with profiles.open_store(config, context.profile) as store:
-            repaired = choices.repair(context, store, warn)
-    except StoreUnavailableError:
-        repaired = False  # a store that has gone: nothing to repair, the command says so
+        context.profile_choice  # noqa: B018 - resolves, or says there is none
+    except ProfileNotFoundError:
+        return None
+    problem: ZenError | None = None
+    repaired = choices.repair_profile(context, warn)
     if repaired:
         config.reload()
+        context = Context(config, Repository(repository_root) if repository_root else None,
+                          profile=profile, stack=stack)
+    if store:
+        try:
+            with profiles.open_store(config, context.profile) as opened:
+                repaired = choices.repair_stack(context, opened, warn) or repaired
+        except STORE_FAILURES as err:  # the command that reads the store says so
+            problem = err
+    if repaired:
+        config.reload()
+    return problem
+
+
+def way_round(context: Context) -> str:
+    """What still works when the effective profile's store cannot be read: another
+    profile, for one command or from now on (a hint that names a profile that exists)."""
+    current = context.profile
+    others = [name for name in context.config.profiles if name != current.name]
+    if not others:
+        return ("Commands on profiles still work: `zenml profile list`, `zenml profile "
+                "create NAME`.")
+    other = "default" if "default" in others else others[0]
+    hint = f"Meanwhile other profiles still work: `--profile {other}` runs one command with one"
+    if context.profile_scope == ENVIRONMENT:
+        hint += f" (or unset {env.ACTIVATED_PROFILE})"
+    elif context.profile_scope != NAMED_PROFILE:
+        hint += f", `zenml profile set {other}` switches to it"
+    return hint + "."

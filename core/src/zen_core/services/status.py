@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from zen_core.exceptions import StoreUnavailableError
+from zen_core.exceptions import STORE_FAILURES
 from zen_core.masking import mask_text, mask_url
 from zen_core.services import profiles
 
@@ -24,7 +24,7 @@ def summary(context: Context, access: StoreAccess) -> dict[str, Any]:
     try:
         stack_choice = context.stack_choice(access.bookkeeping().stack_names())
         stack = {"name": stack_choice.name, "scope": stack_choice.scope}
-    except StoreUnavailableError as err:
+    except STORE_FAILURES as err:
         stack = {"name": None, "scope": None, "error": mask_text(err.message)}
     repository = context.repository
     return {

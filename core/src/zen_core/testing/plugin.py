@@ -3,7 +3,9 @@
 - ``zen_home``: an isolated config folder, working folder and environment;
 - ``zen``: run the CLI in-process, ``zen("stack list")``, stdout and stderr apart;
 - ``zen_process``: run the installed ``zenml`` in a subprocess, as a user would;
-- :func:`run_at_once`: several ``zenml`` processes released together, for races.
+- :func:`run_at_once`: several ``zenml`` processes released together, for races;
+- ``zen_environment_stable`` (autouse): a test that leaves ``os.environ`` changed fails
+  (as tox's ``check_os_environ_stable``): set variables with ``monkeypatch``.
 
 and the marker ``zen_needs("zen_service", ...)``: the test needs those import
 packages (see :mod:`zen_core.testing.require`).
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,33 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
     for marker in item.iter_markers("zen_needs"):
         require_modules(*marker.args)
+
+
+#: What pytest itself changes between a test's phases.
+_PYTEST_OWN = ("PYTEST_CURRENT_TEST",)
+
+
+@pytest.fixture(autouse=True)
+def zen_environment_stable() -> Iterator[None]:
+    """Fail a test that leaves ``os.environ`` changed: the next test would run in it.
+
+    Set up before any fixture a test asks for (plugin fixtures come first), so what
+    ``monkeypatch`` set is undone before this looks."""
+    before = dict(os.environ)
+    yield
+    after = dict(os.environ)
+    for own in _PYTEST_OWN:
+        before.pop(own, None)
+        after.pop(own, None)
+    if after != before:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        for name in changed:  # the next test starts clean either way
+            if name in before:
+                os.environ[name] = before[name]
+            else:
+                del os.environ[name]
+        pytest.fail(f"The test left environment variables changed: {', '.join(changed)}. "
+                    "Set them with monkeypatch.setenv, which undoes it.", pytrace=False)
 
 
 #: Every variable zen reads, and NO_COLOR: a test sees none of the person's settings.
@@ -95,16 +125,17 @@ def zen():
 
 @pytest.fixture
 def zen_process():
-    """``zen_process("stack list", cwd=..., env=...)`` runs ``zenml`` in a subprocess."""
+    """``zen_process("stack list", cwd=..., env=..., input=...)`` runs ``zenml`` in a
+    subprocess (``input``: its standard input)."""
 
     def run(
         args: str | list[str], cwd: Path | None = None, env: dict | None = None,
-        timeout: float = 60,
+        timeout: float = 60, input: str | None = None,
     ) -> CliResult:
         argv = shlex.split(args) if isinstance(args, str) else args
         p = subprocess.run(
             [ZENML, *argv], capture_output=True, text=True, cwd=cwd,
-            env={**os.environ, **(env or {})}, timeout=timeout,
+            env={**os.environ, **(env or {})}, timeout=timeout, input=input,
         )
         return CliResult(p.returncode, p.stdout, p.stderr)
 

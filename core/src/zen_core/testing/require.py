@@ -30,6 +30,9 @@ import pytest
 PLUGINS = "ZEN_REQUIRE_PLUGINS"
 DEFAULT_PORT = "ZEN_REQUIRE_DEFAULT_PORT"
 SERVERS = "ZEN_REQUIRE_SERVERS"
+#: The same, under the name ``zen_core.plugin`` gives it: a store of a server type skips
+#: its tests without the server, and fails them under ``ZEN_REQUIRE_SERVERS=1``.
+REQUIRE_SERVERS = SERVERS
 BROWSER = "ZEN_REQUIRE_BROWSER"
 
 #: import package -> distribution, for the messages

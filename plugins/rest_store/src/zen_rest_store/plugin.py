@@ -43,7 +43,5 @@ def zen_store_types():
         check_url=check_url,
         accepts_token=True,
         uses_tls=True,
-        authorizes=True,
-        registers_default_stack=False,
-        servable=False,
+        remote=True,  # a client of a service: it authorizes, has its stack, is not served
     )

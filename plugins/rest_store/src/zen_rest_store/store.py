@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -94,6 +96,10 @@ API_PREFIX = "/api/v1"
 CONNECT_TIMEOUT = 3.0
 #: ...and to wait for an answer (the service waits up to 30 s for a busy store's lock).
 READ_TIMEOUT = 10.0
+#: The service's header with the expiry (ISO 8601, UTC) of the key a request was sent with.
+KEY_EXPIRES_HEADER = "X-Zen-Key-Expires"
+#: A key that expires within this is announced (one line) by the commands that use it.
+EXPIRY_NOTICE = timedelta(days=7)
 #: A batch may wait this much longer per write it holds (a profile copy of thousands).
 BATCH_SECONDS_PER_WRITE = 0.01
 
@@ -134,6 +140,7 @@ class RestStore(BaseStore):
         self._session: requests.Session | None = None
         #: The local service whose identity was checked (its key may be sent).
         self._checked: LocalService | None = None
+        self._expiry_told = False
 
     # --- HTTP ---------------------------------------------------------------------------
     @property
@@ -154,9 +161,30 @@ class RestStore(BaseStore):
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
                 session.verify = False
             elif self.context.ca_cert:
-                session.verify = str(self.context.ca_cert)
+                session.verify = str(self._readable_ca(self.context.ca_cert))
             self._session = session
         return self._session
+
+    def _readable_ca(self, path: Path) -> Path:
+        """The CA file, checked: a file that went away is one line saying what to do."""
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+        except OSError as err:
+            raise StoreUnavailableError(
+                f"Cannot read the CA certificate {path} ({err.strerror or err}) that "
+                f"{self._whose} trusts. {self._update_hint('--ca-cert FILE', 'a CA file')}"
+            ) from None
+        return path
+
+    @property
+    def _whose(self) -> str:
+        return f"profile '{self.context.profile}'" if self.context.profile else "this store"
+
+    def _update_hint(self, option: str, what: str) -> str:
+        if not self.context.profile:
+            return f"Open the store with {what} that works."
+        return f"Give it {what} with `zenml profile update {self.context.profile} {option}`."
 
     def close(self) -> None:
         if self._session is not None:
@@ -164,12 +192,16 @@ class RestStore(BaseStore):
             self._session = None
 
     def _token_and_source(self) -> tuple[str | None, str]:
-        if self.context.token:
-            return self.context.token, (
-                "the profile's token" if self.context.profile else "the token it was given")
+        """The key to send: one given in code, else ``$ZENML_STORE_TOKEN`` (over the
+        profile's, as ``AWS_*`` variables win over a stored profile), else the profile's,
+        else the key of the service this machine runs."""
+        if self.context.token and not self.context.profile:
+            return self.context.token, "the token it was given"
         token = os.environ.get(ENV_TOKEN)
         if token:
             return token, f"the token in ${ENV_TOKEN}"
+        if self.context.token:
+            return self.context.token, "the profile's token"
         local = local_service(self.url, self.config_directory)
         if local is not None:
             if self._checked != local:
@@ -186,11 +218,15 @@ class RestStore(BaseStore):
         """One HTTP request to the service (no API key added), errors of the connection
         raised as StoreUnavailableError saying what went wrong."""
         read_timeout = timeout or READ_TIMEOUT
+        session = self.session
         try:
-            return self.session.request(method, self.url + path, headers=headers,
-                                        timeout=(CONNECT_TIMEOUT, read_timeout), **kwargs)
+            return session.request(method, self.url + path, headers=headers,
+                                   timeout=(CONNECT_TIMEOUT, read_timeout), **kwargs)
         except requests.RequestException as err:
             raise self._unreachable(err, read_timeout) from None
+        except OSError as err:  # a CA file unreadable since the check above
+            raise StoreUnavailableError(
+                f"Cannot talk to the zen service at {self.url}: {err}.") from None
 
     def _call(self, method: str, path: str, body: Any = None, *,
               expected_revision: int | None = None, timeout: float | None = None,
@@ -203,6 +239,7 @@ class RestStore(BaseStore):
                                 timeout=timeout, params=params)
         if response.status_code >= 400:
             raise self._error(response, source)
+        self._announce_expiry(response, source)
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -228,9 +265,11 @@ class RestStore(BaseStore):
             reason = "unknown host"
         else:
             reason = f"{type(err).__name__}"
+        fix = (f" (`zenml profile update {self.context.profile} --url URL`)"
+               if self.context.profile else "")
         return StoreUnavailableError(
             f"Cannot reach the zen service at {self.url} ({reason}). Is it running? "
-            "Check with `zenml service status` on its machine, or fix the profile's URL."
+            f"Check with `zenml service status` on its machine, or fix the profile's URL{fix}."
         )
 
     def _tls_failure(self, text: str) -> StoreUnavailableError:
@@ -283,8 +322,32 @@ class RestStore(BaseStore):
         if cls is ZenError and name != "ZenError":
             cls = _BY_STATUS.get(status, StoreUnavailableError if status >= 500 else ZenError)
         if status == 401:
-            return AuthenticationError(f"{message} This client sent {token_source}.")
+            hint = ""
+            if token_source == "the profile's token":
+                hint = " " + self._update_hint("--token-stdin", "a new key")
+            return AuthenticationError(f"{message} This client sent {token_source}.{hint}")
         return cls(message)
+
+    def _announce_expiry(self, response: requests.Response, token_source: str) -> None:
+        """Once per store: a key that expires within :data:`EXPIRY_NOTICE` (the service
+        sends the expiry of the key it was given), on the context's ``warn``."""
+        expires = response.headers.get(KEY_EXPIRES_HEADER)
+        if self._expiry_told or not expires or self.context.warn is None:
+            return
+        try:
+            moment = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        left = moment - datetime.now(timezone.utc)
+        if left > EXPIRY_NOTICE:
+            return
+        self._expiry_told = True
+        days = max(left.total_seconds(), 0) / 86400
+        when = f"in {days:.0f} days" if days >= 1.5 else f"in {days * 24:.0f} hours"
+        hint = (self._update_hint("--token-stdin", "a new one") if token_source ==
+                "the profile's token" else "Ask an admin for a new one.")
+        self.context.warn(f"The API key ({token_source}) of {self._whose} expires {when}, at "
+                          f"{expires}. {hint}")
 
     # --- reads ------------------------------------------------------------------------------
     def list_stacks(self) -> list[Stack]:

@@ -170,6 +170,18 @@ def _register_auth(app: OpenAPI, served: ServedStore,
             raise
         return None
 
+    @app.after_request
+    def tell_expiry(response: Response) -> Response:
+        # The client announces a key about to expire (zen_rest_store: EXPIRY_NOTICE).
+        key = g.get("zen_key")
+        if key is not None and key.expires:
+            response.headers[KEY_EXPIRES_HEADER] = key.expires
+        return response
+
+
+#: The expiry (ISO 8601, UTC) of the key a request was authenticated with, on its answer.
+KEY_EXPIRES_HEADER = "X-Zen-Key-Expires"
+
 
 class _StrictJSONProvider(DefaultJSONProvider):
     """JSON as the spec has it: no NaN/Infinity, and too deep nesting is bad input, not a crash."""

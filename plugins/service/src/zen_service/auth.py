@@ -46,8 +46,9 @@ HOW_TO_GET_A_KEY = (
     "Send an API key as 'Authorization: Bearer KEY'. An admin creates one with "
     "`zenml user key create USER`; on the machine that runs the service, `zenml service "
     "status --show-token` prints the service's own admin key, and a `rest` profile there "
-    "finds it by itself. Elsewhere give the key with `zenml profile create NAME --type rest "
-    "--url URL --token KEY` or the ZENML_STORE_TOKEN environment variable."
+    "finds it by itself. Elsewhere give the key to a profile on standard input (`zenml "
+    "profile create NAME --type rest --url URL --token-stdin`, or `zenml profile update NAME "
+    "--token-stdin` for one that has a key) or in the ZENML_STORE_TOKEN environment variable."
 )
 
 logger = logging.getLogger("zen_service.auth")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from zen_core.cli.options import KeptFile, examples
 from zen_core.cli.output import emit_data, info, output_option, success
@@ -89,20 +90,33 @@ def _prepare() -> None:
     "zenml service up --tls-cert cert.pem --tls-key key.pem",
     "zenml service up --trusted-proxies 1 --drain-seconds 2"))
 @_where_options
-def up(profile: str | None, port: int, host: str, tls_cert: str | None,
+@click.pass_context
+def up(ctx: click.Context, profile: str | None, port: int, host: str, tls_cert: str | None,
        tls_key: str | None, **options: Any) -> None:
     """Start the service in the background; returns once it answers.
 
     The first start makes an admin API key for the profile's active user (the user and
-    the role are created if needed); `zenml service status --show-token` prints it.
+    the role are created if needed); `zenml service status --show-token` prints it. If
+    it runs already, `up` says so, and fails if an option given differs from its run's.
     """
     from zen_service import manager
+    from zen_service.state import ServiceError
 
     tls = _tls(tls_cert, tls_key)
     _prepare()
     state, started = manager.start_service(profile, host=host, port=port, report=info,
                                            tls=tls, options=ServeOptions(**options))
     if not started:
+        given = {**options, "profile": profile, "port": port, "host": host,
+                 "tls_cert": tls_cert, "tls_key": tls_key}
+        asked = {name: value for name, value in given.items()
+                 if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT}
+        differs = manager.differences(state, asked)
+        if differs:
+            raise ServiceError(
+                f"The zen service is already running at '{state.url}' (pid {state.pid}), "
+                f"with other options: {'; '.join(differs)}. Stop it with `zenml service "
+                "down` first to start it with these.")
         success(
             f"The zen service is already running at '{state.url}' (pid {state.pid}), serving "
             f"profile '{state.profile}'. Stop it with `zenml service down` to start it with "

@@ -26,7 +26,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -178,9 +178,29 @@ def start_service(
         new = ServiceState(host=host, port=port, profile=served.name, token=token,
                            pid=process.pid, instance=instance,
                            tls_cert=files[0] if files else None,
-                           tls_key=files[1] if files else None)
+                           tls_key=files[1] if files else None,
+                           options=asdict(options or ServeOptions()))
         write_state(new, directory)
     return new, True
+
+
+def differences(state: ServiceState, asked: dict[str, Any]) -> list[str]:
+    """What of ``asked`` (the options given to ``up``: profile, host, port, tls_cert,
+    tls_key and the ``ServeOptions`` fields) differs from the running service ``state``,
+    in words; what the state file does not record (an older zen's) is not compared."""
+    running: dict[str, Any] = {"profile": state.profile, "host": state.host,
+                               "port": state.port, "tls_cert": state.tls_cert,
+                               "tls_key": state.tls_key, **(state.options or {})}
+    found = []
+    for name, value in asked.items():
+        if name not in running:
+            continue
+        if name in ("tls_cert", "tls_key") and value is not None:
+            value = str(Path(value).expanduser().resolve())
+        if value != running[name]:
+            option = "--" + name.replace("_", "-")
+            found.append(f"{option} {value} (it runs with {running[name]})")
+    return found
 
 
 def _tls_files(tls: tuple[str | Path, str | Path]) -> tuple[str, str]:

@@ -4,7 +4,7 @@
 
     {"url": "http://localhost:8000/", "host": "127.0.0.1", "port": 8000,
      "profile": "default", "pid": 1234, "token": "zen_...", "instance": "...",
-     "tls_cert": null, "tls_key": null}
+     "tls_cert": null, "tls_key": null, "options": {"max_body_mib": 16, ...}}
 
 ``token`` is an admin API key of the served store's local user, made by the
 first ``zenml service up``; it stays while the service is stopped and is used
@@ -14,14 +14,13 @@ answers :func:`instance_proof` of it, so that a client on this machine can
 tell the service from another program listening on its port before it sends
 the key. ``pid`` is null while the service is stopped.
 
-The ``rest`` store reads this file (its own small reader: it must not depend
-on this distribution) to find the key of the service on the same machine.
+The file's name, the local host names and the proof live in
+:mod:`zen_core.local_service`, shared with the ``rest`` store, which reads this file
+to find the key of the service on the same machine.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -35,16 +34,19 @@ from typing import Any
 from zen_core.config import config_dir
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.fileio import write_text_atomic
+from zen_core.local_service import (
+    STATE_FILE,
+    instance_id,
+    instance_proof,
+    is_local_host,
+    probe_host,
+)
 
-STATE_FILE = "service.json"
+__all__ = ["STATE_FILE", "instance_id", "instance_proof", "is_local_host", "probe_host"]
 LOG_FILE = "service.log"
 SERVICE_NAME = "zen_service"
 #: A word of the daemon's command line, to tell our process from a reused pid.
 DAEMON_MODULE = "zen_service.daemon"
-
-#: Hosts a client on the same machine reaches as ``localhost``.
-_LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "0.0.0.0", "::", "::1"}
-
 
 class ServiceError(ZenError):
     """The service could not be started, stopped or reached."""
@@ -63,6 +65,9 @@ class ServiceState:
     #: The certificate and key files of a service that speaks HTTPS.
     tls_cert: str | None = None
     tls_key: str | None = None
+    #: The run's limits, proxies and drain time (``ServeOptions`` as a mapping); None in a
+    #: state file of an older zen.
+    options: dict[str, Any] | None = None
 
     @property
     def tls(self) -> tuple[str, str] | None:
@@ -89,6 +94,7 @@ class ServiceState:
                 instance=str(data.get("instance") or ""),
                 tls_cert=_optional_text(data.get("tls_cert")),
                 tls_key=_optional_text(data.get("tls_key")),
+                options=dict(data["options"]) if data.get("options") else None,
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             raise InvalidDataError(
@@ -136,35 +142,12 @@ def new_instance() -> str:
     return secrets.token_urlsafe(32)
 
 
-def instance_id(instance: str) -> str:
-    """The public id of a run (``/health``'s ``instance``), which does not reveal its secret."""
-    return hashlib.sha256(b"zen-service-instance:" + instance.encode()).hexdigest()[:16]
-
-
-def instance_proof(instance: str, challenge: str) -> str:
-    """What ``/health?challenge=C`` answers: HMAC-SHA256 of C under the run's secret."""
-    return hmac.new(instance.encode(), challenge.encode(), hashlib.sha256).hexdigest()
-
-
 def display_url(host: str, port: int, https: bool = False) -> str:
-    if host in _LOCAL_HOSTS:
+    if is_local_host(host):
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
     return f"{'https' if https else 'http'}://{host}:{port}/"
-
-
-def probe_host(host: str) -> str:
-    """The address to reach a service bound to ``host`` from this machine."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "::1"
-    return host
-
-
-def is_local_host(host: str) -> bool:
-    return host in _LOCAL_HOSTS
 
 
 # --- processes ------------------------------------------------------------------------
@@ -248,3 +231,18 @@ def daemon_command(profile: str, host: str, port: int, enforce_rules: bool = Tru
     if tls is not None:
         command += ["--tls-cert", tls[0], "--tls-key", tls[1]]
     return command if enforce_rules else [*command, "--without-flavor-rules"]
+
+
+def serving(directory: Path, profile: str) -> str | None:
+    """Why ``profile`` cannot be renamed or deleted: the service of ``directory`` serves it
+    and runs (its clients would be left without a store); else None."""
+    try:
+        state = read_state(directory)
+    except ZenError:  # a broken state file is ``zenml service``'s to report
+        return None
+    if state is None or state.pid is None or state.profile != profile:
+        return None
+    if not is_service_process(state.pid):
+        return None
+    return (f"Profile '{profile}' is served by the zen service at {state.url} (pid "
+            f"{state.pid}): stop it first with `zenml service down`.")

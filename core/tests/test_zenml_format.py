@@ -1,5 +1,5 @@
 """ZenML's own stack files: ``stack import`` reads what ``zenml stack export`` of ZenML writes
-(``tests/data/zenml-stack-export.yaml``, a copy of the project's reference file), and
+(``core/tests/data/zenml-stack-export.yaml``, a copy of the project's reference file), and
 ``stack export --format zenml`` writes it."""
 
 from __future__ import annotations

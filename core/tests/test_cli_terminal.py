@@ -235,6 +235,30 @@ def test_a_command_in_a_message_is_never_wrapped(home, tmp_path):
                and line.endswith("`") for line in out.splitlines()), out
 
 
+def test_a_narrow_terminal_never_wraps_headers_one_letter_a_line(zen, home):
+    """Issue 20: each wrapped column keeps at least 4 letters; a table that cannot fit so
+    is drawn wider and the terminal wraps its lines."""
+    ok(zen("container-registry register cr -t default --uri=localhost:5000"))
+    ok(zen("secrets-manager register sm -t local"))
+    ok(zen(["stack", "register", "s3", *CORE, "-c", "cr", "-x", "sm"]))
+    code, out = on_terminal("stack", "list", columns=40, env={"NO_COLOR": "1"})
+    assert code == 0, out
+    lines = out.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("┏"))
+    rule = next(i for i, line in enumerate(lines) if line.startswith("┠"))
+    assert rule - top - 1 <= 6, out  # CONTAINER_REGISTRY in pieces of 4+, not 18 lines
+
+
+def test_a_terminal_with_no_size_wraps_at_80(zen, home, tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    code, out = on_terminal("init", cwd=folder, columns=0)
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if " " in line.strip()]
+    assert max(len(line) for line in lines) > 60, out  # filled to 80, not 20
+    assert all(len(line) <= 80 for line in lines), out
+
+
 # --- zenml apply asks on a terminal (issue 19) --------------------------------------------
 def test_apply_shows_the_plan_and_asks_and_no_changes_nothing(zen, home):
     stacks_file = home.parent / "stacks.yaml"

@@ -249,7 +249,7 @@ def test_unknown_option_names_it(zen, unchanged):
                                  "active. Please choose a different active global stack first "
                                  "by running 'zenml stack set --global STACK'."),
         ("orchestrator delete default", "The orchestrator 'default' cannot be deleted: it is "
-                                        "used by stack 'default'. Remove it from those stacks "
+                                        "used by stack 'default'. Remove it from that stack "
                                         "first"),
         ("artifact-store delete default", "The artifact store 'default' cannot be deleted: it "
                                           "is used by stack 'default'."),

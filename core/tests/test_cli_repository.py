@@ -40,7 +40,10 @@ def world(zen, tmp_path, monkeypatch):
 
 
 def local_config(root: Path) -> dict:
-    return read(root / ".zen" / "config.yaml")
+    """The repository's ZenML 0.7 keys (zen adds the chosen profile's identity)."""
+    data = read(root / ".zen" / "config.yaml")
+    data.pop("active_profile_id", None)
+    return data
 
 
 # --- what `set` changes -----------------------------------------------------------------
