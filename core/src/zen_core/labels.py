@@ -26,6 +26,12 @@ MAX_VALUE_LENGTH = 100
 MAX_LABELS = 64
 _KEY = re.compile(r"(?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?")
 _VALUE = re.compile(r"(?:[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)?")
+#: The same rules as JSON Schema patterns (the service's spec says what it accepts).
+KEY_PATTERN = f"^{_KEY.pattern}$"
+VALUE_PATTERN = f"^{_VALUE.pattern}$"
+_REQUIREMENT = (rf"\s*(?:!\s*{_KEY.pattern}|{_KEY.pattern}\s*(?:!=|==?)\s*{_VALUE.pattern}"
+                rf"|{_KEY.pattern})\s*")
+SELECTOR_PATTERN = f"^{_REQUIREMENT}(?:,{_REQUIREMENT})*$"
 
 
 def _shown(text: str) -> str:

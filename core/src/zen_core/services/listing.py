@@ -135,7 +135,7 @@ def parse_query(
         raise InvalidDataError("The flavor filter is empty: name a flavor, e.g. --flavor local.")
     return ListQuery(name=parse_name_filter(name), flavor=flavor.strip() if flavor else None,
                      sort=sort_key, descending=descending, limit=limit_n,
-                     offset=offset_n or 0, labels=parse_selector(label or None))
+                     offset=offset_n or 0, labels=parse_selector(label))
 
 
 def parse_name_filter(text: str | None) -> NameFilter | None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from zen_core import labels
 from zen_core.models import REQUIRED_TYPES, RESERVED_CONFIG_KEYS, ComponentType
 from zen_core.names import MAX_NAME_LENGTH
 from zen_core.services.listing import MAX_FILTER_LENGTH, MAX_LIMIT, MAX_OFFSET, SORT_KEYS
@@ -72,12 +73,24 @@ Labels = Annotated[
     Field(description="Labels saying what the record is for: key and value are letters, "
                       "digits, '_', '-' and '.' (a key may have a prefix and '/'), at most "
                       "100 characters each.",
-          examples=[{"env": "prod", "team": "ml"}]),
+          examples=[{"env": "prod", "team": "ml"}],
+          json_schema_extra={
+              "propertyNames": {"pattern": labels.KEY_PATTERN,
+                                "maxLength": labels.MAX_KEY_LENGTH},
+              "additionalProperties": {"type": "string", "pattern": labels.VALUE_PATTERN,
+                                       "maxLength": labels.MAX_VALUE_LENGTH},
+              "maxProperties": labels.MAX_LABELS}),
 ]
 LabelChanges = Annotated[
     dict[str, str | None],
     Field(description="Labels to set; a null value removes that label.",
-          examples=[{"env": "prod", "old": None}]),
+          examples=[{"env": "prod", "old": None}],
+          json_schema_extra={
+              "propertyNames": {"pattern": labels.KEY_PATTERN,
+                                "maxLength": labels.MAX_KEY_LENGTH},
+              "additionalProperties": {"anyOf": [
+                  {"type": "string", "pattern": labels.VALUE_PATTERN,
+                   "maxLength": labels.MAX_VALUE_LENGTH}, {"type": "null"}]}}),
 ]
 
 
@@ -177,7 +190,8 @@ class ListQuery(QueryModel):
         "type": "integer", "minimum": 0, "maximum": MAX_OFFSET})] = Field(
         default=None, description="Skip this many first (default 0).")
     label: Annotated[str | None, _documented({
-        "type": "string", "minLength": 1, "maxLength": MAX_FILTER_LENGTH})] = Field(
+        "type": "string", "minLength": 1, "maxLength": 1000,
+        "pattern": labels.SELECTOR_PATTERN})] = Field(
         default=None, description="A label selector: `KEY=VALUE`, `KEY!=VALUE`, `KEY` or "
                                   "`!KEY`, separated by commas (all must hold).")
 
