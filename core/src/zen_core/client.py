@@ -113,7 +113,7 @@ class Client:
         self._stores.forget(name)
 
     def create_profile(self, name: str, store_type: str | None = None, url: str | None = None,
-                       token: str | None = None, **tls: Any) -> Profile:  # ca_cert, insecure
+                       token: str | None = None, **tls: Any) -> Profile:  # ca_cert, insecure...
         profile, store = profiles.create(self.config, name, store_type, url, token,
                                          report=self.report, **tls)
         store.close()

@@ -29,7 +29,7 @@ CONFIG_FILE = "config.yaml"
 PROFILE_KEYS = ("name", "store_type", "store_url", "active_stack", "store_token",
                 "store_ca_cert", "profile_id")
 #: Profile entry keys zen models that are true or false.
-PROFILE_FLAGS = ("store_insecure",)
+PROFILE_FLAGS = ("store_insecure", "store_token_keychain")
 #: ``version`` written into a new config.yaml. NOTE: ZenML 0.7 refuses a file whose
 #: version is newer than its own, so this is the layout's ZenML version, not zen's;
 #: a version already in the file is kept.
@@ -62,6 +62,8 @@ class Profile:
     active_stack: str | None = None
     #: Access token for stores that take one (a remote zen service); config.yaml is 0600.
     store_token: str | None = None
+    #: The token is kept in the OS keychain instead (:mod:`zen_core.services.keychain`).
+    store_token_keychain: bool = False
     #: For stores that use TLS: a CA certificate file to trust (absolute path)...
     store_ca_cert: str | None = None
     #: ...or not to check the server's certificate at all (a development set-up).
@@ -91,6 +93,8 @@ class Profile:
         )
         if self.store_token:
             data["store_token"] = self.store_token
+        if self.store_token_keychain:
+            data["store_token_keychain"] = True
         if self.store_ca_cert:
             data["store_ca_cert"] = self.store_ca_cert
         if self.store_insecure:
@@ -136,6 +140,7 @@ class Profile:
             store_url=data.get("store_url") or None,
             active_stack=stack or None,
             store_token=data.get("store_token") or None,
+            store_token_keychain=bool(data.get("store_token_keychain")),
             store_ca_cert=data.get("store_ca_cert") or None,
             store_insecure=bool(data.get("store_insecure")),
             identity=data.get("profile_id") or None,

@@ -67,6 +67,12 @@ _token_stdin_option = click.option(
          "`docker login --password-stdin`).")
 
 
+_keychain_option = click.option(
+    "--keychain", is_flag=True,
+    help="Keep the access token in the OS keychain instead of config.yaml (needs the "
+         "keyring package).")
+
+
 def _token(token: str | None, from_stdin: bool) -> str | None:
     if not from_stdin:
         return token
@@ -109,16 +115,18 @@ def _warn_if_insecure(name: str, insecure: bool) -> None:
 @click.option("--token", default=None,
               help="Access token of a remote zen service (else $ZENML_STORE_TOKEN at run time).")
 @_token_stdin_option
+@_keychain_option
 @_ca_cert_option
 @_insecure_option
 @output_option
 def create(name: str, url: str | None, store_type: str | None, token: str | None,
-           token_stdin: bool, ca_cert: str | None, insecure: bool, output_format: str) -> None:
+           token_stdin: bool, keychain: bool, ca_cert: str | None, insecure: bool,
+           output_format: str) -> None:
     """Create a profile (it is not activated)."""
     token = _token(token, token_stdin)
     client = make_client(store=False)
     client.create_profile(name, store_type=store_type, url=url, token=token, ca_cert=ca_cert,
-                          insecure=insecure)
+                          insecure=insecure, in_keychain=keychain)
     _warn_if_insecure(name, insecure)
     emit_result(f"Profile '{name}' successfully created.", _data_of(client, name), output_format)
 
@@ -133,9 +141,10 @@ def create(name: str, url: str | None, store_type: str | None, token: str | None
 @click.option("--token-stdin", is_flag=True,
               help="Read its new access token from standard input (never from the command "
                    "line: it would show in the shell history and the process list).")
+@_keychain_option
 @_ca_cert_option
 @output_option
-def update(name: str, url: str | None, token_stdin: bool, ca_cert: str | None,
+def update(name: str, url: str | None, token_stdin: bool, keychain: bool, ca_cert: str | None,
            output_format: str) -> None:
     """Give a profile a new access token, CA certificate or store URL.
 
@@ -147,7 +156,8 @@ def update(name: str, url: str | None, token_stdin: bool, ca_cert: str | None,
 
     token = _token(None, token_stdin)
     client = make_client(store=False)
-    _, changed = update_profile(client.config, name, url=url, token=token, ca_cert=ca_cert)
+    _, changed = update_profile(client.config, name, url=url, token=token, ca_cert=ca_cert,
+                                in_keychain=keychain)
     emit_result(f"Profile '{name}' updated: {', '.join(changed)}.", _data_of(client, name),
                 output_format)
 

@@ -7,11 +7,13 @@ effect of reading the configuration.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zen_core import env
 from zen_core.config import GlobalConfig, Profile
 from zen_core.defaults import DEFAULT_PROFILE, DEFAULT_STACK, default_stack_components
 from zen_core.exceptions import (
@@ -24,6 +26,7 @@ from zen_core.exceptions import (
 from zen_core.fileio import cannot, inside, locked
 from zen_core.masking import mask_url
 from zen_core.names import check_name
+from zen_core.services import keychain
 from zen_core.services.access import Reporter, quiet
 
 if TYPE_CHECKING:
@@ -53,7 +56,10 @@ def open_store(config: GlobalConfig, profile: Profile, warn: Reporter | None = N
     from zen_core.store import StoreContext
 
     store_type = _plugins().store_type(profile.store_type)
-    context = StoreContext(config_directory=config.directory, token=profile.store_token,
+    token = profile.store_token
+    if profile.store_token_keychain and not token and not os.environ.get(env.STORE_TOKEN):
+        token = keychain.read(profile)  # ($ZENML_STORE_TOKEN wins over a stored key)
+    context = StoreContext(config_directory=config.directory, token=token,
                            profile=profile.name,
                            ca_cert=Path(profile.store_ca_cert) if profile.store_ca_cert else None,
                            insecure=profile.store_insecure, warn=warn)
@@ -113,6 +119,7 @@ def create(
     record: bool = True,
     ca_cert: str | Path | None = None,
     insecure: bool = False,
+    in_keychain: bool = False,
 ) -> tuple[Profile, BaseStore]:
     """Create a profile, its store and (if the store is empty) its default stack.
 
@@ -120,10 +127,13 @@ def create(
     With ``record=False`` the caller fills the store and then calls
     :func:`record` (or :func:`discard_storage` on failure). ``ca_cert`` (a CA
     certificate file to trust) and ``insecure`` (check no certificate) are for store
-    types that use TLS.
+    types that use TLS. ``in_keychain``: the token is kept in the OS keychain, not in
+    ``config.yaml``.
     """
     profile = check_new(config, name, store_type, url, token, ca_cert=ca_cert,
                         insecure=insecure)
+    if in_keychain and not token:
+        raise InvalidDataError("--keychain keeps the key given with --token-stdin: give one.")
     kind = _plugins().store_type(profile.store_type)
     with locked(config.directory / "create-profile"):
         config.reload()
@@ -141,6 +151,9 @@ def create(
                 profile.active_stack = DEFAULT_STACK
             if record:
                 profile.active_stack = active_stack_of(store, profile)
+                if in_keychain:
+                    keychain.store(profile, token or "")
+                    profile.store_token, profile.store_token_keychain = None, True
                 config.save_profile(profile)
         except BaseException:
             discard_storage(config, profile, store)
@@ -205,7 +218,8 @@ def identity_of(config: GlobalConfig, name: str) -> str:
 
 
 def update(config: GlobalConfig, name: str, *, url: str | None = None, token: str | None = None,
-           ca_cert: str | Path | None = None) -> tuple[Profile, list[str]]:
+           ca_cert: str | Path | None = None, in_keychain: bool = False
+           ) -> tuple[Profile, list[str]]:
     """Give profile ``name`` a new store URL, access token or CA file (each checked as
     :func:`create` checks it); its store is not contacted, so a profile whose key was
     revoked, or whose CA file went away, gets out this way. Returns the profile and what
@@ -215,6 +229,8 @@ def update(config: GlobalConfig, name: str, *, url: str | None = None, token: st
     kind = _plugins().store_type(type_name)
     if url is None and token is None and ca_cert is None:
         raise InvalidDataError("Nothing to update: give --url, --token-stdin or --ca-cert.")
+    if in_keychain and token is None:
+        raise InvalidDataError("--keychain keeps the key given with --token-stdin: give one.")
     if url is not None:
         kind.validate_url(url)
     if token is not None and not kind.accepts_token:
@@ -231,8 +247,15 @@ def update(config: GlobalConfig, name: str, *, url: str | None = None, token: st
         if url is not None:
             entry["store_url"] = url
             changed.append(f"its store URL is {mask_url(url)}")
-        if token is not None:
+        if token is not None and in_keychain:
+            keychain.store(profile, token)
+            entry.pop("store_token", None)
+            entry["store_token_keychain"] = True
+            changed.append("it has a new token, kept in the OS keychain")
+        elif token is not None:
             entry["store_token"] = token
+            if entry.pop("store_token_keychain", None):
+                keychain.forget(profile)
             changed.append("it has a new token")
         if ca_file is not None:
             entry["store_ca_cert"] = ca_file
@@ -335,8 +358,10 @@ def _remove_profile_folder(config: GlobalConfig, name: str) -> None:
 def delete(config: GlobalConfig, name: str) -> None:
     """Forget the profile and remove its own folder; a store elsewhere (``--url``) stays.
     Refusing an active profile is :func:`zen_core.services.choices.check_deletable`'s."""
-    config.get_profile(name)  # raises if unknown
+    profile = config.get_profile(name)  # raises if unknown
     config.remove_profile(name)
+    if profile.store_token_keychain:
+        keychain.forget(profile)
     _remove_profile_folder(config, name)
 
 
