@@ -95,3 +95,19 @@ def test_a_key_moves_back_to_the_config_file_and_keychain_needs_a_key(zen, zen_h
     assert profile["store_token"] == key and "store_token_keychain" not in profile
     assert keychain == {}
     ok(zen("--profile remote stack list"))
+
+
+def test_a_keyring_reference_is_resolved_from_the_keychain(zen, keychain):
+    import yaml
+
+    keychain[("zenml", "db_password")] = "hunter2-from-the-keychain"
+    ok(zen(["metadata-store", "register", "prod", "-t", "mysql", "--host=db", "--port=3306",
+            "--database=zen", "--username=app", "--password={{keyring.db_password}}"]))
+    ok(zen("stack register s -o default -m prod -a default"))
+    assert "hunter2" not in ok(zen("stack describe s")).stdout
+    resolved = yaml.safe_load(ok(zen("stack describe s --resolve")).stdout)
+    assert resolved["metadata_store"]["config"]["password"] == "hunter2-from-the-keychain"
+    del keychain[("zenml", "db_password")]
+    assert failed(zen("stack describe s --resolve")) == (
+        "Error: Metadata store 'prod': The OS keychain holds no 'db_password' for the service "
+        "'zenml' (referred to as {{keyring.db_password}}).")
