@@ -10,8 +10,8 @@ from zen_core.exceptions import StackNotFoundError
 from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
 from zen_sql_store.compiled_reads import CompiledRead, pooled_rows
+from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import STACKS, stacks_query
-from zen_sql_store.sqlite_reads import NotHere
 from zen_sql_store.store import SqlStore
 
 #: The server's id of the connection a statement runs on.

@@ -14,6 +14,7 @@ from zen_core.exceptions import StackNotFoundError, StoreMissingError, StoreUnav
 from zen_core.models import ComponentType, Stack, StackChange
 from zen_core.testing.contract import register_stack_with_components
 from zen_sql_store import sqlite_reads
+from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import COMPONENT_COLUMNS, COMPONENTS, STACKS, stacks_query
 from zen_sql_store.rows import stack_records
 from zen_sql_store.store import SqlStore
@@ -80,14 +81,14 @@ def test_a_schema_other_than_head_is_left_to_sqlalchemy(store, version):
     connection.close()
     fast = sqlite_reads.SqliteReads(store.location.sqlite_path, store.schema_head)
     for read in (fast.stack_rows, fast.stack_names, lambda: fast.find_stack("full")):
-        with pytest.raises(sqlite_reads.NotHere):
+        with pytest.raises(NotHere):
             read()
 
 
 def test_a_file_that_is_no_database_is_left_to_sqlalchemy(tmp_path):
     path = tmp_path / "zenml.db"
     path.write_text("not a database")
-    with pytest.raises(sqlite_reads.NotHere):
+    with pytest.raises(NotHere):
         sqlite_reads.SqliteReads(str(path), "0003").stack_rows()
     with pytest.raises(StoreUnavailableError):
         SqlStore(f"sqlite:///{path}").list_stacks()

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import bindparam, exc, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 
+from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import STACKS, stacks_query
-from zen_sql_store.sqlite_reads import NotHere
 
 
 class CompiledRead:

@@ -1,41 +1,17 @@
-"""The reads of a command like ``zenml stack list`` on SQLite, with the stdlib's sqlite3.
+"""SQLite's reads on the stdlib's ``sqlite3`` (see :mod:`.direct_reads`).
 
-Importing SQLAlchemy costs more than such a whole command does on a local
-profile (~150 ms of ~230 ms here). So the stack reads that every command makes
-(the names, to check the active stack; the list; one stack) run on a plain
-sqlite3 connection, opened the way the engine opens it (``mode=rw``, never
-creating the file; the same busy timeout). Their SQL is the text SQLAlchemy
-compiles from the Core statements of :mod:`zen_sql_store.queries` (a test keeps
-them equal), and the records are built by the same :mod:`zen_sql_store.rows`.
-
-Anything unusual is left to SQLAlchemy's path, which knows how to report or
-repair it: a schema version other than the one this code works with (an
-upgrade is due, or a newer zen wrote it; checked until the file is found at
-it), and any sqlite3 error. So this module
-only ever answers for a database that SQLAlchemy would read the same way. What
-a user may do (:mod:`zen_sql_store.standing`), asked before every checked read,
-is read here too.
-
-Each thread keeps its connection (opening one cost ~50 times the query of one
-stack, which the service made per request). Nothing read is kept: in autocommit
-every statement reads the latest commit of any process, as on a new connection.
-The connection is opened again when the file at ``path`` is another one (a
-restored backup, a profile deleted and made again), and after any error.
+A connection opens the file the way the engine opens it (``mode=rw``, never
+creating the file; the same busy timeout), and is opened again when the file
+at ``path`` is another one (a restored backup, a profile deleted and made again).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import threading
-import weakref
-from typing import Any
 from urllib.parse import quote
 
-from zen_core.accounts import Standing
-from zen_core.models import Stack
-from zen_sql_store import standing
-from zen_sql_store.rows import stack_records
+from zen_sql_store.direct_reads import DirectReads
 
 #: How long a SQLite connection waits for a writer to finish (the engine's too: engine.py).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -57,11 +33,6 @@ COMPONENTS_SQL = (
     "zen_components.created, zen_components.updated, zen_components.labels FROM zen_components"
 )
 COMPONENTS_OF_TYPE_SQL = COMPONENTS_SQL + " WHERE zen_components.type = ?"
-VERSION_SQL = "SELECT version_num FROM zen_schema_version"
-
-
-class NotHere(Exception):
-    """This read is SQLAlchemy's to make (see the module's doc)."""
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -71,99 +42,25 @@ def connect(path: str) -> sqlite3.Connection:
                            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
 
 
-class _Kept:
-    """One thread's connection, and which file (device, inode) and process it is for."""
-
-    def __init__(self, connection: sqlite3.Connection, file: tuple[int, int]) -> None:
-        self.connection = connection
-        self.file = file
-        self.pid = os.getpid()
-
-
-class SqliteReads:
+class SqliteReads(DirectReads):
     """The stdlib reads of one SQLite database at schema ``head``."""
 
+    STACKS_SQL = STACKS_SQL
+    STACK_SQL = STACK_SQL
+    STACK_NAMES_SQL = STACK_NAMES_SQL
+    COMPONENTS_SQL = COMPONENTS_SQL
+    COMPONENTS_OF_TYPE_SQL = COMPONENTS_OF_TYPE_SQL
+
     def __init__(self, path: str, head: str) -> None:
+        super().__init__(head)
         self.path = path
-        self.head = head
-        #: The file was found at ``head``: checked once, as SQLAlchemy's path checks it
-        #: once per engine; any other version is checked again on the next read.
-        self._at_head = False
-        self._local = threading.local()
-        #: Every thread's kept connection, to close them all (a thread's goes with it).
-        self._kept: weakref.WeakSet[_Kept] = weakref.WeakSet()
 
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection to the file now at ``path``."""
+    def _connect(self) -> sqlite3.Connection:
+        return connect(self.path)
+
+    def _identity(self) -> tuple[int, int]:
         found = os.stat(self.path)
-        file = (found.st_dev, found.st_ino)
-        kept: _Kept | None = getattr(self._local, "kept", None)
-        if kept is not None and kept.file == file and kept.pid == os.getpid():
-            return kept.connection
-        if kept is not None:  # another file now (its schema is checked again), or a fork
-            self._drop(kept)
-            self._at_head = False
-        kept = _Kept(connect(self.path), file)
-        self._local.kept = kept
-        self._kept.add(kept)
-        return kept.connection
+        return found.st_dev, found.st_ino
 
-    def _drop(self, kept: _Kept) -> None:
-        self._local.kept = None
-        self._kept.discard(kept)
-        if kept.pid == os.getpid():  # never close a parent's connection in a child
-            kept.connection.close()
-
-    def close(self) -> None:
-        """Close every thread's kept connection (the store is closed)."""
-        for kept in list(self._kept):
-            self._kept.discard(kept)
-            if kept.pid == os.getpid():
-                kept.connection.close()
-        self._local = threading.local()
-
-    def _query(self, sql: str, parameters: tuple[Any, ...] | dict[str, Any] = (),
-               *more: str) -> list[Any]:
-        """The rows of ``sql`` once the schema is at head; :class:`NotHere` otherwise.
-        With ``more`` statements (the same parameters), a list of each one's rows, all
-        read on one connection."""
-        try:
-            connection = self._connection()
-            try:
-                if not self._at_head:
-                    versions = {row[0] for row in connection.execute(VERSION_SQL)}
-                    if versions != {self.head}:
-                        raise NotHere()
-                    self._at_head = True
-                if more:
-                    return [connection.execute(s, parameters).fetchall() for s in (sql, *more)]
-                return connection.execute(sql, parameters).fetchall()
-            except sqlite3.Error:
-                kept = getattr(self._local, "kept", None)
-                if kept is not None:
-                    self._drop(kept)
-                raise
-        except (sqlite3.Error, OSError):
-            raise NotHere() from None
-
-    def stack_names(self) -> list[str]:
-        return sorted(row[0] for row in self._query(STACK_NAMES_SQL))
-
-    def stack_rows(self) -> list[Any]:
-        """The rows of every stack, one per member (``rows.stack_records``)."""
-        return self._query(STACKS_SQL)
-
-    def component_rows(self, type: str | None = None) -> list[Any]:
-        """The rows of every component (of one type): ``rows.component_record(row, where,
-        times=True)`` each (a command that plans an apply reads them all)."""
-        if type is None:
-            return self._query(COMPONENTS_SQL)
-        return self._query(COMPONENTS_OF_TYPE_SQL, (type,))
-
-    def standing(self, user: str) -> Standing:
-        counts, roles = self._query(standing.COUNTS_SQL, {"user": user}, standing.ROLES_SQL)
-        return standing.standing_of(counts, roles)
-
-    def find_stack(self, name: str) -> Stack | None:
-        found = stack_records(self._query(STACK_SQL, (name,)))
-        return found[0] if found else None
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.Error,)

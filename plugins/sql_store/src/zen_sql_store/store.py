@@ -5,7 +5,7 @@ transaction, with Core statements: records are built once, from the rows.
 The stack reads a service makes per request run their statements compiled
 once, on a pooled DBAPI connection, each one statement
 (:mod:`zen_sql_store.compiled_reads`); on SQLite they skip SQLAlchemy
-altogether (:mod:`zen_sql_store.sqlite_reads`).
+altogether (:mod:`zen_sql_store.direct_reads`).
 Every :meth:`SqlStore.apply` is ONE transaction, all or nothing, in which the
 writes merge their changes into rows they locked (:mod:`zen_sql_store.transaction`,
 :mod:`zen_sql_store.accounts`), the rules run on what is about to be committed,
@@ -47,13 +47,14 @@ from zen_core.models import Component, ComponentType, Stack
 from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_sql_store import standing
+from zen_sql_store.direct_reads import DirectReads, NotHere
 from zen_sql_store.migrate import HEAD
 from zen_sql_store.rows import LastStacks
-from zen_sql_store.sqlite_reads import NotHere, SqliteReads
-from zen_sql_store.urls import parse
+from zen_sql_store.urls import SqlUrl, parse
 
 # NOTE: SQLAlchemy and the modules built on it are imported where they are used, not
-# here: on SQLite, the reads every command makes need none of them (sqlite_reads.py).
+# here: on SQLite and PostgreSQL, the reads every command makes need none of them
+# (direct_reads.py).
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -69,6 +70,19 @@ _T = TypeVar("_T")
 ATTEMPTS = 8
 #: How long a write that keeps losing races is tried again (see ``_run``).
 RETRY_SECONDS = 10.0
+
+
+def _direct_reads(location: SqlUrl, head: str) -> DirectReads | None:
+    """The reads on the driver alone of the database at ``location``, if it has them."""
+    if location.is_sqlite:
+        from zen_sql_store.sqlite_reads import SqliteReads
+
+        return SqliteReads(location.sqlite_path, head)
+    if location.dialect == "postgresql":
+        from zen_sql_store.postgres_reads import PostgresReads
+
+        return PostgresReads(location, head)
+    return None
 
 
 def _transaction(bind: Engine, work: Callable[[Connection], _T]) -> _T:
@@ -111,9 +125,8 @@ class SqlStore(BaseStore):
         self._autocommit_reads = False
         self._lock = threading.Lock()
         self._listed = LastStacks()
-        #: The stdlib's reads of a SQLite file (sqlite_reads.py); None on a server.
-        self._sqlite = (SqliteReads(self.location.sqlite_path, self.schema_head)
-                        if self.location.is_sqlite else None)
+        #: The reads on the driver alone (direct_reads.py), where a database has them.
+        self._direct = _direct_reads(self.location, self.schema_head)
         #: How many transactions of this instance ran again after losing a race
         #: (a unique key taken meanwhile, a deadlock...): for tests and benchmarks.
         self.retries = 0
@@ -129,8 +142,8 @@ class SqlStore(BaseStore):
         self._ready(initializing=True)
 
     def close(self) -> None:
-        if self._sqlite is not None:
-            self._sqlite.close()
+        if self._direct is not None:
+            self._direct.close()
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()
@@ -322,14 +335,14 @@ class SqlStore(BaseStore):
         return self._run(work, write=True, conflict=conflict)
 
     # --- reads ------------------------------------------------------------------------------
-    def _read(self, fast: Callable[[SqliteReads], _T], read: Callable[[], _T]) -> _T:
-        """``fast`` with the stdlib's reads on SQLite (sqlite_reads.py), else, or where they
-        do not answer, ``read`` through SQLAlchemy."""
-        if self._sqlite is not None:
-            if not os.path.exists(self.location.sqlite_path):
+    def _read(self, fast: Callable[[DirectReads], _T], read: Callable[[], _T]) -> _T:
+        """``fast`` with the driver's reads (direct_reads.py) where the database has them,
+        else, or where they do not answer, ``read`` through SQLAlchemy."""
+        if self._direct is not None:
+            if self.location.is_sqlite and not os.path.exists(self.location.sqlite_path):
                 raise self.missing_file()
             try:
-                return fast(self._sqlite)
+                return fast(self._direct)
             except NotHere:
                 pass
         return read()
@@ -362,7 +375,7 @@ class SqlStore(BaseStore):
         return self._read(lambda reads: self._listed.stacks(reads.stack_rows()), read)
 
     def get_stack(self, name: str) -> Stack:
-        def fast(reads: SqliteReads) -> Stack:
+        def fast(reads: DirectReads) -> Stack:
             found = reads.find_stack(name)
             if found is None:
                 raise self.stack_not_found(name, reads.stack_names())
@@ -382,7 +395,7 @@ class SqlStore(BaseStore):
         def read() -> list[str]:
             return sorted(row[0] for row in self._stack_rows(lambda reads: reads.names))
 
-        return self._read(SqliteReads.stack_names, read)
+        return self._read(DirectReads.stack_names, read)
 
     def is_empty(self) -> bool:
         from sqlalchemy import select
@@ -413,7 +426,7 @@ class SqlStore(BaseStore):
         where = self.location.describe()
         value = None if type is None else ComponentType.parse(type).value
 
-        def fast(reads: SqliteReads) -> list[Component]:
+        def fast(reads: DirectReads) -> list[Component]:
             return [component_record(row, where, times=True)
                     for row in reads.component_rows(value)]
 
