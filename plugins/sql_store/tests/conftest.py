@@ -24,6 +24,8 @@ import pytest
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
+from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.testing.contract import register_stack_with_components
 from zen_core.testing.require import SERVERS, skip_or_fail
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
@@ -213,6 +215,18 @@ def store(store_url) -> Iterator[SqlStore]:
     """An initialized, empty store on each backend (modules may give their own)."""
     store = SqlStore(store_url)
     store.initialize()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def two_stacks(store_url) -> Iterator[SqlStore]:
+    """A store holding the stacks 'empty' and 'full' (three components, revision 2)."""
+    store = SqlStore(store_url)
+    store.initialize()
+    register_stack_with_components(store, "full")
+    store.register_stack(Stack("empty", {}))
+    store.update_stack("full", StackChange(remove={ComponentType.CONTAINER_REGISTRY}))
     yield store
     store.close()
 

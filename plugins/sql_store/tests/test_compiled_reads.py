@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import exc, select, text
 
 from zen_core.exceptions import StackNotFoundError
-from zen_core.models import ComponentType, Stack, StackChange
-from zen_core.testing.contract import register_stack_with_components
+from zen_core.models import ComponentType
 from zen_sql_store.compiled_reads import CompiledRead, pooled_rows
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import STACKS, stacks_query
@@ -19,14 +18,8 @@ CONNECTION_ID = {"postgres": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECT
 
 
 @pytest.fixture
-def store(store_url):
-    store = SqlStore(store_url)
-    store.initialize()
-    register_stack_with_components(store, "full")
-    store.register_stack(Stack("empty", {}))
-    store.update_stack("full", StackChange(remove={ComponentType.CONTAINER_REGISTRY}))
-    yield store
-    store.close()
+def store(two_stacks):
+    return two_stacks
 
 
 def test_rows_are_those_sqlalchemy_executes(store):

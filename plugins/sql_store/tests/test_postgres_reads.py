@@ -10,15 +10,13 @@ import threading
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.dialects.postgresql import psycopg2 as psycopg2_dialect
 from sqlalchemy.engine import make_url
 
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType, Stack, StackChange
-from zen_core.testing.contract import register_stack_with_components
 from zen_sql_store import postgres_reads, standing
 from zen_sql_store.direct_reads import NotHere
-from zen_sql_store.queries import COMPONENT_COLUMNS, COMPONENTS, STACKS, stacks_query
+from zen_sql_store.queries import COMPONENT_COLUMNS, STACKS, stacks_query
 from zen_sql_store.rows import component_record, stack_records
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse
@@ -26,29 +24,9 @@ from zen_sql_store.urls import parse
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
 
-def compiled(statement) -> str:
-    dialect = psycopg2_dialect.dialect(paramstyle="format")
-    return " ".join(str(statement.compile(dialect=dialect)).split())
-
-
-def test_the_sql_is_what_sqlalchemy_compiles_from_the_core_statements(backend):
-    assert compiled(stacks_query()) == postgres_reads.STACKS_SQL
-    assert compiled(stacks_query("x")) == postgres_reads.STACK_SQL
-    assert compiled(select(STACKS.c.name)) == postgres_reads.STACK_NAMES_SQL
-    assert compiled(select(*COMPONENT_COLUMNS)) == postgres_reads.COMPONENTS_SQL
-    assert compiled(select(*COMPONENT_COLUMNS).where(COMPONENTS.c.type == "x")) == \
-        postgres_reads.COMPONENTS_OF_TYPE_SQL
-
-
 @pytest.fixture
-def store(store_url):
-    store = SqlStore(store_url)
-    store.initialize()
-    register_stack_with_components(store, "full")
-    store.register_stack(Stack("empty", {}))
-    store.update_stack("full", StackChange(remove={ComponentType.CONTAINER_REGISTRY}))  # rev. 2
-    yield store
-    store.close()
+def store(two_stacks):
+    return two_stacks
 
 
 def direct(store: SqlStore) -> postgres_reads.PostgresReads:

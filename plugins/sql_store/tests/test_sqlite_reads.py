@@ -5,43 +5,46 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import psycopg2
 
 from zen_core.exceptions import StackNotFoundError, StoreMissingError, StoreUnavailableError
-from zen_core.models import ComponentType, Stack, StackChange
-from zen_core.testing.contract import register_stack_with_components
-from zen_sql_store import sqlite_reads
+from zen_sql_store import postgres_reads, sqlite_reads
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import COMPONENT_COLUMNS, COMPONENTS, STACKS, stacks_query
 from zen_sql_store.rows import stack_records
 from zen_sql_store.store import SqlStore
 
 
-def compiled(statement) -> str:
-    return " ".join(str(statement.compile(dialect=sqlite.dialect())).split())
+@pytest.mark.parametrize(("dialect", "reads"), [
+    (sqlite.dialect(), sqlite_reads.SqliteReads),
+    (psycopg2.dialect(paramstyle="format"), postgres_reads.PostgresReads),  # tuples, as sqlite3
+], ids=["sqlite", "postgres"])
+def test_the_sql_is_what_sqlalchemy_compiles_from_the_core_statements(dialect, reads):
+    """Each database's driver-only reads (direct_reads.py) run the text SQLAlchemy makes."""
+    def compiled(statement) -> str:
+        return " ".join(str(statement.compile(dialect=dialect)).split())
 
-
-def test_the_sql_is_what_sqlalchemy_compiles_from_the_core_statements():
-    assert compiled(stacks_query()) == sqlite_reads.STACKS_SQL
-    assert compiled(stacks_query("x")) == sqlite_reads.STACK_SQL
-    assert compiled(select(STACKS.c.name)) == sqlite_reads.STACK_NAMES_SQL
-    assert compiled(select(*COMPONENT_COLUMNS)) == sqlite_reads.COMPONENTS_SQL
+    assert compiled(stacks_query()) == reads.STACKS_SQL
+    assert compiled(stacks_query("x")) == reads.STACK_SQL
+    assert compiled(select(STACKS.c.name)) == reads.STACK_NAMES_SQL
+    assert compiled(select(*COMPONENT_COLUMNS)) == reads.COMPONENTS_SQL
     assert compiled(select(*COMPONENT_COLUMNS).where(COMPONENTS.c.type == "x")) == \
-        sqlite_reads.COMPONENTS_OF_TYPE_SQL
+        reads.COMPONENTS_OF_TYPE_SQL
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = SqlStore(f"sqlite:///{tmp_path / 'zenml.db'}")
-    store.initialize()
-    register_stack_with_components(store, "full")
-    store.register_stack(Stack("empty", {}))
-    store.update_stack("full", StackChange(remove={ComponentType.CONTAINER_REGISTRY}))  # rev. 2
-    yield store
-    store.close()
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def store(two_stacks):
+    return two_stacks
 
 
 def sqlalchemy_reads(store: SqlStore):
@@ -94,12 +97,13 @@ def test_a_file_that_is_no_database_is_left_to_sqlalchemy(tmp_path):
         SqlStore(f"sqlite:///{path}").list_stacks()
 
 
-def test_a_deleted_file_is_missing_and_not_recreated(store, tmp_path):
+def test_a_deleted_file_is_missing_and_not_recreated(store):
     store.close()
-    (tmp_path / "zenml.db").unlink()
+    path = Path(store.location.sqlite_path)
+    path.unlink()
     with pytest.raises(StoreMissingError):
         SqlStore(store.url).list_stacks()
-    assert not (tmp_path / "zenml.db").exists()
+    assert not path.exists()
 
 
 def test_reading_stacks_does_not_import_sqlalchemy(store):
