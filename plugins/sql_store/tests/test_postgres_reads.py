@@ -3,6 +3,7 @@ SQLAlchemy's do, see every commit, and leave anything unusual to SQLAlchemy."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -188,3 +189,31 @@ def test_a_server_that_never_answers_is_waited_for_once(backend):
                             "the host and port in the URL.")
     assert "\n" not in message
     assert len(accepted) == 1
+
+
+def test_stack_list_on_a_postgresql_profile_imports_neither(store, tmp_path):
+    """What a user runs: `zenml stack list` and `stack describe` on a PostgreSQL profile."""
+    env = {**os.environ, "ZENML_CONFIG_PATH": str(tmp_path / "config")}
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('LOADED=' + ','.join(m for m in ('sqlalchemy', "
+        "'psycopg', 'rich', 'pydantic') if m in sys.modules), file=sys.stderr))\n"
+        "sys.argv = ['zenml'] + sys.argv[1:]\n"
+        "from zen_core.cli.main import main\n"
+        "main()\n"
+    )
+
+    def zenml(*args: str) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        loaded = next(x for x in done.stderr.splitlines() if x.startswith("LOADED="))
+        return done.stdout, loaded.removeprefix("LOADED=")
+
+    zenml("profile", "create", "pg", "--store-type", "sql", "--url", store.url)
+    listed, loaded = zenml("--profile", "pg", "stack", "list")
+    assert "full" in listed and "empty" in listed
+    assert loaded == ""
+    described, loaded = zenml("--profile", "pg", "stack", "describe", "full")
+    assert "'full' stack" in described
+    assert loaded == ""

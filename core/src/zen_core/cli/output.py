@@ -162,7 +162,7 @@ def print_table(
     if keep is None:
         keep = [next((c for c in columns if c != "ACTIVE"), columns[0])] if columns else []
     cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
-    if title is None and caption is None and show_header and _print_plain(columns, cells, keep):
+    if show_header and _print_plain(columns, cells, keep, title, caption):
         return
     console = _console()
     table, floor = rich_table(columns, cells, keep, title, caption, show_header,
@@ -216,18 +216,20 @@ def rich_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Col
 
 
 def plain_table(columns: Sequence[str], cells: Sequence[Sequence[str]], keep: Collection[str],
-                width: int, bold: bool) -> str | None:
+                width: int, bold: bool, title: str | None = None,
+                caption: str | None = None) -> str | None:
     """What :func:`rich_table` draws, made without rich, or None where only rich can."""
     from zen_core.cli.table import render
 
     active = {i for i, c in enumerate(columns) if c == "ACTIVE" and c not in keep}
     min_widths = {i: len(c) for i, c in enumerate(columns) if c == "ACTIVE" or c in keep}
     return render(columns, cells, centered=active, min_widths=min_widths, max_width=width,
-                  bold=bold)
+                  bold=bold, title=title, caption=caption)
 
 
 def _print_plain(columns: Sequence[str], cells: Sequence[Sequence[str]],
-                 keep: Collection[str]) -> bool:
+                 keep: Collection[str], title: str | None = None,
+                 caption: str | None = None) -> bool:
     """Print the table without rich when that draws exactly what rich would; return whether
     it did (:mod:`zen_core.cli.table`)."""
     from zen_core.cli.table import terminal_width
@@ -236,7 +238,8 @@ def _print_plain(columns: Sequence[str], cells: Sequence[Sequence[str]],
     width = terminal_width() if terminal else 200
     if width is None:
         return False
-    text = plain_table(columns, cells, keep, width, bold=terminal and not no_color())
+    text = plain_table(columns, cells, keep, width, bold=terminal and not no_color(),
+                       title=title, caption=caption)
     if text is None:
         return False
     click.echo(text, nl=False)
