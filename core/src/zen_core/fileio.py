@@ -11,7 +11,6 @@ import contextlib
 import errno
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -164,6 +163,8 @@ def stage_text(path: Path, text: str, mode: int = 0o600, temp_dir: Path | None =
     """``text`` in a new temp file (in ``temp_dir``, default ``path``'s folder, which is
     created), fsynced, to be renamed over ``path`` later: the first half of
     :func:`write_text_atomic`. Errors as there; a failure leaves no temp file."""
+    import tempfile  # with shutil, random, bz2 and lzma: a read never needs them
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=temp_dir or path.parent, prefix=f".{path.name}.",

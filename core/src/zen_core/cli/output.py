@@ -52,9 +52,6 @@ def wrap(message: str, stream: Any = None) -> str:
     Words are never broken, so paths and URLs stay whole and copyable, and a line that is
     a command (starting with a backtick) or indented is never wrapped.
     """
-    import shutil
-    import textwrap
-
     stream = stream if stream is not None else sys.stderr
     if not _isatty(stream):
         return message
@@ -64,9 +61,15 @@ def wrap(message: str, stream: Any = None) -> str:
         try:
             width = os.get_terminal_size(stream.fileno()).columns
         except (OSError, ValueError, AttributeError):
+            import shutil
+
             width = shutil.get_terminal_size().columns
     if width <= 0:  # a terminal that tells no size (0 columns): the usual 80
         width = 80
+    if all(len(line) < width for line in message.split("\n")):
+        return message
+    import textwrap  # only for a line to wrap: every command says something
+
     return "\n".join(
         textwrap.fill(line, width=max(width - 1, 20), break_long_words=False,
                       break_on_hyphens=False)

@@ -8,7 +8,6 @@ effect of reading the configuration.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -351,6 +350,8 @@ def discard_storage(config: GlobalConfig, profile: Profile, store: BaseStore | N
 def _remove_profile_folder(config: GlobalConfig, name: str) -> None:
     folder = config.profile_dir(name)
     if folder.is_dir():
+        import shutil  # only here: every command imports this module
+
         inside(config.directory / "profiles", folder)
         shutil.rmtree(folder, ignore_errors=True)
 
