@@ -217,3 +217,35 @@ def test_stack_list_on_a_postgresql_profile_imports_neither(store, tmp_path):
     described, loaded = zenml("--profile", "pg", "stack", "describe", "full")
     assert "'full' stack" in described
     assert loaded == ""
+
+
+def test_reads_are_prepared_once_per_connection(store):
+    fast = direct(store)
+    try:
+        for _ in range(3):
+            assert fast.find_stack("full").revision == 2
+            assert fast.stack_names() == ["empty", "full"]
+        cursor = fast._connection().cursor()
+        cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+        assert [row[0] for row in cursor.fetchall()] == ["zen_stack", "zen_stack_names"]
+    finally:
+        fast.close()
+
+
+def test_a_server_that_keeps_no_prepared_statement_is_read_without(store):
+    """A pooler (PgBouncer in transaction mode) may run each statement on another server
+    connection, where the prepared statement does not exist: preparing is turned off."""
+    fast = direct(store)
+    try:
+        assert fast.stack_names() == ["empty", "full"]
+        fast._connection().cursor().execute("DEALLOCATE ALL")  # as another backend would be
+        with pytest.raises(NotHere):  # this read goes to SQLAlchemy
+            fast.stack_names()
+        fast._connection().cursor().execute("DEALLOCATE ALL")
+        assert fast.stack_names() == ["empty", "full"]  # and the next ones are not prepared
+        assert fast.find_stack("full").revision == 2
+        cursor = fast._connection().cursor()
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+    finally:
+        fast.close()

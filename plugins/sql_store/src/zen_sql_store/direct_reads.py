@@ -50,6 +50,8 @@ class _Kept:
         self.connection = connection
         self.identity = identity
         self.pid = os.getpid()
+        #: What the database keeps for this connection (PostgreSQL: prepared statements).
+        self.prepared: set[str] = set()
 
 
 class DirectReads:
@@ -87,6 +89,11 @@ class DirectReads:
     def _errors(self) -> tuple[type[BaseException], ...]:
         """The driver's exceptions, which leave a read to SQLAlchemy."""
         raise NotImplementedError
+
+    def _execute(self, kept: _Kept, cursor: Any, sql: str,
+                 parameters: tuple[Any, ...] | dict[str, Any]) -> None:
+        """Run ``sql`` on ``kept``'s connection (a subclass may run it prepared)."""
+        cursor.execute(sql, parameters)
 
     # --- connections ---------------------------------------------------------------------
     def _connection(self) -> Any:
@@ -128,6 +135,7 @@ class DirectReads:
         errors = self._errors()
         try:
             connection = self._connection()
+            kept = self._local.kept
             try:
                 cursor = connection.cursor()
                 try:
@@ -138,15 +146,13 @@ class DirectReads:
                         self._at_head = True
                     found = []
                     for statement in (sql, *more):
-                        cursor.execute(statement, parameters)
+                        self._execute(kept, cursor, statement, parameters)
                         found.append(cursor.fetchall())
                 finally:
                     cursor.close()
                 return found if more else found[0]
             except errors:
-                kept = getattr(self._local, "kept", None)
-                if kept is not None:
-                    self._drop(kept)
+                self._drop(kept)
                 raise
         except (*errors, OSError):
             raise NotHere() from None
