@@ -8,6 +8,7 @@ changed keys and members, never a value: a secret never reaches the history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from zen_core.accounts import Event
@@ -49,6 +50,18 @@ def event_for(write: Write, written: Any, actor: str | None) -> Event | None:
         name = written.name  # a rename is recorded under the new name
     return Event(utc_now(), actor, op_name(write), target, name, revision, details,
                  state=state_of(written))
+
+
+def page_events(events: Sequence[Event], *, limit: int = 50, offset: int = 0,
+                actor: str | None = None, target: str | None = None,
+                name: str | None = None) -> tuple[list[Event], int]:
+    """What ``BaseStore.list_events`` returns, from every event oldest first: the page of
+    the matching ones, newest first, and how many match."""
+    matching = [e for e in reversed(events)
+                if (actor is None or e.actor == actor)
+                and (target is None or e.target == target)
+                and (name is None or e.name == name)]
+    return matching[offset:offset + limit], len(matching)
 
 
 def state_of(record: Any) -> dict[str, Any] | None:

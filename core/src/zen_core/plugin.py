@@ -41,7 +41,11 @@ revision and times), ``rules`` (:class:`StoreRules`) run on the records as they
 would be written, and the history event of each (:func:`event_for`) committed
 with it. Errors are the classes below, built by the store's own helpers
 (``self.stack_not_found(...)``, ``self.check_revision(...)``), so every store
-says the same thing.
+says the same thing. A store that keeps each kind of record as a table of
+``key -> record`` (a key-value database, one JSON document) leaves all of that to
+:class:`TableTransaction`: it merges the writes into the tables in memory, and the
+store commits ``changed`` and ``events`` at its one commit point; ``zenml plugin
+init NAME --kind store`` writes such a store (one JSON file) to start from.
 
 **Prove it** with the contract suite: in your tests, subclass
 :class:`StoreContract` (imported from here, it brings pytest in only then; so do
@@ -105,7 +109,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "CreateUser", "DeleteUser", "CreateTeam", "DeleteTeam", "AddTeamMember",
         "RemoveTeamMember", "AssignRole", "RevokeRole", "CreateApiKey", "RevokeApiKey",
         "TouchApiKey", "AccountWrite", "ADMIN_REMOVALS", "may_remove_an_admin", "op_name"),
-    "zen_core.history": ("event_for",),
+    "zen_core.history": ("event_for", "page_events"),
+    "zen_core.tables": ("TableTransaction", "TABLES", "component_key", "role_key",
+                        "api_key_key", "dangling_member"),
     "zen_core.flavors.base": ("FlavorConfig", "SecretField"),
     "zen_core.exceptions": (
         "ZenError", "NotFoundError", "StackNotFoundError", "ComponentNotFoundError",

@@ -16,10 +16,12 @@ def plugin() -> None:
 
 
 @plugin.command(epilog=examples("zenml plugin init my-plugin",
+                                "zenml plugin init my-store --kind store",
                                 "zenml plugin init my-plugin --path ~/src/zen-my-plugin"))
 @click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), default="flavor", show_default=True,
-              help="What the plugin adds: a component flavor.")
+              help="What the plugin adds: a component flavor, or a store type (its records "
+                   "in one JSON file, passing zen's whole store contract).")
 @click.option("--path", type=click.Path(file_okay=True, path_type=Path), default=None,
               help="The folder to write (default: ./NAME); it must be new or empty.")
 def init(name: str, kind: str, path: Path | None) -> None:

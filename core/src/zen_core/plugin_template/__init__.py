@@ -18,8 +18,9 @@ from string import Template
 from zen_core.exceptions import InvalidDataError
 
 HERE = Path(__file__).resolve().parent
-#: The kinds of plugin the template writes (a store type's template is still to come).
-KINDS = ("flavor",)
+#: The kinds of plugin the template writes: a component flavor, or a store type (one JSON
+#: file, on zen_core.plugin's TableTransaction) that passes the whole store contract.
+KINDS = ("flavor", "store")
 #: A distribution's name as the command takes it: lower case, words joined by ``-`` or ``_``.
 NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 
@@ -27,8 +28,18 @@ NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 @dataclass(frozen=True)
 class PluginNames:
     distribution: str  # my-plugin
-    package: str       # my_plugin: the import package, the entry point's and flavor's name
-    title: str         # MyPlugin: the configuration class is MyPluginConfig
+    package: str       # my_plugin: the import package, the entry point's, flavor's, store type's
+    title: str         # MyPlugin: the flavor's configuration class is MyPluginConfig
+
+    @property
+    def scheme(self) -> str:
+        """my-plugin: the store's URL scheme (``_`` is not allowed in one)."""
+        return self.package.replace("_", "-")
+
+    @property
+    def store_class(self) -> str:
+        """MyPluginStore; MyStore for my-store (not MyStoreStore)."""
+        return self.title if self.title.endswith("Store") else f"{self.title}Store"
 
     @classmethod
     def of(cls, name: str) -> PluginNames:
@@ -57,7 +68,8 @@ def render(name: str, kind: str = "flavor", path: Path | None = None) -> Path:
         raise InvalidDataError(f"{target} already exists and is not empty: pick another "
                                "--path, or remove it first.")
     values = {"distribution": names.distribution, "package": names.package,
-              "title": names.title}
+              "title": names.title, "scheme": names.scheme,
+              "store_class": names.store_class}
     source = HERE / kind
     for file in sorted(p for p in source.rglob("*") if p.is_file()):
         relative = str(file.relative_to(source)).removesuffix(".tmpl")

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zen_core.plugin import (
+    TABLES,
     ApiKey,
     BaseStore,
     Component,
@@ -39,9 +40,11 @@ from zen_core.plugin import (
     User,
     Write,
     Written,
-    event_for,
+    component_key,
+    dangling_member,
+    page_events,
 )
-from zen_redis_store.transaction import PARSERS, Transaction, component_field
+from zen_redis_store.transaction import Transaction
 from zen_redis_store.urls import split_url
 
 #: How often ``apply`` starts over after losing a race, before it says the store is busy.
@@ -102,7 +105,7 @@ class RedisStore(BaseStore):
 
     def parse(self, table: str, field: str, raw: str) -> Any:
         try:
-            return PARSERS[table](json.loads(raw))
+            return TABLES[table].from_dict(json.loads(raw))
         except (ValueError, TypeError, InvalidDataError) as err:
             message = err.message if isinstance(err, InvalidDataError) else str(err)
             raise InvalidDataError(f"'{field}' in Redis hash '{self.key(table)}' is not a zen "
@@ -145,23 +148,16 @@ class RedisStore(BaseStore):
         found = []
         for field, raw in stacks.items():
             stack = self.parse("stacks", field, raw)
-            stack.problem = self._dangling(stack, present)
+            stack.problem = dangling_member(self, stack, present)
             found.append(stack)
         return sorted(found, key=lambda s: s.name)
-
-    def _dangling(self, stack: Stack, present: set[str]) -> str | None:
-        for ctype, name in stack.components.items():
-            if component_field(ctype, name) not in present:
-                return (f"Stack '{stack.name}' names {ctype.display} '{name}', which is not "
-                        f"registered in {self.describe()}.")
-        return None
 
     def get_stack(self, name: str) -> Stack:
         raw, names = self._snapshot(("hget", "stacks", (name,)), ("hkeys", "components", ()))
         if raw is None:
             raise self.stack_not_found(name, self.stack_names())
         stack = self.parse("stacks", name, raw)
-        problem = self._dangling(stack, set(names))
+        problem = dangling_member(self, stack, set(names))
         if problem:
             raise DanglingReferenceError(problem, stack)
         return stack
@@ -172,7 +168,7 @@ class RedisStore(BaseStore):
 
     def get_component(self, type: ComponentType, name: str) -> Component:
         type = ComponentType.parse(type)
-        [raw] = self._snapshot(("hget", "components", (component_field(type, name),)))
+        [raw] = self._snapshot(("hget", "components", (component_key(type, name),)))
         if raw is None:
             raise self.component_not_found(
                 type, name, [c.name for c in self.list_components(type)])
@@ -209,11 +205,8 @@ class RedisStore(BaseStore):
             event = Event.from_dict(json.loads(line))
             event.seq = seq
             events.append(event)
-        matching = [e for e in reversed(events)
-                    if (actor is None or e.actor == actor)
-                    and (target is None or e.target == target)
-                    and (name is None or e.name == name)]
-        return matching[offset:offset + limit], len(matching)
+        return page_events(events, limit=limit, offset=offset, actor=actor, target=target,
+                           name=name)
 
     # --- writes ----------------------------------------------------------------------------
     def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
@@ -226,12 +219,9 @@ class RedisStore(BaseStore):
                 if not pipe.exists(self.key("meta")):
                     raise self.missing()
                 transaction = Transaction(self, pipe, rules)
-                written = [transaction.apply(write) for write in writes]
-                transaction.check_accounts(writes)
-                events = [e for w, r in zip(writes, written, strict=True)
-                          if (e := event_for(w, r, actor))]
+                written = transaction.apply(writes, actor)
                 try:
-                    transaction.commit(events)
+                    transaction.commit()
                 except redis.WatchError:
                     return None  # another writer came first: read again and redo
                 return written

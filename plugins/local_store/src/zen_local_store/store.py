@@ -354,13 +354,12 @@ class LocalStore(BaseStore):
     def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
                     target: str | None = None, name: str | None = None,
                     ) -> tuple[list[Event], int]:
+        from zen_core.history import page_events
+
         self._settle()
         self._read_raw_index()  # a store that has gone is missing, not without history
-        matching = [e for e in reversed(self.history.read())
-                    if (actor is None or e.actor == actor)
-                    and (target is None or e.target == target)
-                    and (name is None or e.name == name)]
-        return matching[offset:offset + limit], len(matching)
+        return page_events(self.history.read(), limit=limit, offset=offset, actor=actor,
+                           target=target, name=name)
 
     # --- writes ------------------------------------------------------------------------
     def apply(self, writes: Sequence[Write], rules: StoreRules | None = None,
