@@ -1,8 +1,11 @@
-"""Two services on one PostgreSQL database share users, keys and one history (issue 9).
+"""Two services on one PostgreSQL database share users, keys and one history (issue 9),
+and every write through one is read through the other at once (issue 23: the reads the
+stores keep between commits never hide one).
 
 Two zen config folders (two machines) each have a profile on the same store and run a
 service. A key made and then revoked through one is refused by the other within a second,
-and both services read the same history.
+both services read the same history, and writes through either alternate with reads
+through the other, each read seeing the write before it.
 
 The PostgreSQL case needs a server (``ZEN_TEST_POSTGRES_URL``, an admin URL such as
 ``postgresql://postgres@127.0.0.1:5432/test``) and zen-sql-store: without them it skips,
@@ -50,7 +53,8 @@ def _machine(folder, store_type, url):
     return client
 
 
-def test_two_services_share_keys_revocations_and_history(tmp_path, shared, monkeypatch):
+def test_two_services_share_keys_revocations_history_and_stacks(tmp_path, shared,
+                                                                 monkeypatch):
     from zen_core.services import accounts, keys
     from zen_core.services.access import StoreAccess
     from zen_core.services.authz import DELEGATED
@@ -92,3 +96,23 @@ def test_two_services_share_keys_revocations_and_history(tmp_path, shared, monke
         assert events.index(("default", "create_api_key", "laptop")) < \
             events.index(("ann", "register_component", "from-b")) < \
             events.index(("default", "revoke_api_key", "laptop"))
+
+        # Writes through one service alternate with reads through the other.
+        services = [(a.url, bearer(a.token)), (b.url, bearer(b.token))]
+        members = {"orchestrator": "default", "metadata_store": "default",
+                   "artifact_store": "default"}
+        for i in range(4):
+            (write_url, write_key), (read_url, read_key) = services[i % 2], services[1 - i % 2]
+            listed = requests.get(f"{read_url}api/v1/stacks", headers=read_key, timeout=5)
+            assert len(listed.json()["items"]) == 1 + i  # read first: kept by the store
+            made = requests.post(f"{write_url}api/v1/stacks", headers=write_key, timeout=5,
+                                 json={"name": f"s{i}", "components": members})
+            assert made.status_code == 201, made.text
+            listed = requests.get(f"{read_url}api/v1/stacks", headers=read_key, timeout=5)
+            assert f"s{i}" in [s["name"] for s in listed.json()["items"]]
+            changed = requests.patch(f"{write_url}api/v1/stacks/s{i}", headers=write_key,
+                                     json={"labels": {"round": str(i)}}, timeout=5)
+            assert changed.status_code == 200, changed.text
+            read = requests.get(f"{read_url}api/v1/stacks/s{i}", headers=read_key, timeout=5)
+            assert read.json()["labels"] == {"round": str(i)}
+            assert read.headers["ETag"] == '"2"'

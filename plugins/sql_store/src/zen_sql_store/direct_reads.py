@@ -21,7 +21,8 @@ Each thread keeps its connection (opening one cost ~50 times the query of one
 stack, which the service made per request). In autocommit every statement reads
 the latest commit of any process, as on a new connection. Where the database
 tells cheaply that nothing was committed since a read (SQLite's ``PRAGMA
-data_version``: :meth:`DirectReads._version`), that read's rows are given again
+data_version``, PostgreSQL's snapshot: :meth:`DirectReads._version`), that read's
+rows are given again
 without running it: a service lists the same stacks request after request. The
 rows returned are shared: callers build new records from them, never change them.
 The connection is opened again in a forked child, when the database is another

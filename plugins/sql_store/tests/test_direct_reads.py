@@ -1,0 +1,57 @@
+"""The rows the driver-only reads keep between reads (direct_reads.py: SQLite's
+``PRAGMA data_version``, PostgreSQL's snapshot) never hide a commit: reads alternate
+with writes made by another process, another store, the store itself and by hand in
+SQL, and each read sees the write before it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from zen_core.models import Stack, StackChange
+
+WRITE_ELSEWHERE = (
+    "import sys\n"
+    "from zen_core.models import Stack\n"
+    "from zen_sql_store.store import SqlStore\n"
+    "SqlStore(sys.argv[1]).register_stack(Stack(sys.argv[2], {}))\n")
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+
+
+def test_kept_rows_never_hide_a_commit(two_stacks, backend):
+    from zen_sql_store.store import SqlStore
+
+    store = two_stacks
+    writer = SqlStore(store.url)
+    try:
+        for i in range(3):
+            assert len(store.list_stacks()) == 2 + i  # read: kept from here on
+            subprocess.run([sys.executable, "-c", WRITE_ELSEWHERE, store.url, f"p{i}"],
+                           check=True, timeout=60)
+            assert f"p{i}" in [s.name for s in store.list_stacks()]  # another process
+            writer.update_stack(f"p{i}", StackChange(labels={"round": str(i)}))
+            assert store.get_stack(f"p{i}").labels == {"round": str(i)}  # another store
+            assert store.get_stack(f"p{i}").revision == 2
+            store.update_stack(f"p{i}", StackChange(labels={"round": None}))
+            assert store.get_stack(f"p{i}").revision == 3  # this store's own write
+            with writer._ready().begin() as connection:  # by hand, in SQL: no zen history
+                connection.execute(text("UPDATE zen_stacks SET revision = 9 WHERE name = :n"),
+                                   {"n": f"p{i}"})
+            assert store.get_stack(f"p{i}").revision == 9
+            assert store.stack_names() == sorted(
+                ["empty", "full", *(f"p{n}" for n in range(i + 1))])
+    finally:
+        writer.close()
+
+
+def test_reads_with_no_commit_between_share_their_rows(two_stacks, backend):
+    store = two_stacks
+    first = store._direct.stack_rows()
+    assert store._direct.stack_rows() is first  # kept: not read again
+    store.register_stack(Stack("new", {}))
+    again = store._direct.stack_rows()
+    assert again is not first and len(again) == len(first) + 1
