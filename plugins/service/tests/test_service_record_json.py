@@ -51,3 +51,10 @@ def test_the_cache_is_bounded_in_records_and_in_characters(monkeypatch):
     huge = Component(T.ORCHESTRATOR, "local", "huge", {"blob": "x" * 2000})
     assert page_json(Page([huge], 1)) == _dumps(Page([huge], 1))
     assert all(entry[0] is not huge for entry in record_json._cache.values())
+
+
+def test_the_same_records_in_another_order_or_number_are_another_page():
+    stacks = [Stack(f"s{i}", {T.ORCHESTRATOR: "o"}) for i in range(3)]
+    for items in (stacks, stacks[::-1], stacks[:2], stacks, [stacks[0]] * 3, []):
+        page = Page(list(items), len(items))
+        assert page_json(page) == _dumps(page)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+from operator import is_
 from typing import Any
 
 from zen_core.models import Component, Stack
@@ -49,8 +50,23 @@ def record_json(record: Stack | Component) -> str:
     return text
 
 
+#: The records of the last page encoded, and their texts joined (one assignment: threads
+#: see the old pair or the new one). A service lists the same records request after request.
+_last_items: tuple[list[Any], str] = ([], "")
+
+
+def _items_json(items: list[Any]) -> str:
+    global _last_items
+    last, text = _last_items
+    if len(last) == len(items) and all(map(is_, last, items)):
+        return text
+    text = ", ".join([record_json(record) for record in items])
+    _last_items = (list(items), text)
+    return text
+
+
 def page_json(page: Any) -> str:
     """``{"items": [...], "total": N, "offset": K, "limit": L}`` of a listing's Page."""
-    items = ", ".join([record_json(record) for record in page.items])
+    items = _items_json(page.items)
     return (f'{{"items": [{items}], "total": {json.dumps(page.total)}, '
             f'"offset": {json.dumps(page.offset)}, "limit": {json.dumps(page.limit)}}}')
