@@ -154,3 +154,25 @@ def test_a_remote_store_is_one_trait():
     assert (remote.authorizes, remote.registers_default_stack, remote.servable) == \
         (True, False, False)
     assert (near.authorizes, near.registers_default_stack, near.servable) == (False, True, True)
+
+
+
+@pytest.mark.parametrize(("found", "expected"), [
+    ([], {}),             # nothing to find: pydantic need not look
+    (["logfire"], None),  # a pydantic plugin is installed: pydantic finds and loads it
+])
+def test_pydantic_skips_its_plugin_scan_only_when_it_would_find_none(
+        monkeypatch, tmp_path, found, expected):
+    from pydantic.plugin import _loader
+
+    from zen_core import entrypoints
+
+    monkeypatch.setattr(entrypoints, "scan", lambda group: [
+        entrypoints.EntryPointInfo(name, f"{name}:plugin", name, "1.0") for name in found
+    ] if group == "pydantic" else [])
+    monkeypatch.setattr(_loader, "_plugins", None)  # pydantic has not looked yet
+    entrypoints.skip_pydantics_empty_plugin_scan(tmp_path)
+    assert _loader._plugins == expected
+    monkeypatch.setattr(_loader, "_plugins", {"x": object()})  # it looked: left alone
+    entrypoints.skip_pydantics_empty_plugin_scan(tmp_path)
+    assert list(_loader._plugins) == ["x"]

@@ -74,3 +74,17 @@ def discover(group: str, cache_dir: Path | None) -> list[EntryPointInfo]:
     except OSError:
         pass  # a read-only config folder just means no cache
     return found
+
+
+
+def skip_pydantics_empty_plugin_scan(cache_dir: Path | None) -> None:
+    """Tell pydantic it has no plugins when no installed distribution has an entry point
+    in its group, ``pydantic``: its own scan, on the first model it builds, reads every
+    distribution's metadata (~20 ms of each command that builds a flavor's schema),
+    where the cached discovery reads one small file and sees an installed plugin as it
+    sees zen's. Only while pydantic has not looked yet; its environment switch
+    (``PYDANTIC_DISABLE_PLUGINS``) would reach every subprocess, so it is not used."""
+    from pydantic.plugin import _loader
+
+    if getattr(_loader, "_plugins", ()) is None and not discover("pydantic", cache_dir):
+        _loader._plugins = {}

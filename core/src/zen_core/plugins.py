@@ -122,7 +122,7 @@ class PluginManager(pluggy.PluginManager):
         from zen_core.records import load_object
 
         blocked = disabled_names() if disabled is None else disabled
-        found = discover(group, _cache_dir()) if cached else scan(group)
+        found = discover(group, cache_dir()) if cached else scan(group)
         self.scanned = self.scanned or not cached
         for ep in found:
             if self.has_plugin(ep.name) or ep.name in self.infos:
@@ -348,7 +348,7 @@ _manager: PluginManager | None = None
 reporter: Callable[[str], None] | None = None
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     from zen_core.config import config_dir
 
     return config_dir() / "cache"

@@ -6,11 +6,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from zen_core.entrypoints import skip_pydantics_empty_plugin_scan
 from zen_core.exceptions import InvalidDataError
 from zen_core.masking import MASK  # noqa: F401 - re-exported: where flavors find it
+from zen_core.plugins import cache_dir
 
 #: Keys ZenML 0.7 wrote into component files that are runtime state, not configuration.
 LEGACY_RUNTIME_KEYS = frozenset({"supports_local_execution", "supports_remote_execution"})
+
+
+# Before the first model: pydantic looks for its plugins when it builds one.
+skip_pydantics_empty_plugin_scan(cache_dir())
 
 
 class FlavorConfig(BaseModel):
