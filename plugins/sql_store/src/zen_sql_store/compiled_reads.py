@@ -23,6 +23,7 @@ processor; the tests compare the rows with SQLAlchemy's on every database.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
@@ -52,22 +53,31 @@ class CompiledRead:
 
     def rows(self, connection: Connection, **values: Any) -> list[tuple[Any, ...]]:
         parameters = self.parameters(values)
-        dbapi_connection = connection.connection.dbapi_connection
-        dialect = connection.dialect
-        cursor = dbapi_connection.cursor()
-        try:
+        with dbapi_cursor(connection, self.sql, parameters) as cursor:
             cursor.execute(self.sql, parameters)
             return list(cursor.fetchall())  # pymysql gives a tuple
-        except dialect.loaded_dbapi.Error as err:
-            dead = dialect.is_disconnect(err, dbapi_connection, cursor)
-            if dead:
-                connection.invalidate(err)
-            raise exc.DBAPIError.instance(
-                self.sql, parameters, err, dialect.loaded_dbapi.Error,
-                connection_invalidated=dead, dialect=dialect) from err
-        finally:
-            with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
-                cursor.close()
+
+
+@contextlib.contextmanager
+def dbapi_cursor(connection: Connection, sql: str, parameters: Any) -> Iterator[Any]:
+    """A DBAPI cursor in ``connection``'s transaction, to run ``sql`` with ``parameters``
+    on: a driver's error is raised as SQLAlchemy's execute would raise it, wrapped, and
+    with the connection invalidated when it was found dead."""
+    dbapi_connection = connection.connection.dbapi_connection
+    dialect = connection.dialect
+    cursor = dbapi_connection.cursor()
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as err:
+        dead = dialect.is_disconnect(err, dbapi_connection, cursor)
+        if dead:
+            connection.invalidate(err)
+        raise exc.DBAPIError.instance(
+            sql, parameters, err, dialect.loaded_dbapi.Error,
+            connection_invalidated=dead, dialect=dialect) from err
+    finally:
+        with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
+            cursor.close()
 
 
 class StackReads:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, true
 
 from zen_core.accounts import Event
+from zen_sql_store.bulk import bulk_insert
 from zen_sql_store.queries import EVENTS, LOCKS
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 E = EVENTS.c
 LOCK_NAME = "events"
+#: The columns of an event's row as :func:`record` inserts it (bulk.py).
+_EVENT_ROW = ("seq", "time", "actor", "action", "target", "name", "revision", "details",
+              "state")
 #: The columns an Event is built from, in its argument order.
 EVENT_COLUMNS = (E.time, E.actor, E.action, E.target, E.name, E.revision, E.details, E.seq,
                  E.state)
@@ -61,13 +65,9 @@ def record(connection: Connection, events: Sequence[Event]) -> None:
         return
     lock(connection)
     last = connection.execute(select(func.max(E.seq))).scalar() or 0
-    rows = []
-    for seq, event in enumerate(events, last + 1):
-        rows.append({"seq": seq, "time": event.time, "actor": event.actor,
-                     "action": event.action, "target": event.target, "name": event.name,
-                     "revision": event.revision, "details": event.details,
-                     "state": event.state})
-    connection.execute(insert(EVENTS), rows)
+    bulk_insert(connection, EVENTS, _EVENT_ROW, [
+        (seq, e.time, e.actor, e.action, e.target, e.name, e.revision, e.details, e.state)
+        for seq, e in enumerate(events, last + 1)])
 
 
 def page_query(*, limit: int, offset: int, actor: str | None, target: str | None,

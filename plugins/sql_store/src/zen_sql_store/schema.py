@@ -60,6 +60,7 @@ only when a MySQL/MariaDB database is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -182,6 +183,25 @@ class UtcTimestamp(TypeDecorator[str]):
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
         return time_text(value)
+
+    def bulk_bind(self, dialect: Any) -> Callable[[Any], Any]:
+        """What the bind processor gives the driver, for the set-wise inserts (bulk.py):
+        ``utc_now()``'s own format by string operations, anything else through the
+        processor. SQLite and MySQL/MariaDB take the UTC wall time as text
+        (``YYYY-MM-DD HH:MM:SS.ffffff``, as the processor writes it or PyMySQL quotes
+        its datetime); PostgreSQL the ISO text itself, which the compiled INSERT casts
+        to ``TIMESTAMP WITH TIME ZONE`` (its ``Z`` names the zone)."""
+        process = self.dialect_impl(dialect).bind_processor(dialect)
+        assert process is not None
+        as_is = dialect.name == "postgresql"
+
+        def bind(value: Any) -> Any:
+            if (isinstance(value, str) and len(value) == 27 and value[10] == "T"
+                    and value[26] == "Z"):
+                return value if as_is else f"{value[:10]} {value[11:26]}"
+            return process(value)
+
+        return bind
 
 
 class RawTimestamp(UtcTimestamp):

@@ -63,6 +63,7 @@ from zen_core.writes import (
     Write,
 )
 from zen_sql_store.accounts import AccountWrites
+from zen_sql_store.bulk import bulk_insert
 from zen_sql_store.queries import (
     COMPONENT_COLUMNS,
     COMPONENTS,
@@ -86,6 +87,11 @@ C, S, M = COMPONENTS.c, STACKS.c, MEMBERS.c
 
 #: Names per ``IN (...)`` list: far below every database's limit on bound parameters.
 CHUNK = 900
+#: The columns of the rows the registrations insert (bulk.py), in their tuples' order.
+_COMPONENT_ROW = ("type", "name", "flavor", "uuid", "config", "revision", "created",
+                  "updated", "labels")
+_STACK_ROW = ("name", "revision", "created", "updated", "labels")
+_MEMBER_ROW = ("stack_id", "component_type", "component_id")
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -240,12 +246,9 @@ class SqlTransaction(AccountWrites, SecretWrites):
                 component = self.rules.check_component(component)
             written = component.stamped()
             written_all.append(written)
-            rows.append({
-                "type": key[0], "name": written.name, "flavor": written.flavor,
-                "uuid": written.uuid, "config": dump_config(written),
-                "revision": written.revision, "created": written.created,
-                "updated": written.updated, "labels": dump_labels(written),
-            })
+            rows.append((key[0], written.name, written.flavor, written.uuid,
+                         dump_config(written), written.revision, written.created,
+                         written.updated, dump_labels(written)))
 
         def conflict(again: SqlTransaction) -> ZenError:
             taken = again._existing_components(keys)
@@ -253,7 +256,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
             return self.store.component_exists(ctype, name)
 
         self.conflict = lambda: self._afterwards(conflict)
-        self._execute(insert(COMPONENTS), rows)
+        bulk_insert(self.connection, COMPONENTS, _COMPONENT_ROW, rows)
         return written_all
 
     def _afterwards(self, find: Callable[[SqlTransaction], ZenError]) -> ZenError:
@@ -393,17 +396,14 @@ class SqlTransaction(AccountWrites, SecretWrites):
             return self.store.stack_exists(next((n for n in names if n in taken), names[0]))
 
         self.conflict = lambda: self._afterwards(conflict)
-        self._execute(insert(STACKS), [
-            {"name": w.name, "revision": w.revision, "created": w.created, "updated": w.updated,
-             "labels": dump_labels(w)}
-            for w in written_all])
+        bulk_insert(self.connection, STACKS, _STACK_ROW, [
+            (w.name, w.revision, w.created, w.updated, dump_labels(w)) for w in written_all])
         if members:
             ids: dict[str, int] = {}
             for chunk in _chunks(names):
                 ids.update(self._execute(select(S.name, S.id).where(S.name.in_(chunk))).all())
-            self._execute(insert(MEMBERS), [
-                {"stack_id": ids[name], "component_type": ctype, "component_id": component_id}
-                for name, ctype, component_id in members])
+            bulk_insert(self.connection, MEMBERS, _MEMBER_ROW, [
+                (ids[name], ctype, component_id) for name, ctype, component_id in members])
         return written_all
 
     def _locked_stack(self, name: str) -> tuple[int, Stack, dict[str, int]]:

@@ -1,0 +1,106 @@
+"""The set-wise INSERTs of a batch, compiled once per database and run on the DBAPI cursor.
+
+A batch that registers thousands of records (``zenml profile copy``, an
+``apply``) inserts a row per component, stack, member and event. SQLAlchemy's
+``executemany`` builds and processes a parameter dictionary per row, which cost
+more than the database's own work (docs/decisions.md, issue 23). So the INSERT
+is compiled once from the table (SQLAlchemy's own SQL for that database, its
+casts included) and run with the driver's ``executemany`` on the connection's
+DBAPI cursor, inside the same transaction: psycopg 3 still pipelines it,
+PyMySQL still folds it into multi-row INSERTs, sqlite3 still runs it in C.
+
+The values are converted as the columns' types would: :class:`UtcTimestamp`
+writes ``utc_now()``'s text by string operations (``schema.UtcTimestamp.bulk_bind``),
+every other type with a bind processor through that processor. A driver's
+error is raised as SQLAlchemy's execute raises it (an ``IntegrityError`` for a
+refused key, the connection invalidated when it was found dead), so
+``SqlStore._run`` retries or reports it as before. The tests compare the rows
+with SQLAlchemy's ``executemany`` on every database.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, insert
+
+from zen_sql_store.compiled_reads import dbapi_cursor
+from zen_sql_store.schema import UtcTimestamp
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+
+
+class BulkInsert:
+    """``INSERT INTO table (columns) VALUES (...)`` for one database's driver; rows are
+    tuples in ``columns``' order, as the columns' types take them."""
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        self.columns = tuple(columns)
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(self.columns),
+                                         for_executemany=True)
+        self.sql = compiled.string
+        if compiled.positional:
+            order = list(compiled.positiontup or ())
+            self._positions: tuple[int, ...] | None = tuple(
+                self.columns.index(name) for name in order)
+        else:
+            self._positions = None
+        self._converters: list[tuple[int, Callable[[Any], Any]]] = []
+        for at, name in enumerate(self.columns):
+            kind = table.c[name].type
+            if isinstance(kind, UtcTimestamp):
+                self._converters.append((at, kind.bulk_bind(dialect)))
+                continue
+            processor = kind.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self._converters.append((at, processor))
+
+    def parameters(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """The driver's parameters of ``rows``: tuples (positional styles) or dicts."""
+        converters = self._converters
+        if converters:
+            converted = []
+            for row in rows:
+                row = list(row)
+                for at, convert in converters:  # None too: JSON's None is 'null'
+                    row[at] = convert(row[at])
+                converted.append(row)
+            rows = converted
+        positions = self._positions
+        if positions is None:
+            columns = self.columns
+            return [dict(zip(columns, row, strict=True)) for row in rows]
+        if positions == tuple(range(len(positions))):
+            return [tuple(row) for row in rows]
+        return [tuple(row[i] for i in positions) for row in rows]
+
+    def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` in ``connection``'s transaction (which must have begun)."""
+        if not rows:
+            return
+        parameters = self.parameters(rows)
+        with dbapi_cursor(connection, self.sql, parameters[:1]) as cursor:
+            cursor.executemany(self.sql, parameters)
+
+
+#: The inserts compiled for each database (an engine's dialect lives as long as the engine).
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], BulkInsert]] = \
+    weakref.WeakKeyDictionary()
+
+
+def bulk_insert(connection: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (tuples in ``columns``' order) into ``table`` in ``connection``'s
+    transaction, with the statement compiled once for its database."""
+    dialect = connection.dialect
+    made = _COMPILED.get(dialect)
+    if made is None:
+        made = _COMPILED[dialect] = {}
+    key = (table.name, tuple(columns))
+    statement = made.get(key)
+    if statement is None:
+        statement = made[key] = BulkInsert(table, columns, dialect)
+    statement.run(connection, rows)
