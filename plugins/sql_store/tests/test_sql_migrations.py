@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -122,9 +123,66 @@ def test_a_new_database_is_created_at_head(empty_database):
     assert versions(empty_database) == [(HEAD,)]
 
 
-def test_the_models_match_the_migrations(empty_database):
+def run_migrations(url: str) -> None:
+    """Every migration in turn, up to head (a new store is made at head in one step)."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, HEAD)
+    finally:
+        engine.dispose()
+
+
+def schema_of(url: str) -> dict[str, object]:
+    """Everything the database says about each table: columns in order (type, nullable,
+    default), keys, foreign keys and their actions, indexes, constraints, options."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            found: dict[str, object] = {}
+            for table in sorted(inspector.get_table_names()):
+                described = {
+                    "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"),
+                                 c.get("autoincrement")) for c in inspector.get_columns(table)],
+                    "primary key": inspector.get_pk_constraint(table),
+                    "foreign keys": sorted(inspector.get_foreign_keys(table),
+                                           key=lambda f: str(f["name"])),
+                    "indexes": sorted(inspector.get_indexes(table), key=lambda i: i["name"]),
+                    "unique": sorted(inspector.get_unique_constraints(table),
+                                     key=lambda u: str(u["name"])),
+                    "checks": sorted(inspector.get_check_constraints(table),
+                                     key=lambda c: str(c["name"])),
+                }
+                if connection.dialect.name in ("mysql", "mariadb"):
+                    described["options"] = inspector.get_table_options(table)
+                if connection.dialect.name == "sqlite":  # its own record of each table
+                    described["pragma"] = connection.execute(
+                        text(f"PRAGMA table_xinfo({table})")).all()
+                found[table] = described
+            return found
+    finally:
+        engine.dispose()
+
+
+def test_a_new_database_is_created_as_the_migrations_leave_it(empty_database, databases,
+                                                              backend):
+    """A new store's tables are made at head in one step, not by running each migration:
+    the database must be the same as the migrations make it, rows of its own included."""
     with SqlStore(empty_database) as store:
         store.initialize()
+    migrated = databases.new(backend)
+    run_migrations(migrated)
+    assert schema_of(empty_database) == schema_of(migrated)
+    made, replayed = snapshot(empty_database), snapshot(migrated)
+    assert made == replayed
+    assert made["zen_locks"][1] == [("events",)] and made[VERSION_TABLE][1] == [(HEAD,)]
+
+
+def test_the_models_match_the_migrations(empty_database):
+    run_migrations(empty_database)
     engine = engine_for(empty_database)
     try:
         with engine.connect() as connection:
