@@ -72,10 +72,23 @@ def decode_text(raw: bytes, path: Path | str) -> str:
         ) from None
 
 
-def read_yaml(path: Path, default: Any = None) -> Any:
+def read_bytes(path: Path | str) -> bytes:
+    """The bytes of the file ``path``: ``Path.read_bytes`` without its file object
+    (listing 10,000 component files of a local store spent half its reading there)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_yaml(path: Path | str, default: Any = None) -> Any:
     """The YAML content of ``path``, or ``default`` if the file does not exist."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except (FileNotFoundError, NotADirectoryError):
         return default
     except IsADirectoryError:
