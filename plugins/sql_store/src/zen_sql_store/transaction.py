@@ -27,8 +27,8 @@ transaction runs again (:class:`RetryTransaction`), as after a deadlock.
 Registrations go set-wise: a run of consecutive component (or stack)
 registrations in a batch is checked against the database with a few ``IN``
 queries (chunks of :data:`CHUNK` names), the rules run once per record, and
-the rows are inserted with one ``executemany`` (SQLAlchemy's multi-row INSERT
-where the driver wants it). A single registration is a run of one: the same
+the rows are inserted with one ``executemany`` of the driver, the INSERT compiled
+once (:mod:`zen_sql_store.bulk`). A single registration is a run of one: the same
 queries, the same errors, in write order. A stack run share-locks its members
 chunk by chunk, each chunk in id order (beyond one chunk two writers can
 deadlock; that is retried like any deadlock).
