@@ -66,9 +66,15 @@ def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
     return rows.component_record(row, where)
 
 
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without an encoder made
+#: per call (a batch dumps every record's configuration and labels).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dump_config(component: Component) -> str:
     try:
-        return json.dumps(component.config, ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(component.config)
     except (TypeError, ValueError) as err:
         raise InvalidDataError(
             f"The configuration of {component.type.display} '{component.name}' cannot be "
@@ -80,7 +86,7 @@ def dump_labels(record: Component | Stack) -> str | None:
     """A record's labels as the ``labels`` column keeps them: JSON text, NULL for none."""
     if not record.labels:
         return None
-    return json.dumps(record.labels, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _COMPACT_SORTED.encode(record.labels)
 
 
 def stacks_query(name: str | None = None) -> Any:
