@@ -20,13 +20,12 @@ with SQLAlchemy's ``executemany`` on every database.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert
 
-from zen_sql_store.compiled_reads import dbapi_cursor
+from zen_sql_store.compiled_reads import dbapi_cursor, once_per_database
 from zen_sql_store.schema import UtcTimestamp
 
 if TYPE_CHECKING:
@@ -86,21 +85,11 @@ class BulkInsert:
             cursor.executemany(self.sql, parameters)
 
 
-#: The inserts compiled for each database (an engine's dialect lives as long as the engine).
-_COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], BulkInsert]] = \
-    weakref.WeakKeyDictionary()
-
-
 def bulk_insert(connection: Connection, table: Table, columns: Sequence[str],
                 rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (tuples in ``columns``' order) into ``table`` in ``connection``'s
     transaction, with the statement compiled once for its database."""
-    dialect = connection.dialect
-    made = _COMPILED.get(dialect)
-    if made is None:
-        made = _COMPILED[dialect] = {}
-    key = (table.name, tuple(columns))
-    statement = made.get(key)
-    if statement is None:
-        statement = made[key] = BulkInsert(table, columns, dialect)
+    columns = tuple(columns)
+    statement = once_per_database(connection.dialect, ("insert", table.name, columns),
+                                  lambda: BulkInsert(table, columns, connection.dialect))
     statement.run(connection, rows)

@@ -23,15 +23,18 @@ processor; the tests compare the rows with SQLAlchemy's on every database.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, exc, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import STACKS, stacks_query
+
+_T = TypeVar("_T")
 
 
 class CompiledRead:
@@ -78,6 +81,38 @@ def dbapi_cursor(connection: Connection, sql: str, parameters: Any) -> Iterator[
     finally:
         with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
             cursor.close()
+
+
+#: What :func:`once_per_database` made, by database (an engine's dialect lives as long as
+#: the engine) and key.
+_MADE: weakref.WeakKeyDictionary[Dialect, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def once_per_database(dialect: Dialect, key: Hashable, make: Callable[[], _T]) -> _T:
+    """``make()`` (a statement compiled for ``dialect``), made once per database and key."""
+    made = _MADE.get(dialect)
+    if made is None:
+        made = _MADE[dialect] = {}
+    found = made.get(key)
+    if found is None:
+        found = made[key] = make()
+    return found
+
+
+def named_rows(connection: Connection, key: str, statement: Callable[[Any], Any],
+               names: Sequence[str], chunk: int, **values: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``statement(names_in)`` for every one of ``names``, ``chunk`` names a
+    statement, with ``values`` for its other parameters; ``names_in`` is an ``IN`` list
+    of as many parameters as a chunk has names, compiled once per size (``key`` names
+    the statement): SQLAlchemy would expand every list again."""
+    for start in range(0, len(names), chunk):
+        part = names[start:start + chunk]
+        read = once_per_database(
+            connection.dialect, (key, len(part)),
+            lambda size=len(part): CompiledRead(
+                statement([bindparam(f"n{i}") for i in range(size)]), connection.dialect))
+        yield from read.rows(connection, **values,
+                             **{f"n{i}": name for i, name in enumerate(part)})
 
 
 class StackReads:

@@ -61,9 +61,11 @@ STACK_COLUMNS = (
     STACKS.c.labels, MEMBERS.c.component_type, COMPONENTS.c.name,
 )
 
-def component_record(row: Row[Any] | tuple[Any, ...], where: str) -> Component:
-    """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database."""
-    return rows.component_record(row, where)
+def component_record(row: Row[Any] | tuple[Any, ...], where: str,
+                     times: bool = False) -> Component:
+    """The component of a row of :data:`COMPONENT_COLUMNS`; ``where`` names the database;
+    ``times``: its times as the driver gave them (a row read on the cursor), to convert."""
+    return rows.component_record(row, where, times)
 
 
 #: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without an encoder made

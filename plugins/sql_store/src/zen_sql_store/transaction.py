@@ -26,7 +26,8 @@ transaction runs again (:class:`RetryTransaction`), as after a deadlock.
 
 Registrations go set-wise: a run of consecutive component (or stack)
 registrations in a batch is checked against the database with a few ``IN``
-queries (chunks of :data:`CHUNK` names), the rules run once per record, and
+queries (chunks of :data:`CHUNK` names, components a type at a time, compiled
+once and run on the driver's cursor), the rules run once per record, and
 the rows are inserted with one ``executemany`` of the driver, the INSERT compiled
 once (:mod:`zen_sql_store.bulk`). A single registration is a run of one: the same
 queries, the same errors, in write order. A stack run share-locks its members
@@ -44,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import ZenError
@@ -64,6 +65,7 @@ from zen_core.writes import (
 )
 from zen_sql_store.accounts import AccountWrites
 from zen_sql_store.bulk import bulk_insert
+from zen_sql_store.compiled_reads import named_rows
 from zen_sql_store.queries import (
     COMPONENT_COLUMNS,
     COMPONENTS,
@@ -94,9 +96,32 @@ _STACK_ROW = ("name", "revision", "created", "updated", "labels")
 _MEMBER_ROW = ("stack_id", "component_type", "component_id")
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+# The reads of a run of registrations, by name (``names_in``: an IN list; see _named).
+# Components are read a type at a time: the unique index is on (type, name), so a list of
+# names alone made the database scan the table for each chunk (quadratic in a batch).
+def _components_named(names_in: Any) -> Any:
+    return select(C.type, C.name).where(C.type == bindparam("t"), C.name.in_(names_in))
+
+
+def _stacks_named(names_in: Any) -> Any:
+    return select(S.name).where(S.name.in_(names_in))
+
+
+def _stack_ids_named(names_in: Any) -> Any:
+    return select(S.name, S.id).where(S.name.in_(names_in))
+
+
+def _members_named(names_in: Any) -> Any:
+    return (select(C.id, *COMPONENT_COLUMNS).where(C.type == bindparam("t"),
+                                                   C.name.in_(names_in))
+            .order_by(C.id).with_for_update(read=True))
+
+
+def _member_ids_named(names_in: Any) -> Any:
+    """Without rules to run, a member's id alone: its configuration and times would be
+    read for nothing (a profile copy's 10,000)."""
+    return (select(C.id, C.type, C.name).where(C.type == bindparam("t"), C.name.in_(names_in))
+            .order_by(C.id).with_for_update(read=True))
 
 
 class RetryTransaction(Exception):
@@ -161,6 +186,24 @@ class SqlTransaction(AccountWrites, SecretWrites):
         raise TypeError(f"Not a write: {write!r}")
 
     # --- reading -------------------------------------------------------------------------
+    def _named(self, key: str, statement: Callable[[Any], Any],
+               names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``statement`` for ``names``, :data:`CHUNK` names a query, run on the
+        driver's cursor as compiled once (compiled_reads.named_rows): the driver's values,
+        times as it gives them."""
+        return named_rows(self.connection, key, statement, names, CHUNK)
+
+    def _components_named(self, key: str, statement: Callable[[Any], Any],
+                          keys: set[tuple[str, str]]) -> Iterator[tuple[Any, ...]]:
+        """:meth:`_named` for the components ``keys`` (type value, name), a type at a time,
+        in type order."""
+        by_type: dict[str, list[str]] = {}
+        for ctype, name in keys:
+            by_type.setdefault(ctype, []).append(name)
+        for ctype in sorted(by_type):
+            yield from named_rows(self.connection, key, statement, sorted(by_type[ctype]),
+                                  CHUNK, t=ctype)
+
     def _component_id(self, ctype: ComponentType, name: str) -> int | None:
         return self._execute(select(C.id).where(C.type == ctype.value, C.name == name)).scalar()
 
@@ -224,12 +267,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
                              ) -> set[tuple[str, str]]:
         """Which of ``keys`` are registered, as (type value, name)."""
         wanted = {(t.value, n) for t, n in keys}
-        names = sorted({n for _, n in wanted})
-        found: set[tuple[str, str]] = set()
-        for chunk in _chunks(names):
-            found.update((t, n) for t, n in self._execute(
-                select(C.type, C.name).where(C.name.in_(chunk))) if (t, n) in wanted)
-        return found
+        return set(self._components_named("components", _components_named, wanted))
 
     def _register_components(self, components: Sequence[Component]) -> list[Component]:
         """Register ``components`` in order (set-wise: see the module doc)."""
@@ -344,10 +382,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
 
     # --- stacks ---------------------------------------------------------------------------
     def _existing_stacks(self, names: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(sorted(set(names))):
-            found.update(self._execute(select(S.name).where(S.name.in_(chunk))).scalars())
-        return found
+        return {name for name, in self._named("stacks", _stacks_named, sorted(set(names)))}
 
     def _member_rows(self, keys: Iterable[tuple[ComponentType, str]]
                      ) -> dict[tuple[str, str], Any]:
@@ -355,16 +390,11 @@ class SqlTransaction(AccountWrites, SecretWrites):
         without rules to run, (id, type, name) only: the rest would be read for nothing
         (a profile copy's 10,000 configurations and times)."""
         wanted = {(t.value, n) for t, n in keys}
-        names = sorted({n for _, n in wanted})
-        found: dict[tuple[str, str], Any] = {}
-        columns = COMPONENT_COLUMNS if self.rules is not None else (C.type, C.name)
-        for chunk in _chunks(names):
-            for row in self._execute(select(C.id, *columns)
-                                     .where(C.name.in_(chunk)).order_by(C.id)
-                                     .with_for_update(read=True)):
-                if (row[1], row[2]) in wanted:
-                    found[(row[1], row[2])] = row
-        return found
+        if self.rules is not None:
+            rows = self._components_named("members", _members_named, wanted)
+        else:
+            rows = self._components_named("member ids", _member_ids_named, wanted)
+        return {(row[1], row[2]): row for row in rows}
 
     def _register_stacks(self, stacks: Sequence[Stack]) -> list[Stack]:
         """Register ``stacks`` in order (set-wise: see the module doc)."""
@@ -388,7 +418,8 @@ class SqlTransaction(AccountWrites, SecretWrites):
             if self.rules is not None:
                 for row in found.values():
                     if (row[1], row[2]) not in records:
-                        records[(row[1], row[2])] = component_record(row[1:], self.where)
+                        records[(row[1], row[2])] = component_record(row[1:], self.where,
+                                                                     times=True)
                 self.rules.check_stack(written, {t: records[(row[1], row[2])]
                                                  for t, row in found.items()})
             written_all.append(written)
@@ -402,9 +433,7 @@ class SqlTransaction(AccountWrites, SecretWrites):
         bulk_insert(self.connection, STACKS, _STACK_ROW, [
             (w.name, w.revision, w.created, w.updated, dump_labels(w)) for w in written_all])
         if members:
-            ids: dict[str, int] = {}
-            for chunk in _chunks(names):
-                ids.update(self._execute(select(S.name, S.id).where(S.name.in_(chunk))).all())
+            ids = dict(self._named("stack ids", _stack_ids_named, names))
             bulk_insert(self.connection, MEMBERS, _MEMBER_ROW, [
                 (ids[name], ctype, component_id) for name, ctype, component_id in members])
         return written_all
