@@ -73,6 +73,8 @@ def state_of(record: Any) -> dict[str, Any] | None:
                 "labels": dict(record.labels)}
     if not isinstance(record, Component):
         return None
+    if not record.config:  # nothing to mask (and no flavor to ask)
+        return {"flavor": record.flavor, "config": {}, "labels": dict(record.labels)}
     MASK, secret_keys, is_reference = _helpers or _load_helpers()
     try:
         secret = secret_keys(record)
