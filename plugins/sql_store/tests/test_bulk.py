@@ -92,3 +92,26 @@ def test_a_refused_row_is_raised_as_sqlalchemy_raises_it(store):
             bulk_insert(connection, COMPONENTS, columns, COMPONENT_ROWS[:1] * 2)
         assert not raised.value.connection_invalidated
         assert raised.value.statement.startswith("INSERT INTO zen_components")
+
+
+def test_many_rows_are_those_sqlalchemy_stores(store):
+    """More rows than one statement carries (PostgreSQL: several rows a statement), and a
+    remainder."""
+    components = [("orchestrator", f"o{i:03d}", "local", f"u{i}", f'{{"i":{i}}}', i % 3 + 1,
+                   NOW, ROUND, None if i % 2 else '{"k":"v"}') for i in range(217)]
+    events = [(i, NOW, "ann", "register", "orchestrator", f"o{i:03d}", 1, {"i": i},
+               None if i % 5 else {"config": {}}) for i in range(1, 218)]
+
+    def written(insert_rows) -> dict[str, list[tuple]]:
+        with store._ready().connect() as connection:
+            transaction = connection.begin()
+            insert_rows(connection, COMPONENTS, components)
+            insert_rows(connection, EVENTS, events)
+            found = {name: [tuple(row) for row in connection.execute(text(SNAPSHOT[name]))]
+                     for name in ("components", "events")}
+            transaction.rollback()
+        return found
+
+    expected = written(_through_sqlalchemy)
+    assert len(expected["components"]) == len(expected["events"]) == 217
+    assert written(_in_bulk) == expected
