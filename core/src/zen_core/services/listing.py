@@ -198,7 +198,7 @@ def select(records: Iterable[T], query: ListQuery,
 
 def _sort_key(key: str, records: Sequence[Stack | Component]) -> Callable[[Any], Any]:
     if key == "name":  # components: by type (in ComponentType's order), then name
-        if all(isinstance(r, Stack) for r in records):
+        if records and isinstance(records[0], Stack):  # a list holds one kind of record
             return _BY_NAME  # stacks: a key in C (a service sorts 50 per request)
         return lambda r: (TYPE_ORDER.get(getattr(r, "type", None), -1), r.name)
     # Records without times (written by ZenML 0.7 or by hand) are the oldest.
