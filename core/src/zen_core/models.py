@@ -253,7 +253,7 @@ def _stamped(record: Any, previous: Component | Stack | None, changes: dict[str,
         revision, created = 1, now
     else:
         revision, created = previous.revision + 1, previous.created or now
-    if changes:  # through __init__: the changed fields are checked
+    if changes.keys() - _UNCHECKED:  # through __init__: the changed fields are checked
         return replace(record, revision=revision, created=created, updated=now, **changes)
     # NOTE: a copy of a record that was checked when made; replace() would check it all
     # again (a tenth of copying 10,000 components into a database went there). Its
@@ -261,7 +261,12 @@ def _stamped(record: Any, previous: Component | Stack | None, changes: dict[str,
     stamped = object.__new__(type(record))
     stamped.__dict__.update(record.__dict__)
     stamped.revision, stamped.created, stamped.updated = revision, created, now
+    stamped.__dict__.update(changes)
     return stamped
+
+
+#: Fields a stamp may set without a check: a stack's ``problem`` is cleared as it is stored.
+_UNCHECKED = frozenset({"problem"})
 
 
 # --- changes: what an update names, applied by the store atomically ---------------------
