@@ -98,6 +98,13 @@ class StoreContract(StacksContract, ComponentsContract, WritesContract, Accounts
                     SecretsContract, ConcurrencyContract, KillContract, LabelsContract):
     """The tests every store passes. Needs fixtures ``store`` and ``store_opener``."""
 
+    @pytest.fixture(autouse=True)
+    def _zen_config_of_its_own(self, zen_home):
+        """Each test runs on a zen config folder, working folder and environment of its own
+        (zen's pytest plugin), never the author's: the rules look up the plugins, and zen
+        caches their discovery in the config folder."""
+        return zen_home
+
     # --- a new store ------------------------------------------------------------
     def test_new_store_is_empty(self, store):
         assert store.list_stacks() == []
