@@ -13,15 +13,17 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 #: How many environments' discoveries the cache folder keeps.
 KEEP_CACHE_FILES = 8
 
 
-@dataclass(frozen=True)
-class EntryPointInfo:
+class EntryPointInfo(NamedTuple):
+    """One entry point, as the cache keeps it. (A named tuple: every command makes this
+    class, and a frozen dataclass costs eight times as much to make, ~0.8 ms.)"""
+
     name: str
     value: str
     distribution: str
@@ -65,7 +67,7 @@ def discover(group: str, cache_dir: Path | None) -> list[EntryPointInfo]:
     try:
         from zen_core.fileio import write_text_atomic
 
-        write_text_atomic(cache_file, json.dumps([asdict(e) for e in found]), mode=0o644)
+        write_text_atomic(cache_file, json.dumps([e._asdict() for e in found]), mode=0o644)
         # Several environments (venvs, `python -m` from changing folders) share the
         # folder: keep the newest few instead of thrashing one file between them.
         cached = sorted(cache_dir.glob("entry-points-*.json"), key=lambda p: p.stat().st_mtime)
