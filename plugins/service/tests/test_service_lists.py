@@ -74,3 +74,19 @@ def test_bad_values_are_a_422_with_the_reason(client, query, says):
     answer = get(client, f"/api/v1/stacks?{query}")
     assert answer.status_code == 422, answer.json
     assert says in answer.json["message"]
+
+
+def test_query_parameters_read_as_werkzeug_reads_them():
+    """The service's query arguments (app._QueryArgs) answer ``get`` as werkzeug's do,
+    without raising an HTTP exception inside for each parameter a request leaves out."""
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from zen_service.app import _QueryArgs
+
+    items = [("limit", "5"), ("name", "a"), ("name", "b"), ("offset", "x")]
+    ours, werkzeugs = _QueryArgs(items), ImmutableMultiDict(items)
+    for key, default, type_ in [("limit", None, None), ("limit", None, int), ("name", 1, None),
+                                ("absent", None, None), ("absent", "d", int),
+                                ("offset", 0, int)]:
+        assert ours.get(key, default, type_) == werkzeugs.get(key, default, type_)
+    assert ours.getlist("name") == ["a", "b"]
