@@ -128,20 +128,22 @@ class DirectReads:
 
     def _drop(self, kept: _Kept) -> None:
         self._local.kept = None
+        self._close(kept)
+
+    def _close(self, kept: _Kept) -> None:
         self._kept.discard(kept)
         if kept.pid == os.getpid():  # never close a parent's connection in a child
             try:
                 kept.connection.close()
-            except Exception:
+            except Exception:  # a broken connection may refuse: it is gone either way
                 pass
 
     def close(self) -> None:
         """Close every thread's kept connection (the store is closed)."""
         for kept in list(self._kept):
-            self._kept.discard(kept)
-            if kept.pid == os.getpid():
-                kept.connection.close()
+            self._close(kept)
         self._local = threading.local()
+
 
     def _query(self, sql: str, parameters: tuple[Any, ...] | dict[str, Any] = (),
                *more: str) -> list[Any]:

@@ -36,13 +36,11 @@ from sqlalchemy.engine import make_url
 
 from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
 from zen_sql_store.sqlite_reads import SQLITE_BUSY_TIMEOUT_MS
-from zen_sql_store.urls import DRIVER_HINTS, SqlUrl
+from zen_sql_store.urls import CONNECT_TIMEOUT, DRIVER_HINTS, SqlUrl
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-#: Seconds to wait for a server to accept a connection.
-CONNECT_TIMEOUT = 5
 #: Seconds a MySQL read or write may take (it also bounds the greeting of a server that
 #: accepts connections but does not answer). Our statements take milliseconds.
 MYSQL_IO_TIMEOUT = 30

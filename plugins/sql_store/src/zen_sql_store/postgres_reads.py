@@ -23,11 +23,7 @@ from urllib.parse import parse_qsl, unquote
 
 from zen_sql_store import standing
 from zen_sql_store.direct_reads import DirectReads, NotHere, _Kept
-from zen_sql_store.urls import SqlUrl
-
-#: Seconds to wait for the server to accept a connection (engine.CONNECT_TIMEOUT's value:
-#: that module imports SQLAlchemy).
-CONNECT_TIMEOUT = 5
+from zen_sql_store.urls import CONNECT_TIMEOUT, SqlUrl
 
 #: ``to_char`` of a ``timezone('UTC', ...)``: what ``schema.TimeText`` compiles to here.
 _CREATED, _UPDATED = (

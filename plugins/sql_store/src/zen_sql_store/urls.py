@@ -53,6 +53,10 @@ EXAMPLES = (
     "or postgresql://user:password@host/database"
 )
 
+#: Seconds to wait for a server to accept a connection (SQLAlchemy's engine and the
+#: driver-only reads alike: kept here, where connecting imports nothing heavy).
+CONNECT_TIMEOUT = 5
+
 #: What installs a missing driver module, by module name (after "is not installed: ").
 DRIVER_HINTS = {
     "pymysql": f"zen-sql-store's mysql extra adds it ({install_hint('zen-sql-store', 'mysql')})",
