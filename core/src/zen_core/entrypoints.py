@@ -9,10 +9,10 @@ removing a distribution changes its folder's mtime and so refreshes the cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,29 +45,37 @@ def scan(group: str) -> list[EntryPointInfo]:
 
 
 def _fingerprint(group: str) -> str:
+    """The environment as text: the interpreter, the group, each ``sys.path`` folder's
+    modification time."""
     parts = [sys.executable, group]
     for entry in sys.path:
         try:
             parts.append(f"{entry}={os.stat(entry or '.').st_mtime_ns}")
         except OSError:
             parts.append(f"{entry}=-")
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+    return "\n".join(parts)
 
 
 def discover(group: str, cache_dir: Path | None) -> list[EntryPointInfo]:
     """Like :func:`scan`, served from ``cache_dir`` while the environment is unchanged."""
     if cache_dir is None:
         return scan(group)
-    cache_file = cache_dir / f"entry-points-{_fingerprint(group)}.json"
+    fingerprint = _fingerprint(group)
+    # The file is named by a CRC of the fingerprint and holds the fingerprint itself, which
+    # must match: hashlib would load OpenSSL, ~2 ms of every command.
+    cache_file = cache_dir / f"entry-points-{zlib.crc32(fingerprint.encode()):08x}.json"
     try:
-        return [EntryPointInfo(**e) for e in json.loads(cache_file.read_text())]
-    except (OSError, ValueError, TypeError):
+        cached = json.loads(cache_file.read_text())
+        if cached["fingerprint"] == fingerprint:
+            return [EntryPointInfo(*e) for e in cached["entry_points"]]
+    except (OSError, ValueError, TypeError, KeyError):
         pass
     found = scan(group)
     try:
         from zen_core.fileio import write_text_atomic
 
-        write_text_atomic(cache_file, json.dumps([e._asdict() for e in found]), mode=0o644)
+        write_text_atomic(cache_file, json.dumps({"fingerprint": fingerprint,
+                                                  "entry_points": found}), mode=0o644)
         # Several environments (venvs, `python -m` from changing folders) share the
         # folder: keep the newest few instead of thrashing one file between them.
         cached = sorted(cache_dir.glob("entry-points-*.json"), key=lambda p: p.stat().st_mtime)

@@ -95,8 +95,9 @@ from zen_core import hookimpl
 #: Where each exported name lives (imported on first use: plugin modules load on every
 #: command, and the contract suite needs pytest).
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "zen_core.records": ("StoreType", "Flavor", "SecretBackend", "StatusItem", "StackView",
-                         "StackCheck"),
+    "zen_core.records": ("StoreType",),
+    "zen_core.hook_records": ("Flavor", "SecretBackend", "StatusItem", "StackView",
+                              "StackCheck"),
     "zen_core.models": ("Component", "ComponentType", "Stack", "ComponentChange",
                         "StackChange", "utc_now"),
     "zen_core.secret_records": ("Secret", "SecretChange", "MAX_STORED_LENGTH"),

@@ -20,21 +20,17 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from zen_core import env, hookspecs
 from zen_core.exceptions import InvalidDataError, PluginError
 from zen_core.models import ComponentType
-from zen_core.records import (
-    Contribution,
-    Flavor,
-    SecretBackend,
-    StatusItem,
-    StoreType,
-    set_provider,
-)
+from zen_core.records import Contribution, StoreType, set_provider
+
+if TYPE_CHECKING:
+    from zen_core.hook_records import Flavor, SecretBackend, StatusItem
 
 ENTRY_POINT_GROUP = "zen"
 
@@ -175,7 +171,7 @@ class PluginManager(pluggy.PluginManager):
             if len(providers) == 1 or len(core) == 1:
                 winner, record = core[0] if core else providers[0]
                 chosen[k] = record
-                winner.contributions.append(Contribution(kind, _record_label(record)))
+                winner.contributions.append(Contribution(kind, _record_label(k)))
                 for info, _ in providers:
                     if info is not winner:
                         self.problem(info, f"Plugin {info.label} adds the {kind} "
@@ -202,12 +198,16 @@ class PluginManager(pluggy.PluginManager):
 
     def flavors(self) -> dict[tuple[ComponentType, str], Flavor]:
         if self._flavors is None:
+            from zen_core.hook_records import Flavor
+
             self._flavors = self._collect(
                 self.hook.zen_component_flavors, "flavor", Flavor, lambda r: (r.type, r.name))
         return self._flavors
 
     def secret_backends(self) -> dict[str, SecretBackend]:
         if self._secret_backends is None:
+            from zen_core.hook_records import SecretBackend
+
             self._secret_backends = self._collect(
                 self.hook.zen_secret_backends, "secret back-end", SecretBackend,
                 lambda r: r.name)
@@ -255,6 +255,8 @@ class PluginManager(pluggy.PluginManager):
 
     def status_items(self, config_directory: Path | None) -> list[tuple[PluginInfo, StatusItem]]:
         """What each plugin reports for ``zenml status`` (hook ``zen_status``)."""
+        from zen_core.hook_records import StatusItem
+
         found = []
         for info, items in self._results(self.hook.zen_status,
                                          config_directory=config_directory):
@@ -330,16 +332,13 @@ def _why(err: BaseException) -> str:
     return f"{err} ({type(err).__name__})" if str(err) else type(err).__name__
 
 
-def _record_label(record: Any) -> str:
-    if isinstance(record, Flavor):
-        return f"{record.type.value}/{record.name}"
-    return getattr(record, "name", repr(record))
+def _record_label(key: Any) -> str:
+    """A record's name in ``zenml plugins``, from its key: a flavor's is (type, name)."""
+    return f"{key[0].value}/{key[1]}" if isinstance(key, tuple) else str(key)
 
 
 def _key_label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return f"'{key[0].value}/{key[1]}'"
-    return f"'{key}'"
+    return f"'{_record_label(key)}'"
 
 
 _manager: PluginManager | None = None

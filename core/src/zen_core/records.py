@@ -4,6 +4,11 @@ Records are validated when created, so a broken plugin fails loudly and by
 name instead of deep inside a command. Classes and pydantic models may be
 given as lazy ``"module:attribute"`` paths so that collecting the records
 imports nothing heavy.
+
+Only :class:`StoreType` is needed by every command; the records of the hooks that some
+commands call (:class:`Flavor`, :class:`StackView`, :class:`SecretBackend`,
+:class:`StatusItem`) live in :mod:`zen_core.hook_records` and are imported from here on
+first use: each class costs ~0.6 ms to make.
 """
 
 from __future__ import annotations
@@ -13,15 +18,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zen_core.exceptions import InvalidDataError, PluginError
-from zen_core.models import Component, ComponentType, Stack
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
+    from zen_core.hook_records import Flavor as Flavor  # served by __getattr__ at run time
+    from zen_core.hook_records import SecretBackend as SecretBackend
+    from zen_core.hook_records import StackCheck as StackCheck
+    from zen_core.hook_records import StackView as StackView
+    from zen_core.hook_records import StatusItem as StatusItem
     from zen_core.store import BaseStore, StoreContext
+
+#: Records defined in :mod:`zen_core.hook_records`, served from here (PEP 562).
+_HOOK_RECORDS = ("Flavor", "StackView", "StackCheck", "SecretBackend", "StatusItem")
 
 _RECORD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -157,120 +167,15 @@ class StoreType:
         return self.load_class()(url, context)
 
 
-@dataclass(frozen=True)
-class StackView:
-    """A stack as a flavor's stack check sees it: the stack and its member components."""
-
-    stack: Stack
-    members: dict[ComponentType, Component]
-
-    def flavor(self, type: ComponentType) -> str | None:
-        """The flavor of the stack's component of ``type``, None if it has none."""
-        member = self.members.get(type)
-        return member.flavor if member is not None else None
-
-
-#: A flavor's stack check: why the stack cannot run with this flavor's component, or None.
-StackCheck = Callable[[StackView], "str | None"]
-
-
-@dataclass(frozen=True)
-class Flavor:
-    """A flavor of a component type, the pydantic model of its configuration, and what a
-    stack using it needs.
-
-    ``requires`` names the component types a stack with this flavor must also
-    have; ``stack_check`` (a callable or a lazy ``"module:function"`` path)
-    gets a :class:`StackView` and returns a message when the stack cannot run
-    with this flavor. Both run on every stack register and update, and on
-    every component update that changes a stack's members. ``secrets``, if given,
-    names the schema's secret fields, so that listing and masking need not load
-    the schema (and pydantic); a test checks the built-in flavors' against theirs.
-    """
-
-    type: ComponentType
-    name: str
-    config_model: str | type[BaseModel]
-    description: str = ""
-    requires: tuple[ComponentType, ...] = ()
-    stack_check: str | StackCheck | None = None
-    secrets: tuple[str, ...] | None = None
-    #: The plugin that gave this record, "name (distribution version)" (set by zen).
-    provider: str | None = _provider_field()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "type", ComponentType.parse(self.type))
-        _check_record_name("flavor", self.name)
-        try:
-            object.__setattr__(self, "requires",
-                               tuple(ComponentType.parse(t) for t in self.requires))
-        except InvalidDataError as err:
-            raise PluginError(f"Flavor '{self.name}' requires {err.message}") from None
-        if self.secrets is not None:
-            object.__setattr__(self, "secrets", tuple(self.secrets))
-
-    def load_model(self) -> type[BaseModel]:
-        return _load(self.config_model, f"{self.type.display} flavor '{self.name}'",
-                     self.provider)
-
-    def load_stack_check(self) -> StackCheck | None:
-        if not self.stack_check:
-            return None
-        return _load(self.stack_check, f"{self.type.display} flavor '{self.name}'",
-                     self.provider)
-
-
-@dataclass(frozen=True)
-class SecretBackend:
-    """A place configuration references take values from, besides zen's own encrypted
-    secrets: ``{{NAME.KEY}}`` whose NAME is this back-end's ``name`` is resolved by
-    ``resolver`` (a callable or a lazy ``"module:function"`` path) given KEY; it returns
-    the value, or raises :class:`~zen_core.exceptions.InvalidDataError` saying why there
-    is none. No secret may be named like a back-end. ``check`` (optional, same form)
-    runs when a reference is written (register, update): raise to refuse it."""
-
-    name: str
-    description: str
-    resolver: str | Callable[[str], str]
-    check: str | Callable[[str], None] | None = None
-    #: The plugin that gave this record, "name (distribution version)" (set by zen).
-    provider: str | None = _provider_field()
-
-    def __post_init__(self) -> None:
-        _check_record_name("secret back-end", self.name)
-
-    def resolve(self, key: str) -> str:
-        return _load(self.resolver, f"secret back-end '{self.name}'", self.provider)(key)
-
-    def check_reference(self, key: str) -> None:
-        if self.check is not None:
-            _load(self.check, f"secret back-end '{self.name}'", self.provider)(key)
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One thing a plugin contributed, as listed by ``zenml plugins``."""
+class Contribution(NamedTuple):
+    """One thing a plugin contributed, as listed by ``zenml plugins``. (A named tuple:
+    every command makes it, at an eighth of a frozen dataclass's cost.)"""
 
     kind: str  # "store type", "flavor", "command", "status"
     name: str
 
 
-@dataclass(frozen=True)
-class StatusItem:
-    """One line of ``zenml status`` that a plugin reports (hook ``zen_status``), e.g. its
-    service: ``name`` is the row's label ("service"), ``state`` a short word ("running",
-    "stopped", "unknown"), ``detail`` the rest of the line, ``data`` what ``-o json``
-    prints beside them (JSON types only)."""
-
-    name: str
-    state: str
-    detail: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        _check_record_name("status item", self.name)
-        if not isinstance(self.state, str) or not self.state:
-            raise PluginError(f"Status item '{self.name}' has no state.")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.data, "status": self.state, "detail": self.detail}
+def __getattr__(name: str) -> Any:
+    if name in _HOOK_RECORDS:
+        return getattr(importlib.import_module("zen_core.hook_records"), name)
+    raise AttributeError(f"module 'zen_core.records' has no attribute {name!r}")

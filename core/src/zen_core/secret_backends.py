@@ -15,10 +15,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from zen_core import hookimpl
 from zen_core.exceptions import InvalidDataError
-from zen_core.records import SecretBackend
+
+if TYPE_CHECKING:
+    from zen_core.hook_records import SecretBackend
 
 #: The keychain service zen's keyring references read from.
 KEYRING_SERVICE = "zenml"
@@ -62,6 +65,8 @@ def read_keyring(key: str) -> str:
 
 @hookimpl
 def zen_secret_backends() -> Iterator[SecretBackend]:
+    from zen_core.hook_records import SecretBackend
+
     yield SecretBackend(name="env", description="An environment variable of the process "
                         "that resolves the configuration.", resolver=read_variable,
                         check=check_variable)

@@ -10,10 +10,13 @@ description repeats the first line of its schema's docstring.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from zen_core import hookimpl
 from zen_core.models import ComponentType
-from zen_core.records import Flavor
+
+if TYPE_CHECKING:
+    from zen_core.hook_records import Flavor
 
 T = ComponentType
 #: The built-in flavors' stack checks (ZenML 0.7.3's stack validators).
@@ -22,6 +25,8 @@ RULES = "zen_core.flavors.stack_rules"
 
 @hookimpl
 def zen_component_flavors() -> Iterator[Flavor]:
+    from zen_core.hook_records import Flavor
+
     yield Flavor(
         type=ComponentType.ORCHESTRATOR,
         name="local",

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from zen_core import env
 from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import cannot, locked, write_text_atomic
-from zen_core.services.secret_crypto import KeyRing, decode_key, encode_key, new_key
 
 if TYPE_CHECKING:
     from zen_core.config import GlobalConfig
+    from zen_core.services.secret_crypto import KeyRing
 
 KEYS_FOLDER = "secret-keys"
 
@@ -60,6 +60,9 @@ class ProfileKeys:
             except (OSError, UnicodeDecodeError) as err:
                 raise cannot("read", self.path, err) if isinstance(err, OSError) else \
                     InvalidDataError(f"{self.path} is not a zen secrets key file.") from None
+        # Imported here: every command makes a profile's keys; few read them.
+        from zen_core.services.secret_crypto import KeyRing, decode_key
+
         keys = tuple(decode_key(line, self.source()) for line in text.splitlines() if line.strip())
         return KeyRing(keys, self.source()) if keys else None
 
@@ -94,12 +97,16 @@ class ProfileKeys:
             ring = self.read()
             if ring is not None:
                 return ring, False
+            from zen_core.services.secret_crypto import encode_key, new_key
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(self.path, encode_key(new_key()) + "\n", mode=0o600)
             return self.for_reading(), True
 
     def write(self, ring_keys: list[bytes]) -> None:
         """Replace the key file's keys (rotation); not for keys from the environment."""
+        from zen_core.services.secret_crypto import encode_key
+
         with locked(self.path):
             write_text_atomic(self.path, "".join(encode_key(k) + "\n" for k in ring_keys),
                               mode=0o600)
