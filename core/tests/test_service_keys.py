@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zen_core.accounts import RoleAssignment, Team, User
+from zen_core.account_records import RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError, NotPermittedError
 from zen_core.services import authz, keys
 from zen_core.services.access import StoreAccess

@@ -9,42 +9,22 @@ read and write goes through the domain's door as the profile's user, with their 
 
 from __future__ import annotations
 
-import functools
 import importlib
-import inspect  # click's already
 import warnings  # in every interpreter already
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from zen_core.bound import BoundLater
+from zen_core.bound import bound as _bound
 from zen_core.config import GlobalConfig, Profile
 from zen_core.context import Context
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.repository import Repository, find_repository_root
-from zen_core.services import choices, components, profiles, secrets, setup, stacks
+from zen_core.services import choices, components, profiles, setup, stacks
 from zen_core.services.access import Reporter, StoreAccess, quiet
 from zen_core.services.progress import Progress, no_progress
 from zen_core.store import BaseStore
-
-
-def _bound(operation: Callable[..., Any], takes: str = "access") -> Any:
-    """A method that is the domain's ``operation`` on this client's door (``access``), its
-    ``context`` or ``both``; after a change of context the choices are resolved again."""
-
-    @functools.wraps(operation)
-    def method(self: Client, *args: Any, **kwargs: Any) -> Any:
-        if takes == "access":
-            return operation(self.access, *args, **kwargs)
-        given = (self.context, self.access) if takes == "both" else (self.context,)
-        result = operation(*given, *args, **kwargs)
-        self._forget()
-        return result
-
-    shown = inspect.signature(operation)  # as called on a client: self, not the door
-    first, *rest = shown.parameters.values()
-    method.__signature__ = shown.replace(parameters=[  # type: ignore[attr-defined]
-        first.replace(name="self", annotation=first.empty), *rest[takes == "both":]])
-    return method
 
 
 def _migrate(*args: Any, **kwargs: Any) -> bool:  # imported only inside a repository
@@ -96,17 +76,18 @@ class Client:
                       "list_components() and get_component().", DeprecationWarning, 2)
         return self.access.bookkeeping()
 
-    list_stacks, get_stack, resolve = (_bound(stacks.list_), _bound(stacks.get),
-                                       _bound(secrets.resolve_stack))  # references replaced
+    list_stacks, get_stack = _bound(stacks.list_), _bound(stacks.get)
+    resolve = BoundLater("secrets", "resolve_stack")  # references replaced
     list_components, get_component = _bound(components.list_), _bound(components.get)
     register_stack, register_component = _bound(stacks.register), _bound(components.register)
     rename_component, delete_component = _bound(components.rename), _bound(components.delete)
     set_stack, rename_stack, delete_stack = (_bound(getattr(choices, name), "both") for name in
                                              ("set_stack", "rename_stack", "delete_stack"))
     set_profile = _bound(choices.set_profile, "context")
-    list_secrets, get_secret = _bound(secrets.visible_all), _bound(secrets.visible)  # masked
-    create_secret, update_secret, rename_secret, delete_secret = map(_bound, (
-        secrets.create, secrets.update, secrets.rename, secrets.delete))
+    list_secrets = BoundLater("secrets", "visible_all")  # values masked
+    get_secret = BoundLater("secrets", "visible")
+    create_secret, update_secret, rename_secret, delete_secret = (
+        BoundLater("secrets", name) for name in ("create", "update", "rename", "delete"))
 
     def delete_profile(self, name: str) -> None:
         choices.delete_profile(self.context, name)

@@ -29,7 +29,7 @@ from zen_core.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from zen_core.accounts import RoleAssignment
+    from zen_core.account_records import RoleAssignment
     from zen_core.models import Component, ComponentType, Stack
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.history import event_for
 from zen_core.models import Component, Stack, utc_now
 from zen_core.secret_records import Secret

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zen_core.accounts import ApiKey, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
 from zen_core.names import check_name

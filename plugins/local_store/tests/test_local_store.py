@@ -167,7 +167,7 @@ def test_unknown_top_level_keys_survive_writes(store):
 def test_a_failed_write_changes_nothing_this_instance_reads(store):
     """A write to the index this instance wrote last works on a copy of its parse
     (not the file again): a batch that fails must leave that parse as it was."""
-    from zen_core.accounts import User
+    from zen_core.account_records import User
     from zen_core.exceptions import ComponentExistsError
     from zen_core.writes import CreateUser
 

@@ -29,7 +29,7 @@ from functools import partial
 
 import pytest
 
-from zen_core.accounts import ApiKey, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,

@@ -211,7 +211,7 @@ def test_a_key_that_expires_is_refused_at_once_cached_or_not(tmp_path):
 
 
 def test_a_role_taken_away_applies_within_a_second(tmp_path):
-    from zen_core.accounts import RoleAssignment
+    from zen_core.account_records import RoleAssignment
     from zen_core.writes import AssignRole, RevokeRole
 
     store = LocalStore(f"file://{tmp_path}/store")
@@ -248,7 +248,7 @@ def test_last_used_is_written_once_a_minute_at_most(tmp_path):
 
 def test_a_batch_cannot_leave_the_store_without_an_admin(tmp_path):
     """Account changes reach the service as batches: the store's rule refuses this one."""
-    from zen_core.accounts import RoleAssignment
+    from zen_core.account_records import RoleAssignment
 
     store = LocalStore(f"file://{tmp_path}/store")
     store.initialize()

@@ -11,7 +11,7 @@ from statistics import median
 import pytest
 from sqlalchemy import event, exc, text
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import TeamExistsError, TeamNotFoundError, UserNotFoundError
 from zen_core.models import ComponentType
 from zen_core.testing.contract import component, run_concurrently

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from zen_core.accounts import RoleAssignment, Team, User
+from zen_core.account_records import RoleAssignment, Team, User
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import Component, ComponentChange, ComponentType, Stack
 from zen_core.secret_records import Secret, SecretChange

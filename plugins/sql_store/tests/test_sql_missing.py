@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from zen_core.accounts import User
+from zen_core.account_records import User
 from zen_core.exceptions import StoreMissingError
 from zen_core.models import ComponentChange, ComponentType, Stack
 from zen_core.secret_records import Secret

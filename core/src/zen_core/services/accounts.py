@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from zen_core.accounts import ROLES, Permission, RoleAssignment, Team, User, check_role
+from zen_core.account_records import RoleAssignment, Team, User
+from zen_core.accounts import ROLES, Permission, check_role
 from zen_core.exceptions import InUseError, InvalidDataError
 from zen_core.names import check_name
 from zen_core.writes import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zen_core.accounts import Event, Permission
+from zen_core.account_records import Event
+from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError
 from zen_core.services.listing import MAX_OFFSET
 

@@ -15,7 +15,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from zen_core.accounts import ApiKey, Permission, RoleAssignment, User
+from zen_core.account_records import ApiKey, RoleAssignment, User
+from zen_core.accounts import Permission
 from zen_core.exceptions import AuthenticationError, InvalidDataError
 from zen_core.models import utc_now
 from zen_core.names import check_name

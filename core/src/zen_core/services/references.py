@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zen_core.exceptions import InvalidDataError, NotFoundError
 
@@ -25,9 +24,10 @@ if TYPE_CHECKING:
 _REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9][A-Za-z0-9_-]*)\.([^{}\s]+?)\s*\}\}")
 
 
-@dataclass(frozen=True)
-class Reference:
-    #: The secret (or back-end) and the key, as in ``{{source.key}}``.
+class Reference(NamedTuple):
+    """The secret (or back-end) and the key, as in ``{{source.key}}``. (A named tuple:
+    every command imports this module, at an eighth of a frozen dataclass's cost.)"""
+
     source: str
     key: str
 

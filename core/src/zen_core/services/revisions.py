@@ -20,7 +20,7 @@ from zen_core.models import ComponentChange, ComponentType, StackChange
 from zen_core.writes import UpdateComponent, UpdateStack
 
 if TYPE_CHECKING:
-    from zen_core.accounts import Event
+    from zen_core.account_records import Event
     from zen_core.services.access import StoreAccess
     from zen_core.services.plan import KeyChange
 

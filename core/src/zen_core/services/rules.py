@@ -17,7 +17,7 @@ from zen_core.exceptions import InvalidDataError, StackRuleError
 from zen_core.models import REQUIRED_TYPES, Component, ComponentType, Stack
 
 if TYPE_CHECKING:
-    from zen_core.accounts import RoleAssignment, Team
+    from zen_core.account_records import RoleAssignment, Team
     from zen_core.plugins import PluginManager
     from zen_core.writes import Write
 

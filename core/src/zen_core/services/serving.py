@@ -23,7 +23,7 @@ from zen_core.exceptions import InvalidDataError
 from zen_core.services import keys, profiles
 
 if TYPE_CHECKING:
-    from zen_core.accounts import ApiKey
+    from zen_core.account_records import ApiKey
     from zen_core.config import GlobalConfig, Profile
     from zen_core.services.access import StoreAccess
     from zen_core.services.authz import Actor

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from zen_core.accounts import ApiKey, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,

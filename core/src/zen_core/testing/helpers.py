@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from zen_core.accounts import RoleAssignment, Team
+from zen_core.account_records import RoleAssignment, Team
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from zen_core.accounts import ApiKey, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import utc_now
 from zen_local_store.meta import META_KEY

@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zen_core.accounts import Event
 from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import cannot, decode_text
+
+if TYPE_CHECKING:
+    from zen_core.account_records import Event
 
 #: How much of the file's end is read to find the last event (events are small).
 _TAIL_BYTES = 65536
@@ -26,6 +29,8 @@ class HistoryFile:
         self.path = path
 
     def read(self) -> list[Event]:
+        from zen_core.account_records import Event  # a read of stacks needs no events
+
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:

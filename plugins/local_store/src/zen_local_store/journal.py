@@ -22,12 +22,14 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zen_core.accounts import Event
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
 from zen_core.fileio import cannot, inside, stage_text, unlink, write_text_atomic
 from zen_local_store.history import HistoryFile
+
+if TYPE_CHECKING:
+    from zen_core.account_records import Event
 
 JOURNAL_FILE = "journal.json"
 GENERATION_FILE = "generation"
@@ -166,6 +168,8 @@ def _temp_name(name: Any) -> str:
 
 
 def _numbered(data: Any) -> Event:
+    from zen_core.account_records import Event  # a read of stacks needs no events
+
     event = Event.from_dict(data)
     if event.seq < 1:
         raise ValueError("an event without its number")

@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
     DanglingReferenceError,
     InvalidDataError,
@@ -52,7 +51,6 @@ from zen_core.fileio import (
 )
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name, is_valid_name
-from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_local_store.history import HistoryFile
 from zen_local_store.journal import Journal
@@ -61,6 +59,8 @@ from zen_local_store.plugin import path_from_url
 from zen_local_store.secrets import SECRETS_FILE, SecretsFile
 
 if TYPE_CHECKING:
+    from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
+    from zen_core.secret_records import Secret
     from zen_core.writes import Write
 
 INDEX_FILE = "stacks.yaml"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from zen_core.accounts import Event
+from zen_core.account_records import Event
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.secret_records import Secret
 from zen_core.writes import (

@@ -43,7 +43,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from zen_core import env
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.exceptions import (
     AlreadyExistsError,
     AuthenticationError,

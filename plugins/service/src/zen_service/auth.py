@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zen_core.accounts import ApiKey
+from zen_core.account_records import ApiKey
 from zen_core.exceptions import AuthenticationError, ZenError
 from zen_core.services import keys
 from zen_core.services.authz import Actor

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from zen_core.accounts import ApiKey, RoleAssignment, User
+from zen_core.account_records import ApiKey, RoleAssignment, User
 from zen_core.store import BaseStore
 from zen_core.writes import AssignRole, CreateApiKey, CreateUser, Write
 from zen_service.manager import start_service, stop_service

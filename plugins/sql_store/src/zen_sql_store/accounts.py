@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from zen_core.accounts import ApiKey, RoleAssignment, Team, User
+from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError, ZenError
 from zen_core.models import utc_now
 from zen_core.writes import (

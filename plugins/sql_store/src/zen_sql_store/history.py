@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, true
 
-from zen_core.accounts import Event
+from zen_core.account_records import Event
 from zen_sql_store.bulk import bulk_insert
 from zen_sql_store.queries import EVENTS, LOCKS
 

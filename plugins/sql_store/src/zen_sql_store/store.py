@@ -36,7 +36,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zen_core.accounts import ApiKey, Event, RoleAssignment, Standing, Team, User
+from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
+from zen_core.accounts import Standing
 from zen_core.exceptions import (
     InvalidDataError,
     StoreMissingError,

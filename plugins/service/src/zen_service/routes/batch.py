@@ -16,7 +16,7 @@ from flask import Response
 from flask_openapi3 import APIBlueprint
 
 from zen_core import writes
-from zen_core.accounts import ApiKey
+from zen_core.account_records import ApiKey
 from zen_core.secret_records import Secret
 from zen_core.services import batch
 from zen_core.services.secrets import shown
