@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from stores import FACTORIES, available_targets
 
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.changes import ComponentChange, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.services import profiles
 from zen_core.testing.processes import run_concurrently
 

@@ -6,8 +6,8 @@ four reads and :meth:`BaseStore.apply`, which applies a sequence of writes
 one transaction. Every single write (``register_stack``, ``update_component``
 ...) is ``apply`` of one write, and :meth:`BaseStore.batch` collects many.
 
-Updates are partial (:class:`~zen_core.models.ComponentChange`,
-:class:`~zen_core.models.StackChange`) and merged inside the store, so
+Updates are partial (:class:`~zen_core.changes.ComponentChange`,
+:class:`~zen_core.changes.StackChange`) and merged inside the store, so
 concurrent updates of different keys both land. Every record carries a
 ``revision`` bumped by each write; a change may name the revision it expects
 and then fails with :class:`~zen_core.exceptions.ConflictError` if another
@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from zen_core.accounts import Standing
 from zen_core.exceptions import DanglingReferenceError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.store_errors import StoreErrors
 
 if TYPE_CHECKING:  # records a read makes none of (each class costs ~0.6 ms to make)
     from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
+    from zen_core.changes import ComponentChange, StackChange
     from zen_core.secret_records import Secret
     from zen_core.writes import Write
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from zen_core.account_records import ApiKey, RoleAssignment, Team, User
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
 from zen_core.secret_records import Secret, SecretChange, check_secret_name
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.testing.contract import (
     StoreContract,
     component,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import ComponentType
 from zen_core.testing.contract import component, register_stack_with_components
 from zen_core.writes import UpdateComponent, UpdateStack
 from zen_local_store.store import LocalStore

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import InvalidDataError
-from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.models import ComponentType, Stack
 from zen_core.secret_records import Secret, SecretChange
 from zen_core.testing.contract import component, register_stack_with_components
 from zen_core.writes import (

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import (
     AlreadyExistsError,
     AuthenticationError,
@@ -29,7 +30,7 @@ from zen_core.exceptions import (
     StoreUnavailableError,
     ZenError,
 )
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.plugins import get_plugin_manager
 from zen_core.store import StoreContext
 from zen_core.writes import DeleteStack, RegisterComponent, UpdateComponent

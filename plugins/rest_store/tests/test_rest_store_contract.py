@@ -30,6 +30,7 @@ from functools import partial
 import pytest
 
 from zen_core.account_records import ApiKey, RoleAssignment, Team, User
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,
@@ -44,7 +45,7 @@ from zen_core.exceptions import (
     UserExistsError,
     UserNotFoundError,
 )
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import StoreContext
 from zen_core.testing.contract import StoreContract
 from zen_core.testing.contract_accounts import LAST_ADMIN_REMOVALS

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import ConflictError, InUseError, InvalidDataError, StackRuleError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import StoreContext
 from zen_core.testing.helpers import RecordingRules, raises_named
 from zen_rest_store.store import RestStore

@@ -12,10 +12,11 @@ import threading
 
 import pytest
 
+from zen_core.changes import StackChange
 from zen_core.client import Client
 from zen_core.config import Profile
 from zen_core.exceptions import InvalidDataError, ProfileNotFoundError, StoreUnavailableError
-from zen_core.models import Component, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.services.authz import DELEGATED
 from zen_core.testing.contract import register_stack_with_components
 from zen_core.testing.helpers import profile_store

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.changes import StackChange
 from zen_core.defaults import default_stack_components
-from zen_core.models import Component, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
 from zen_service.testing import add_user_key, bearer

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.changes import ComponentChange
 from zen_core.defaults import default_stack_components
 from zen_core.exceptions import ConflictError
-from zen_core.models import ComponentChange, ComponentType
+from zen_core.models import ComponentType
 from zen_local_store.store import LocalStore
 from zen_service.app import create_app
 from zen_service.testing import add_user_key, bearer

@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.changes import StackChange
+from zen_core.models import ComponentType, Stack
 from zen_core.testing.contract import register_stack_with_components
 from zen_core.testing.require import SERVERS, skip_or_fail
 from zen_sql_store.store import SqlStore

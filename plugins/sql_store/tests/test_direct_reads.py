@@ -11,7 +11,8 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from zen_core.models import Stack, StackChange
+from zen_core.changes import StackChange
+from zen_core.models import Stack
 
 WRITE_ELSEWHERE = (
     "import sys\n"

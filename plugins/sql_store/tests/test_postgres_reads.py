@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from zen_core.changes import StackChange
 from zen_core.exceptions import StoreUnavailableError
-from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.models import ComponentType, Stack
 from zen_sql_store import postgres_reads, standing
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import COMPONENT_COLUMNS, STACKS, stacks_query

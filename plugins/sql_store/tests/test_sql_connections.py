@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.changes import StackChange
+from zen_core.models import ComponentType, Stack
 from zen_core.testing.helpers import register_stack_with_components
 from zen_sql_store.store import SqlStore
 

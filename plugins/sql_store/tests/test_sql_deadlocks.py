@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 
-from zen_core.models import ComponentType, StackChange
+from zen_core.changes import StackChange
+from zen_core.models import ComponentType
 from zen_core.testing.contract import component, register_stack_with_components
 from zen_sql_store.store import SqlStore
 from zen_sql_store.urls import parse

@@ -21,8 +21,9 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from zen_core.account_records import RoleAssignment, Team, User
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import StoreUnavailableError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.secret_records import Secret, SecretChange
 from zen_core.testing.contract import (
     component,

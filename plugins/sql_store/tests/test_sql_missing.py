@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from zen_core.account_records import User
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import StoreMissingError
-from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.models import ComponentType, Stack
 from zen_core.secret_records import Secret
 from zen_core.store import StoreContext
 from zen_core.testing.contract import component, register_stack_with_components

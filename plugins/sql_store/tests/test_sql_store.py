@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import create_engine, exc, text
 from sqlalchemy.engine import make_url
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import ComponentExistsError, InvalidDataError, StackExistsError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.testing.contract import component, register_stack_with_components
 from zen_core.testing.helpers import RecordingRules
 from zen_core.writes import RegisterComponent, RegisterStack, UpdateComponent, UpdateStack

@@ -16,8 +16,9 @@ from functools import partial
 
 import pytest
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import ConflictError
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import ComponentType
 from zen_core.testing.contract import component, register_stack_with_components, run_concurrently
 from zen_core.testing.helpers import RecordingRules
 from zen_sql_store.store import SqlStore

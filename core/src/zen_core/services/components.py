@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zen_core import masking
 from zen_core.accounts import Permission
 from zen_core.exceptions import InvalidDataError, NotPermittedError, ZenError
-from zen_core.models import Component, ComponentChange, ComponentType
+from zen_core.models import Component, ComponentType
 from zen_core.names import check_name
 from zen_core.services.references import is_reference
 
@@ -55,7 +55,8 @@ def update(access: StoreAccess, type: ComponentType | str, name: str, *,
     schema and every stack using the component must still run; stacks follow a rename.
     ``labels`` sets labels (``None``: removes one). (The checks of an update are
     :mod:`.operations`'.)"""
-    from zen_core.writes import UpdateComponent  # loaded by a write only, not by reads
+    from zen_core.changes import ComponentChange  # loaded by a write only, not by reads
+    from zen_core.writes import UpdateComponent
 
     type = ComponentType.parse(type)
     if new_name is not None:

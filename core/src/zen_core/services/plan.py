@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zen_core import masking
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import ConflictError, InvalidDataError, ZenError
-from zen_core.models import Component, ComponentChange, Stack, StackChange
+from zen_core.models import Component, Stack
 from zen_core.services.stackfile import OWNER_LABEL, Desired, owned_labels
 from zen_core.writes import (
     DeleteComponent,

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import InvalidDataError
 from zen_core.masking import MASK
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import ComponentType
 from zen_core.writes import UpdateComponent, UpdateStack
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zen_core import masking
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import NotFoundError
-from zen_core.models import Component, ComponentChange, ComponentType
+from zen_core.models import Component, ComponentType
 from zen_core.secret_records import Secret, SecretChange, check_secret_name
 from zen_core.services import references
 from zen_core.writes import CreateSecret, RegisterComponent, UpdateComponent, UpdateSecret, Write

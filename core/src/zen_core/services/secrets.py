@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from zen_core import masking
 from zen_core.accounts import Permission
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import ConflictError, InvalidDataError, NotPermittedError
-from zen_core.models import Component, ComponentChange, ComponentType
+from zen_core.models import Component, ComponentType
 from zen_core.secret_records import Secret, SecretChange, check_secret_name
 from zen_core.services import components, references, stacks
 

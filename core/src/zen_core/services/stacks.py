@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from zen_core.accounts import Permission
-from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.models import ComponentType, Stack
 
 if TYPE_CHECKING:
     from zen_core.services.access import StoreAccess
@@ -42,7 +42,8 @@ def update(access: StoreAccess, name: str, *,
     """Replace or add the components named in ``set``, remove the optional types in
     ``remove``, rename to ``new_name``, atomically in the store (the checks of an update
     are :mod:`.operations`')."""
-    from zen_core.writes import UpdateStack  # loaded by a write only, not by reads
+    from zen_core.changes import StackChange  # loaded by a write only, not by reads
+    from zen_core.writes import UpdateStack
 
     change = StackChange(set=members(set or {}), remove=list(remove), name=new_name,
                          expected_revision=expected_revision, labels=dict(labels or {}))

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import pytest
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.defaults import default_stack_components
 from zen_core.exceptions import (
     ComponentExistsError,
@@ -59,7 +60,7 @@ from zen_core.exceptions import (
     StackNotFoundError,
     ZenError,
 )
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import ComponentType
 from zen_core.testing.contract_accounts import AccountsContract
 from zen_core.testing.contract_components import ComponentsContract
 from zen_core.testing.contract_concurrency import ConcurrencyContract

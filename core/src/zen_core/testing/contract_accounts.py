@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from zen_core.account_records import ApiKey, RoleAssignment, Team, User
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import (
     ApiKeyExistsError,
     ApiKeyNotFoundError,
@@ -19,7 +20,7 @@ from zen_core.exceptions import (
     UserExistsError,
     UserNotFoundError,
 )
-from zen_core.models import ComponentChange, ComponentType, StackChange
+from zen_core.models import ComponentType
 from zen_core.testing.helpers import (
     RecordingRules,
     component,

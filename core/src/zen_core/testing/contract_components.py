@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import (
     ComponentExistsError,
     ComponentNotFoundError,
     InUseError,
 )
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.testing.helpers import (
     RICH_CONFIG,
     component,

@@ -7,8 +7,9 @@ each, released together.
 
 from __future__ import annotations
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import ComponentExistsError, ConflictError
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.store import BaseStore
 from zen_core.testing.helpers import component, register_stack_with_components
 from zen_core.testing.processes import done_count, run_concurrently

@@ -20,8 +20,9 @@ import warnings
 
 import pytest
 
+from zen_core.changes import ComponentChange
 from zen_core.exceptions import ConflictError
-from zen_core.models import ComponentChange, ComponentType, Stack
+from zen_core.models import ComponentType, Stack
 from zen_core.secret_records import Secret, SecretChange
 from zen_core.store import BaseStore
 from zen_core.testing.helpers import component

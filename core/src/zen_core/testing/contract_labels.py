@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from zen_core.models import ComponentChange, ComponentType, Stack, StackChange
+from zen_core.changes import ComponentChange, StackChange
+from zen_core.models import ComponentType, Stack
 from zen_core.testing.helpers import component
 from zen_core.writes import RegisterComponent, RegisterStack, UpdateComponent, UpdateStack
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from zen_core.changes import StackChange
 from zen_core.exceptions import (
     ComponentNotFoundError,
     StackExistsError,
     StackNotFoundError,
 )
-from zen_core.models import ComponentType, Stack, StackChange
+from zen_core.models import ComponentType, Stack
 from zen_core.testing.helpers import (
     component,
     raises_named,

@@ -6,13 +6,14 @@ from datetime import datetime, timezone
 
 import pytest
 
+from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import (
     ComponentNotFoundError,
     ConflictError,
     InvalidDataError,
     StackExistsError,
 )
-from zen_core.models import Component, ComponentChange, ComponentType, Stack, StackChange
+from zen_core.models import Component, ComponentType, Stack
 from zen_core.testing.helpers import (
     RecordingRules,
     component,
