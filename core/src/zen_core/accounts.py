@@ -13,9 +13,8 @@ roles given to them and to their teams.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zen_core.exceptions import InvalidDataError
 
@@ -62,8 +61,7 @@ def weakest_role_with(permission: Permission) -> str:
     return next(name for name, (allowed, _) in ROLES.items() if permission in allowed)
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """What a store says of one user, to decide what they may do
     (:meth:`zen_core.store.BaseStore.standing`)."""
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from zen_core import env
 from zen_core.config import GlobalConfig, Profile
@@ -33,8 +33,7 @@ ENVIRONMENT, LOCAL, GLOBAL = "environment", "local", "global"
 NAMED_PROFILE, NAMED_STACK = "--profile", "--stack"
 
 
-@dataclass(frozen=True)
-class ProfileChoice:
+class ProfileChoice(NamedTuple):
     profile: Profile
     #: Where it comes from: ``environment``, ``local`` (the repository) or ``global``.
     scope: str
@@ -42,8 +41,7 @@ class ProfileChoice:
     stale: str | None = None
 
 
-@dataclass(frozen=True)
-class StackChoice:
+class StackChoice(NamedTuple):
     #: The effective stack, None when the profile has no stacks.
     name: str | None
     scope: str

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from zen_core.exceptions import InvalidDataError
 
@@ -131,8 +132,7 @@ def parse_assignments(items: Iterable[str], *, removals: bool = False) -> dict[s
     return out
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     key: str
     op: str  # "=", "!=", "exists", "!exists"
     value: str = ""

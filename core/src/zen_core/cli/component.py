@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from zen_core.cli.accounts import diff_option, history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
 from zen_core.cli.completion import complete_components, complete_flavors, complete_profiles
+from zen_core.cli.history import diff_option, history_options, show_history
 from zen_core.cli.listing import (
     label_option,
     labels_cell,

@@ -35,7 +35,7 @@ CORE_COMMANDS: dict[str, str] = {
     "team": "zen_core.cli.accounts:team",
     "role": "zen_core.cli.accounts:role",
     "whoami": "zen_core.cli.accounts:whoami",
-    "history": "zen_core.cli.accounts:history_command",
+    "history": "zen_core.cli.history:history_command",
     "secret": "zen_core.cli.secret:secret",
     "version": "zen_core.cli.base:version",
     "apply": "zen_core.cli.apply:apply",

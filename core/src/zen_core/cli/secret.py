@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from zen_core.cli.accounts import history_options, show_history
 from zen_core.cli.common import confirm_deletion, make_client
+from zen_core.cli.history import history_options, show_history
 from zen_core.cli.options import dry_run_option, examples, yes_option
 from zen_core.cli.output import emit_data, emit_result, info, output_option, print_table
 from zen_core.exceptions import InvalidDataError

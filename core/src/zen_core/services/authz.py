@@ -14,8 +14,7 @@ the key's roles) is used with :data:`DELEGATED`, which checks nothing locally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from zen_core.accounts import ROLES, Permission, weakest_role_with
 from zen_core.exceptions import NotPermittedError
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
     from zen_core.store import BaseStore
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     #: The user's name as the history records it; None for the delegated actor.
     name: str | None
     roles: frozenset[str]
@@ -85,7 +83,7 @@ def identity_of_profile(access: StoreAccess, profile: Profile) -> Actor:
         return Actor(told["user"], frozenset(told.get("roles") or []),
                      f"as its store knows API key '{key.get('name')}'" if key else "")
     actor = actor_of_profile(store, profile)
-    return actor if actor.name else replace(actor, name=profile.active_user)
+    return actor if actor.name else actor._replace(name=profile.active_user)
 
 
 def actor_of_profile(store: BaseStore, profile: Profile) -> Actor:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.labels import Selector, parse_selector
@@ -49,8 +49,7 @@ MAX_OFFSET = 10**12
 MAX_FILTER_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class NameFilter:
+class NameFilter(NamedTuple):
     mode: str
     value: str
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import cannot, decode_text, dump_yaml_as_json, parse_yaml
-from zen_core.secret_records import Secret
 from zen_local_store.meta import META_KEY, meta_of, record_meta
+
+if TYPE_CHECKING:
+    from zen_core.secret_records import Secret
 
 SECRETS_FILE = "secrets.json"
 
@@ -54,6 +56,8 @@ class SecretsFile:
             raise InvalidDataError(f"{self.path}: {err.message} Fix that file.") from None
 
     def _secret(self, name: Any, entry: Any) -> Secret:
+        from zen_core.secret_records import Secret  # a read of stacks makes no secret
+
         if not isinstance(name, str):
             raise InvalidDataError(f"The secret name {name!r} is not text.")
         if not isinstance(entry, dict):
