@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from zen_core.account_records import RoleAssignment, User
 from zen_core.changes import ComponentChange, StackChange
 from zen_core.exceptions import InvalidDataError, StoreUnavailableError
 from zen_core.models import ComponentType
 from zen_core.testing.contract import component, register_stack_with_components
-from zen_core.writes import UpdateComponent, UpdateStack
+from zen_core.writes import AssignRole, CreateUser, UpdateComponent, UpdateStack
 from zen_local_store.store import LocalStore
 
 T = ComponentType
@@ -70,6 +71,33 @@ def test_a_bad_stack_entry_is_named_with_the_file(store):
                                                           "not_a_type": "x"}))
     with pytest.raises(InvalidDataError, match="Unknown component type 'not_a_type'"):
         store.get_stack("s")
+
+
+@pytest.mark.parametrize("users, named", [
+    (["alice"], "A user entry is not a mapping with a name: 'alice'"),
+    ([{"name": "../up"}], "user name '../up'"),
+    ({"alice": {}}, "'users' is not a list"),
+])
+def test_a_bad_user_entry_is_named_with_the_file_by_every_checked_read(store, users, named):
+    """Who a profile acts as is read from the same entries with or without roles assigned."""
+    store.apply([CreateUser(User("alice"))])
+    _edit_index(store, lambda d: d.update({"users": users}))
+    for _roles_assigned in (False, True):
+        with pytest.raises(InvalidDataError) as info:
+            store.standing("alice")
+        assert str(store.index_path) in str(info.value) and named in str(info.value)
+        assert str(info.value).endswith("Fix that file.")
+        _edit_index(store, lambda d: d.setdefault("_zen", {}).update(
+            {"role_assignments": [{"role": "viewer", "user": "bob"}]}))
+
+
+def test_who_a_user_is_reads_alike_with_and_without_roles_assigned(store):
+    store.apply([CreateUser(User("alice"))])
+    assert store.standing("alice") == (False, True, frozenset())
+    assert store.standing("nobody") == (False, False, frozenset())
+    store.apply([AssignRole(RoleAssignment("viewer", user="alice"))])
+    assert store.standing("alice") == (True, True, frozenset({"viewer"}))
+    assert store.standing("nobody") == (True, False, frozenset())
 
 
 def test_a_symlink_out_of_the_store_is_never_written_through(store, tmp_path):

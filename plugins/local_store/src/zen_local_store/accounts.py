@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from zen_core.account_records import ApiKey, RoleAssignment, Team, User
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import utc_now
-from zen_local_store.meta import META_KEY
+from zen_local_store.standing import entries as _list
+from zen_local_store.standing import meta, user_entries
 
 if TYPE_CHECKING:
     from zen_core.store import BaseStore
@@ -40,16 +41,6 @@ if TYPE_CHECKING:
     )
 
 
-def _list(data: dict[str, Any], key: str, where: dict[str, Any] | None = None) -> list:
-    holder = data if where is None else where
-    value = holder.get(key)
-    if value is None:
-        value = holder[key] = []
-    if not isinstance(value, list):
-        raise InvalidDataError(f"'{key}' is not a list.")
-    return value
-
-
 class Accounts:
     """The account data of one parsed index (``data``), read and changed in place."""
 
@@ -58,17 +49,12 @@ class Accounts:
 
     @property
     def _meta(self) -> dict[str, Any]:
-        meta = self.data.get(META_KEY)
-        if not isinstance(meta, dict):
-            meta = self.data[META_KEY] = {}
-        return meta
+        return meta(self.data)
 
     # --- reads ------------------------------------------------------------------------
     def users(self) -> list[User]:
         found = []
-        for entry in _list(self.data, "users"):
-            if not isinstance(entry, dict) or "name" not in entry:
-                raise InvalidDataError(f"A user entry is not a mapping with a name: {entry!r}.")
+        for entry in user_entries(self.data):
             found.append(User(str(entry["name"]), _text(entry.get("creation_date")),
                               str(entry.get("id") or uuid.uuid5(uuid.NAMESPACE_OID,
                                                                 str(entry["name"])))))

@@ -60,8 +60,10 @@ from zen_local_store.secrets import SECRETS_FILE, SecretsFile
 
 if TYPE_CHECKING:
     from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
+    from zen_core.accounts import Standing
     from zen_core.secret_records import Secret
     from zen_core.writes import Write
+    from zen_local_store.accounts import Accounts
 
 INDEX_FILE = "stacks.yaml"
 HISTORY_FILE = "history.jsonl"
@@ -339,25 +341,32 @@ class LocalStore(BaseStore):
         return secrets[name]
 
     # --- accounts and history ------------------------------------------------------------
-    def _accounts(self):
-        from zen_local_store.accounts import Accounts
-
+    def _from_index(self, read: Callable[[dict[str, Any]], _T]) -> _T:
+        """``read`` of the parsed index's accounts; what is wrong in them is named with the
+        file."""
+        data = self._read_index()
         try:
-            return Accounts(self._read_index())
+            return read(data)
         except InvalidDataError as err:
             raise InvalidDataError(f"{self.index_path}: {err.message} Fix that file.") from None
 
+    def standing(self, user: str) -> Standing:
+        from zen_local_store.standing import standing_without_roles
+
+        found = self._from_index(lambda data: standing_without_roles(data, user))
+        return super().standing(user) if found is None else found
+
     def list_users(self) -> list[User]:
-        return self._accounts().users()
+        return self._from_index(lambda data: _accounts(data).users())
 
     def list_teams(self) -> list[Team]:
-        return self._accounts().teams()
+        return self._from_index(lambda data: _accounts(data).teams())
 
     def list_role_assignments(self) -> list[RoleAssignment]:
-        return self._accounts().role_assignments()
+        return self._from_index(lambda data: _accounts(data).role_assignments())
 
     def list_api_keys(self, user: str | None = None) -> list[ApiKey]:
-        return self._accounts().api_keys(user)
+        return self._from_index(lambda data: _accounts(data).api_keys(user))
 
     def list_events(self, *, limit: int = 50, offset: int = 0, actor: str | None = None,
                     target: str | None = None, name: str | None = None,
@@ -471,3 +480,9 @@ def _stable_uuid(path: Path) -> str:
     import uuid
 
     return str(uuid.uuid5(uuid.NAMESPACE_URL, path.as_uri()))
+
+
+def _accounts(data: dict[str, Any]) -> Accounts:
+    from zen_local_store.accounts import Accounts  # its records: for account commands only
+
+    return Accounts(data)
