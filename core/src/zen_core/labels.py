@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from zen_core.exceptions import InvalidDataError
@@ -152,8 +151,7 @@ class Requirement(NamedTuple):
         return self.key if self.op == "exists" else f"!{self.key}"
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     requirements: tuple[Requirement, ...] = ()
 
     def matches(self, labels: Mapping[str, str]) -> bool:

@@ -26,9 +26,8 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from zen_core.accounts import Standing
 from zen_core.exceptions import DanglingReferenceError
@@ -56,8 +55,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-@dataclass(frozen=True)
-class StoreContext:
+class StoreContext(NamedTuple):
     """What a store is opened with besides its URL (given by whoever opens it)."""
 
     #: The zen config folder of the opener: the rest store finds the local service's key there.

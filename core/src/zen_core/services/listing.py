@@ -64,15 +64,14 @@ class NameFilter(NamedTuple):
         return f"{self.mode}:{self.value}"
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     name: NameFilter | None = None
     flavor: str | None = None
     sort: str = "name"
     descending: bool = False
     limit: int | None = None
     offset: int = 0
-    labels: Selector = field(default_factory=Selector)
+    labels: Selector = Selector()
 
     @property
     def filtered(self) -> bool:
