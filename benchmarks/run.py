@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import instructions
 import stores
 from evaluate import Figure, evaluate, final_table, harness_failed, paired_ratio, ratio
 from targets import COMPONENT_COMMANDS, TARGETS
@@ -225,6 +226,27 @@ def part_startup(ctx: Context) -> tuple[list[str], dict[str, Figure]]:
                             extra={"paired_ratio_to_import_click": to_click})
     lines = series_lines(f"Start-up: subprocess wall and CPU time, {args.runs} interleaved "
                          "rounds after 1 warm-up round", data["commands"])
+    if instructions.available() and not args.smoke:
+        counted = {click: ([PYTHON, "-c", "import click"], small),
+                   local: ([ZENML, "stack", "list"], small),
+                   component["list"]: ([ZENML, "orchestrator", "list"], small),
+                   component["describe"]: ([ZENML, "orchestrator", "describe", "default"],
+                                           small),
+                   component["register"]: ([ZENML, "orchestrator", "register", "bench-counted",
+                                            "--flavor", "local"], small)}
+        if pg in series:
+            counted[pg] = ([ZENML, "stack", "list"], postgres)
+        log(f"start-up: counting the instructions of {len(counted)} commands (callgrind)")
+        found = {name: instructions.count(argv, config.env, config.cwd)
+                 for name, (argv, config) in counted.items()}
+        written.delete_component(ComponentType.ORCHESTRATOR, "bench-counted")
+        data["instructions"] = found
+        rows = {"a": (local, click), "c": (pg, local)} | {
+            f"b-{c}": (name, click) for c, name in component.items()}
+        for row, (name, base) in rows.items():
+            if name in found and not figures[row].skipped:
+                figures[row].detail += f"; {instructions.text(found[name], found[base])}"
+                figures[row].extra["instructions_ratio"] = found[name] / found[base]
     return lines, figures
 
 

@@ -91,3 +91,21 @@ def test_the_stress_test_runs_on_every_store_and_finds_every_write(tmp_path):
     for name, cells in stores.items():  # writes, lost, revisions (component/stack)...
         assert cells[:3] == ["10", "0", "5/7"], (name, cells)
     assert lines[-1] == "Lost writes: none"
+
+
+def test_instruction_counts_tell_a_bigger_start_up_from_a_smaller_one(tmp_path):
+    """The start-up rows' instruction ratios (``benchmarks/instructions.py``): a command
+    that imports more runs more instructions, and the ratio reads as the two counts."""
+    require_programs("valgrind")
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import instructions
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    env = {"PATH": os.environ["PATH"]}
+    bare = instructions.count([sys.executable, "-c", "pass"], env, tmp_path)
+    more = instructions.count([sys.executable, "-c", "import json, email.message"], env, tmp_path)
+    assert 0 < bare < more
+    assert instructions.text(334_247_661, 171_767_723) == "instructions 1.95x (334M vs 172M)"
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        instructions.count([sys.executable, "-c", "raise SystemExit(3)"], env, tmp_path)
