@@ -79,30 +79,29 @@ def raw_store(client: Client, profile: str | None = None) -> BaseStore:
     return profiles.open_store(client.config, chosen)
 
 
+def active_bench_target(label: str, work: Path, client: Client, store_type: str,
+                        url: str | None, close: Callable[[BaseStore], None]) -> StoreTarget:
+    """Profile ``bench`` of ``store_type`` made globally active in ``client``'s config folder
+    (``new_config(work)``), as a target; ``close`` gets its store when the target closes."""
+    profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=url)
+    client.set_profile(PROFILE_NAME, global_=True)
+    store = raw_store(client)
+    config_dir = client.config.directory
+    return StoreTarget(label=label, config_dir=config_dir, env=subprocess_env(config_dir),
+                       cwd=work / "cwd", store=store,
+                       open_store=lambda: profiles.open_store(client.config, profile),
+                       close=lambda: close(store))
+
+
 def profile_factory(
     store_type: str = "local", url: Callable[[Path], str] | str | None = None
 ) -> StoreFactory:
     """A factory creating profile ``bench`` of ``store_type``, globally active."""
 
     def make(work: Path) -> StoreTarget:
-        config_dir, cwd, client = new_config(work)
-        store_url = url(work) if callable(url) else url
-        profile = client.create_profile(PROFILE_NAME, store_type=store_type, url=store_url)
-        client.set_profile(PROFILE_NAME, global_=True)
-        store = raw_store(client)
-
-        def close() -> None:
-            store.close()
-
-        return StoreTarget(
-            label=f"{store_type} store",
-            config_dir=config_dir,
-            env=subprocess_env(config_dir),
-            cwd=cwd,
-            store=store,
-            open_store=lambda: profiles.open_store(client.config, profile),
-            close=close,
-        )
+        _, _, client = new_config(work)
+        return active_bench_target(f"{store_type} store", work, client, store_type,
+                                   url(work) if callable(url) else url, BaseStore.close)
 
     return make
 
@@ -193,31 +192,21 @@ def rest_factory(served: str = "local") -> StoreFactory:
         from zen_service.manager import start_service, stop_service
         from zen_service.testing import free_port
 
-        config_dir, cwd, client = new_config(work)
+        config_dir, _, client = new_config(work)
         client.create_profile("served", store_type=served)
         state, _ = start_service("served", port=free_port(), directory=config_dir)
-        try:
-            profile = client.create_profile(PROFILE_NAME, store_type="rest",
-                                            url=f"http://127.0.0.1:{state.port}")
-            client.set_profile(PROFILE_NAME, global_=True)
-            store = raw_store(client)
-        except BaseException:
-            stop_service(config_dir)
-            raise
 
-        def close() -> None:
+        def close(store: BaseStore) -> None:
             store.close()
             stop_service(config_dir)
 
-        return StoreTarget(
-            label=f"rest store (a local service on a {served} profile)",
-            config_dir=config_dir,
-            env=subprocess_env(config_dir),
-            cwd=cwd,
-            store=store,
-            open_store=lambda: profiles.open_store(client.config, profile),
-            close=close,
-        )
+        try:
+            return active_bench_target(
+                f"rest store (a local service on a {served} profile)", work, client, "rest",
+                f"http://127.0.0.1:{state.port}", close)
+        except BaseException:
+            stop_service(config_dir)
+            raise
 
     return make
 
