@@ -4,8 +4,7 @@ need it)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from zen_core.testing.imports import zenml_imports
 
 HEAVY = ("sqlalchemy", "psycopg", "flask", "requests", "pydantic", "zen_core.writes")
 #: Loaded only for what the plain tables cannot draw exactly (zen_core.cli.table).
@@ -14,24 +13,9 @@ RICH = ("rich",)
 RECORDS = ("zen_core.hook_records", "zen_core.account_records", "zen_core.changes",
            "zen_core.secret_records", "zen_core.services.secrets")
 
-PROBE = f"""
-import atexit, sys
-atexit.register(lambda: print(
-    "LOADED=" + ",".join(m for m in {HEAVY + RICH + RECORDS!r} if m in sys.modules),
-    file=sys.stderr))
-sys.argv = ["zenml"] + sys.argv[1:]
-from zen_core.cli.main import main
-main()
-"""
-
 
 def loaded_modules(*args: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stderr.splitlines() if x.startswith("LOADED="))
-    return [m for m in line.removeprefix("LOADED=").split(",") if m in watched]
+    return zenml_imports(*args, watched=watched, timeout=60).loaded
 
 
 def test_stack_list_on_a_local_profile_imports_no_heavy_library():

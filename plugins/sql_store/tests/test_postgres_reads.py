@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from zen_core.changes import StackChange
 from zen_core.exceptions import StoreUnavailableError
 from zen_core.models import ComponentType, Stack
+from zen_core.testing.imports import zenml_imports
 from zen_sql_store import postgres_reads, standing
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import COMPONENT_COLUMNS, STACKS, stacks_query
@@ -195,21 +196,11 @@ def test_a_server_that_never_answers_is_waited_for_once(backend):
 def test_stack_list_on_a_postgresql_profile_imports_neither(store, tmp_path):
     """What a user runs: `zenml stack list` and `stack describe` on a PostgreSQL profile."""
     env = {**os.environ, "ZENML_CONFIG_PATH": str(tmp_path / "config")}
-    probe = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: print('LOADED=' + ','.join(m for m in ('sqlalchemy', "
-        "'psycopg', 'rich', 'pydantic') if m in sys.modules), file=sys.stderr))\n"
-        "sys.argv = ['zenml'] + sys.argv[1:]\n"
-        "from zen_core.cli.main import main\n"
-        "main()\n"
-    )
 
     def zenml(*args: str) -> tuple[str, str]:
-        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
-                              text=True, timeout=120, cwd=tmp_path, env=env)
-        assert done.returncode == 0, done.stderr
-        loaded = next(x for x in done.stderr.splitlines() if x.startswith("LOADED="))
-        return done.stdout, loaded.removeprefix("LOADED=")
+        probed = zenml_imports(*args, watched=("sqlalchemy", "psycopg", "rich", "pydantic"),
+                               env=env, cwd=tmp_path)
+        return probed.stdout, ",".join(probed.loaded)
 
     zenml("profile", "create", "pg", "--store-type", "sql", "--url", store.url)
     listed, loaded = zenml("--profile", "pg", "stack", "list")
