@@ -99,32 +99,35 @@ def once_per_database(dialect: Dialect, key: Hashable, make: Callable[[], _T]) -
     return found
 
 
-#: A positional parameter in the SQL, by DBAPI style (:class:`ListRead`).
-_PLACEHOLDERS = {"qmark": "?", "format": "%s"}
+#: How each DBAPI style writes a parameter in the SQL (``{}``: its name), for ListRead.
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%({})s", "named": ":{}"}
 
 
 class ListRead:
     """A read with one expanding ``IN`` list, ``names``, compiled once: its parameters are
     written into the SQL per list size, as SQLAlchemy's own post-compile step writes
-    them, instead of compiling the statement again for every size (7 ms at 900 names;
-    a profile copy compiled twelve). Positional styles only (SQLite's ``?``, MySQL's
-    ``%s``); :meth:`made` gives None elsewhere."""
+    them (``names_0, names_1...``), instead of compiling the statement again for every
+    size (7 ms at 900 names; a profile copy compiled twelve). :meth:`made` gives None
+    for a style it does not know."""
 
     #: How SQLAlchemy marks an expanding parameter in the compiled SQL.
     MARKER = "__[POSTCOMPILE_names]"
 
-    def __init__(self, head: str, tail: str, order: Sequence[str], placeholder: str) -> None:
-        self._head, self._tail, self._order = head, tail, tuple(order)
-        self._placeholder = placeholder
+    def __init__(self, head: str, tail: str, order: tuple[str, ...] | None,
+                 placeholder: str) -> None:
+        self._head, self._tail, self._placeholder = head, tail, placeholder
+        #: The parameters' order for a positional style; None: by name.
+        self._order = order
         self._sql: dict[int, str] = {}
 
     @classmethod
     def made(cls, statement: Any, dialect: Dialect) -> ListRead | None:
         placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
         compiled = statement.compile(dialect=dialect)
-        sql, order = compiled.string, compiled.positiontup or ()
-        if (placeholder is None or not compiled.positional or sql.count(cls.MARKER) != 1
-                or list(order).count("names") != 1):
+        sql = compiled.string
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        if (placeholder is None or sql.count(cls.MARKER) != 1
+                or (order is not None and order.count("names") != 1)):
             return None
         head, _, tail = sql.partition(cls.MARKER)
         return cls(head, tail, order, placeholder)
@@ -133,16 +136,21 @@ class ListRead:
              **values: Any) -> list[tuple[Any, ...]]:
         sql = self._sql.get(len(names))
         if sql is None:
-            marks = ", ".join([self._placeholder] * len(names))
+            marks = ", ".join(self._placeholder.format(f"names_{i}") for i in range(len(names)))
             sql = self._sql[len(names)] = f"{self._head}{marks}{self._tail}"
-        parameters: list[Any] = []
-        for key in self._order:
-            if key == "names":
-                parameters.extend(names)
-            else:
-                parameters.append(values[key])
+        parameters: Any
+        if self._order is None:
+            parameters = {**values, **{f"names_{i}": name for i, name in enumerate(names)}}
+        else:
+            parameters = []
+            for key in self._order:
+                if key == "names":
+                    parameters.extend(names)
+                else:
+                    parameters.append(values[key])
+            parameters = tuple(parameters)
         with dbapi_cursor(connection, sql, parameters) as cursor:
-            cursor.execute(sql, tuple(parameters))
+            cursor.execute(sql, parameters)
             return list(cursor.fetchall())  # pymysql gives a tuple
 
 
