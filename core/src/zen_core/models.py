@@ -9,6 +9,7 @@ names (``ComponentChange``, ``StackChange``) is in :mod:`zen_core.changes`, serv
 from __future__ import annotations
 
 import importlib
+import time
 import uuid as _uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -84,9 +85,21 @@ REQUIRED_TYPES = (
 
 def utc_now() -> str:
     """The current time as stores record it: ISO 8601 in UTC, to the microsecond."""
-    # NOTE: isoformat, not strftime: a third faster, on every record and event a batch
-    # writes (24,000 calls in a profile copy of 10,000 components)
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
+    # NOTE: every record and event a batch writes reads it (24,000 calls in a profile copy
+    # of 10,000 components): the text up to the second is made once a second, the
+    # microseconds appended (~0.5 us; datetime.now().isoformat() ~1.6 us). The same clock
+    # and the same truncation as datetime.now().
+    global _second
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    second = _second
+    if second[0] != seconds:
+        second = _second = (seconds, datetime.fromtimestamp(seconds, timezone.utc)
+                            .isoformat()[:19])
+    return f"{second[1]}.{nanoseconds // 1000:06d}Z"
+
+
+#: The last second :func:`utc_now` wrote, and its text (one tuple: threads see either).
+_second: tuple[int, str] = (-1, "")
 
 
 #: Config keys that are not configuration: the component's own fields, and the key under

@@ -4,11 +4,11 @@ every database, and its errors."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import exc, select, text
+from sqlalchemy import bindparam, exc, select, text
 
 from zen_core.exceptions import StackNotFoundError
 from zen_core.models import ComponentType
-from zen_sql_store.compiled_reads import CompiledRead, pooled_rows
+from zen_sql_store.compiled_reads import CompiledRead, ListRead, named_rows, pooled_rows
 from zen_sql_store.direct_reads import NotHere
 from zen_sql_store.queries import STACKS, stacks_query
 from zen_sql_store.store import SqlStore
@@ -48,6 +48,27 @@ def test_the_reads_through_the_store(store):
     assert store.stack_names() == ["empty", "full"]
     with pytest.raises(StackNotFoundError, match="Available stacks: 'empty', 'full'\\."):
         store.get_stack("nope")
+
+
+def test_the_name_list_reads_are_those_sqlalchemy_executes(store):
+    """A run of registrations reads names in chunks (named_rows): every chunk size gives
+    SQLAlchemy's rows for the same list, names that are not there included."""
+    from zen_sql_store.transaction import _components_named, _stacks_named
+
+    names = ["empty", "full", "nope", "z-missing"]  # as callers give them: sorted, once
+    with store._ready().connect() as connection:
+        if connection.dialect.name != "postgresql":  # PostgreSQL: one array parameter
+            assert ListRead.made(_components_named(bindparam("names", expanding=True)),
+                                 connection.dialect) is not None
+        for statement, key, values in [(_components_named, "components", {"t": "orchestrator"}),
+                                       (_stacks_named, "stacks", {})]:
+            for wanted in (names, ["empty", "full", "nope"]):
+                expected = sorted(tuple(row) for row in connection.execute(
+                    statement(wanted), values))
+                assert expected  # 'full' is a component and a stack
+                for chunk in (1, 2, 900):
+                    assert sorted(named_rows(connection, f"test {key}", statement, wanted,
+                                             chunk, **values)) == expected
 
 
 def test_a_driver_error_is_raised_as_sqlalchemy_would(store):

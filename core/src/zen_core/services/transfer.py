@@ -23,6 +23,7 @@ from zen_core.exceptions import (
     NotFoundError,
     StoreUnavailableError,
 )
+from zen_core.gc_pause import no_cycle_collection
 from zen_core.masking import mask_url
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.names import check_name
@@ -368,6 +369,7 @@ def _free_name(store: BaseStore, ctype: ComponentType, name: str) -> str:
     return f"{name}_{n}"
 
 
+@no_cycle_collection()  # it holds every record it reads and writes until the end
 def copy_profile(
     config: GlobalConfig,
     source: str,

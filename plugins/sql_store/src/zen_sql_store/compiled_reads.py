@@ -99,30 +99,92 @@ def once_per_database(dialect: Dialect, key: Hashable, make: Callable[[], _T]) -
     return found
 
 
+#: How each DBAPI style writes a parameter in the SQL (``{}``: its name), for ListRead.
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%({})s", "named": ":{}"}
+
+
+class ListRead:
+    """A read with one expanding ``IN`` list, ``names``, compiled once: its parameters are
+    written into the SQL per list size, as SQLAlchemy's own post-compile step writes
+    them (``names_0, names_1...``), instead of compiling the statement again for every
+    size (7 ms at 900 names; a profile copy compiled twelve). :meth:`made` gives None
+    for a style it does not know."""
+
+    #: How SQLAlchemy marks an expanding parameter in the compiled SQL.
+    MARKER = "__[POSTCOMPILE_names]"
+
+    def __init__(self, head: str, tail: str, order: tuple[str, ...] | None,
+                 placeholder: str) -> None:
+        self._head, self._tail, self._placeholder = head, tail, placeholder
+        #: The parameters' order for a positional style; None: by name.
+        self._order = order
+        self._sql: dict[int, str] = {}
+
+    @classmethod
+    def made(cls, statement: Any, dialect: Dialect) -> ListRead | None:
+        placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
+        compiled = statement.compile(dialect=dialect)
+        sql = compiled.string
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        if (placeholder is None or sql.count(cls.MARKER) != 1
+                or (order is not None and order.count("names") != 1)):
+            return None
+        head, _, tail = sql.partition(cls.MARKER)
+        return cls(head, tail, order, placeholder)
+
+    def rows(self, connection: Connection, names: Sequence[str],
+             **values: Any) -> list[tuple[Any, ...]]:
+        sql = self._sql.get(len(names))
+        if sql is None:
+            marks = ", ".join(self._placeholder.format(f"names_{i}") for i in range(len(names)))
+            sql = self._sql[len(names)] = f"{self._head}{marks}{self._tail}"
+        parameters: Any
+        if self._order is None:
+            parameters = {**values, **{f"names_{i}": name for i, name in enumerate(names)}}
+        else:
+            parameters = []
+            for key in self._order:
+                if key == "names":
+                    parameters.extend(names)
+                else:
+                    parameters.append(values[key])
+            parameters = tuple(parameters)
+        with dbapi_cursor(connection, sql, parameters) as cursor:
+            cursor.execute(sql, parameters)
+            return list(cursor.fetchall())  # pymysql gives a tuple
+
+
 def named_rows(connection: Connection, key: str, statement: Callable[[Any], Any],
                names: Sequence[str], chunk: int, **values: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of ``statement(names_in)`` for every one of ``names``, ``chunk`` names a
     statement, with ``values`` for its other parameters; ``names_in`` is an ``IN`` list
-    of as many parameters as a chunk has names, compiled once per size (``key`` names
-    the statement): SQLAlchemy would expand every list again. On PostgreSQL it is one
-    array parameter, unnested: psycopg parsed the text of a 900-parameter statement
-    again on every execution (too long for its cache)."""
-    if connection.dialect.name == "postgresql":
+    compiled once (``key`` names the statement): SQLAlchemy would expand every list
+    again. On PostgreSQL it is one array parameter, unnested: psycopg parsed the text
+    of a 900-parameter statement again on every execution (too long for its cache).
+    Elsewhere an expanding parameter (:class:`ListRead`), or, for a style it does not
+    write, a list of parameters compiled once per size."""
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
         from sqlalchemy import String, func, select
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        read = once_per_database(connection.dialect, (key, "array"), lambda: CompiledRead(
+        read = once_per_database(dialect, (key, "array"), lambda: CompiledRead(
             statement(select(func.unnest(bindparam("names", type_=ARRAY(String))))),
-            connection.dialect))
+            dialect))
         for start in range(0, len(names), chunk):
             yield from read.rows(connection, **values, names=list(names[start:start + chunk]))
         return
+    listed = once_per_database(dialect, (key, "expanding"), lambda: ListRead.made(
+        statement(bindparam("names", expanding=True)), dialect) or False)
     for start in range(0, len(names), chunk):
         part = names[start:start + chunk]
+        if listed:
+            yield from listed.rows(connection, part, **values)
+            continue
         read = once_per_database(
-            connection.dialect, (key, len(part)),
+            dialect, (key, len(part)),
             lambda size=len(part): CompiledRead(
-                statement([bindparam(f"n{i}") for i in range(size)]), connection.dialect))
+                statement([bindparam(f"n{i}") for i in range(size)]), dialect))
         yield from read.rows(connection, **values,
                              **{f"n{i}": name for i, name in enumerate(part)})
 

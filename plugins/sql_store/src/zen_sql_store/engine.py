@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from zen_core.exceptions import InvalidDataError, StoreMissingError, StoreUnavailableError
+from zen_sql_store import json_text
 from zen_sql_store.sqlite_reads import SQLITE_BUSY_TIMEOUT_MS
 from zen_sql_store.urls import CONNECT_TIMEOUT, DRIVER_HINTS, SqlUrl
 
@@ -91,6 +92,9 @@ def create_store_engine(parsed: SqlUrl) -> Engine:
                 for key in ("read_timeout", "write_timeout"):
                     if key not in query:
                         connect_args[key] = MYSQL_IO_TIMEOUT
+    # json.dumps' text from an encoder made once (the events' details and state: two a
+    # record in a profile copy); read back with json.loads as before
+    options["json_serializer"] = json_text.dumps
     try:
         engine = create_engine(url, connect_args=connect_args, **options)
     except ImportError as err:

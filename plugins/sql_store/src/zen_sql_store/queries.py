@@ -6,7 +6,6 @@ loaded, and each record is built once, straight from its row.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -14,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.models import TYPE_ORDER, Component, ComponentType, Stack
-from zen_sql_store import rows
+from zen_sql_store import json_text, rows
 from zen_sql_store.schema import (
     API_KEYS,
     COMPONENTS,
@@ -68,16 +67,16 @@ def component_record(row: Row[Any] | tuple[Any, ...], where: str,
     return rows.component_record(row, where, times)
 
 
-#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without an encoder made
-#: per call (a batch dumps every record's configuration and labels).
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_COMPACT_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` from an encoder made once
+#: (json_text.py: a batch dumps every record's configuration and labels).
+_COMPACT = json_text.encoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT_SORTED = json_text.encoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def dump_config(component: Component) -> str:
     try:
-        return _COMPACT.encode(component.config)
-    except (TypeError, ValueError) as err:
+        return _COMPACT(component.config)
+    except (TypeError, ValueError, RecursionError) as err:  # RecursionError: circular
         raise InvalidDataError(
             f"The configuration of {component.type.display} '{component.name}' cannot be "
             f"stored: {err}."
@@ -88,7 +87,7 @@ def dump_labels(record: Component | Stack) -> str | None:
     """A record's labels as the ``labels`` column keeps them: JSON text, NULL for none."""
     if not record.labels:
         return None
-    return _COMPACT_SORTED.encode(record.labels)
+    return _COMPACT_SORTED(record.labels)
 
 
 def stacks_query(name: str | None = None) -> Any:
