@@ -30,13 +30,11 @@ every commit.
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
 from zen_core.accounts import Standing
 from zen_core.exceptions import (
     InvalidDataError,
@@ -45,7 +43,6 @@ from zen_core.exceptions import (
     ZenError,
 )
 from zen_core.models import Component, ComponentType, Stack
-from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
 from zen_sql_store import standing
 from zen_sql_store.direct_reads import DirectReads, NotHere
@@ -62,6 +59,8 @@ if TYPE_CHECKING:
     from sqlalchemy import exc
     from sqlalchemy.engine import Connection, Engine
 
+    from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
+    from zen_core.secret_records import Secret
     from zen_core.writes import Write
     from zen_sql_store.compiled_reads import CompiledRead, StackReads
 
@@ -280,6 +279,8 @@ class SqlStore(BaseStore):
         while attempt < ATTEMPTS or (
                 not isinstance(error, exc.IntegrityError) and time.monotonic() < deadline):
             if attempt:
+                import random  # a lost race only
+
                 self.retries += 1
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             attempt += 1
@@ -550,6 +551,7 @@ class SqlStore(BaseStore):
     def find_api_key(self, key_id: str) -> ApiKey | None:
         """One lookup in the keys' primary key (and the user's, for the name): the
         service's path for every request."""
+        from zen_core.account_records import ApiKey
         from zen_sql_store.accounts import api_keys_query
         from zen_sql_store.queries import API_KEYS
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from zen_core.exceptions import InvalidDataError
@@ -31,8 +31,7 @@ _URL = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(NamedTuple):
     label: str
     default_port: int | None
     #: The extra of zen-sql-store that installs the default driver.
@@ -74,8 +73,7 @@ DRIVER_HINTS = {
 }
 
 
-@dataclass(frozen=True)
-class SqlUrl:
+class SqlUrl(NamedTuple):
     """The parts of a SQL store URL (``password`` unquoted; never print it)."""
 
     url: str
