@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from zen_core.exceptions import (
@@ -25,7 +25,7 @@ from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
 from zen_service.errors import error_responses, json_response
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
-from zen_service.record_json import page_json
+from zen_service.record_json import page_body
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
@@ -83,7 +83,7 @@ def tag(name: str, description: str) -> Tag:
 def access() -> StoreAccess:
     """The served store for this request's thread, behind the door, acting as the user of
     the request's API key."""
-    return current_app.extensions["zen_service"]["served"].access(g.zen_actor)
+    return g.zen_access  # made when the key was checked (zen_service.app)
 
 
 def record_response(record: Stack | Component, status: int = 200) -> Response:
@@ -95,7 +95,7 @@ def record_response(record: Stack | Component, status: int = 200) -> Response:
 
 def page_response(page: Any) -> Response:
     """A page of records: ``{"items": [...], "total": N, "offset": K, "limit": L}``."""
-    return Response(page_json(page), mimetype="application/json")
+    return Response(page_body(page), content_type="application/json")
 
 
 def list_query(query: Any) -> Any:
