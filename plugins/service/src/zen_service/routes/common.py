@@ -23,9 +23,9 @@ from zen_core.exceptions import (
 )
 from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
-from zen_service.errors import error_responses, json_response
+from zen_service.errors import error_responses
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
-from zen_service.record_json import page_body
+from zen_service.record_json import page_body, record_json
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
@@ -88,7 +88,8 @@ def access() -> StoreAccess:
 
 def record_response(record: Stack | Component, status: int = 200) -> Response:
     """The record as JSON, with ``ETag: "<revision>"``."""
-    response = json_response(record.to_dict(), status)
+    # the store gives the same record object while it is unchanged: encoded once
+    response = Response(record_json(record), status, content_type="application/json")
     response.set_etag(str(record.revision))
     return response
 
