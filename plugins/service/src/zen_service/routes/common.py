@@ -23,6 +23,7 @@ from zen_core.exceptions import (
 )
 from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
+from zen_core.services.listing import parse_query
 from zen_service.errors import error_responses
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
 from zen_service.record_json import page_body, record_json
@@ -101,8 +102,6 @@ def page_response(page: Any) -> Response:
 
 def list_query(query: Any) -> Any:
     """The domain's checked query from the route's query string (InvalidDataError: 422)."""
-    from zen_core.services.listing import parse_query
-
     return parse_query(name=query.name, flavor=query.flavor, sort=query.sort,
                        limit=query.limit, offset=query.offset, label=query.label)
 
