@@ -210,6 +210,25 @@ def test_a_key_that_expires_is_refused_at_once_cached_or_not(tmp_path):
     changed_within(5, accepted, "the expired key was still accepted")
 
 
+def test_an_answer_to_a_key_that_expires_tells_when_and_others_do_not(tmp_path):
+    from zen_service.app import KEY_EXPIRES_HEADER
+
+    store = LocalStore(f"file://{tmp_path}/store")
+    store.initialize()
+    expires = "2099-01-01T00:00:00.000000Z"
+    expiring = add_user_key(store, "ann", "admin", name="expiring", expires=expires)
+    lasting = add_user_key(store, "ann", name="lasting")
+    client = create_app(store).test_client()
+    for path, status in (("/api/v1/stacks", 200), ("/api/v1/stacks/nope", 404)):
+        answer = client.get(path, headers=bearer(expiring))
+        assert (answer.status_code, answer.headers.get(KEY_EXPIRES_HEADER)) == (status, expires)
+        answer = client.get(path, headers=bearer(lasting))
+        assert (answer.status_code, answer.headers.get(KEY_EXPIRES_HEADER)) == (status, None)
+    bad_body = client.post("/api/v1/stacks", data="{", content_type="application/json",
+                           headers=bearer(expiring))
+    assert (bad_body.status_code, bad_body.headers.get(KEY_EXPIRES_HEADER)) == (422, expires)
+
+
 def test_a_role_taken_away_applies_within_a_second(tmp_path):
     from zen_core.account_records import RoleAssignment
     from zen_core.writes import AssignRole, RevokeRole

@@ -7,7 +7,7 @@ import json
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.services.listing import Page
 from zen_service import record_json
-from zen_service.record_json import page_json
+from zen_service.record_json import page_body, page_json
 
 T = ComponentType
 
@@ -58,3 +58,10 @@ def test_the_same_records_in_another_order_or_number_are_another_page():
     for items in (stacks, stacks[::-1], stacks[:2], stacks, [stacks[0]] * 3, []):
         page = Page(list(items), len(items))
         assert page_json(page) == _dumps(page)
+
+
+def test_the_same_records_with_another_total_offset_or_limit_are_another_body():
+    stacks = [Stack(f"s{i}", {T.ORCHESTRATOR: "o"}) for i in range(3)]
+    for page in (Page(stacks, 3), Page(stacks, 9), Page(stacks, 9, 3), Page(stacks, 9, 3, 3),
+                 Page(stacks, 3)):
+        assert page_body(page) == _dumps(page).encode()

@@ -100,6 +100,10 @@ class Page(Generic[T]):
         return len(self.items) < self.total
 
 
+#: The query of no parameters: every record, by name.
+_EVERYTHING = ListQuery()
+
+
 def parse_query(
     name: str | None = None,
     flavor: str | None = None,
@@ -110,6 +114,8 @@ def parse_query(
     label: str | Sequence[str] | None = None,
 ) -> ListQuery:
     """A checked :class:`ListQuery` from parameters as typed or as a query string gives them."""
+    if name is flavor is sort is limit is page is offset is label is None:
+        return _EVERYTHING  # the usual query (a service's list, every request): nothing to check
     for what, text in (("name filter", name), ("flavor filter", flavor)):
         if text is not None and len(text) > MAX_FILTER_LENGTH:
             raise InvalidDataError(f"The {what} is too long ({len(text)} characters, at most "

@@ -29,9 +29,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flask import Request, Response, g, request
+from flask import Request, Response, after_this_request, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI, Tag
 from werkzeug.datastructures import ImmutableMultiDict
@@ -141,8 +142,7 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     app.extensions["zen_service"] = {"served": served, "auth": authenticator}
 
     register_error_handlers(app)
-    _register_auth(app, served, authenticator)
-    _register_body_check(app)
+    _register_admission(app, served, authenticator)
     _register_health(app, instance)
     for blueprint in blueprints():
         app.register_api(blueprint)
@@ -156,28 +156,40 @@ def create_app(source: str | BaseStore | None = None, *, enforce_rules: bool = T
     return app
 
 
-def _register_auth(app: OpenAPI, served: ServedStore,
-                   authenticator: Authenticator) -> None:
-    @app.before_request
-    def require_key() -> Response | None:
-        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
-            return None  # unknown routes answer 404; public ones need nothing
-        try:
-            g.zen_key, g.zen_actor = authenticator.authenticate(
-                served, request.headers.get("Authorization", ""))
-        except AuthenticationError as err:
-            authenticator.log_refusal(request.method, request.path, request.remote_addr,
-                                      err.message)
-            raise
-        return None
+def _register_admission(app: OpenAPI, served: ServedStore,
+                        authenticator: Authenticator) -> None:
+    """Before a route runs: its API key (401 without a valid one), then its JSON body (422
+    if unreadable). One hook, not one per check: Flask's cost per hook is paid by every
+    request (issue 23, row f)."""
 
-    @app.after_request
+    @app.before_request
+    def admit() -> None:
+        req = request._get_current_object()  # one context lookup, not one per attribute
+        endpoint = req.endpoint
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+            return  # unknown routes answer 404; public ones need nothing
+        try:
+            key, actor = authenticator.authenticate(served, req.headers.get("Authorization", ""))
+        except AuthenticationError as err:
+            authenticator.log_refusal(req.method, req.path, req.remote_addr, err.message)
+            raise
+        g.zen_key, g.zen_actor = key, actor
+        g.zen_access = served.access(actor)
+        if key.expires:
+            after_this_request(_expiry_teller(key.expires))
+        if req.method in _BODY_METHODS:
+            _check_json_body(req)
+
+
+def _expiry_teller(expires: str) -> Callable[[Response], Response]:
+    """The hook that announces a key about to expire on its answer (zen_rest_store:
+    EXPIRY_NOTICE); only requests whose key expires carry it."""
+
     def tell_expiry(response: Response) -> Response:
-        # The client announces a key about to expire (zen_rest_store: EXPIRY_NOTICE).
-        key = g.get("zen_key")
-        if key is not None and key.expires:
-            response.headers[KEY_EXPIRES_HEADER] = key.expires
+        response.headers[KEY_EXPIRES_HEADER] = expires
         return response
+
+    return tell_expiry
 
 
 #: The expiry (ISO 8601, UTC) of the key a request was authenticated with, on its answer.
@@ -240,20 +252,15 @@ def _body_problem(data: Any) -> str | None:
     return None
 
 
-def _register_body_check(app: OpenAPI) -> None:
-    @app.before_request
-    def read_json_body() -> None:
-        # Parsed here, after the token check, so that unreadable bodies are 422s with
-        # the reason; the views then get the same (cached) parse.
-        if request.method not in _BODY_METHODS or request.endpoint is None or \
-                request.endpoint in PUBLIC_ENDPOINTS:
-            return
-        data = request.get_json()
-        # NOTE: flask-openapi3 would parse a JSON *string* body a second time as JSON.
-        problem = _body_problem(data) if isinstance(data, dict) else \
-            "the body must be a JSON object"
-        if problem:
-            raise InvalidDataError(f"Invalid request: {problem}.")
+def _check_json_body(req: Request) -> None:
+    """Parse the body here, after the key check, so that an unreadable body is a 422 with
+    the reason; the view then gets the same (cached) parse."""
+    data = req.get_json()
+    # NOTE: flask-openapi3 would parse a JSON *string* body a second time as JSON.
+    problem = _body_problem(data) if isinstance(data, dict) else \
+        "the body must be a JSON object"
+    if problem:
+        raise InvalidDataError(f"Invalid request: {problem}.")
 
 
 def _register_health(app: OpenAPI, instance: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from zen_core.exceptions import (
@@ -23,9 +23,10 @@ from zen_core.exceptions import (
 )
 from zen_core.models import Component, Stack
 from zen_core.services.access import StoreAccess
-from zen_service.errors import error_responses, json_response
+from zen_core.services.listing import parse_query
+from zen_service.errors import error_responses
 from zen_service.models import IF_MATCH_PATTERN, Error, IfMatch
-from zen_service.record_json import page_json
+from zen_service.record_json import page_body, record_json
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
@@ -83,25 +84,24 @@ def tag(name: str, description: str) -> Tag:
 def access() -> StoreAccess:
     """The served store for this request's thread, behind the door, acting as the user of
     the request's API key."""
-    return current_app.extensions["zen_service"]["served"].access(g.zen_actor)
+    return g.zen_access  # made when the key was checked (zen_service.app)
 
 
 def record_response(record: Stack | Component, status: int = 200) -> Response:
     """The record as JSON, with ``ETag: "<revision>"``."""
-    response = json_response(record.to_dict(), status)
+    # the store gives the same record object while it is unchanged: encoded once
+    response = Response(record_json(record), status, content_type="application/json")
     response.set_etag(str(record.revision))
     return response
 
 
 def page_response(page: Any) -> Response:
     """A page of records: ``{"items": [...], "total": N, "offset": K, "limit": L}``."""
-    return Response(page_json(page), mimetype="application/json")
+    return Response(page_body(page), content_type="application/json")
 
 
 def list_query(query: Any) -> Any:
     """The domain's checked query from the route's query string (InvalidDataError: 422)."""
-    from zen_core.services.listing import parse_query
-
     return parse_query(name=query.name, flavor=query.flavor, sort=query.sort,
                        limit=query.limit, offset=query.offset, label=query.label)
 
