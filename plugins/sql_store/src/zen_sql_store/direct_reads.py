@@ -62,6 +62,9 @@ class _Kept:
         #: The rows last read, by statement and parameters, with the database's version
         #: then (``DirectReads._version``): given again while the version is the same.
         self.cache: dict[Any, tuple[Any, Any]] = {}
+        #: The stack last made of those rows, by name: given again while they are the same
+        #: rows (the same list; records are values no one changes).
+        self.stacks: dict[str, tuple[list[Any], Stack | None]] = {}
 
 
 class DirectReads:
@@ -206,5 +209,14 @@ class DirectReads:
         return standing.standing_of(counts, roles)
 
     def find_stack(self, name: str) -> Stack | None:
-        found = stack_records(self._query(self.STACK_SQL, (name,)))
-        return found[0] if found else None
+        rows = self._query(self.STACK_SQL, (name,))
+        made = self._local.kept.stacks  # this thread's, as the rows
+        last = made.get(name)
+        if last is not None and last[0] is rows:
+            return last[1]  # a service reads the same stack request after request
+        found = stack_records(rows)
+        stack = found[0] if found else None
+        if len(made) >= CACHED_READS:
+            made.clear()
+        made[name] = (rows, stack)
+        return stack
