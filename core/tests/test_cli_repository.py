@@ -386,3 +386,27 @@ def test_activated_stack_is_what_stack_describe_shows(zen, world, monkeypatch):
     described = json.loads(ok(zen("stack describe --output json")).stdout)
     assert (described["name"], described["active"]) == ("s2", True)
     assert json.loads(ok(zen("orchestrator get --output json")).stdout) == {"name": "default"}
+
+
+def test_a_repository_commits_without_zens_lock_files(zen, world, monkeypatch):
+    """`git status` in a repository shows .zen's config and its .gitignore, never a lock."""
+    import subprocess
+
+    from zen_core.testing.require import require_programs
+
+    require_programs("git")
+
+    def untracked() -> list[str]:
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                              cwd=world, capture_output=True, text=True, check=True)
+        return sorted(line[3:] for line in done.stdout.splitlines())
+
+    subprocess.run(["git", "init", "-q"], cwd=world, check=True)
+    monkeypatch.chdir(world)
+    ok(zen("stack set s2"))  # takes the lock beside .zen/config.yaml
+    assert (world / ".zen" / "config.yaml.lock").exists()
+    assert untracked() == [".zen/.gitignore", ".zen/config.yaml"]
+    # A repository made before zen wrote .gitignore gets it with its next change.
+    (world / ".zen" / ".gitignore").unlink()
+    ok(zen("stack set default"))
+    assert untracked() == [".zen/.gitignore", ".zen/config.yaml"]

@@ -22,6 +22,9 @@ from zen_core.names import check_name
 
 ENV_REPOSITORY_PATH = env.REPOSITORY_PATH
 REPOSITORY_DIR = ".zen"
+#: What ``.zen/.gitignore`` says: the lock files zen leaves beside ``config.yaml`` (a
+#: lock file is never removed: another process may be waiting on it) are not committed.
+GITIGNORE = "# zen's lock files: not to commit\n*.lock\n"
 
 
 def find_repository_root(start: Path | None = None) -> Path | None:
@@ -89,6 +92,7 @@ class Repository:
                    *, clear_stack: bool = False, profile_id: str | None = None) -> None:
         """Update the local active profile (its name and identity) and/or stack (locked,
         atomic; other keys kept)."""
+        ignore_lock_files(self.zen_dir)
         with locked(self.config_path):
             remove_stale_temp_files(self.zen_dir, self.config_path.name)
             data = self._read()
@@ -110,10 +114,18 @@ class Repository:
         if zen_dir.exists():
             raise InvalidDataError(f"Found existing ZenML repository at path '{root}'.")
         zen_dir.mkdir(parents=True)  # exclusive: a second init at once fails here
-        # NOTE: no lock (set_active's would leave .zen/config.yaml.lock behind in a folder
-        # people commit): nobody else writes into a folder this process just made.
+        # NOTE: no lock: nobody else writes into a folder this process just made.
+        ignore_lock_files(zen_dir)
         data = {"active_profile_name": profile, "active_stack_name": stack}
         if profile_id:
             data["active_profile_id"] = profile_id
         write_text_atomic(zen_dir / "config.yaml", dump_yaml_as_json(data), mode=0o644)
         return cls(root)
+
+
+def ignore_lock_files(zen_dir: Path) -> None:
+    """Write ``.zen/.gitignore`` (:data:`GITIGNORE`) unless the folder has one: a folder
+    made before zen wrote it gets it on its next change. One a person edited is kept."""
+    path = zen_dir / ".gitignore"
+    if not path.exists():
+        write_text_atomic(path, GITIGNORE, mode=0o644)
