@@ -28,6 +28,7 @@ from zen_core.exceptions import InvalidDataError
 from zen_core.fileio import inside, locked, read_yaml, write_yaml
 from zen_core.models import ComponentType
 from zen_core.names import MAX_NAME_LENGTH, check_name
+from zen_core.repository import ignore_lock_files
 
 if TYPE_CHECKING:
     from zen_core.config import GlobalConfig
@@ -194,6 +195,7 @@ def migrate_if_legacy(config: GlobalConfig, zen_dir: Path, report: Reporter,
              "active_stack_name": plan.active_stack or config.get_profile(name).active_stack},
             mode=0o644,
         )
+        ignore_lock_files(zen_dir)  # migrated: its lock files are zen's from now on
     return True
 
 
