@@ -165,6 +165,22 @@ def test_import_refuses_a_taken_stack_name_and_a_foreign_file(zen, mysql_stack, 
     assert result.exit_code == 1 and "not a zen stack export" in result.stderr
 
 
+def test_import_after_a_rename_gives_the_copy_a_new_uuid(zen, mysql_stack, tmp_path):
+    """A uuid is one component's identity in a store: the export's uuid is taken by the
+    renamed original, so the imported component is a copy with a uuid of its own."""
+    export = tmp_path / "prod.yaml"
+    ok(zen(f"stack export prod {export}"))
+    original = profile_store().get_component(ComponentType.CONTAINER_REGISTRY, "reg")
+    ok(zen("container-registry rename reg reg-old"))
+    ok(zen(f"stack import {export} --name prod2"))
+    store = profile_store()
+    kept = store.get_component(ComponentType.CONTAINER_REGISTRY, "reg-old")
+    copy = store.get_component(ComponentType.CONTAINER_REGISTRY, "reg")
+    assert kept.uuid == original.uuid and copy.uuid != original.uuid
+    assert copy.config == original.config
+    assert stacks(zen)["prod2"]["components"]["container_registry"] == "reg"
+
+
 @pytest.mark.parametrize("kind", STORE_KINDS)
 def test_profile_copy_moves_everything_to_another_store(zen, mysql_stack, kind, target_url):
     ok(zen("stack set prod"))

@@ -59,7 +59,7 @@ def test_the_rendered_plugin_installs_and_passes_its_tests(zen, zen_home, tmp_pa
 def test_the_rendered_store_installs_and_passes_the_whole_contract(zen, zen_home, tmp_path):
     ok(zen("plugin init zen-acme-store --kind store"))
     # the contract suite (kill -9 and several processes included), and a profile on the store
-    assert "98 passed" in installed_and_tested(Path.cwd() / "zen-acme-store", tmp_path)
+    assert "105 passed" in installed_and_tested(Path.cwd() / "zen-acme-store", tmp_path)
 
 
 @pytest.mark.parametrize(("kind", "modules", "hook", "imports"), [

@@ -291,7 +291,9 @@ class BaseStore(StoreErrors, ABC):
 
         Each write sees the ones before it. Semantics per write:
 
-        - ``RegisterComponent``: :class:`ComponentExistsError` if (type, name) is taken.
+        - ``RegisterComponent``: :class:`ComponentExistsError` if (type, name) is taken,
+          or its uuid: a uuid is one component's identity in a store, whatever its type
+          (the message names the component holding it).
         - ``UpdateComponent``: merge the change into the stored component;
           stacks follow a rename (and get a new revision).
         - ``DeleteComponent``: :class:`InUseError` while a stack uses it.
@@ -300,8 +302,12 @@ class BaseStore(StoreErrors, ABC):
         - ``UpdateStack``: set/remove members, maybe rename; members must exist.
         - ``DeleteStack``: the stack only, never its components.
 
-        - ``CreateSecret``: :class:`SecretExistsError` if the name is taken; the values are
-          kept as given (never read: the domain encrypts them first).
+        - ``CreateSecret``: :class:`SecretExistsError` if the name is taken, or the uuid
+          (another secret's: its sealed values are bound to it); the values are kept as
+          given (never read: the domain encrypts them first).
+
+          A uuid is free again once its record is deleted, also earlier in the same batch;
+          an update or rename keeps it. A refused write refuses the whole batch.
         - ``UpdateSecret``: set and unset keys of the stored values (merged, so updates of
           different keys all land), maybe rename; :class:`SecretNotFoundError`,
           :class:`SecretExistsError` for a taken new name, :class:`ConflictError`.

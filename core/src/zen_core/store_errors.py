@@ -52,6 +52,14 @@ class StoreErrors:
             f"A secret with name '{name}' already exists. Please choose a different name.")
 
     @staticmethod
+    def secret_uuid_taken(uuid: str, holder: str) -> SecretExistsError:
+        """A new secret with the uuid of the secret ``holder`` (a uuid is a record's
+        identity: a secret's sealed values are bound to it)."""
+        return SecretExistsError(
+            f"The uuid {uuid} already belongs to secret '{holder}'. Give the new secret "
+            "another uuid (or none: one is made).")
+
+    @staticmethod
     def stack_not_found(name: str, available: Iterable[str] = ()) -> StackNotFoundError:
         return StackNotFoundError(
             f"Unable to find stack with name '{name}'. Available stacks: {_names(available)}."
@@ -78,6 +86,15 @@ class StoreErrors:
             f"{'An' if type.display[:1] in 'aeiou' else 'A'} {type.display} with name '{name}' "
             "already exists. Please choose a different name."
         )
+
+    @staticmethod
+    def component_uuid_taken(uuid: str, type: ComponentType, holder: str
+                             ) -> ComponentExistsError:
+        """A new component with the uuid of ``holder`` (of any type: a uuid is one
+        component's identity in a store)."""
+        return ComponentExistsError(
+            f"The uuid {uuid} already belongs to {type.display} '{holder}'. Give the new "
+            "component another uuid (or none: one is made).")
 
     @staticmethod
     def user_not_found(name: str, available: Iterable[str] = ()) -> UserNotFoundError:

@@ -83,6 +83,8 @@ class TableTransaction:
         self.changed: dict[tuple[str, str], Any] = {}
         #: The history events of the writes applied, in order: commit them with the records.
         self.events: list[Event] = []
+        #: table -> uuid -> key, for the tables whose uuids were asked for (holder()).
+        self._uuids: dict[str, dict[str, str]] = {}
 
     def load(self, table: str) -> dict[str, Any]:
         """The records of ``table`` by key, read once per transaction (override it to read
@@ -111,11 +113,25 @@ class TableTransaction:
     def put(self, table: str, key: str, record: Any) -> Any:
         self.table(table)[key] = record
         self.changed[(table, key)] = record
+        if table in self._uuids:
+            self._uuids[table][record.uuid] = key
         return record
 
     def drop(self, table: str, key: str) -> None:
-        self.table(table).pop(key, None)
+        dropped = self.table(table).pop(key, None)
         self.changed[(table, key)] = None
+        uuids = self._uuids.get(table)
+        if dropped is not None and uuids is not None and uuids.get(dropped.uuid) == key:
+            del uuids[dropped.uuid]
+
+    def holder(self, table: str, uuid: str) -> Any:
+        """The record of ``table`` (components or secrets) with ``uuid``, or None: a uuid
+        is one record's identity in a store. Indexed once per transaction, then kept up
+        to date by put() and drop(), so a batch of many registrations stays linear."""
+        if table not in self._uuids:
+            self._uuids[table] = {r.uuid: k for k, r in self.table(table).items()}
+        key = self._uuids[table].get(uuid)
+        return None if key is None else self.table(table)[key]
 
     def component(self, ctype: ComponentType, name: str) -> Component:
         found = self.table("components").get(component_key(ctype, name))
@@ -157,6 +173,9 @@ class TableTransaction:
         component = write.component
         if component_key(component.type, component.name) in self.table("components"):
             raise self.store.component_exists(component.type, component.name)
+        holder = self.holder("components", component.uuid)
+        if holder is not None:
+            raise self.store.component_uuid_taken(component.uuid, holder.type, holder.name)
         if self.rules is not None:
             component = self.rules.check_component(component)
         written = component.stamped()
@@ -219,6 +238,9 @@ class TableTransaction:
     def _create_secret(self, write: w.CreateSecret) -> Secret:
         if write.secret.name in self.table("secrets"):
             raise self.store.secret_exists(write.secret.name)
+        holder = self.holder("secrets", write.secret.uuid)
+        if holder is not None:
+            raise self.store.secret_uuid_taken(write.secret.uuid, holder.name)
         return self.put("secrets", write.secret.name, write.secret.stamped())
 
     def _update_secret(self, write: w.UpdateSecret) -> Secret:

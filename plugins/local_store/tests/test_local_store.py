@@ -150,6 +150,36 @@ def test_reads_a_store_written_by_zenml_0_7(tmp_path):
     assert store.get_component(T.ARTIFACT_STORE, "local_artifact_store").config == {"path": "/x"}
 
 
+def test_a_uuid_another_writer_took_or_freed_is_seen(store):
+    """A handle keeps the uuids its last write left (a uuid lives in each component's
+    file); what another handle or process wrote since is read again, never missed."""
+    from zen_core.exceptions import ComponentExistsError
+
+    shared = "2e4c6a8b-1d3f-4a5b-8c7d-9e0f1a2b3c4d"
+    store.register_component(component(T.ORCHESTRATOR, "mine"))  # the map is kept
+    other = LocalStore(store.url)
+    other.register_component(Component(T.ARTIFACT_STORE, "local", "theirs", {}, uuid=shared))
+    with pytest.raises(ComponentExistsError, match="artifact store 'theirs'"):
+        store.register_component(Component(T.ORCHESTRATOR, "local", "twin", {}, uuid=shared))
+    other.delete_component(T.ARTIFACT_STORE, "theirs")
+    store.register_component(Component(T.ORCHESTRATOR, "local", "twin", {}, uuid=shared))
+    assert store.get_component(T.ORCHESTRATOR, "twin").uuid == shared
+
+
+def test_a_uuid_in_a_file_zenml_0_7_wrote_is_held(store):
+    from zen_core.exceptions import ComponentExistsError
+
+    store.register_component(component(T.ORCHESTRATOR, "mine"))
+    index = _load(store.root / "stacks.yaml")  # ZenML 0.7 adds a component of its own
+    index["stack_components"]["orchestrator"]["old"] = "local"
+    (store.root / "stacks.yaml").write_text(yaml.safe_dump(index))
+    (store.root / "orchestrators" / "old.yaml").write_text(
+        "name: old\nuuid: 5a2d1e0b-0000-4000-8000-000000000009\n")
+    with pytest.raises(ComponentExistsError, match="orchestrator 'old'"):
+        store.register_component(Component(T.ARTIFACT_STORE, "local", "twin", {},
+                                           uuid="5a2d1e0b-0000-4000-8000-000000000009"))
+
+
 def test_unknown_top_level_keys_survive_writes(store):
     index = store.root / "stacks.yaml"
     index.write_text(

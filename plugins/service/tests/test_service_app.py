@@ -302,6 +302,19 @@ def test_store_errors_keep_their_class_and_message(client, store, method, path, 
     assert response.json["message"] == str(info.value)
 
 
+def test_a_taken_uuid_is_a_409_naming_its_holder(client, store):
+    """A component here; a secret is the rest store's run of the contract (a keyed service)."""
+    held = store.register_component(Component(T.ORCHESTRATOR, "local", "holder"))
+    response = call(client, "POST", "/api/v1/components", {
+        "type": "artifact_store", "flavor": "local", "name": "twin", "config": {"path": "/p"},
+        "uuid": held.uuid})
+    assert (response.status_code, response.json["error"]) == (409, "ComponentExistsError")
+    assert response.json["message"] == (
+        f"The uuid {held.uuid} already belongs to orchestrator 'holder'. Give the new "
+        "component another uuid (or none: one is made).")
+    assert [c.name for c in store.list_components()] == ["holder"]
+
+
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("POST", "/api/v1/stacks", {"name": "s", "components": {"nope": "x"}}),
     ("POST", "/api/v1/stacks", {"name": "s", "extra": 1}),

@@ -196,7 +196,7 @@ def test_a_database_of_a_newer_zen(zen, home, tmp_path):
     url = f"sqlite:///{tmp_path / 'future.db'}"
     FutureSqlStore(url).initialize()
     error = failed(zen(["profile", "create", "-t", "sql", "--url", url, "p"]))
-    assert "schema version '0006_test'" in error
+    assert "schema version '0007_test'" in error
     assert "pip install --upgrade ./plugins/sql_store" in error
 
 

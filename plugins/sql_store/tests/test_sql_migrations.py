@@ -1,6 +1,6 @@
 """The versioned schema: created at head, upgraded from older, a newer one refused untouched.
 
-``future_migrations/`` holds a revision only these tests know ("0006_test"), standing
+``future_migrations/`` holds a revision only these tests know ("0007_test"), standing
 for what a newer zen-sql-store adds: :class:`FutureSqlStore` is that newer version.
 """
 
@@ -17,7 +17,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, exc, inspect, text
 from sqlalchemy.engine import make_url
 
 from zen_core.account_records import RoleAssignment, Team, User
@@ -54,7 +54,7 @@ TABLES = {"zen_components", "zen_stacks", "zen_stack_components", "zen_users", "
 class FutureSqlStore(SqlStore):
     """The store as a newer zen-sql-store would ship it: one revision more."""
 
-    schema_head = "0006_test"
+    schema_head = "0007_test"
     migration_locations = (FUTURE,)
 
 
@@ -225,7 +225,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(empty_database):
         assert newer.list_components() == components
         newer.register_component(component(T.ORCHESTRATOR, "after-upgrade"))
     state = snapshot(empty_database)
-    assert versions(empty_database) == [("0006_test",)]
+    assert versions(empty_database) == [("0007_test",)]
     assert "zen_test_notes" in state
     assert "description" in state["zen_stacks"][0]
 
@@ -423,6 +423,64 @@ def test_0004_downgrades_to_0003_and_keeps_the_rest(empty_database):
         assert store.list_secrets() == []
 
 
+def run_sql(url: str, *statements: tuple[str, list[dict[str, str]]]) -> None:
+    """Each (SQL, parameter sets) in one transaction, as another program would."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            for sql, parameters in statements:
+                connection.execute(text(sql), parameters or None)
+    finally:
+        engine.dispose()
+
+
+def write_shared_uuids(url: str) -> None:
+    """Two components and two secrets sharing a uuid, as schema 0005 let a store keep them."""
+    run_sql(url, ("INSERT INTO zen_components (type, name, flavor, uuid, config) "
+                  "VALUES (:type, :name, 'local', 'uuid-c', '{}')",
+                  [{"type": "orchestrator", "name": "first"},
+                   {"type": "artifact_store", "name": "second"}]),
+            ("INSERT INTO zen_secrets (name, uuid) VALUES (:name, 'uuid-s')",
+             [{"name": "one"}, {"name": "two"}]))
+
+
+def test_0005_data_sharing_uuids_is_refused_untouched_until_fixed(empty_database):
+    at_revision(empty_database, "0005")
+    write_shared_uuids(empty_database)
+    before = snapshot(empty_database)
+    store = SqlStore(empty_database)
+    with pytest.raises(StoreUnavailableError) as info:
+        store.list_components()
+    store.close()
+    message = str(info.value)
+    for shared in ("components artifact_store 'second', orchestrator 'first' share uuid uuid-c",
+                   "secrets 'one', 'two' share uuid uuid-s", "Nothing was changed"):
+        assert shared in message
+    assert snapshot(empty_database) == before and versions(empty_database) == [("0005",)]
+
+    run_sql(empty_database,  # the user deletes one of each
+            ("DELETE FROM zen_components WHERE name = 'second'", []),
+            ("DELETE FROM zen_secrets WHERE name = 'two'", []))
+    with SqlStore(empty_database) as store:
+        assert [c.uuid for c in store.list_components()] == ["uuid-c"]
+        assert versions(empty_database) == [(HEAD,)]
+    with pytest.raises(exc.IntegrityError):  # the database itself refuses a shared uuid
+        write_shared_uuids(empty_database)
+
+
+def test_0006_downgrades_to_0005_and_keeps_the_data(empty_database):
+    with SqlStore(empty_database) as store:
+        store.initialize()
+        stack = register_stack_with_components(store, "kept")
+        store.apply([CreateSecret(Secret("db", {"password": "p"}))])
+    at_revision(empty_database, "0005")
+    assert versions(empty_database) == [("0005",)]
+    with SqlStore(empty_database) as store:  # and up again
+        assert store.get_stack("kept") == stack
+        assert [s.name for s in store.list_secrets()] == ["db"]
+    assert versions(empty_database) == [(HEAD,)]
+
+
 def test_the_times_are_real_timestamps(empty_database):
     with SqlStore(empty_database) as store:
         store.initialize()
@@ -445,7 +503,7 @@ def test_the_times_are_real_timestamps(empty_database):
 
 def test_a_new_database_goes_straight_to_the_newest_head(empty_database):
     FutureSqlStore(empty_database).initialize()
-    assert versions(empty_database) == [("0006_test",)]
+    assert versions(empty_database) == [("0007_test",)]
     assert set(snapshot(empty_database)) == TABLES | {"zen_test_notes"}
 
 
@@ -466,7 +524,7 @@ def test_a_database_written_by_a_newer_zen_is_refused_untouched(empty_database):
         with pytest.raises(StoreUnavailableError) as info:
             call()
         message = str(info.value)
-        assert "schema version '0006_test'" in message, name
+        assert "schema version '0007_test'" in message, name
         assert "a newer version of zen wrote it" in message
         assert "pip install --upgrade ./plugins/sql_store" in message
         assert "left as it is" in message

@@ -215,6 +215,7 @@ def import_stack(
             f"{'it under a new name' if len(conflicts) == 1 else 'them under new names'}."
         )
     _check_secrets_present(store, plan, new_secrets, source)
+    plan = _with_free_uuids(store, plan)
     stack = Stack(stack_name, members)
     missing = stack.missing_required()
     if missing:
@@ -342,6 +343,16 @@ def _plan_component(access: StoreAccess, component: Component,
     else:
         conflicts.append(f"{wanted.type.display} '{wanted.name}'")
     members[wanted.type] = wanted.name
+
+
+def _with_free_uuids(store: BaseStore, plan: list[Component]) -> list[Component]:
+    """The components to register, each with its exported uuid unless ``store`` holds it
+    (a uuid is one component's identity there: the stack is imported again, or after a
+    rename). Such a component is a copy, and gets a new uuid, as ``copy_component`` does."""
+    if not plan:
+        return plan
+    held = {c.uuid for c in store.list_components()}
+    return [replace(c, uuid=str(uuid.uuid4())) if c.uuid in held else c for c in plan]
 
 
 def _find(store: BaseStore, ctype: ComponentType, name: str) -> Component | None:

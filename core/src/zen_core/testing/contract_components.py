@@ -15,6 +15,7 @@ from zen_core.testing.helpers import (
     raises_named,
     register_stack_with_components,
 )
+from zen_core.writes import DeleteComponent, RegisterComponent, UpdateComponent
 
 T = ComponentType
 
@@ -110,6 +111,55 @@ class ComponentsContract:
         generated = store.get_component(T.ORCHESTRATOR, "generated").uuid
         assert generated and generated != given
         assert store.get_component(T.ORCHESTRATOR, "generated").uuid == generated
+
+    # --- a uuid is one component's identity in a store -------------------------------------
+    def test_a_taken_uuid_is_refused_whatever_the_type(self, store):
+        held = store.register_component(component(T.ORCHESTRATOR, "holder"))
+        for ctype in (T.ORCHESTRATOR, T.ARTIFACT_STORE):
+            with raises_named(ComponentExistsError, "holder") as info:
+                store.register_component(
+                    Component(ctype, "local", "twin", {}, uuid=held.uuid))
+            assert held.uuid in str(info.value) and "orchestrator" in str(info.value)
+            assert "\n" not in str(info.value)
+        assert store.list_components() == [held]
+
+    def test_a_batch_with_a_taken_uuid_writes_nothing(self, store):
+        held = store.register_component(component(T.ORCHESTRATOR, "holder"))
+        with raises_named(ComponentExistsError, "holder"):
+            store.apply([RegisterComponent(component(T.ARTIFACT_STORE, "fine")),
+                         RegisterComponent(Component(T.ARTIFACT_STORE, "local", "twin", {},
+                                                     uuid=held.uuid))])
+        shared = "0b6c2a56-3f1e-4d8a-9c0b-7e5f4a3b2c1d"
+        with raises_named(ComponentExistsError, "first"):  # both new, in one batch
+            store.apply([RegisterComponent(Component(T.ORCHESTRATOR, "local", "first", {},
+                                                     uuid=shared)),
+                         RegisterComponent(Component(T.ARTIFACT_STORE, "local", "second", {},
+                                                     uuid=shared))])
+        assert store.list_components() == [held]
+
+    def test_a_uuid_is_free_again_once_its_component_is_deleted(self, store):
+        held = store.register_component(component(T.ORCHESTRATOR, "holder"))
+        # deleted and registered again in one batch (a re-created record keeps its uuid)
+        _, again = store.apply([
+            DeleteComponent(T.ORCHESTRATOR, "holder"),
+            RegisterComponent(Component(T.ARTIFACT_STORE, "local", "again", {},
+                                        uuid=held.uuid))])
+        assert again.uuid == held.uuid
+        assert store.get_component(T.ARTIFACT_STORE, "again").uuid == held.uuid
+        store.delete_component(T.ARTIFACT_STORE, "again")
+        store.register_component(Component(T.ORCHESTRATOR, "local", "third", {},
+                                           uuid=held.uuid))
+        assert [(c.name, c.uuid) for c in store.list_components()] == [("third", held.uuid)]
+
+    def test_a_renamed_component_keeps_its_uuid_and_holds_it(self, store):
+        held = store.register_component(component(T.ORCHESTRATOR, "holder"))
+        [renamed, fresh] = store.apply([
+            UpdateComponent(T.ORCHESTRATOR, "holder", ComponentChange(name="renamed")),
+            RegisterComponent(component(T.ORCHESTRATOR, "holder"))])
+        assert renamed.uuid == held.uuid and fresh.uuid != held.uuid
+        with raises_named(ComponentExistsError, "renamed"):
+            store.register_component(Component(T.ORCHESTRATOR, "local", "twin", {},
+                                               uuid=held.uuid))
 
     def test_update_component_config(self, store):
         register_stack_with_components(store, "s")

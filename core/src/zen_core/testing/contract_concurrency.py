@@ -51,9 +51,12 @@ def _shared_components() -> dict[ComponentType, str]:
     return {T.ORCHESTRATOR: "shared", T.METADATA_STORE: "shared", T.ARTIFACT_STORE: "shared"}
 
 
-def _register_same_component(store: BaseStore, name: str, worker: int) -> str:
+def _register_same_component(store: BaseStore, name: str, worker: int,
+                             uuid: str | None = None) -> str:
+    kept = {"uuid": uuid} if uuid else {}
     try:
-        store.register_component(Component(T.ORCHESTRATOR, "local", name, {"worker": worker}))
+        store.register_component(Component(T.ORCHESTRATOR, "local", name, {"worker": worker},
+                                           **kept))
     except ComponentExistsError as err:
         return f"exists: {err}"
     return "registered"
@@ -187,6 +190,19 @@ class ConcurrencyContract:
         [stored] = store.list_components()
         assert stored.name == "contested"
         assert stored.config == {"worker": winners[0]}  # a loser overwrote nothing
+
+    def test_concurrent_register_of_one_uuid(self, store, store_opener):
+        shared = "7c1d9e2f-4a3b-4c5d-8e6f-0a9b8c7d6e5f"
+        jobs = [(_register_same_component, (f"w{worker}", worker, shared))
+                for worker in range(4)]
+        outcomes = run_concurrently(store_opener, jobs)
+        winners = [i for i, outcome in enumerate(outcomes) if outcome == "registered"]
+        assert len(winners) == 1, outcomes
+        holder = f"The uuid {shared} already belongs to orchestrator 'w{winners[0]}'."
+        assert all(o == "registered" or o.startswith(f"exists: {holder}")
+                   for o in outcomes), outcomes
+        assert [(c.name, c.uuid) for c in store.list_components()] == [
+            (f"w{winners[0]}", shared)]
 
     def test_concurrent_partial_updates_of_one_component_lose_nothing(
             self, store, store_opener):

@@ -64,6 +64,27 @@ class SecretsContract:
             store.apply([CreateSecret(_secret("db", b="2"))])
         assert store.get_secret("db").values == {"a": "1"}
 
+    def test_a_taken_uuid_is_refused_and_the_batch_writes_nothing(self, store):
+        [held] = store.apply([CreateSecret(_secret("db", a="1"))])
+        twin = Secret("twin", {"b": "2"}, uuid=held.uuid)
+        with raises_named(SecretExistsError, "db") as info:
+            store.apply([CreateSecret(_secret("fine", c="3")), CreateSecret(twin)])
+        assert held.uuid in str(info.value) and "\n" not in str(info.value)
+        shared = "5d0f6b1e-2c3a-4b8d-9e7f-1a2b3c4d5e6f"
+        with raises_named(SecretExistsError, "first"):  # both new, in one batch
+            store.apply([CreateSecret(Secret("first", {"k": "v"}, uuid=shared)),
+                         CreateSecret(Secret("second", {"k": "v"}, uuid=shared))])
+        assert [(s.name, s.uuid) for s in store.list_secrets()] == [("db", held.uuid)]
+
+    def test_a_uuid_is_free_again_once_its_secret_is_deleted(self, store):
+        [held] = store.apply([CreateSecret(_secret("db", a="1"))])
+        store.apply([UpdateSecret("db", SecretChange(name="renamed"))])  # keeps the uuid
+        with raises_named(SecretExistsError, "renamed"):
+            store.apply([CreateSecret(Secret("twin", {"b": "2"}, uuid=held.uuid))])
+        store.apply([DeleteSecret("renamed"),  # deleted and created again in one batch
+                     CreateSecret(Secret("again", {"b": "2"}, uuid=held.uuid))])
+        assert [(s.name, s.uuid) for s in store.list_secrets()] == [("again", held.uuid)]
+
     def test_an_update_sets_and_unsets_keys_and_bumps_the_revision(self, store):
         store.apply([CreateSecret(_secret("db", user="u", password="p", port="1"))])
         [written] = store.apply([UpdateSecret("db", SecretChange(

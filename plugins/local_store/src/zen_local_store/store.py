@@ -85,6 +85,9 @@ class LocalStore(BaseStore):
         #: The index bytes this instance wrote last: their names need no checking again.
         self._written: bytes | None = None
         self._records: tuple[dict[str, Any], dict[str, Stack]] | None = None
+        #: Every component's uuid as this handle's last write left them, with the index
+        #: bytes and journal generation they belong to (see apply).
+        self._uuids: tuple[bytes, bytes, dict[str, tuple[ComponentType, str]]] | None = None
 
     # --- files -------------------------------------------------------------------
     def initialize(self) -> None:
@@ -222,6 +225,27 @@ class LocalStore(BaseStore):
         return Component(type, flavor, name, config,
                          uuid=str(content.get("uuid") or _stable_uuid(Path(path))),
                          **record_meta(meta), labels=labels_of(meta))
+
+    def component_uuids(self, index: dict[str, dict[str, str]],
+                        loaded: dict[tuple[ComponentType, str], Component | None],
+                        ) -> dict[str, tuple[ComponentType, str]]:
+        """uuid -> (type, name) of every component in ``index`` (stack_components), taken
+        from ``loaded`` where a transaction holds it, else from its file (a missing file
+        holds no uuid). NOTE: a uuid lives in its component's file only: this reads them
+        all, as a listing does; apply keeps the result between a handle's writes."""
+        found: dict[str, tuple[ComponentType, str]] = {}
+        for type_name, entries in index.items():
+            ctype = ComponentType.parse(type_name)
+            folder = str(self.root / ctype.plural)
+            for name, flavor in (entries or {}).items():
+                component = loaded.get((ctype, name))
+                if component is None:
+                    try:
+                        component = self.load_component(ctype, name, flavor, folder)
+                    except _MissingComponentFile:
+                        continue
+                found[component.uuid] = (ctype, name)
+        return found
 
     @staticmethod
     def component_text(component: Component) -> str:
@@ -397,7 +421,8 @@ class LocalStore(BaseStore):
                 data = _copy_index(cache[1])
             else:
                 data = self._parse_index(raw)
-            transaction = Transaction(self, data, rules)
+            transaction = Transaction(self, data, rules, self._known_uuids(raw))
+            self._uuids = None  # the transaction changes the map: kept again if it commits
             written = [transaction.apply(write) for write in writes]
             transaction.check_accounts(writes)
             events = [e for w, r in zip(writes, written, strict=True)
@@ -406,7 +431,20 @@ class LocalStore(BaseStore):
             if index_text is not None:  # what was written was checked: the next write trusts it
                 self._written = index_text.encode("utf-8")
                 self._cache = (self._written, data)
+            if transaction.uuids is not None:
+                now = self._written if index_text is not None else raw
+                self._uuids = (now, self.journal.generation(), transaction.uuids)
         return written
+
+    def _known_uuids(self, raw: bytes) -> dict[str, tuple[ComponentType, str]] | None:
+        """The uuid map this handle's last write left, if no other write came since: the
+        index is the bytes it wrote and the journal's generation is the one its commit made
+        (any other zen write changes it). NOTE: a uuid lives in its component's file only,
+        so without this every registration in a store of 10,000 read 10,000 files."""
+        known = self._uuids
+        if known is None or known[0] != raw or known[1] != self.journal.generation():
+            return None
+        return known[2]
 
 
 _TYPES = {t.value: t for t in ComponentType}

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 
 class Transaction:
-    def __init__(self, store: LocalStore, data: dict[str, Any], rules: StoreRules | None) -> None:
+    def __init__(self, store: LocalStore, data: dict[str, Any], rules: StoreRules | None,
+                 uuids: dict[str, tuple[ComponentType, str]] | None = None) -> None:
         self.store = store
         self.data = data
         self.rules = rules
@@ -59,6 +60,9 @@ class Transaction:
         #: The secrets, read on the first secret write (other writes never open the file).
         self._secrets: dict[str, Secret] | None = None
         self.secrets_changed = False
+        #: Every component's uuid -> (type, name): as the store's last write left them, or
+        #: read on the first registration; then kept up to date by the writes.
+        self.uuids = uuids
 
     # --- reading through the transaction ---------------------------------------------
     def component(self, ctype: ComponentType, name: str) -> Component:
@@ -107,16 +111,27 @@ class Transaction:
         self.components[key] = component
         self.changed.add(key)
 
+    def component_uuids(self) -> dict[str, tuple[ComponentType, str]]:
+        """Every component's uuid -> (type, name), as this transaction left them (read on
+        first use unless the store's last write left them: LocalStore.component_uuids)."""
+        if self.uuids is None:
+            self.uuids = self.store.component_uuids(self.index, self.components)
+        return self.uuids
+
     def _register_component(self, write: RegisterComponent) -> Component:
         component = write.component
         entries = self.index.setdefault(component.type.value, {})
         if component.name in entries:
             raise self.store.component_exists(component.type, component.name)
+        holder = self.component_uuids().get(component.uuid)
+        if holder is not None:
+            raise self.store.component_uuid_taken(component.uuid, *holder)
         if self.rules is not None:
             component = self.rules.check_component(component)
         written = component.stamped()
         entries[written.name] = written.flavor
         self._put_component(written)
+        self.component_uuids()[written.uuid] = (written.type, written.name)
         self.index_changed = True
         return written
 
@@ -140,6 +155,8 @@ class Transaction:
         if renamed:
             self.components[(ctype, name)] = None
             self.changed.add((ctype, name))
+            if self.uuids is not None:
+                self.uuids[written.uuid] = (ctype, written.name)
         self._put_component(written)
         for stack_name, members in self.stacks.items():
             if members.get(ctype.value) != name:
@@ -161,6 +178,8 @@ class Transaction:
             raise self.store.component_in_use(write.type, write.name, users)
         del self.index[write.type.value][write.name]
         self.components[(write.type, write.name)] = None
+        if self.uuids is not None:
+            self.uuids.pop(current.uuid, None)
         self.changed.add((write.type, write.name))
         self.index_changed = True
 
@@ -221,6 +240,9 @@ class Transaction:
     def _create_secret(self, write: CreateSecret) -> Secret:
         if write.secret.name in self.secrets:
             raise self.store.secret_exists(write.secret.name)
+        holder = next((s for s in self.secrets.values() if s.uuid == write.secret.uuid), None)
+        if holder is not None:
+            raise self.store.secret_uuid_taken(write.secret.uuid, holder.name)
         return self._put_secret(write.secret.stamped())
 
     def _update_secret(self, write: UpdateSecret) -> Secret:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from zen_sql_store.urls import SqlUrl
 
 #: The newest revision in ``migrations/versions`` (a test keeps the two equal).
-HEAD = "0005"
+HEAD = "0006"
 VERSION_TABLE = "zen_schema_version"
 MIGRATIONS = Path(__file__).parent / "migrations"
 

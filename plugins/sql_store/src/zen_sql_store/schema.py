@@ -4,7 +4,8 @@
 
     zen_components        id, type, name, flavor, uuid, config (JSON text),
                           revision, created, updated, labels (JSON text or NULL)
-                          unique (type, name); unique (id, type) for the key below
+                          unique (type, name); unique (id, type) for the key below;
+                          unique (uuid): a uuid is one component's identity
     zen_stacks            id, name (unique), revision, created, updated,
                           labels (JSON text or NULL: none)
     zen_stack_components  stack_id -> zen_stacks (cascade), component_type,
@@ -28,7 +29,7 @@
     zen_locks             name (primary key): one row, 'events', that every writing
                           transaction with events locks to number them (see history.py)
 
-    zen_secrets           id, name (unique), uuid, revision, created, updated
+    zen_secrets           id, name (unique), uuid (unique), revision, created, updated
     zen_secret_values     secret_id -> zen_secrets (cascade), key, value (as given: text)
                           primary key (secret_id, key): a key is held once
 
@@ -280,6 +281,7 @@ COMPONENTS = Table(
     Column("labels", Text, nullable=True),
     UniqueConstraint("type", "name", name="uq_zen_components_type_name"),
     UniqueConstraint("id", "type", name="uq_zen_components_id_type"),
+    Index("uq_zen_components_uuid", "uuid", unique=True),
 )
 
 STACKS = Table(
@@ -389,6 +391,7 @@ SECRETS = Table(
     _time("created"),
     _time("updated"),
     UniqueConstraint("name", name="uq_zen_secrets_name"),
+    Index("uq_zen_secrets_uuid", "uuid", unique=True),
 )
 
 #: One row per key of a secret; the value as the store was given it (never read).

@@ -103,6 +103,10 @@ def _components_named(names_in: Any) -> Any:
     return select(C.type, C.name).where(C.type == bindparam("t"), C.name.in_(names_in))
 
 
+def _components_with_uuids(uuids_in: Any) -> Any:
+    return select(C.uuid, C.type, C.name).where(C.uuid.in_(uuids_in))
+
+
 def _stacks_named(names_in: Any) -> Any:
     return select(S.name).where(S.name.in_(names_in))
 
@@ -269,17 +273,27 @@ class SqlTransaction(AccountWrites, SecretWrites):
         wanted = {(t.value, n) for t, n in keys}
         return set(self._components_named("components", _components_named, wanted))
 
+    def _uuid_holders(self, uuids: Iterable[str]) -> dict[str, tuple[ComponentType, str]]:
+        """Which of ``uuids`` registered components hold: uuid -> (type, name)."""
+        rows = self._named("component uuids", _components_with_uuids, sorted(set(uuids)))
+        return {uuid: (ComponentType.parse(ctype), name) for uuid, ctype, name in rows}
+
     def _register_components(self, components: Sequence[Component]) -> list[Component]:
         """Register ``components`` in order (set-wise: see the module doc)."""
         keys = [(c.type, c.name) for c in components]
         taken = self._existing_components(keys)
+        holders = self._uuid_holders(c.uuid for c in components)
         written_all: list[Component] = []
         rows = []
         for component in components:
             key = (component.type.value, component.name)
             if key in taken:
                 raise self.store.component_exists(component.type, component.name)
+            holder = holders.get(component.uuid)
+            if holder is not None:
+                raise self.store.component_uuid_taken(component.uuid, *holder)
             taken.add(key)
+            holders[component.uuid] = (component.type, component.name)
             if self.rules is not None:
                 component = self.rules.check_component(component)
             written = component.stamped()
@@ -290,8 +304,14 @@ class SqlTransaction(AccountWrites, SecretWrites):
 
         def conflict(again: SqlTransaction) -> ZenError:
             taken = again._existing_components(keys)
-            ctype, name = next((k for k in keys if (k[0].value, k[1]) in taken), keys[0])
-            return self.store.component_exists(ctype, name)
+            named = next((k for k in keys if (k[0].value, k[1]) in taken), None)
+            if named is not None:
+                return self.store.component_exists(*named)
+            holders = again._uuid_holders(c.uuid for c in written_all)
+            uuid = next((c.uuid for c in written_all if c.uuid in holders), None)
+            if uuid is not None:
+                return self.store.component_uuid_taken(uuid, *holders[uuid])
+            return self.store.component_exists(*keys[0])
 
         self.conflict = lambda: self._afterwards(conflict)
         bulk_insert(self.connection, COMPONENTS, _COMPONENT_ROW, rows)

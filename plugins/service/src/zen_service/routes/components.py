@@ -57,8 +57,9 @@ def blueprint() -> APIBlueprint:
 
     @api.post("/components", tags=[_TAG], responses={201: Component, **errors(TAKEN, INVALID)},
               summary="Register a component",
-              description="409: the (type, name) is taken. 422: a bad name, an unknown "
-                          "flavor, or a configuration the flavor's schema refuses.",
+              description="409: the (type, name) is taken, or the uuid (another "
+                          "component's). 422: a bad name, an unknown flavor, or a "
+                          "configuration the flavor's schema refuses.",
               openapi_extensions=EDITOR)
     def register_component(body: ComponentInput) -> Response:
         written = components.register(access(), body.type, body.name, body.flavor, body.config,

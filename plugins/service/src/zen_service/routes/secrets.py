@@ -48,8 +48,9 @@ def blueprint() -> APIBlueprint:
         return json_response([s.to_dict() for s in secrets.visible_all(access())])
 
     @api.post("/secrets", tags=[_TAG], responses={201: Secret, **errors(TAKEN, INVALID)},
-              summary="Create a secret", description="409: the name is taken. 422: a bad "
-              "name or key, no key, a value too long.", openapi_extensions=EDITOR)
+              summary="Create a secret", description="409: the name is taken, or the uuid "
+              "(another secret's). 422: a bad name or key, no key, a value too long.",
+              openapi_extensions=EDITOR)
     def create_secret(body: SecretInput) -> Response:
         secrets.create(access(), body.name, body.values, uuid=body.uuid)
         return _answer(secrets.visible(access(), body.name), 201)

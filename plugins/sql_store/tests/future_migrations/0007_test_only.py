@@ -1,7 +1,7 @@
 """A revision only the tests know: stands for what a newer zen-sql-store would add.
 
-Revision ID: 0006_test
-Revises: 0005
+Revision ID: 0007_test
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_test"
-down_revision = "0005"
+revision = "0007_test"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
