@@ -140,4 +140,5 @@ def test_init_leaves_no_lock_file_in_the_repository(zen, tmp_path, monkeypatch):
     repo.mkdir()
     monkeypatch.chdir(repo)
     ok(zen("init"))
-    assert sorted(p.name for p in (repo / ".zen").iterdir()) == ["config.yaml"]
+    # what a person commits: the config, and the .gitignore of the locks later commands take
+    assert sorted(p.name for p in (repo / ".zen").iterdir()) == [".gitignore", "config.yaml"]
