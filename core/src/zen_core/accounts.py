@@ -12,11 +12,11 @@ roles given to them and to their teams.
 
 from __future__ import annotations
 
-import importlib
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from zen_core.exceptions import InvalidDataError
+from zen_core.lazy import served_from
 
 if TYPE_CHECKING:
     from zen_core.account_records import ApiKey as ApiKey  # served by __getattr__ at run time
@@ -73,7 +73,4 @@ class Standing(NamedTuple):
     roles: frozenset[str]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _ACCOUNT_RECORDS:
-        return getattr(importlib.import_module("zen_core.account_records"), name)
-    raise AttributeError(f"module 'zen_core.accounts' has no attribute {name!r}")
+__getattr__ = served_from("zen_core.account_records", _ACCOUNT_RECORDS, __name__)

@@ -8,7 +8,6 @@ names (``ComponentChange``, ``StackChange``) is in :mod:`zen_core.changes`, serv
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid as _uuid
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from zen_core.exceptions import InvalidDataError
 from zen_core.labels import check_labels
+from zen_core.lazy import served_from
 from zen_core.names import check_name, is_valid_name
 
 if TYPE_CHECKING:
@@ -291,7 +291,4 @@ def _stamped(record: Any, previous: Component | Stack | None, changes: dict[str,
 _UNCHECKED = frozenset({"problem"})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _CHANGES:
-        return getattr(importlib.import_module("zen_core.changes"), name)
-    raise AttributeError(f"module 'zen_core.models' has no attribute {name!r}")
+__getattr__ = served_from("zen_core.changes", _CHANGES, __name__)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zen_core.exceptions import InvalidDataError, PluginError
+from zen_core.lazy import served_from
 
 if TYPE_CHECKING:
     from zen_core.hook_records import Flavor as Flavor  # served by __getattr__ at run time
@@ -175,7 +176,4 @@ class Contribution(NamedTuple):
     name: str
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOOK_RECORDS:
-        return getattr(importlib.import_module("zen_core.hook_records"), name)
-    raise AttributeError(f"module 'zen_core.records' has no attribute {name!r}")
+__getattr__ = served_from("zen_core.hook_records", _HOOK_RECORDS, __name__)
