@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -88,20 +90,27 @@ def stateless(history: tuple[list, int]) -> tuple[list, int]:
     return [replace(e, state=None) for e in events], total
 
 
-def snapshot(url: str) -> dict[str, object]:
-    """Every table of the database with its columns and rows."""
+def each_table(url: str, describe: Callable[[Any, Any, str], object]) -> dict[str, object]:
+    """``describe(connection, inspector, table)`` of every table of the database, by name."""
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
             inspector = inspect(connection)
-            state: dict[str, object] = {}
-            for table in sorted(inspector.get_table_names()):
-                columns = [c["name"] for c in inspector.get_columns(table)]
-                rows = connection.execute(text(f"SELECT * FROM {table}")).all()
-                state[table] = (columns, sorted(tuple(map(str, row)) for row in rows))
-            return state
+            return {table: describe(connection, inspector, table)
+                    for table in sorted(inspector.get_table_names())}
     finally:
         engine.dispose()
+
+
+def snapshot(url: str) -> dict[str, object]:
+    """Every table of the database with its columns and rows."""
+
+    def rows_of(connection: Any, inspector: Any, table: str) -> object:
+        columns = [c["name"] for c in inspector.get_columns(table)]
+        rows = connection.execute(text(f"SELECT * FROM {table}")).all()
+        return columns, sorted(tuple(map(str, row)) for row in rows)
+
+    return each_table(url, rows_of)
 
 
 def versions(url: str) -> list[str]:
@@ -139,33 +148,27 @@ def run_migrations(url: str) -> None:
 def schema_of(url: str) -> dict[str, object]:
     """Everything the database says about each table: columns in order (type, nullable,
     default), keys, foreign keys and their actions, indexes, constraints, options."""
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-            inspector = inspect(connection)
-            found: dict[str, object] = {}
-            for table in sorted(inspector.get_table_names()):
-                described = {
-                    "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"),
-                                 c.get("autoincrement")) for c in inspector.get_columns(table)],
-                    "primary key": inspector.get_pk_constraint(table),
-                    "foreign keys": sorted(inspector.get_foreign_keys(table),
-                                           key=lambda f: str(f["name"])),
-                    "indexes": sorted(inspector.get_indexes(table), key=lambda i: i["name"]),
-                    "unique": sorted(inspector.get_unique_constraints(table),
-                                     key=lambda u: str(u["name"])),
-                    "checks": sorted(inspector.get_check_constraints(table),
-                                     key=lambda c: str(c["name"])),
-                }
-                if connection.dialect.name in ("mysql", "mariadb"):
-                    described["options"] = inspector.get_table_options(table)
-                if connection.dialect.name == "sqlite":  # its own record of each table
-                    described["pragma"] = connection.execute(
-                        text(f"PRAGMA table_xinfo({table})")).all()
-                found[table] = described
-            return found
-    finally:
-        engine.dispose()
+
+    def described(connection: Any, inspector: Any, table: str) -> object:
+        found = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"),
+                         c.get("autoincrement")) for c in inspector.get_columns(table)],
+            "primary key": inspector.get_pk_constraint(table),
+            "foreign keys": sorted(inspector.get_foreign_keys(table),
+                                   key=lambda f: str(f["name"])),
+            "indexes": sorted(inspector.get_indexes(table), key=lambda i: i["name"]),
+            "unique": sorted(inspector.get_unique_constraints(table),
+                             key=lambda u: str(u["name"])),
+            "checks": sorted(inspector.get_check_constraints(table),
+                             key=lambda c: str(c["name"])),
+        }
+        if connection.dialect.name in ("mysql", "mariadb"):
+            found["options"] = inspector.get_table_options(table)
+        if connection.dialect.name == "sqlite":  # its own record of each table
+            found["pragma"] = connection.execute(text(f"PRAGMA table_xinfo({table})")).all()
+        return found
+
+    return each_table(url, described)
 
 
 def test_a_new_database_is_created_as_the_migrations_leave_it(empty_database, databases,
