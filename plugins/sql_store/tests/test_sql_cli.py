@@ -91,6 +91,22 @@ def test_every_stack_and_component_command_works(zen, home, backend, empty_datab
     assert "'x'" in failed(zen("stack describe x"))
 
 
+def test_a_write_tells_only_what_it_did(zen_process, zen_home, backend, empty_database):
+    """Nothing from the drivers on a write's stderr (psycopg 3.3 warned "using a closure
+    in a dumps/loads function may cause a resource leak" on each new connection). In a
+    process of its own: a driver's warning goes to the logging module's last resort."""
+    created = zen_process(["profile", "create", "-t", "sql", "--url", empty_database, "team"])
+    assert created.exit_code == 0, created.output
+    registered = zen_process("--profile team orchestrator register kf -t kubeflow")
+    assert registered.exit_code == 0, registered.output
+    assert lines(registered.stderr) == [
+        NO_ROOT,
+        "Running with active profile: 'team' (--profile)",
+        "Registered stack component with type 'orchestrator' and name 'kf'.",
+        "Successfully registered orchestrator `kf`.",
+    ]
+
+
 def test_a_local_profile_copied_into_a_database(zen, home, backend, empty_database):
     ok(zen("stack register second -o default -m default -a default"))
     ok(zen(["profile", "copy", "default", "team", "-t", "sql", "--url", empty_database]))

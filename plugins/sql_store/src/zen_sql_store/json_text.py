@@ -45,14 +45,26 @@ def encoder(*, ensure_ascii: bool = True, separators: tuple[str, str] = (", ", "
     except TypeError:  # another Python's signature
         return plain.encode
 
-    def encode(value: Any) -> str:
-        return "".join(chunks(value, 0))
-
+    encode = _Encode(chunks)
     try:
         same = encode(_PROBE) == plain.encode(_PROBE)
     except Exception:
         same = False
     return encode if same else plain.encode
+
+
+class _Encode:
+    """The fast encoder as a callable object, not a closure: psycopg 3.3 keys its JSON
+    dumpers by a function's code and, for a closure, warns on every connection ("may
+    cause a resource leak") and makes a new dumper each time."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: Callable[[Any, int], Any]) -> None:
+        self.chunks = chunks
+
+    def __call__(self, value: Any) -> str:
+        return "".join(self.chunks(value, 0))
 
 
 #: ``json.dumps(value)``: SQLAlchemy's JSON columns (the events' details and state).
