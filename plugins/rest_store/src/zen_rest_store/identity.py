@@ -25,6 +25,7 @@ from zen_core.local_service import (
     local_service,
     proof_matches,
 )
+from zen_rest_store.failures import wrong_scheme
 
 if TYPE_CHECKING:
     from zen_rest_store.store import RestStore
@@ -56,7 +57,7 @@ def check_identity(store: RestStore, local: LocalService) -> None:
             f"instance to check (it was written by an older zen), {how}")
     challenge = secrets.token_urlsafe(24)
     response = store.request("GET", "/health", params={"challenge": challenge})
-    wrong = store.wrong_scheme(response)
+    wrong = wrong_scheme(url, response)
     if wrong is not None:
         raise wrong
     try:

@@ -44,18 +44,7 @@ import requests
 
 from zen_core import env
 from zen_core.account_records import ApiKey, Event, RoleAssignment, Team, User
-from zen_core.exceptions import (
-    AlreadyExistsError,
-    AuthenticationError,
-    ConflictError,
-    InvalidDataError,
-    NotFoundError,
-    NotPermittedError,
-    StoreUnavailableError,
-    UserNotFoundError,
-    ZenError,
-    error_class,
-)
+from zen_core.exceptions import NotPermittedError, StoreUnavailableError, UserNotFoundError
 from zen_core.models import Component, ComponentType, Stack
 from zen_core.secret_records import Secret
 from zen_core.store import BaseStore, StoreContext, StoreRules, Written
@@ -80,6 +69,7 @@ from zen_core.writes import (
     to_dict,
 )
 from zen_rest_store import __version__
+from zen_rest_store.failures import PROFILE_TOKEN, answered_error, unreachable
 from zen_rest_store.identity import (
     LOCAL_HOSTS,
     LocalService,
@@ -102,22 +92,6 @@ KEY_EXPIRES_HEADER = "X-Zen-Key-Expires"
 EXPIRY_NOTICE = timedelta(days=7)
 #: A batch may wait this much longer per write it holds (a profile copy of thousands).
 BATCH_SECONDS_PER_WRITE = 0.01
-
-#: For an error class name we don't know (a newer service): the class by HTTP status.
-_BY_STATUS: dict[int, type[ZenError]] = {
-    401: AuthenticationError,
-    403: NotPermittedError,
-    404: NotFoundError,
-    409: AlreadyExistsError,
-    412: ConflictError,
-    422: InvalidDataError,
-}
-#: What cheroot (and so a zen service) answers an http:// request on its HTTPS port.
-_HTTPS_ONLY = "only speaks HTTPS"
-#: What OpenSSL says when the other side does not speak TLS at all.
-_NOT_TLS = ("wrong version number", "wrong_version_number", "record layer failure",
-            "packet length too long", "http request")
-
 
 class RestStore(BaseStore):
     """The store of a zen service.
@@ -201,7 +175,7 @@ class RestStore(BaseStore):
         if token:
             return token, f"the token in ${ENV_TOKEN}"
         if self.context.token:
-            return self.context.token, "the profile's token"
+            return self.context.token, PROFILE_TOKEN
         local = local_service(self.url, self.config_directory)
         if local is not None:
             if self._checked != local:
@@ -223,7 +197,8 @@ class RestStore(BaseStore):
             return session.request(method, self.url + path, headers=headers,
                                    timeout=(CONNECT_TIMEOUT, read_timeout), **kwargs)
         except requests.RequestException as err:
-            raise self._unreachable(err, read_timeout) from None
+            raise unreachable(self.url, self.context.profile, err, CONNECT_TIMEOUT,
+                              read_timeout) from None
         except OSError as err:  # a CA file unreadable since the check above
             raise StoreUnavailableError(
                 f"Cannot talk to the zen service at {self.url}: {err}.") from None
@@ -238,7 +213,7 @@ class RestStore(BaseStore):
         response = self.request(method, API_PREFIX + path, json=body, headers=headers,
                                 timeout=timeout, params=params)
         if response.status_code >= 400:
-            raise self._error(response, source)
+            raise answered_error(self.url, response, source, self._update_hint)
         self._announce_expiry(response, source)
         if response.status_code == 204 or not response.content:
             return None
@@ -249,84 +224,6 @@ class RestStore(BaseStore):
                 f"The server at {self.url} answered {method} {path} with something that is "
                 "not JSON: is it a zen service?"
             ) from None
-
-    def _unreachable(self, err: requests.RequestException,
-                     read_timeout: float) -> StoreUnavailableError:
-        text = str(err)
-        if isinstance(err, requests.exceptions.SSLError):
-            return self._tls_failure(text)
-        if isinstance(err, requests.ConnectTimeout):
-            reason = f"no connection within {CONNECT_TIMEOUT:g} s"
-        elif isinstance(err, requests.ReadTimeout):
-            reason = f"no answer within {read_timeout:g} s"
-        elif "refused" in text or "Errno 111" in text or "10061" in text:
-            reason = "connection refused"
-        elif "resolve" in text or "known" in text or "getaddrinfo" in text:
-            reason = "unknown host"
-        else:
-            reason = f"{type(err).__name__}"
-        fix = (f" (`zenml profile update {self.context.profile} --url URL`)"
-               if self.context.profile else "")
-        return StoreUnavailableError(
-            f"Cannot reach the zen service at {self.url} ({reason}). Is it running? "
-            f"Check with `zenml service status` on its machine, or fix the profile's URL{fix}."
-        )
-
-    def _tls_failure(self, text: str) -> StoreUnavailableError:
-        lowered = text.lower()
-        if any(marker in lowered for marker in _NOT_TLS):
-            http_url = "http://" + self.url.split("://", 1)[1]
-            return StoreUnavailableError(
-                f"The server at {self.url} does not speak TLS: it answered in plain HTTP. "
-                f"Use {http_url} in the profile, or start the service with --tls-cert and "
-                "--tls-key."
-            )
-        if "certificate verify failed" in lowered or "certificate_verify_failed" in lowered:
-            reason = text.split("certificate verify failed:", 1)[-1].split("(_ssl")[0]
-            reason = reason.strip(" ')\"") or "not trusted"
-            return StoreUnavailableError(
-                f"The TLS certificate of the zen service at {self.url} is not trusted "
-                f"({reason}). Create the profile with --ca-cert FILE (the CA certificate that "
-                "signed it), or with --insecure for a development set-up only."
-            )
-        return StoreUnavailableError(f"TLS with the zen service at {self.url} failed: {text}")
-
-    def wrong_scheme(self, response: requests.Response) -> StoreUnavailableError | None:
-        """The error for what a service's HTTPS port answers an http:// request, or None."""
-        if response.status_code == 400 and _HTTPS_ONLY in response.text:
-            https_url = "https://" + self.url.split("://", 1)[1]
-            return StoreUnavailableError(
-                f"The zen service at {self.url} speaks HTTPS only: use {https_url} in the "
-                "profile."
-            )
-        return None
-
-    def _error(self, response: requests.Response, token_source: str) -> ZenError:
-        status = response.status_code
-        try:
-            data = response.json()
-            name, message = str(data["error"]), str(data["message"])
-        except (ValueError, KeyError, TypeError):
-            if status >= 500:
-                return StoreUnavailableError(
-                    f"The zen service at {self.url} failed: {status} {response.reason}."
-                )
-            wrong = self.wrong_scheme(response)
-            if wrong is not None:
-                return wrong
-            return ZenError(
-                f"The server at {self.url} answered {status} {response.reason}: is it a "
-                "zen service?"
-            )
-        cls = error_class(name)
-        if cls is ZenError and name != "ZenError":
-            cls = _BY_STATUS.get(status, StoreUnavailableError if status >= 500 else ZenError)
-        if status == 401:
-            hint = ""
-            if token_source == "the profile's token":
-                hint = " " + self._update_hint("--token-stdin", "a new key")
-            return AuthenticationError(f"{message} This client sent {token_source}.{hint}")
-        return cls(message)
 
     def _announce_expiry(self, response: requests.Response, token_source: str) -> None:
         """Once per store: a key that expires within :data:`EXPIRY_NOTICE` (the service
@@ -345,7 +242,7 @@ class RestStore(BaseStore):
         days = max(left.total_seconds(), 0) / 86400
         when = f"in {days:.0f} days" if days >= 1.5 else f"in {days * 24:.0f} hours"
         hint = (self._update_hint("--token-stdin", "a new one") if token_source ==
-                "the profile's token" else "Ask an admin for a new one.")
+                PROFILE_TOKEN else "Ask an admin for a new one.")
         self.context.warn(f"The API key ({token_source}) of {self._whose} expires {when}, at "
                           f"{expires}. {hint}")
 
