@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zen_core.testing.cli import failed, ok, rows, usage_error
+from zen_core.testing.cli import as_at_a_terminal, failed, ok, rows, usage_error
 from zen_core.testing.require import posix_only
 
 ZENML = str(Path(sys.executable).parent / "zenml")
@@ -148,7 +148,7 @@ def test_ctrl_c_exits_130(zen, zen_home):
     with locked(index):
         process = subprocess.Popen([ZENML, "stack", "register", "x", *CORE.split()],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env=os.environ.copy())
+                                   env=os.environ.copy(), preexec_fn=as_at_a_terminal)
         # The command says which profile it runs with once it has started, before it
         # writes: from then on it is inside the command, waiting for the lock we hold.
         said = []

@@ -21,7 +21,7 @@ require_modules("pexpect")
 import pexpect  # noqa: E402
 from test_legacy_repository import make_legacy_repository  # noqa: E402
 
-from zen_core.testing.cli import ok  # noqa: E402
+from zen_core.testing.cli import as_at_a_terminal, ok  # noqa: E402
 
 ZENML = str(Path(sys.executable).parent / "zenml")
 CORE = ["-o", "default", "-m", "default", "-a", "default"]
@@ -35,7 +35,7 @@ def on_terminal(*args: str, cwd: Path | None = None, columns: int = 100,
     environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     child = pexpect.spawn(ZENML, list(args), cwd=str(cwd) if cwd else None,
                           env={**environment, **(env or {})}, dimensions=(40, columns),
-                          encoding="utf-8", timeout=60)
+                          encoding="utf-8", timeout=60, preexec_fn=as_at_a_terminal)
     said = ""
     if answer is not None or interrupt:
         child.expect(r"\[y/N\]: ")

@@ -76,3 +76,14 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
         for p in sorted(root.rglob("*"))
         if not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "cache"
     }
+
+
+def as_at_a_terminal() -> None:
+    """A ``preexec_fn`` for a command that a test interrupts as Ctrl-C would: SIGINT's
+    default action, as a shell at a terminal gives it. A test run started as a background
+    job of a script (``cmd &``) ignores SIGINT, and its children inherit that: the
+    command would never see the interrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
