@@ -341,12 +341,14 @@ class SqlStore(BaseStore):
         """``fast`` with the driver's reads (direct_reads.py) where the database has them,
         else, or where they do not answer, ``read`` through SQLAlchemy."""
         if self._direct is not None:
-            if self.location.is_sqlite and not os.path.exists(self.location.sqlite_path):
-                raise self.missing_file()
             try:
+                # On SQLite the driver's read stats the file (which one is at the path): the
+                # read's only stat, a missing file is looked for once that fails (one
+                # stack, in-process: 8 -> 6 us)
                 return fast(self._direct)
             except NotHere:
-                pass
+                if self.location.is_sqlite and not os.path.exists(self.location.sqlite_path):
+                    raise self.missing_file() from None
         return read()
 
     def _stack_rows(self, read: Callable[[StackReads], CompiledRead],
