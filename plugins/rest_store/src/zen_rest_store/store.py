@@ -21,7 +21,8 @@ Error responses become the same ``zen_core`` exception, with the same message,
 that the service raised (a stale ``If-Match`` is a :class:`ConflictError`, a
 missing role a :class:`NotPermittedError`); an unreachable service, or one that
 speaks another protocol than the URL says, is a :class:`StoreUnavailableError`
-at once (:mod:`zen_rest_store.failures`). One ``requests.Session`` per store instance keeps connections alive.
+at once (:mod:`zen_rest_store.failures`). One ``requests.Session`` per store
+instance keeps connections alive.
 
 Writes (:meth:`RestStore.apply`): one write of a stack or component is one
 request to its own route (``POST``, ``PATCH`` or ``DELETE``, with ``If-Match``
