@@ -73,12 +73,20 @@ class SecretWrites:
 
     def _execute(self, statement: Any, *args: Any) -> Any: ...  # AccountWrites'
 
+    def _afterwards(self, find: Callable[[Any], ZenError]) -> ZenError: ...  # SqlTransaction's
+
     def _secret_id(self, name: str) -> int | None:
         return self._execute(select(S.id).where(S.name == name)).scalar()
 
-    def _secret_with_uuid(self, uuid: str) -> str | None:
-        """The name of the secret holding ``uuid``, or None."""
-        return self._execute(select(S.name).where(S.uuid == uuid)).scalar()
+    def _creation_refused(self, secret: Secret) -> ZenError | None:
+        """The contract's error for creating ``secret`` (its name taken, or its uuid:
+        another secret's), or None."""
+        if self._secret_id(secret.name) is not None:
+            return self.store.secret_exists(secret.name)
+        holder = self._execute(select(S.name).where(S.uuid == secret.uuid)).scalar()
+        if holder is not None:
+            return self.store.secret_uuid_taken(secret.uuid, holder)
+        return None
 
     def _locked_secret(self, name: str) -> tuple[int, Secret]:
         """The secret ``name`` (without its values), its row locked for update."""
@@ -99,13 +107,13 @@ class SecretWrites:
 
     def _create_secret(self, write: CreateSecret) -> Secret:
         secret = write.secret
-        if self._secret_id(secret.name) is not None:
-            raise self.store.secret_exists(secret.name)
-        holder = self._secret_with_uuid(secret.uuid)
-        if holder is not None:
-            raise self.store.secret_uuid_taken(secret.uuid, holder)
-        self.conflict = lambda: self.store._run(
-            lambda connection: _create_conflict(self.store, connection, secret))
+        refused = self._creation_refused(secret)
+        if refused is not None:
+            raise refused
+        # the database refused it: another writer committed its name or uuid meanwhile
+        self.conflict = lambda: self._afterwards(
+            lambda again: again._creation_refused(secret) or self.store.secret_exists(
+                secret.name))
         written = secret.stamped()
         secret_id = self._execute(insert(SECRETS).values(
             name=written.name, uuid=written.uuid, revision=written.revision,
@@ -138,12 +146,3 @@ class SecretWrites:
         self.store.check_revision(f"secret '{write.name}'", current, write.expected_revision)
         self._execute(delete(SECRETS).where(S.id == secret_id))  # its values go with it
 
-
-def _create_conflict(store: SqlStore, connection: Connection, secret: Secret) -> ZenError:
-    """The contract's error for a secret that the database refused (another writer
-    committed its name or its uuid meanwhile), read in a new transaction."""
-    if connection.execute(select(S.id).where(S.name == secret.name)).first() is None:
-        holder = connection.execute(select(S.name).where(S.uuid == secret.uuid)).scalar()
-        if holder is not None:
-            return store.secret_uuid_taken(secret.uuid, holder)
-    return store.secret_exists(secret.name)
